@@ -1,0 +1,37 @@
+# procgov — PGXS build.  `make test` and `make demo` work before pg_config
+# exists: they install what is missing first (see test/run and test/demo/run).
+
+EXTENSION  = procgov
+EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
+
+MODULE_big = procgov
+OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+DATA       = $(wildcard sql/$(EXTENSION)--*.sql)
+DOCS       =
+
+
+REGRESS      = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
+REGRESS_OPTS = --inputdir=test
+ISOLATION      = $(patsubst test/specs/%.spec,%,$(sort $(wildcard test/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=test
+
+PG_CPPFLAGS = -Wall -Wextra
+SHLIB_LINK  =
+
+EXTRA_CLEAN = results regression.diffs regression.out output_iso test/fuzz/bin test/unit/bin
+
+# PostgreSQL 15 is what the README's commands install; override for 13-17.
+PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) $(shell command -v pg_config 2>/dev/null))
+
+.PHONY: test demo bench fuzz unit
+
+test:
+	bash test/run
+
+demo:
+	bash test/demo/run
+
+ifneq ($(PG_CONFIG),)
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+endif
