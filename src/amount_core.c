@@ -245,17 +245,11 @@ overflow:
 }
 
 int
-amount_format(int64_t units, uint16_t cur, char *buf)
+amount_print_decimals(int64_t units, uint16_t cur)
 {
-	uint64_t	mag = units < 0 ? (uint64_t) 0 - (uint64_t) units : (uint64_t) units;
-	uint64_t	whole = mag / (uint64_t) AMOUNT_SCALE;
-	unsigned	frac = (unsigned) (mag % (uint64_t) AMOUNT_SCALE);
 	int			decimals = currency_minor_units(cur);
 	int			needed = AMOUNT_DECIMALS;
-	unsigned	f = frac;
-	char		code[4];
-	char		digits[8];
-	int			n;
+	int64_t		f = units % AMOUNT_SCALE;
 
 	/* decimals the value actually carries: 4 minus its trailing zeros */
 	if (f == 0)
@@ -266,8 +260,19 @@ amount_format(int64_t units, uint16_t cur, char *buf)
 			f /= 10;
 			needed--;
 		}
-	if (decimals < needed)
-		decimals = needed;
+	return decimals < needed ? needed : decimals;
+}
+
+int
+amount_format(int64_t units, uint16_t cur, char *buf)
+{
+	uint64_t	mag = units < 0 ? (uint64_t) 0 - (uint64_t) units : (uint64_t) units;
+	uint64_t	whole = mag / (uint64_t) AMOUNT_SCALE;
+	unsigned	frac = (unsigned) (mag % (uint64_t) AMOUNT_SCALE);
+	int			decimals = amount_print_decimals(units, cur);
+	char		code[4];
+	char		digits[8];
+	int			n;
 
 	currency_code(cur, code);
 	snprintf(digits, sizeof(digits), "%04u", frac);

@@ -40,6 +40,9 @@ extern void currency_code(uint16_t cur, char out[4]);
 extern bool amount_parse(const char *in, size_t len, int64_t *units,
 						 uint16_t *cur, pv_error *err);
 
+/* Decimals the text form shows: the minor units, or more if the value has them. */
+extern int	amount_print_decimals(int64_t units, uint16_t cur);
+
 /*
  * Print with the currency's minor units, and more decimals only when the
  * value carries them, so that the text form always reads back unchanged.

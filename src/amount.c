@@ -1,0 +1,744 @@
+/*-------------------------------------------------------------------------
+ * src/amount.c
+ *		procgov.amount: money in an ISO 4217 currency.
+ *
+ * Fixed point, 4 decimals, 64 bits, overflow-checked; arithmetic and
+ * comparison refuse to mix currencies.  The btree support function orders
+ * by currency and then value so that ORDER BY, DISTINCT and indexes work on
+ * columns holding several currencies, while < and friends (and min, max,
+ * sum) refuse to compare across currencies.
+ *-------------------------------------------------------------------------
+ */
+#include "amount.h"
+
+#include "common/hashfn.h"
+#include "common/int.h"
+#include "libpq/pqformat.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+
+/* Helper: a numeric from an int64, portable to PostgreSQL 13. */
+static Numeric
+int64_numeric(int64 v)
+{
+	return DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(v)));
+}
+
+void
+AmountInit(void)
+{
+	/* fill the currency lookup now rather than inside the first query */
+	(void) currency_lookup("USD", 3);
+}
+
+Amount *
+amount_new(int64 units, uint16 cur)
+{
+	Amount	   *a = (Amount *) palloc0(sizeof(Amount));
+
+	a->units = units;
+	a->cur = cur;
+	return a;
+}
+
+char *
+amount_to_cstring(const Amount *a)
+{
+	char	   *buf = palloc(AMOUNT_TEXT_MAX);
+
+	amount_format(a->units, a->cur, buf);
+	return buf;
+}
+
+void
+amount_check_same_currency(const Amount *a, const Amount *b, const char *what)
+{
+	if (a->cur != b->cur)
+	{
+		char		ca[4],
+					cb[4];
+
+		currency_code(a->cur, ca);
+		currency_code(b->cur, cb);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot %s amounts in different currencies", what),
+				 errdetail("The amounts are %s and %s.",
+						   amount_to_cstring(a), amount_to_cstring(b)),
+				 errhint("Convert one amount to %s or %s before you %s them.", ca, cb, what)));
+	}
+}
+
+/* Raise 22003 for an amount result that does not fit. */
+static void
+amount_overflow(const char *what, const Amount *a, const char *other)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("procgov.amount out of range"),
+			 errdetail("%s %s and %s gives a value outside -922337203685477.5808 to 922337203685477.5807.",
+					   what, amount_to_cstring(a), other)));
+}
+
+/* Validate an external currency code (recv, constructor) or raise 22P02/22023. */
+static uint16
+currency_or_error(const char *code, size_t len, int sqlstate)
+{
+	uint16		cur = currency_lookup(code, len);
+
+	if (cur == CURRENCY_NONE)
+	{
+		char		q[48];
+
+		pv_quote(code, len, q, sizeof(q));
+		ereport(ERROR,
+				(errcode(sqlstate),
+				 errmsg("unknown currency code \"%s\"", q),
+				 errdetail("\"%s\" is not an ISO 4217 currency code with minor units.", q),
+				 errhint("Use an ISO 4217 code such as USD, EUR or JPY; docs/types.md lists the codes procgov accepts.")));
+	}
+	return cur;
+}
+
+/*
+ * A numeric value in major units to ten-thousandths, rounded half away from
+ * zero; false when it is NaN, infinite or does not fit in 64 bits.  The
+ * bounds are built once per backend.
+ */
+static bool
+numeric_to_units(Numeric n, int64 *units)
+{
+	static Numeric scale = NULL,
+				lo = NULL,
+				hi = NULL;
+	Datum		scaled;
+
+	if (scale == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		scale = int64_numeric(AMOUNT_SCALE);
+		lo = int64_numeric(PG_INT64_MIN);
+		hi = int64_numeric(PG_INT64_MAX);
+		MemoryContextSwitchTo(old);
+	}
+	if (numeric_is_nan(n))
+		return false;
+	scaled = DirectFunctionCall2(numeric_mul, NumericGetDatum(n), NumericGetDatum(scale));
+	scaled = DirectFunctionCall2(numeric_round, scaled, Int32GetDatum(0));
+	/* infinities compare beyond the bounds, so this also refuses them */
+	if (DatumGetInt32(DirectFunctionCall2(numeric_cmp, scaled, NumericGetDatum(hi))) > 0 ||
+		DatumGetInt32(DirectFunctionCall2(numeric_cmp, scaled, NumericGetDatum(lo))) < 0)
+		return false;
+	*units = DatumGetInt64(DirectFunctionCall1(numeric_int8, scaled));
+	return true;
+}
+
+/* An amount as numeric in major units, with the scale it prints with. */
+static Numeric
+amount_numeric(const Amount *a)
+{
+	static Numeric scale = NULL;
+	Datum		v;
+
+	if (scale == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		scale = int64_numeric(AMOUNT_SCALE);
+		MemoryContextSwitchTo(old);
+	}
+	v = DirectFunctionCall2(numeric_div, NumericGetDatum(int64_numeric(a->units)),
+							NumericGetDatum(scale));
+	v = DirectFunctionCall2(numeric_round, v,
+							Int32GetDatum(amount_print_decimals(a->units, a->cur)));
+	return DatumGetNumeric(v);
+}
+
+/* Text input: the pure-C parser, with its failure reported softly where possible. */
+PG_FUNCTION_INFO_V1(amount_in);
+Datum
+amount_in(PG_FUNCTION_ARGS)
+{
+	char	   *str = PG_GETARG_CSTRING(0);
+	pv_error	err;
+	int64		units;
+	uint16		cur;
+
+	if (!amount_parse(str, strlen(str), &units, &cur, &err))
+	{
+		procgov_report(&err, PROCGOV_ESCONTEXT(fcinfo));
+		PG_RETURN_NULL();
+	}
+	PG_RETURN_AMOUNT_P(amount_new(units, cur));
+}
+
+PG_FUNCTION_INFO_V1(amount_out);
+Datum
+amount_out(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_CSTRING(amount_to_cstring(PG_GETARG_AMOUNT_P(0)));
+}
+
+/* Binary form: int64 ten-thousandths, then the three ASCII letters of the code. */
+PG_FUNCTION_INFO_V1(amount_recv);
+Datum
+amount_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int64		units = pq_getmsgint64(buf);
+	const char *code = pq_getmsgbytes(buf, 3);
+
+	PG_RETURN_AMOUNT_P(amount_new(units,
+								  currency_or_error(code, 3, ERRCODE_INVALID_BINARY_REPRESENTATION)));
+}
+
+PG_FUNCTION_INFO_V1(amount_send);
+Datum
+amount_send(PG_FUNCTION_ARGS)
+{
+	Amount	   *a = PG_GETARG_AMOUNT_P(0);
+	StringInfoData buf;
+	char		code[4];
+
+	currency_code(a->cur, code);
+	pq_begintypsend(&buf);
+	pq_sendint64(&buf, a->units);
+	pq_sendbytes(&buf, code, 3);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* procgov.amount(numeric, text): rounds half away from zero to 4 decimals. */
+PG_FUNCTION_INFO_V1(amount_make);
+Datum
+amount_make(PG_FUNCTION_ARGS)
+{
+	Numeric		n = PG_GETARG_NUMERIC(0);
+	text	   *code = PG_GETARG_TEXT_PP(1);
+	uint16		cur = currency_or_error(VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code),
+										ERRCODE_INVALID_PARAMETER_VALUE);
+	int64		units;
+
+	if (!numeric_to_units(n, &units))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("value out of range for type procgov.amount"),
+				 errdetail("%s is outside the range -922337203685477.5808 to 922337203685477.5807.",
+						   DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(n)))),
+				 errhint("Pass a finite value within that range.")));
+	PG_RETURN_AMOUNT_P(amount_new(units, cur));
+}
+
+PG_FUNCTION_INFO_V1(amount_currency);
+Datum
+amount_currency(PG_FUNCTION_ARGS)
+{
+	char		code[4];
+
+	currency_code(PG_GETARG_AMOUNT_P(0)->cur, code);
+	PG_RETURN_TEXT_P(cstring_to_text(code));
+}
+
+PG_FUNCTION_INFO_V1(amount_value);
+Datum
+amount_value(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_NUMERIC(amount_numeric(PG_GETARG_AMOUNT_P(0)));
+}
+
+/* Minor units of a currency code, for clients that format amounts themselves. */
+PG_FUNCTION_INFO_V1(currency_minor_units_sql);
+Datum
+currency_minor_units_sql(PG_FUNCTION_ARGS)
+{
+	text	   *code = PG_GETARG_TEXT_PP(0);
+	uint16		cur = currency_or_error(VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code),
+										ERRCODE_INVALID_PARAMETER_VALUE);
+
+	PG_RETURN_INT32(currency_minor_units(cur));
+}
+
+/* ---- arithmetic ---- */
+
+PG_FUNCTION_INFO_V1(amount_add);
+Datum
+amount_add(PG_FUNCTION_ARGS)
+{
+	Amount	   *a = PG_GETARG_AMOUNT_P(0);
+	Amount	   *b = PG_GETARG_AMOUNT_P(1);
+	int64		r;
+
+	amount_check_same_currency(a, b, "add");
+	if (pg_add_s64_overflow(a->units, b->units, &r))
+		amount_overflow("Adding", a, amount_to_cstring(b));
+	PG_RETURN_AMOUNT_P(amount_new(r, a->cur));
+}
+
+PG_FUNCTION_INFO_V1(amount_sub);
+Datum
+amount_sub(PG_FUNCTION_ARGS)
+{
+	Amount	   *a = PG_GETARG_AMOUNT_P(0);
+	Amount	   *b = PG_GETARG_AMOUNT_P(1);
+	int64		r;
+
+	amount_check_same_currency(a, b, "subtract");
+	if (pg_sub_s64_overflow(a->units, b->units, &r))
+		amount_overflow("Subtracting from", a, amount_to_cstring(b));
+	PG_RETURN_AMOUNT_P(amount_new(r, a->cur));
+}
+
+PG_FUNCTION_INFO_V1(amount_neg);
+Datum
+amount_neg(PG_FUNCTION_ARGS)
+{
+	Amount	   *a = PG_GETARG_AMOUNT_P(0);
+
+	if (a->units == PG_INT64_MIN)
+		amount_overflow("Negating", a, "nothing else");
+	PG_RETURN_AMOUNT_P(amount_new(-a->units, a->cur));
+}
+
+PG_FUNCTION_INFO_V1(amount_abs);
+Datum
+amount_abs(PG_FUNCTION_ARGS)
+{
+	Amount	   *a = PG_GETARG_AMOUNT_P(0);
+
+	if (a->units == PG_INT64_MIN)
+		amount_overflow("Taking the absolute value of", a, "nothing else");
+	PG_RETURN_AMOUNT_P(amount_new(a->units < 0 ? -a->units : a->units, a->cur));
+}
+
+/* Round to the currency's minor units (half away from zero). */
+PG_FUNCTION_INFO_V1(amount_round);
+Datum
+amount_round(PG_FUNCTION_ARGS)
+{
+	Amount	   *a = PG_GETARG_AMOUNT_P(0);
+	int64		r;
+
+	if (!amount_round_minor(a->units, a->cur, &r))
+		amount_overflow("Rounding", a, "its minor units");
+	PG_RETURN_AMOUNT_P(amount_new(r, a->cur));
+}
+
+/* Multiply by an exact numeric factor, rounding the product to 4 decimals. */
+static Amount *
+amount_times_numeric(Amount *a, Numeric factor)
+{
+	Datum		prod;
+	int64		units;
+
+	prod = DirectFunctionCall2(numeric_mul,
+							   NumericGetDatum(int64_numeric(a->units)),
+							   NumericGetDatum(factor));
+	prod = DirectFunctionCall2(numeric_round, prod, Int32GetDatum(0));
+	if (numeric_is_nan(DatumGetNumeric(prod)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot multiply procgov.amount by NaN"),
+				 errdetail("The amount is %s.", amount_to_cstring(a)),
+				 errhint("Pass a finite factor.")));
+	if (!numeric_to_units(DatumGetNumeric(DirectFunctionCall2(numeric_div, prod,
+															  NumericGetDatum(int64_numeric(AMOUNT_SCALE)))),
+						  &units))
+		amount_overflow("Multiplying", a,
+						DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(factor))));
+	return amount_new(units, a->cur);
+}
+
+PG_FUNCTION_INFO_V1(amount_mul_numeric);
+Datum
+amount_mul_numeric(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_AMOUNT_P(amount_times_numeric(PG_GETARG_AMOUNT_P(0), PG_GETARG_NUMERIC(1)));
+}
+
+PG_FUNCTION_INFO_V1(numeric_mul_amount);
+Datum
+numeric_mul_amount(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_AMOUNT_P(amount_times_numeric(PG_GETARG_AMOUNT_P(1), PG_GETARG_NUMERIC(0)));
+}
+
+/* Integer factors stay in 64-bit arithmetic. */
+static Amount *
+amount_times_int(Amount *a, int64 factor)
+{
+	int64		r;
+
+	if (pg_mul_s64_overflow(a->units, factor, &r))
+		amount_overflow("Multiplying", a, psprintf(INT64_FORMAT, factor));
+	return amount_new(r, a->cur);
+}
+
+PG_FUNCTION_INFO_V1(amount_mul_int4);
+Datum
+amount_mul_int4(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_AMOUNT_P(amount_times_int(PG_GETARG_AMOUNT_P(0), PG_GETARG_INT32(1)));
+}
+
+PG_FUNCTION_INFO_V1(int4_mul_amount);
+Datum
+int4_mul_amount(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_AMOUNT_P(amount_times_int(PG_GETARG_AMOUNT_P(1), PG_GETARG_INT32(0)));
+}
+
+static void
+division_by_zero(const Amount *a)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DIVISION_BY_ZERO),
+			 errmsg("division by zero"),
+			 errdetail("The dividend is %s.", amount_to_cstring(a))));
+}
+
+/* Divide by an integer, rounding half away from zero to 4 decimals. */
+PG_FUNCTION_INFO_V1(amount_div_int4);
+Datum
+amount_div_int4(PG_FUNCTION_ARGS)
+{
+	Amount	   *a = PG_GETARG_AMOUNT_P(0);
+	int64		d = PG_GETARG_INT32(1);
+	int64		q,
+				r;
+
+	if (d == 0)
+		division_by_zero(a);
+	if (d == -1 && a->units == PG_INT64_MIN)
+		amount_overflow("Dividing", a, "-1");
+	q = a->units / d;
+	r = a->units % d;
+	if (r != 0 && (r < 0 ? -r : r) * 2 >= (d < 0 ? -d : d))
+		q += ((a->units < 0) != (d < 0)) ? -1 : 1;
+	PG_RETURN_AMOUNT_P(amount_new(q, a->cur));
+}
+
+PG_FUNCTION_INFO_V1(amount_div_numeric);
+Datum
+amount_div_numeric(PG_FUNCTION_ARGS)
+{
+	Amount	   *a = PG_GETARG_AMOUNT_P(0);
+	Numeric		d = PG_GETARG_NUMERIC(1);
+	Datum		q;
+	int64		units;
+
+	if (!numeric_is_nan(d) &&
+		DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(d),
+										  NumericGetDatum(int64_numeric(0)))) == 0)
+		division_by_zero(a);
+	q = DirectFunctionCall2(numeric_div,
+							NumericGetDatum(int64_numeric(a->units)), NumericGetDatum(d));
+	q = DirectFunctionCall2(numeric_round, q, Int32GetDatum(0));
+	if (!numeric_to_units(DatumGetNumeric(DirectFunctionCall2(numeric_div, q,
+															  NumericGetDatum(int64_numeric(AMOUNT_SCALE)))),
+						  &units))
+		amount_overflow("Dividing", a,
+						DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(d))));
+	PG_RETURN_AMOUNT_P(amount_new(units, a->cur));
+}
+
+/* amount / amount in one currency: the ratio as numeric. */
+PG_FUNCTION_INFO_V1(amount_div_amount);
+Datum
+amount_div_amount(PG_FUNCTION_ARGS)
+{
+	Amount	   *a = PG_GETARG_AMOUNT_P(0);
+	Amount	   *b = PG_GETARG_AMOUNT_P(1);
+
+	amount_check_same_currency(a, b, "divide");
+	if (b->units == 0)
+		division_by_zero(a);
+	PG_RETURN_DATUM(DirectFunctionCall2(numeric_div,
+										NumericGetDatum(int64_numeric(a->units)),
+										NumericGetDatum(int64_numeric(b->units))));
+}
+
+/* ---- comparison ---- */
+
+/* Total order for btree: currency first, then value.  Never raises. */
+static inline int
+amount_cmp_internal(const Amount *a, const Amount *b)
+{
+	if (a->cur != b->cur)
+		return a->cur < b->cur ? -1 : 1;
+	if (a->units != b->units)
+		return a->units < b->units ? -1 : 1;
+	return 0;
+}
+
+PG_FUNCTION_INFO_V1(amount_cmp);
+Datum
+amount_cmp(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(amount_cmp_internal(PG_GETARG_AMOUNT_P(0), PG_GETARG_AMOUNT_P(1)));
+}
+
+PG_FUNCTION_INFO_V1(amount_eq);
+Datum
+amount_eq(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(amount_cmp_internal(PG_GETARG_AMOUNT_P(0), PG_GETARG_AMOUNT_P(1)) == 0);
+}
+
+PG_FUNCTION_INFO_V1(amount_ne);
+Datum
+amount_ne(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(amount_cmp_internal(PG_GETARG_AMOUNT_P(0), PG_GETARG_AMOUNT_P(1)) != 0);
+}
+
+/* Ordering operators compare within one currency only. */
+#define AMOUNT_ORDER_FN(name, test) \
+PG_FUNCTION_INFO_V1(name); \
+Datum \
+name(PG_FUNCTION_ARGS) \
+{ \
+	Amount	   *a = PG_GETARG_AMOUNT_P(0); \
+	Amount	   *b = PG_GETARG_AMOUNT_P(1); \
+	amount_check_same_currency(a, b, "compare"); \
+	PG_RETURN_BOOL(a->units test b->units); \
+}
+
+AMOUNT_ORDER_FN(amount_lt, <)
+AMOUNT_ORDER_FN(amount_le, <=)
+AMOUNT_ORDER_FN(amount_gt, >)
+AMOUNT_ORDER_FN(amount_ge, >=)
+
+PG_FUNCTION_INFO_V1(amount_hash);
+Datum
+amount_hash(PG_FUNCTION_ARGS)
+{
+	Amount	   *a = PG_GETARG_AMOUNT_P(0);
+	uint32		h = DatumGetUInt32(hash_any((const unsigned char *) &a->units, sizeof(a->units)));
+
+	PG_RETURN_UINT32(hash_combine(h, a->cur));
+}
+
+PG_FUNCTION_INFO_V1(amount_hash_extended);
+Datum
+amount_hash_extended(PG_FUNCTION_ARGS)
+{
+	Amount	   *a = PG_GETARG_AMOUNT_P(0);
+	uint64		seed = DatumGetUInt64(PG_GETARG_DATUM(1));
+	uint64		h = DatumGetUInt64(hash_any_extended((const unsigned char *) &a->units,
+													 sizeof(a->units), seed));
+
+	PG_RETURN_UINT64(hash_combine64(h, a->cur));
+}
+
+/* Distance between two amounts for GiST penalties on procgov.amountrange. */
+PG_FUNCTION_INFO_V1(amount_subdiff);
+Datum
+amount_subdiff(PG_FUNCTION_ARGS)
+{
+	Amount	   *a = PG_GETARG_AMOUNT_P(0);
+	Amount	   *b = PG_GETARG_AMOUNT_P(1);
+
+	/* currencies lie 2e15 major units apart, beyond any value's range */
+	PG_RETURN_FLOAT8(((double) a->cur - (double) b->cur) * 2e15 +
+					 ((double) a->units - (double) b->units) / (double) AMOUNT_SCALE);
+}
+
+/* ---- aggregates ---- */
+
+/*
+ * sum() transition and combine function.  Called as an aggregate, the state
+ * is the aggregate's own copy (strict, no initial value), so it is updated in
+ * place instead of allocating a new amount per row.
+ */
+PG_FUNCTION_INFO_V1(amount_sum_accum);
+Datum
+amount_sum_accum(PG_FUNCTION_ARGS)
+{
+	Amount	   *state = PG_GETARG_AMOUNT_P(0);
+	Amount	   *v = PG_GETARG_AMOUNT_P(1);
+	int64		r;
+
+	if (unlikely(state->cur != v->cur))
+	{
+		char		ca[4],
+					cb[4];
+
+		currency_code(state->cur, ca);
+		currency_code(v->cur, cb);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot aggregate amounts in different currencies"),
+				 errdetail("The input holds amounts in both %s and %s.", ca, cb),
+				 errhint("Group by procgov.currency(...), or convert to one currency first.")));
+	}
+	if (unlikely(pg_add_s64_overflow(state->units, v->units, &r)))
+		amount_overflow("Adding", state, amount_to_cstring(v));
+	if (AggCheckCallContext(fcinfo, NULL))
+	{
+		state->units = r;
+		PG_RETURN_AMOUNT_P(state);
+	}
+	PG_RETURN_AMOUNT_P(amount_new(r, state->cur));
+}
+
+/* min() and max(): return one of the inputs, refusing mixed currencies. */
+PG_FUNCTION_INFO_V1(amount_smaller);
+Datum
+amount_smaller(PG_FUNCTION_ARGS)
+{
+	Amount	   *a = PG_GETARG_AMOUNT_P(0);
+	Amount	   *b = PG_GETARG_AMOUNT_P(1);
+
+	amount_check_same_currency(a, b, "compare");
+	PG_RETURN_AMOUNT_P(b->units < a->units ? b : a);
+}
+
+PG_FUNCTION_INFO_V1(amount_larger);
+Datum
+amount_larger(PG_FUNCTION_ARGS)
+{
+	Amount	   *a = PG_GETARG_AMOUNT_P(0);
+	Amount	   *b = PG_GETARG_AMOUNT_P(1);
+
+	amount_check_same_currency(a, b, "compare");
+	PG_RETURN_AMOUNT_P(b->units > a->units ? b : a);
+}
+
+/* avg() state: running sum, count and currency; internal, serialisable. */
+typedef struct AmountAvgState
+{
+	int64		sum;
+	int64		count;
+	uint16		cur;
+} AmountAvgState;
+
+static AmountAvgState *
+avg_state(FunctionCallInfo fcinfo, int argno)
+{
+	MemoryContext aggcontext;
+	AmountAvgState *st;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "procgov.amount avg function called in non-aggregate context");
+	if (!PG_ARGISNULL(argno))
+		return (AmountAvgState *) PG_GETARG_POINTER(argno);
+	st = (AmountAvgState *) MemoryContextAllocZero(aggcontext, sizeof(AmountAvgState));
+	st->cur = CURRENCY_NONE;
+	return st;
+}
+
+/* Fold n values summing to (sum, cur) into the state. */
+static void
+avg_add(AmountAvgState *st, int64 sum, int64 count, uint16 cur)
+{
+	if (count == 0)
+		return;
+	if (st->count > 0 && st->cur != cur)
+	{
+		char		ca[4],
+					cb[4];
+
+		currency_code(st->cur, ca);
+		currency_code(cur, cb);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot aggregate amounts in different currencies"),
+				 errdetail("The input holds amounts in both %s and %s.", ca, cb),
+				 errhint("Group by procgov.currency(...), or convert to one currency first.")));
+	}
+	if (pg_add_s64_overflow(st->sum, sum, &st->sum))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("procgov.amount out of range"),
+				 errdetail("The running total of avg() passes 922337203685477.5807.")));
+	st->count += count;
+	st->cur = cur;
+}
+
+PG_FUNCTION_INFO_V1(amount_avg_accum);
+Datum
+amount_avg_accum(PG_FUNCTION_ARGS)
+{
+	AmountAvgState *st = avg_state(fcinfo, 0);
+
+	if (!PG_ARGISNULL(1))
+	{
+		Amount	   *v = PG_GETARG_AMOUNT_P(1);
+
+		avg_add(st, v->units, 1, v->cur);
+	}
+	PG_RETURN_POINTER(st);
+}
+
+PG_FUNCTION_INFO_V1(amount_avg_combine);
+Datum
+amount_avg_combine(PG_FUNCTION_ARGS)
+{
+	AmountAvgState *st = avg_state(fcinfo, 0);
+
+	if (!PG_ARGISNULL(1))
+	{
+		AmountAvgState *other = (AmountAvgState *) PG_GETARG_POINTER(1);
+
+		avg_add(st, other->sum, other->count, other->cur);
+	}
+	PG_RETURN_POINTER(st);
+}
+
+PG_FUNCTION_INFO_V1(amount_avg_serialize);
+Datum
+amount_avg_serialize(PG_FUNCTION_ARGS)
+{
+	AmountAvgState *st = (AmountAvgState *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendint64(&buf, st->sum);
+	pq_sendint64(&buf, st->count);
+	pq_sendint16(&buf, st->cur);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+PG_FUNCTION_INFO_V1(amount_avg_deserialize);
+Datum
+amount_avg_deserialize(PG_FUNCTION_ARGS)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	MemoryContext aggcontext;
+	AmountAvgState *st;
+	StringInfoData buf;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "procgov.amount avg function called in non-aggregate context");
+	st = (AmountAvgState *) MemoryContextAllocZero(aggcontext, sizeof(AmountAvgState));
+	initStringInfo(&buf);
+	appendBinaryStringInfo(&buf, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+	st->sum = pq_getmsgint64(&buf);
+	st->count = pq_getmsgint64(&buf);
+	st->cur = (uint16) pq_getmsgint(&buf, 2);
+	pq_getmsgend(&buf);
+	pfree(buf.data);
+	PG_RETURN_POINTER(st);
+}
+
+/* The mean, rounded half away from zero to 4 decimals; NULL for no rows. */
+PG_FUNCTION_INFO_V1(amount_avg_final);
+Datum
+amount_avg_final(PG_FUNCTION_ARGS)
+{
+	AmountAvgState *st;
+	int64		q,
+				r;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = (AmountAvgState *) PG_GETARG_POINTER(0);
+	if (st->count == 0)
+		PG_RETURN_NULL();
+	q = st->sum / st->count;
+	r = st->sum % st->count;
+	if (r != 0 && (uint64) (r < 0 ? -r : r) * 2 >= (uint64) st->count)
+		q += st->sum < 0 ? -1 : 1;
+	PG_RETURN_AMOUNT_P(amount_new(q, st->cur));
+}
