@@ -70,15 +70,17 @@ amount_check_same_currency(const Amount *a, const Amount *b, const char *what)
 	}
 }
 
-/* Raise 22003 for an amount result that does not fit. */
+/* Raise 22003 for an amount result that does not fit; expr shows the operation. */
 static void
-amount_overflow(const char *what, const Amount *a, const char *other)
+amount_overflow(const char *op, const Amount *a, const char *other)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 			 errmsg("procgov.amount out of range"),
-			 errdetail("%s %s and %s gives a value outside -922337203685477.5808 to 922337203685477.5807.",
-					   what, amount_to_cstring(a), other)));
+			 other ? errdetail("The result of %s %s %s is outside -922337203685477.5808 to 922337203685477.5807.",
+							   amount_to_cstring(a), op, other)
+			 : errdetail("The result of %s(%s) is outside -922337203685477.5808 to 922337203685477.5807.",
+						 op, amount_to_cstring(a))));
 }
 
 /* Validate an external currency code (recv, constructor) or raise 22P02/22023. */
@@ -220,6 +222,11 @@ amount_make(PG_FUNCTION_ARGS)
 										ERRCODE_INVALID_PARAMETER_VALUE);
 	int64		units;
 
+	if (numeric_is_nan(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot make a procgov.amount from NaN"),
+				 errhint("Pass a finite number.")));
 	if (!numeric_to_units(n, &units))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
@@ -271,7 +278,7 @@ amount_add(PG_FUNCTION_ARGS)
 
 	amount_check_same_currency(a, b, "add");
 	if (pg_add_s64_overflow(a->units, b->units, &r))
-		amount_overflow("Adding", a, amount_to_cstring(b));
+		amount_overflow("+", a, amount_to_cstring(b));
 	PG_RETURN_AMOUNT_P(amount_new(r, a->cur));
 }
 
@@ -285,7 +292,7 @@ amount_sub(PG_FUNCTION_ARGS)
 
 	amount_check_same_currency(a, b, "subtract");
 	if (pg_sub_s64_overflow(a->units, b->units, &r))
-		amount_overflow("Subtracting from", a, amount_to_cstring(b));
+		amount_overflow("-", a, amount_to_cstring(b));
 	PG_RETURN_AMOUNT_P(amount_new(r, a->cur));
 }
 
@@ -296,7 +303,7 @@ amount_neg(PG_FUNCTION_ARGS)
 	Amount	   *a = PG_GETARG_AMOUNT_P(0);
 
 	if (a->units == PG_INT64_MIN)
-		amount_overflow("Negating", a, "nothing else");
+		amount_overflow("-", a, NULL);
 	PG_RETURN_AMOUNT_P(amount_new(-a->units, a->cur));
 }
 
@@ -307,7 +314,7 @@ amount_abs(PG_FUNCTION_ARGS)
 	Amount	   *a = PG_GETARG_AMOUNT_P(0);
 
 	if (a->units == PG_INT64_MIN)
-		amount_overflow("Taking the absolute value of", a, "nothing else");
+		amount_overflow("abs", a, NULL);
 	PG_RETURN_AMOUNT_P(amount_new(a->units < 0 ? -a->units : a->units, a->cur));
 }
 
@@ -320,7 +327,7 @@ amount_round(PG_FUNCTION_ARGS)
 	int64		r;
 
 	if (!amount_round_minor(a->units, a->cur, &r))
-		amount_overflow("Rounding", a, "its minor units");
+		amount_overflow("round", a, NULL);
 	PG_RETURN_AMOUNT_P(amount_new(r, a->cur));
 }
 
@@ -344,7 +351,7 @@ amount_times_numeric(Amount *a, Numeric factor)
 	if (!numeric_to_units(DatumGetNumeric(DirectFunctionCall2(numeric_div, prod,
 															  NumericGetDatum(int64_numeric(AMOUNT_SCALE)))),
 						  &units))
-		amount_overflow("Multiplying", a,
+		amount_overflow("*", a,
 						DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(factor))));
 	return amount_new(units, a->cur);
 }
@@ -370,7 +377,7 @@ amount_times_int(Amount *a, int64 factor)
 	int64		r;
 
 	if (pg_mul_s64_overflow(a->units, factor, &r))
-		amount_overflow("Multiplying", a, psprintf(INT64_FORMAT, factor));
+		amount_overflow("*", a, psprintf(INT64_FORMAT, factor));
 	return amount_new(r, a->cur);
 }
 
@@ -410,7 +417,7 @@ amount_div_int4(PG_FUNCTION_ARGS)
 	if (d == 0)
 		division_by_zero(a);
 	if (d == -1 && a->units == PG_INT64_MIN)
-		amount_overflow("Dividing", a, "-1");
+		amount_overflow("/", a, "-1");
 	q = a->units / d;
 	r = a->units % d;
 	if (r != 0 && (r < 0 ? -r : r) * 2 >= (d < 0 ? -d : d))
@@ -437,7 +444,7 @@ amount_div_numeric(PG_FUNCTION_ARGS)
 	if (!numeric_to_units(DatumGetNumeric(DirectFunctionCall2(numeric_div, q,
 															  NumericGetDatum(int64_numeric(AMOUNT_SCALE)))),
 						  &units))
-		amount_overflow("Dividing", a,
+		amount_overflow("/", a,
 						DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(d))));
 	PG_RETURN_AMOUNT_P(amount_new(units, a->cur));
 }
@@ -573,7 +580,7 @@ amount_sum_accum(PG_FUNCTION_ARGS)
 				 errhint("Group by procgov.currency(...), or convert to one currency first.")));
 	}
 	if (unlikely(pg_add_s64_overflow(state->units, v->units, &r)))
-		amount_overflow("Adding", state, amount_to_cstring(v));
+		amount_overflow("+", state, amount_to_cstring(v));
 	if (AggCheckCallContext(fcinfo, NULL))
 	{
 		state->units = r;
