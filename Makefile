@@ -33,6 +33,12 @@ test:
 demo:
 	bash test/demo/run
 
+bench:
+	bash test/bench/run
+
+fuzz:
+	bash test/fuzz/run long
+
 ifneq ($(PG_CONFIG),)
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)

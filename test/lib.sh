@@ -63,6 +63,7 @@ cron.database_name = '$crondb'
 max_prepared_transactions = 10
 fsync = ${PROCGOV_FSYNC:-on}
 log_min_messages = warning
+${PROCGOV_EXTRA_CONF:-}
 CONF
 	as_owner "$PGBIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w -t 60 start >/dev/null || {
 		cat "$CLUSTER_DIR/server.log" >&2; return 1; }

@@ -1,0 +1,47 @@
+-- Catalog hygiene: every object procgov installs is documented with
+-- COMMENT ON, and every SECURITY DEFINER function pins its search_path.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS procgov;
+RESET client_min_messages;
+
+-- the extension's version comes from procgov.control
+SELECT extname, extversion, extrelocatable, extnamespace::regnamespace FROM pg_extension WHERE extname = 'procgov';
+
+-- functions, aggregates, types, operators, operator classes, tables and
+-- views without a comment (expect none)
+WITH objs AS (
+  SELECT classid, objid FROM pg_depend
+   WHERE refclassid = 'pg_extension'::regclass
+     AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'procgov')
+     AND deptype = 'e'
+)
+SELECT pg_describe_object(classid, objid, 0) AS undocumented
+  FROM objs
+ WHERE obj_description(objid, classid::regclass::text) IS NULL
+   -- array and multirange types are made by the server for each type
+   AND NOT (classid = 'pg_type'::regclass AND EXISTS (
+         SELECT 1 FROM pg_type t WHERE t.oid = objid AND (t.typcategory = 'A' OR t.typtype = 'm')))
+   -- the multirange constructors made with a range type
+   AND NOT (classid = 'pg_proc'::regclass AND EXISTS (
+         SELECT 1 FROM pg_proc p WHERE p.oid = objid AND p.prorettype IN (SELECT oid FROM pg_type WHERE typtype IN ('r', 'm'))
+            AND p.proname IN (SELECT typname FROM pg_type WHERE typtype IN ('r', 'm'))))
+   -- and the casts from each range type to its multirange
+   AND NOT (classid = 'pg_cast'::regclass AND EXISTS (
+         SELECT 1 FROM pg_cast c JOIN pg_type t ON t.oid = c.casttarget WHERE c.oid = objid AND t.typtype = 'm'))
+   -- operator families are implied by their classes
+   AND classid <> 'pg_opfamily'::regclass
+ ORDER BY 1;
+
+-- SECURITY DEFINER functions without a pinned search_path (expect none)
+SELECT p.oid::regprocedure AS unpinned_definer
+  FROM pg_proc p
+ WHERE p.pronamespace = 'procgov'::regnamespace AND p.prosecdef
+   AND NOT coalesce(p.proconfig::text[] @> ARRAY['search_path=pg_catalog, procgov, pg_temp'], false)
+ ORDER BY 1;
+
+-- type I/O functions are immutable, strict and parallel safe
+SELECT p.oid::regprocedure AS io_function_not_immutable_strict_safe
+  FROM pg_type t JOIN pg_proc p ON p.oid IN (t.typinput, t.typoutput, t.typreceive, t.typsend)
+ WHERE t.typnamespace = 'procgov'::regnamespace AND p.pronamespace = 'procgov'::regnamespace
+   AND NOT (p.provolatile = 'i' AND p.proisstrict AND p.proparallel = 's')
+ ORDER BY 1;
