@@ -32,6 +32,10 @@ CREATE TYPE procgov.amount (
 	ALIGNMENT = double,
 	STORAGE = plain
 );
+COMMENT ON FUNCTION procgov.amount_in(cstring) IS 'text input for procgov.amount (''1234.56 USD'')';
+COMMENT ON FUNCTION procgov.amount_out(procgov.amount) IS 'text output for procgov.amount, in the currency''s minor units';
+COMMENT ON FUNCTION procgov.amount_recv(internal) IS 'binary input for procgov.amount: int64 ten-thousandths, then the 3-letter code';
+COMMENT ON FUNCTION procgov.amount_send(procgov.amount) IS 'binary output for procgov.amount: int64 ten-thousandths, then the 3-letter code';
 COMMENT ON TYPE procgov.amount IS 'money in an ISO 4217 currency: 64-bit fixed point with 4 decimals, text form ''1234.56 USD''; mixing currencies is an error';
 
 CREATE FUNCTION procgov.amount(numeric, text) RETURNS procgov.amount
@@ -264,6 +268,10 @@ CREATE TYPE procgov.tolerance (
 	ALIGNMENT = double,
 	STORAGE = plain
 );
+COMMENT ON FUNCTION procgov.tolerance_in(cstring) IS 'text input for procgov.tolerance';
+COMMENT ON FUNCTION procgov.tolerance_out(procgov.tolerance) IS 'text output for procgov.tolerance, in canonical form';
+COMMENT ON FUNCTION procgov.tolerance_recv(internal) IS 'binary input for procgov.tolerance (its canonical text)';
+COMMENT ON FUNCTION procgov.tolerance_send(procgov.tolerance) IS 'binary output for procgov.tolerance (its canonical text)';
 COMMENT ON TYPE procgov.tolerance IS 'match tolerance: ''0'' (exact), ''2%'', ''5.00 USD'', ''2% or 5.00 USD'' (the looser), ''2% and 5.00 USD'' (the stricter)';
 
 CREATE FUNCTION procgov.tolerance_eq(procgov.tolerance, procgov.tolerance) RETURNS boolean
@@ -319,4 +327,241 @@ COMMENT ON FUNCTION procgov.band(procgov.amount, procgov.tolerance) IS 'the clos
 -- END tolerance
 
 -- BEGIN identifiers
+-- ===================================================================
+-- procgov.iban: International Bank Account Number (ISO 13616)
+-- ===================================================================
+
+CREATE TYPE procgov.iban;
+
+CREATE FUNCTION procgov.iban_in(cstring) RETURNS procgov.iban
+	AS 'MODULE_PATHNAME', 'iban_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION procgov.iban_out(procgov.iban) RETURNS cstring
+	AS 'MODULE_PATHNAME', 'iban_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION procgov.iban_recv(internal) RETURNS procgov.iban
+	AS 'MODULE_PATHNAME', 'iban_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION procgov.iban_send(procgov.iban) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'iban_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE procgov.iban (
+	INPUT = procgov.iban_in,
+	OUTPUT = procgov.iban_out,
+	RECEIVE = procgov.iban_recv,
+	SEND = procgov.iban_send,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = int4,
+	STORAGE = extended
+);
+COMMENT ON TYPE procgov.iban IS 'International Bank Account Number (ISO 13616): registry country, length, check digits and mod-97 checksum verified; stored and printed in electronic form (''DE89370400440532013000'')';
+COMMENT ON FUNCTION procgov.iban_in(cstring) IS 'text input of procgov.iban: blanks and lower case accepted, normalised to the electronic form';
+COMMENT ON FUNCTION procgov.iban_out(procgov.iban) IS 'text output of procgov.iban: the electronic form, no blanks';
+COMMENT ON FUNCTION procgov.iban_recv(internal) IS 'binary input of procgov.iban: text, validated like text input';
+COMMENT ON FUNCTION procgov.iban_send(procgov.iban) IS 'binary output of procgov.iban: the electronic form as text';
+
+CREATE FUNCTION procgov.iban(text) RETURNS procgov.iban
+	AS 'MODULE_PATHNAME', 'iban_from_text' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION procgov.iban(text) IS 'validate and normalise an IBAN given as text (the text to procgov.iban cast)';
+
+CREATE FUNCTION procgov.iban_country(procgov.iban) RETURNS text
+	AS 'MODULE_PATHNAME', 'iban_country' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION procgov.iban_country(procgov.iban) IS 'the two-letter ISO 3166 country code the IBAN starts with';
+
+CREATE FUNCTION procgov.iban_format(procgov.iban) RETURNS text
+	AS 'MODULE_PATHNAME', 'iban_format' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION procgov.iban_format(procgov.iban) IS 'the IBAN''s print form: groups of four characters separated by one space';
+
+CREATE CAST (text AS procgov.iban) WITH FUNCTION procgov.iban(text) AS ASSIGNMENT;
+CREATE CAST (procgov.iban AS text) WITHOUT FUNCTION AS ASSIGNMENT;
+COMMENT ON CAST (text AS procgov.iban) IS 'validates and normalises like text input';
+COMMENT ON CAST (procgov.iban AS text) IS 'the electronic form; binary coercible';
+
+-- comparison (byte order of the electronic form, as text under COLLATE "C")
+
+CREATE FUNCTION procgov.iban_eq(procgov.iban, procgov.iban) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'iban_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION procgov.iban_ne(procgov.iban, procgov.iban) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'iban_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION procgov.iban_lt(procgov.iban, procgov.iban) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'iban_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION procgov.iban_le(procgov.iban, procgov.iban) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'iban_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION procgov.iban_gt(procgov.iban, procgov.iban) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'iban_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION procgov.iban_ge(procgov.iban, procgov.iban) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'iban_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION procgov.iban_cmp(procgov.iban, procgov.iban) RETURNS integer
+	AS 'MODULE_PATHNAME', 'iban_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION procgov.iban_hash(procgov.iban) RETURNS integer
+	AS 'MODULE_PATHNAME', 'iban_hash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION procgov.iban_hash_extended(procgov.iban, bigint) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'iban_hash_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION procgov.iban_eq(procgov.iban, procgov.iban) IS 'implementation of = for procgov.iban';
+COMMENT ON FUNCTION procgov.iban_ne(procgov.iban, procgov.iban) IS 'implementation of <> for procgov.iban';
+COMMENT ON FUNCTION procgov.iban_lt(procgov.iban, procgov.iban) IS 'implementation of < for procgov.iban';
+COMMENT ON FUNCTION procgov.iban_le(procgov.iban, procgov.iban) IS 'implementation of <= for procgov.iban';
+COMMENT ON FUNCTION procgov.iban_gt(procgov.iban, procgov.iban) IS 'implementation of > for procgov.iban';
+COMMENT ON FUNCTION procgov.iban_ge(procgov.iban, procgov.iban) IS 'implementation of >= for procgov.iban';
+COMMENT ON FUNCTION procgov.iban_cmp(procgov.iban, procgov.iban) IS 'btree support: byte order of the electronic form';
+COMMENT ON FUNCTION procgov.iban_hash(procgov.iban) IS 'hash support for procgov.iban';
+COMMENT ON FUNCTION procgov.iban_hash_extended(procgov.iban, bigint) IS 'extended (64-bit, seeded) hash support for procgov.iban';
+
+CREATE OPERATOR procgov.= (LEFTARG = procgov.iban, RIGHTARG = procgov.iban,
+	FUNCTION = procgov.iban_eq, COMMUTATOR = OPERATOR(procgov.=), NEGATOR = OPERATOR(procgov.<>),
+	RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES);
+CREATE OPERATOR procgov.<> (LEFTARG = procgov.iban, RIGHTARG = procgov.iban,
+	FUNCTION = procgov.iban_ne, COMMUTATOR = OPERATOR(procgov.<>), NEGATOR = OPERATOR(procgov.=),
+	RESTRICT = neqsel, JOIN = neqjoinsel);
+CREATE OPERATOR procgov.< (LEFTARG = procgov.iban, RIGHTARG = procgov.iban,
+	FUNCTION = procgov.iban_lt, COMMUTATOR = OPERATOR(procgov.>), NEGATOR = OPERATOR(procgov.>=),
+	RESTRICT = scalarltsel, JOIN = scalarltjoinsel);
+CREATE OPERATOR procgov.<= (LEFTARG = procgov.iban, RIGHTARG = procgov.iban,
+	FUNCTION = procgov.iban_le, COMMUTATOR = OPERATOR(procgov.>=), NEGATOR = OPERATOR(procgov.>),
+	RESTRICT = scalarlesel, JOIN = scalarlejoinsel);
+CREATE OPERATOR procgov.> (LEFTARG = procgov.iban, RIGHTARG = procgov.iban,
+	FUNCTION = procgov.iban_gt, COMMUTATOR = OPERATOR(procgov.<), NEGATOR = OPERATOR(procgov.<=),
+	RESTRICT = scalargtsel, JOIN = scalargtjoinsel);
+CREATE OPERATOR procgov.>= (LEFTARG = procgov.iban, RIGHTARG = procgov.iban,
+	FUNCTION = procgov.iban_ge, COMMUTATOR = OPERATOR(procgov.<=), NEGATOR = OPERATOR(procgov.<),
+	RESTRICT = scalargesel, JOIN = scalargejoinsel);
+COMMENT ON OPERATOR procgov.= (procgov.iban, procgov.iban) IS 'equal: same electronic form';
+COMMENT ON OPERATOR procgov.<> (procgov.iban, procgov.iban) IS 'not equal';
+COMMENT ON OPERATOR procgov.< (procgov.iban, procgov.iban) IS 'less than, in byte order of the electronic form';
+COMMENT ON OPERATOR procgov.<= (procgov.iban, procgov.iban) IS 'less than or equal, in byte order of the electronic form';
+COMMENT ON OPERATOR procgov.> (procgov.iban, procgov.iban) IS 'greater than, in byte order of the electronic form';
+COMMENT ON OPERATOR procgov.>= (procgov.iban, procgov.iban) IS 'greater than or equal, in byte order of the electronic form';
+
+CREATE OPERATOR CLASS procgov.iban_ops DEFAULT FOR TYPE procgov.iban USING btree AS
+	OPERATOR 1 procgov.<,
+	OPERATOR 2 procgov.<=,
+	OPERATOR 3 procgov.=,
+	OPERATOR 4 procgov.>=,
+	OPERATOR 5 procgov.>,
+	FUNCTION 1 procgov.iban_cmp(procgov.iban, procgov.iban);
+COMMENT ON OPERATOR CLASS procgov.iban_ops USING btree IS 'btree order for procgov.iban: byte order of the electronic form (country first)';
+
+CREATE OPERATOR CLASS procgov.iban_hash_ops DEFAULT FOR TYPE procgov.iban USING hash AS
+	OPERATOR 1 procgov.=,
+	FUNCTION 1 procgov.iban_hash(procgov.iban),
+	FUNCTION 2 procgov.iban_hash_extended(procgov.iban, bigint);
+COMMENT ON OPERATOR CLASS procgov.iban_hash_ops USING hash IS 'hash equality for procgov.iban';
+
+-- ===================================================================
+-- procgov.gtin: GS1 Global Trade Item Number (GTIN-8, -12, -13, -14)
+-- ===================================================================
+
+CREATE TYPE procgov.gtin;
+
+CREATE FUNCTION procgov.gtin_in(cstring) RETURNS procgov.gtin
+	AS 'MODULE_PATHNAME', 'gtin_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION procgov.gtin_out(procgov.gtin) RETURNS cstring
+	AS 'MODULE_PATHNAME', 'gtin_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION procgov.gtin_recv(internal) RETURNS procgov.gtin
+	AS 'MODULE_PATHNAME', 'gtin_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION procgov.gtin_send(procgov.gtin) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'gtin_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE procgov.gtin (
+	INPUT = procgov.gtin_in,
+	OUTPUT = procgov.gtin_out,
+	RECEIVE = procgov.gtin_recv,
+	SEND = procgov.gtin_send,
+	LIKE = pg_catalog.int8
+);
+COMMENT ON TYPE procgov.gtin IS 'GS1 Global Trade Item Number: GTIN-8, -12 (UPC-A), -13 (EAN) or -14 with a verified check digit; stored as 8 bytes, printed as 14 digits';
+COMMENT ON FUNCTION procgov.gtin_in(cstring) IS 'text input of procgov.gtin: 8, 12, 13 or 14 digits, blanks or hyphens between digits accepted';
+COMMENT ON FUNCTION procgov.gtin_out(procgov.gtin) IS 'text output of procgov.gtin: exactly 14 digits';
+COMMENT ON FUNCTION procgov.gtin_recv(internal) IS 'binary input of procgov.gtin: an int8, checked for range and check digit';
+COMMENT ON FUNCTION procgov.gtin_send(procgov.gtin) IS 'binary output of procgov.gtin: an int8';
+
+CREATE FUNCTION procgov.gtin(bigint) RETURNS procgov.gtin
+	AS 'MODULE_PATHNAME', 'gtin_from_int8' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION procgov.gtin(bigint) IS 'a GTIN from the number its 14-digit form spells, check digit verified (the bigint to procgov.gtin cast)';
+CREATE FUNCTION procgov.gtin(text) RETURNS procgov.gtin
+	AS 'MODULE_PATHNAME', 'gtin_from_text' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION procgov.gtin(text) IS 'validate a GTIN given as text (the text to procgov.gtin cast)';
+
+CREATE FUNCTION procgov.gtin_format(procgov.gtin, integer) RETURNS text
+	AS 'MODULE_PATHNAME', 'gtin_format_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION procgov.gtin_format(procgov.gtin, integer) IS 'the GTIN written with 8, 12, 13 or 14 digits; NULL when a dropped leading digit is not zero';
+CREATE FUNCTION procgov.gtin13(procgov.gtin) RETURNS text
+	AS 'MODULE_PATHNAME', 'gtin13' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION procgov.gtin13(procgov.gtin) IS 'the 13-digit (EAN-13) form; NULL for a GTIN-14 whose first digit is not zero';
+
+CREATE CAST (bigint AS procgov.gtin) WITH FUNCTION procgov.gtin(bigint) AS ASSIGNMENT;
+CREATE CAST (procgov.gtin AS bigint) WITHOUT FUNCTION AS ASSIGNMENT;
+CREATE CAST (text AS procgov.gtin) WITH FUNCTION procgov.gtin(text) AS ASSIGNMENT;
+CREATE CAST (procgov.gtin AS text) WITH INOUT AS ASSIGNMENT;
+COMMENT ON CAST (bigint AS procgov.gtin) IS 'range and check digit verified';
+COMMENT ON CAST (procgov.gtin AS bigint) IS 'the number the 14-digit form spells; binary coercible';
+COMMENT ON CAST (text AS procgov.gtin) IS 'validates like text input';
+COMMENT ON CAST (procgov.gtin AS text) IS 'the 14-digit form';
+
+-- comparison (numeric order, which is the order of the 14-digit forms)
+
+CREATE FUNCTION procgov.gtin_eq(procgov.gtin, procgov.gtin) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'gtin_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION procgov.gtin_ne(procgov.gtin, procgov.gtin) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'gtin_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION procgov.gtin_lt(procgov.gtin, procgov.gtin) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'gtin_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION procgov.gtin_le(procgov.gtin, procgov.gtin) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'gtin_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION procgov.gtin_gt(procgov.gtin, procgov.gtin) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'gtin_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION procgov.gtin_ge(procgov.gtin, procgov.gtin) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'gtin_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION procgov.gtin_cmp(procgov.gtin, procgov.gtin) RETURNS integer
+	AS 'MODULE_PATHNAME', 'gtin_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION procgov.gtin_hash(procgov.gtin) RETURNS integer
+	AS 'MODULE_PATHNAME', 'gtin_hash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION procgov.gtin_hash_extended(procgov.gtin, bigint) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'gtin_hash_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION procgov.gtin_eq(procgov.gtin, procgov.gtin) IS 'implementation of = for procgov.gtin';
+COMMENT ON FUNCTION procgov.gtin_ne(procgov.gtin, procgov.gtin) IS 'implementation of <> for procgov.gtin';
+COMMENT ON FUNCTION procgov.gtin_lt(procgov.gtin, procgov.gtin) IS 'implementation of < for procgov.gtin';
+COMMENT ON FUNCTION procgov.gtin_le(procgov.gtin, procgov.gtin) IS 'implementation of <= for procgov.gtin';
+COMMENT ON FUNCTION procgov.gtin_gt(procgov.gtin, procgov.gtin) IS 'implementation of > for procgov.gtin';
+COMMENT ON FUNCTION procgov.gtin_ge(procgov.gtin, procgov.gtin) IS 'implementation of >= for procgov.gtin';
+COMMENT ON FUNCTION procgov.gtin_cmp(procgov.gtin, procgov.gtin) IS 'btree support: numeric order of the 14-digit form';
+COMMENT ON FUNCTION procgov.gtin_hash(procgov.gtin) IS 'hash support for procgov.gtin';
+COMMENT ON FUNCTION procgov.gtin_hash_extended(procgov.gtin, bigint) IS 'extended (64-bit, seeded) hash support for procgov.gtin';
+
+CREATE OPERATOR procgov.= (LEFTARG = procgov.gtin, RIGHTARG = procgov.gtin,
+	FUNCTION = procgov.gtin_eq, COMMUTATOR = OPERATOR(procgov.=), NEGATOR = OPERATOR(procgov.<>),
+	RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES);
+CREATE OPERATOR procgov.<> (LEFTARG = procgov.gtin, RIGHTARG = procgov.gtin,
+	FUNCTION = procgov.gtin_ne, COMMUTATOR = OPERATOR(procgov.<>), NEGATOR = OPERATOR(procgov.=),
+	RESTRICT = neqsel, JOIN = neqjoinsel);
+CREATE OPERATOR procgov.< (LEFTARG = procgov.gtin, RIGHTARG = procgov.gtin,
+	FUNCTION = procgov.gtin_lt, COMMUTATOR = OPERATOR(procgov.>), NEGATOR = OPERATOR(procgov.>=),
+	RESTRICT = scalarltsel, JOIN = scalarltjoinsel);
+CREATE OPERATOR procgov.<= (LEFTARG = procgov.gtin, RIGHTARG = procgov.gtin,
+	FUNCTION = procgov.gtin_le, COMMUTATOR = OPERATOR(procgov.>=), NEGATOR = OPERATOR(procgov.>),
+	RESTRICT = scalarlesel, JOIN = scalarlejoinsel);
+CREATE OPERATOR procgov.> (LEFTARG = procgov.gtin, RIGHTARG = procgov.gtin,
+	FUNCTION = procgov.gtin_gt, COMMUTATOR = OPERATOR(procgov.<), NEGATOR = OPERATOR(procgov.<=),
+	RESTRICT = scalargtsel, JOIN = scalargtjoinsel);
+CREATE OPERATOR procgov.>= (LEFTARG = procgov.gtin, RIGHTARG = procgov.gtin,
+	FUNCTION = procgov.gtin_ge, COMMUTATOR = OPERATOR(procgov.<=), NEGATOR = OPERATOR(procgov.<),
+	RESTRICT = scalargesel, JOIN = scalargejoinsel);
+COMMENT ON OPERATOR procgov.= (procgov.gtin, procgov.gtin) IS 'equal: same 14-digit form';
+COMMENT ON OPERATOR procgov.<> (procgov.gtin, procgov.gtin) IS 'not equal';
+COMMENT ON OPERATOR procgov.< (procgov.gtin, procgov.gtin) IS 'less than, in order of the 14-digit forms';
+COMMENT ON OPERATOR procgov.<= (procgov.gtin, procgov.gtin) IS 'less than or equal, in order of the 14-digit forms';
+COMMENT ON OPERATOR procgov.> (procgov.gtin, procgov.gtin) IS 'greater than, in order of the 14-digit forms';
+COMMENT ON OPERATOR procgov.>= (procgov.gtin, procgov.gtin) IS 'greater than or equal, in order of the 14-digit forms';
+
+CREATE OPERATOR CLASS procgov.gtin_ops DEFAULT FOR TYPE procgov.gtin USING btree AS
+	OPERATOR 1 procgov.<,
+	OPERATOR 2 procgov.<=,
+	OPERATOR 3 procgov.=,
+	OPERATOR 4 procgov.>=,
+	OPERATOR 5 procgov.>,
+	FUNCTION 1 procgov.gtin_cmp(procgov.gtin, procgov.gtin);
+COMMENT ON OPERATOR CLASS procgov.gtin_ops USING btree IS 'btree order for procgov.gtin: numeric order of the 14-digit form';
+
+CREATE OPERATOR CLASS procgov.gtin_hash_ops DEFAULT FOR TYPE procgov.gtin USING hash AS
+	OPERATOR 1 procgov.=,
+	FUNCTION 1 procgov.gtin_hash(procgov.gtin),
+	FUNCTION 2 procgov.gtin_hash_extended(procgov.gtin, bigint);
+COMMENT ON OPERATOR CLASS procgov.gtin_hash_ops USING hash IS 'hash equality for procgov.gtin';
 -- END identifiers
