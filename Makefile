@@ -13,7 +13,9 @@ DOCS       =
 REGRESS      = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
 REGRESS_OPTS = --inputdir=test
 ISOLATION      = $(patsubst test/specs/%.spec,%,$(sort $(wildcard test/specs/*.spec)))
-ISOLATION_OPTS = --inputdir=test
+# --outputdir=.: PostgreSQL 15 looks for isolation expected output in
+# OUTPUTDIR/expected before INPUTDIR/expected, so both kinds share ./expected
+ISOLATION_OPTS = --inputdir=test --outputdir=.
 
 # PostgreSQL's own headers are system headers here, so -Wextra judges only our code.
 PG_CPPFLAGS = -isystem $(includedir_server) -Wall -Wextra

@@ -565,3 +565,205 @@ CREATE OPERATOR CLASS procgov.gtin_hash_ops DEFAULT FOR TYPE procgov.gtin USING 
 	FUNCTION 2 procgov.gtin_hash_extended(procgov.gtin, bigint);
 COMMENT ON OPERATOR CLASS procgov.gtin_hash_ops USING hash IS 'hash equality for procgov.gtin';
 -- END identifiers
+
+-- BEGIN roles
+-- ===================================================================
+-- procgov's roles.  Roles belong to the cluster, not to the extension:
+-- they are created when missing and left in place by DROP EXTENSION.  A DBA
+-- grants them to login roles (GRANT procgov_auditor TO audit_team).
+-- ===================================================================
+
+DO $roles$
+DECLARE
+	r text;
+BEGIN
+	FOREACH r IN ARRAY ARRAY['procgov_admin', 'procgov_requester', 'procgov_approver',
+							 'procgov_receiver', 'procgov_auditor', 'procgov_reader']
+	LOOP
+		IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r) THEN
+			EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);
+		END IF;
+	END LOOP;
+END
+$roles$;
+
+-- The schema holds the types every ERP table may use; what must be guarded
+-- (tables, functions that write or reveal governance data) revokes PUBLIC
+-- on its own and grants to these roles.
+GRANT USAGE ON SCHEMA procgov TO PUBLIC;
+-- END roles
+
+-- BEGIN audit
+-- ===================================================================
+-- The audit ledger: append-only, hash-chained per stream, sealed in
+-- Merkle blocks.  Hashing rules: src/audit_core.c and docs/audit.md.
+-- ===================================================================
+
+CREATE SEQUENCE procgov.audit_log_entry_id_seq AS bigint NO CYCLE CACHE 1;
+COMMENT ON SEQUENCE procgov.audit_log_entry_id_seq IS 'entry ids of procgov.audit_log; CACHE must stay 1 so that sealing sees every id handed out';
+
+CREATE TABLE procgov.audit_log (
+	entry_id	bigint NOT NULL,
+	stream		text COLLATE "C" NOT NULL,
+	seq			bigint NOT NULL,
+	logged_at	timestamptz NOT NULL,
+	txid		xid8 NOT NULL,
+	actor		text NOT NULL,
+	db_user		text NOT NULL,
+	action		text NOT NULL,
+	payload		jsonb,
+	reason		text,
+	prev_hash	bytea NOT NULL,
+	hash		bytea NOT NULL,
+	CONSTRAINT audit_log_pkey PRIMARY KEY (entry_id),
+	CONSTRAINT audit_log_stream_seq_key UNIQUE (stream, seq)
+);
+ALTER SEQUENCE procgov.audit_log_entry_id_seq OWNED BY procgov.audit_log.entry_id;
+COMMENT ON TABLE procgov.audit_log IS 'the audit ledger: one append-only, hash-chained entry per governed change; written only by procgov.audit_append(), verified by procgov.verify_audit()';
+COMMENT ON COLUMN procgov.audit_log.entry_id IS 'entry id, increasing in append order across all streams (ids of rolled-back appends are skipped)';
+COMMENT ON COLUMN procgov.audit_log.stream IS 'what the entry is about, one chain per stream, e.g. purchase_order:ACME:PO-4711';
+COMMENT ON COLUMN procgov.audit_log.seq IS 'position in the stream: 1, 2, 3 ... without gaps';
+COMMENT ON COLUMN procgov.audit_log.logged_at IS 'clock time of the append';
+COMMENT ON COLUMN procgov.audit_log.txid IS 'the appending transaction (xid8), to group entries made together';
+COMMENT ON COLUMN procgov.audit_log.actor IS 'the acting end user: procgov.actor when the application set it, else the database user';
+COMMENT ON COLUMN procgov.audit_log.db_user IS 'the database role that made the change (outside any SECURITY DEFINER function)';
+COMMENT ON COLUMN procgov.audit_log.action IS 'what happened, e.g. submit, approve, transition, correction';
+COMMENT ON COLUMN procgov.audit_log.payload IS 'before/after values or a diff, as jsonb';
+COMMENT ON COLUMN procgov.audit_log.reason IS 'why, when the actor gave a reason';
+COMMENT ON COLUMN procgov.audit_log.prev_hash IS 'hash of the previous entry of the same stream; 32 zero bytes for the first';
+COMMENT ON COLUMN procgov.audit_log.hash IS 'SHA-256 over the entry''s canonical serialization, prev_hash included (docs/audit.md)';
+
+CREATE TABLE procgov.audit_block (
+	block_id		bigint NOT NULL,
+	first_entry_id	bigint NOT NULL,
+	last_entry_id	bigint NOT NULL,
+	entry_count		bigint NOT NULL,
+	merkle_root		bytea NOT NULL,
+	leaves			bytea NOT NULL,
+	sealed_at		timestamptz NOT NULL,
+	sealed_by		text NOT NULL,
+	prev_hash		bytea NOT NULL,
+	hash			bytea NOT NULL,
+	CONSTRAINT audit_block_pkey PRIMARY KEY (block_id)
+);
+ALTER TABLE procgov.audit_block ALTER COLUMN leaves SET STORAGE EXTERNAL;
+COMMENT ON TABLE procgov.audit_block IS 'sealed blocks of the audit ledger: each covers an entry id range with the Merkle root of its entry hashes and chains to the block before';
+COMMENT ON COLUMN procgov.audit_block.block_id IS 'block number: 1, 2, 3 ... without gaps';
+COMMENT ON COLUMN procgov.audit_block.first_entry_id IS 'lowest entry id the block covers (the previous block''s last_entry_id + 1)';
+COMMENT ON COLUMN procgov.audit_block.last_entry_id IS 'highest entry id the block covers';
+COMMENT ON COLUMN procgov.audit_block.entry_count IS 'entries in the range at sealing time (ids of rolled-back appends have none)';
+COMMENT ON COLUMN procgov.audit_block.merkle_root IS 'Merkle root (RFC 6962 shape) of the entry hashes in entry id order';
+COMMENT ON COLUMN procgov.audit_block.leaves IS 'the entry hashes in entry id order, 32 bytes each: lets verification name the very entry that changed';
+COMMENT ON COLUMN procgov.audit_block.sealed_at IS 'clock time of sealing';
+COMMENT ON COLUMN procgov.audit_block.sealed_by IS 'who sealed: procgov.actor, else the database user';
+COMMENT ON COLUMN procgov.audit_block.prev_hash IS 'hash of the previous block; 32 zero bytes for block 1';
+COMMENT ON COLUMN procgov.audit_block.hash IS 'SHA-256 over the block''s canonical serialization (docs/audit.md); the newest one is the digest to keep outside the database';
+
+-- keep the ledger in pg_dump output; a restore verifies like the original
+SELECT pg_catalog.pg_extension_config_dump('procgov.audit_log', '');
+SELECT pg_catalog.pg_extension_config_dump('procgov.audit_log_entry_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('procgov.audit_block', '');
+
+-- immutability: UPDATE, DELETE and TRUNCATE are refused for every role
+CREATE FUNCTION procgov.audit_refuse_change() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'audit_refuse_change' LANGUAGE C;
+COMMENT ON FUNCTION procgov.audit_refuse_change() IS 'trigger: refuses UPDATE, DELETE and TRUNCATE on the audit ledger tables, for every role including superusers';
+
+CREATE TRIGGER audit_log_append_only
+	BEFORE UPDATE OR DELETE OR TRUNCATE ON procgov.audit_log
+	FOR EACH STATEMENT EXECUTE FUNCTION procgov.audit_refuse_change();
+CREATE TRIGGER audit_block_append_only
+	BEFORE UPDATE OR DELETE OR TRUNCATE ON procgov.audit_block
+	FOR EACH STATEMENT EXECUTE FUNCTION procgov.audit_refuse_change();
+-- fire even with session_replication_role = replica
+ALTER TABLE procgov.audit_log ENABLE ALWAYS TRIGGER audit_log_append_only;
+ALTER TABLE procgov.audit_block ENABLE ALWAYS TRIGGER audit_block_append_only;
+
+CREATE FUNCTION procgov.audit_append(stream text, action text, payload jsonb, reason text DEFAULT NULL)
+	RETURNS bigint
+	AS 'MODULE_PATHNAME', 'audit_append' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION procgov.audit_append(text, text, jsonb, text) IS 'append one entry to the audit ledger in the caller''s transaction and return its entry id';
+
+CREATE FUNCTION procgov.seal_audit(max_block_entries integer DEFAULT 65536) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'seal_audit' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION procgov.seal_audit(integer) IS 'seal every entry not yet sealed into new blocks of at most max_block_entries entries; returns the newest block id, or NULL when there was nothing to seal';
+
+CREATE FUNCTION procgov.audit_digest(
+	OUT block_id bigint, OUT last_entry_id bigint, OUT sealed_at timestamptz,
+	OUT hash text, OUT digest text)
+	RETURNS record
+	LANGUAGE sql STABLE PARALLEL SAFE
+	AS $$
+		SELECT b.block_id, b.last_entry_id, b.sealed_at, pg_catalog.encode(b.hash, 'hex'),
+			   'procgov-audit:v1:' || b.block_id || ':' || pg_catalog.encode(b.hash, 'hex')
+		  FROM procgov.audit_block b
+		 ORDER BY b.block_id DESC
+		 LIMIT 1
+	$$;
+COMMENT ON FUNCTION procgov.audit_digest() IS 'the newest sealed block''s hash and position; keep the digest text outside the database and check it later with procgov.verify_audit_digest()';
+
+CREATE FUNCTION procgov.verify_audit(
+	OUT problem text, OUT block_id bigint, OUT entry_id bigint, OUT stream text, OUT seq bigint,
+	OUT expected text, OUT found text, OUT detail text)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'verify_audit' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION procgov.verify_audit() IS 'recompute every entry hash, stream chain, block and Merkle root; one row per problem (changed, deleted, inserted, reordered), none when the ledger is intact';
+
+CREATE FUNCTION procgov.verify_audit_digest(digest text) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'verify_audit_digest' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION procgov.verify_audit_digest(text) IS 'true when a digest from procgov.audit_digest() still names a block of an intact block chain';
+
+-- exports for procgov-verify, the auditor's check outside the database
+CREATE VIEW procgov.audit_export AS
+	SELECT l.entry_id, l.stream, l.seq,
+		   pg_catalog.to_char(l.logged_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS logged_at,
+		   l.txid, l.actor, l.db_user, l.action, l.payload::text AS payload, l.reason,
+		   pg_catalog.encode(l.prev_hash, 'hex') AS prev_hash, pg_catalog.encode(l.hash, 'hex') AS hash
+	  FROM procgov.audit_log l;
+COMMENT ON VIEW procgov.audit_export IS 'the ledger in the canonical text form procgov-verify reads: \copy (SELECT * FROM procgov.audit_export ORDER BY entry_id) TO ''entries.tsv''';
+COMMENT ON COLUMN procgov.audit_export.entry_id IS 'entry id';
+COMMENT ON COLUMN procgov.audit_export.stream IS 'stream';
+COMMENT ON COLUMN procgov.audit_export.seq IS 'position in the stream';
+COMMENT ON COLUMN procgov.audit_export.logged_at IS 'append time, canonical UTC text as hashed';
+COMMENT ON COLUMN procgov.audit_export.txid IS 'appending transaction';
+COMMENT ON COLUMN procgov.audit_export.actor IS 'acting end user';
+COMMENT ON COLUMN procgov.audit_export.db_user IS 'database role';
+COMMENT ON COLUMN procgov.audit_export.action IS 'action';
+COMMENT ON COLUMN procgov.audit_export.payload IS 'payload, jsonb text form as hashed';
+COMMENT ON COLUMN procgov.audit_export.reason IS 'reason';
+COMMENT ON COLUMN procgov.audit_export.prev_hash IS 'previous entry''s hash, hex';
+COMMENT ON COLUMN procgov.audit_export.hash IS 'entry hash, hex';
+
+CREATE VIEW procgov.audit_block_export AS
+	SELECT b.block_id, b.first_entry_id, b.last_entry_id, b.entry_count,
+		   pg_catalog.encode(b.merkle_root, 'hex') AS merkle_root,
+		   pg_catalog.encode(b.leaves, 'hex') AS leaves,
+		   pg_catalog.to_char(b.sealed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sealed_at,
+		   b.sealed_by,
+		   pg_catalog.encode(b.prev_hash, 'hex') AS prev_hash, pg_catalog.encode(b.hash, 'hex') AS hash
+	  FROM procgov.audit_block b;
+COMMENT ON VIEW procgov.audit_block_export IS 'sealed blocks in the canonical text form procgov-verify reads: \copy (SELECT * FROM procgov.audit_block_export ORDER BY block_id) TO ''blocks.tsv''';
+COMMENT ON COLUMN procgov.audit_block_export.block_id IS 'block number';
+COMMENT ON COLUMN procgov.audit_block_export.first_entry_id IS 'lowest entry id covered';
+COMMENT ON COLUMN procgov.audit_block_export.last_entry_id IS 'highest entry id covered';
+COMMENT ON COLUMN procgov.audit_block_export.entry_count IS 'entries sealed';
+COMMENT ON COLUMN procgov.audit_block_export.merkle_root IS 'Merkle root, hex';
+COMMENT ON COLUMN procgov.audit_block_export.leaves IS 'entry hashes in id order, hex';
+COMMENT ON COLUMN procgov.audit_block_export.sealed_at IS 'sealing time, canonical UTC text as hashed';
+COMMENT ON COLUMN procgov.audit_block_export.sealed_by IS 'who sealed';
+COMMENT ON COLUMN procgov.audit_block_export.prev_hash IS 'previous block''s hash, hex';
+COMMENT ON COLUMN procgov.audit_block_export.hash IS 'block hash, hex';
+
+-- privileges: nobody writes the ledger but procgov's own functions
+REVOKE ALL ON procgov.audit_log, procgov.audit_block, procgov.audit_export, procgov.audit_block_export FROM PUBLIC;
+REVOKE ALL ON SEQUENCE procgov.audit_log_entry_id_seq FROM PUBLIC;
+GRANT SELECT ON procgov.audit_log, procgov.audit_block, procgov.audit_export, procgov.audit_block_export
+	TO procgov_auditor, procgov_admin;
+REVOKE EXECUTE ON FUNCTION procgov.audit_append(text, text, jsonb, text), procgov.seal_audit(integer),
+	procgov.audit_digest(), procgov.verify_audit(), procgov.verify_audit_digest(text),
+	procgov.audit_refuse_change() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION procgov.audit_append(text, text, jsonb, text), procgov.seal_audit(integer)
+	TO procgov_admin;
+GRANT EXECUTE ON FUNCTION procgov.audit_digest(), procgov.verify_audit(), procgov.verify_audit_digest(text)
+	TO procgov_auditor, procgov_admin;
+-- END audit

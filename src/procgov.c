@@ -6,7 +6,10 @@
  */
 #include "procgov.h"
 
+#include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/guc.h"
+#include "utils/tuplestore.h"
 #if PG_VERSION_NUM >= 160000
 #include "nodes/miscnodes.h"
 #endif
@@ -20,6 +23,7 @@ void
 _PG_init(void)
 {
 	AmountInit();
+	AuditInit();
 
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("procgov");
@@ -67,4 +71,30 @@ procgov_report(const pv_error *err, Node *escontext)
 			 err->detail[0] ? errdetail_internal("%s", err->detail) : 0,
 			 err->hint[0] ? errhint("%s", err->hint) : 0));
 #endif
+}
+
+/*
+ * Prepare a set-returning function's materialized result: a tuplestore and
+ * the row descriptor, in the per-query context (what InitMaterializedSRF()
+ * does on PostgreSQL 15+, spelled out for 13 and 14).
+ */
+void
+procgov_materialize_srf(FunctionCallInfo fcinfo)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TupleDesc	tupdesc;
+	MemoryContext old;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		(rsinfo->allowedModes & SFRM_Materialize) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	rsinfo->setDesc = CreateTupleDescCopy(tupdesc);
+	rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
+	rsinfo->returnMode = SFRM_Materialize;
+	MemoryContextSwitchTo(old);
 }

@@ -1,0 +1,1682 @@
+/*-------------------------------------------------------------------------
+ * src/audit.c
+ *		The audit ledger: append, seal, digest, verify, and the trigger that
+ *		keeps the ledger tables append-only.
+ *
+ * Each entry is chained to the previous entry of its stream.  Writers of
+ * different streams never wait for each other: an append takes a
+ * transaction-level lock on its stream alone (plus a shared "fence" lock
+ * that only sealing looks at), reads the stream's head through the
+ * (stream, seq) index and inserts the new entry directly into the heap and
+ * its indexes.  Sealing covers an entry id range: it reads the highest id
+ * handed out, waits for the transactions that hold the fence at that
+ * moment (every id below it belongs to one of them or to a finished one)
+ * and then seals what committed.  Verification reads the ledger with one
+ * sequential scan.  The hashing rules live in audit_core.c.
+ *-------------------------------------------------------------------------
+ */
+#include "procgov.h"
+#include "audit_core.h"
+
+#include <ctype.h>
+
+#include "access/detoast.h"
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/relscan.h"
+#include "access/skey.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_collation.h"
+#include "commands/sequence.h"
+#include "commands/trigger.h"
+#include "common/hashfn.h"
+#include "executor/executor.h"
+#include "executor/tuptable.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "nodes/execnodes.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
+#include "tcop/utility.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+#include "utils/xid8.h"
+
+#if PG_VERSION_NUM >= 140000
+#include "common/cryptohash.h"
+#else
+#include "common/sha2.h"
+#endif
+
+/* procgov.actor: the end user an ERP names per transaction (SET LOCAL). */
+char	   *procgov_actor = NULL;
+
+#define ACTOR_MAX_LEN		200
+#define STREAM_MAX_LEN		1000
+#define ACTION_MAX_LEN		100
+
+/*
+ * Advisory lock keys (pg_locks shows them as locktype advisory with
+ * classid 0x70726f63, "proc"): objsubid 10 is the seal fence, 11 a stream
+ * (objid = hash of its name), 12 the sealer.  User advisory locks use
+ * objsubid 1 and 2, so these never collide with an application's.
+ */
+#define AUDIT_LOCK_CLASS	0x70726f63
+#define AUDIT_LOCK_FENCE	10
+#define AUDIT_LOCK_STREAM	11
+#define AUDIT_LOCK_SEAL		12
+
+/* Column numbers of procgov.audit_log and procgov.audit_block. */
+enum
+{
+	AL_ENTRY_ID = 1, AL_STREAM, AL_SEQ, AL_LOGGED_AT, AL_TXID, AL_ACTOR,
+	AL_DB_USER, AL_ACTION, AL_PAYLOAD, AL_REASON, AL_PREV_HASH, AL_HASH,
+	AL_NATTS = AL_HASH
+};
+enum
+{
+	AB_COL_BLOCK_ID = 1, AB_COL_FIRST, AB_COL_LAST, AB_COL_COUNT, AB_COL_ROOT,
+	AB_COL_LEAVES, AB_COL_SEALED_AT, AB_COL_SEALED_BY, AB_COL_PREV_HASH, AB_COL_HASH,
+	AB_COL_NATTS = AB_COL_HASH
+};
+
+static const char *const audit_log_columns[AL_NATTS] = {
+	"entry_id", "stream", "seq", "logged_at", "txid", "actor", "db_user",
+	"action", "payload", "reason", "prev_hash", "hash"
+};
+static const char *const audit_block_columns[AB_COL_NATTS] = {
+	"block_id", "first_entry_id", "last_entry_id", "entry_count", "merkle_root",
+	"leaves", "sealed_at", "sealed_by", "prev_hash", "hash"
+};
+
+/* The ledger's relations, looked up once and forgotten on invalidation. */
+typedef struct AuditRels
+{
+	bool		valid;
+	Oid			log;
+	Oid			log_pkey;
+	Oid			log_stream_seq;
+	Oid			log_seq;
+	Oid			block;
+	Oid			block_pkey;
+} AuditRels;
+
+static AuditRels audit_rels;
+
+static const uint8 zero_hash[AUDIT_HASH_LEN];
+
+/* ===================================================================
+ * Set-up
+ * =================================================================== */
+
+/* Forget the cached relation OIDs when one of them (or everything) is invalidated. */
+static void
+audit_rels_invalidate(Datum arg, Oid relid)
+{
+	(void) arg;
+	if (relid == InvalidOid || relid == audit_rels.log || relid == audit_rels.block ||
+		relid == audit_rels.log_pkey || relid == audit_rels.log_stream_seq ||
+		relid == audit_rels.block_pkey || relid == audit_rels.log_seq)
+		audit_rels.valid = false;
+}
+
+/* Refuse an actor name that is too long to be a person's login. */
+static bool
+check_actor(char **newval, void **extra, GucSource source)
+{
+	(void) extra;
+	(void) source;
+	if (*newval && strlen(*newval) > ACTOR_MAX_LEN)
+	{
+		GUC_check_errdetail("procgov.actor is %d bytes long; the limit is %d.",
+							(int) strlen(*newval), ACTOR_MAX_LEN);
+		GUC_check_errhint("Set it to the end user's login name.");
+		return false;
+	}
+	return true;
+}
+
+void
+AuditInit(void)
+{
+	DefineCustomStringVariable("procgov.actor",
+							   gettext_noop("The end user acting in this transaction, recorded in the audit ledger."),
+							   gettext_noop("ERPs that share one database login set it per transaction with SET LOCAL; "
+											"when it is empty the database user is recorded."),
+							   &procgov_actor,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   check_actor, NULL, NULL);
+	CacheRegisterRelcacheCallback(audit_rels_invalidate, (Datum) 0);
+}
+
+/* Check that a ledger table still has the columns, in the order, this code writes. */
+static void
+audit_check_columns(Oid relid, const char *const *names, int n)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		Form_pg_attribute att = i < desc->natts ? TupleDescAttr(desc, i) : NULL;
+
+		if (att == NULL || att->attisdropped || strcmp(NameStr(att->attname), names[i]) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("the audit ledger table %s has been altered", RelationGetRelationName(rel)),
+					 errdetail("Column %d should be \"%s\".", i + 1, names[i]),
+					 errhint("Restore the table as the procgov install script created it; procgov's ledger tables must not be altered.")));
+	}
+	table_close(rel, AccessShareLock);
+}
+
+/* Look up one relation of the extension's schema. */
+static Oid
+audit_relid(Oid nsp, const char *name)
+{
+	Oid			relid = get_relname_relid(name, nsp);
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("procgov's audit ledger relation procgov.%s does not exist", name),
+				 errhint("Install the extension with CREATE EXTENSION procgov.")));
+	return relid;
+}
+
+static const AuditRels *
+audit_get_rels(void)
+{
+	if (!audit_rels.valid)
+	{
+		Oid			nsp = get_namespace_oid("procgov", false);
+
+		audit_rels.log = audit_relid(nsp, "audit_log");
+		audit_rels.log_pkey = audit_relid(nsp, "audit_log_pkey");
+		audit_rels.log_stream_seq = audit_relid(nsp, "audit_log_stream_seq_key");
+		audit_rels.log_seq = audit_relid(nsp, "audit_log_entry_id_seq");
+		audit_rels.block = audit_relid(nsp, "audit_block");
+		audit_rels.block_pkey = audit_relid(nsp, "audit_block_pkey");
+		audit_check_columns(audit_rels.log, audit_log_columns, AL_NATTS);
+		audit_check_columns(audit_rels.block, audit_block_columns, AB_COL_NATTS);
+		audit_rels.valid = true;
+	}
+	return &audit_rels;
+}
+
+/* ===================================================================
+ * Small helpers
+ * =================================================================== */
+
+/* SHA-256 through the server's own implementation (OpenSSL when built with it). */
+static void
+server_sha256(const uint8_t *data, size_t len, uint8_t out[AUDIT_HASH_LEN])
+{
+#if PG_VERSION_NUM >= 140000
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+
+	if (pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, data, len) < 0 ||
+		pg_cryptohash_final(ctx, out, AUDIT_HASH_LEN) < 0)
+		elog(ERROR, "could not compute a SHA-256 hash");
+	pg_cryptohash_free(ctx);
+#else
+	pg_sha256_ctx ctx;
+
+	pg_sha256_init(&ctx);
+	pg_sha256_update(&ctx, data, len);
+	pg_sha256_final(&ctx, out);
+#endif
+}
+
+/* Take one of procgov's transaction-level advisory locks. */
+static void
+audit_lock(uint32 key, uint16 kind, LOCKMODE mode)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, AUDIT_LOCK_CLASS, key, kind);
+	(void) LockAcquire(&tag, mode, false, false);
+}
+
+/* The acting end user: procgov.actor, else the role outside any SECURITY DEFINER. */
+static char *
+audit_actor(void)
+{
+	if (procgov_actor && procgov_actor[0] != '\0')
+		return procgov_actor;
+	return GetUserNameFromId(GetOuterUserId(), false);
+}
+
+/* Microseconds since 1970 of a timestamptz. */
+static int64
+unix_usec(TimestampTz ts)
+{
+	return ts + (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+}
+
+/* Canonical time text of a timestamptz, refusing what audit_core cannot print. */
+static void
+audit_time(TimestampTz ts, char *buf)
+{
+	if (TIMESTAMP_NOT_FINITE(ts) || !audit_time_text(unix_usec(ts), buf))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("audit time out of range"),
+				 errdetail("Ledger times lie between the years 1 and 9999."),
+				 errhint("Check the server clock.")));
+}
+
+/* A bytea column that must hold exactly one hash; NULL when it does not. */
+static const uint8 *
+hash_of(Datum d)
+{
+	bytea	   *b = DatumGetByteaPP(d);
+
+	if (VARSIZE_ANY_EXHDR(b) != AUDIT_HASH_LEN)
+		return NULL;
+	return (const uint8 *) VARDATA_ANY(b);
+}
+
+static text *
+hex_text(const uint8 *h)
+{
+	char		hex[AUDIT_HEX_LEN + 1];
+
+	if (h == NULL)
+		return NULL;
+	audit_hex(h, AUDIT_HASH_LEN, hex);
+	return cstring_to_text(hex);
+}
+
+static bytea *
+hash_bytea(const uint8 *h)
+{
+	bytea	   *b = palloc(VARHDRSZ + AUDIT_HASH_LEN);
+
+	SET_VARSIZE(b, VARHDRSZ + AUDIT_HASH_LEN);
+	memcpy(VARDATA(b), h, AUDIT_HASH_LEN);
+	return b;
+}
+
+/*
+ * Insert a tuple into one of the ledger tables and all of its indexes,
+ * unique checks included, without the executor's permission checks: the
+ * ledger grants INSERT to nobody, so procgov's functions are the only
+ * writers.  Triggers do not fire (the ledger's triggers guard UPDATE,
+ * DELETE and TRUNCATE only).
+ */
+static void
+audit_insert(Relation rel, HeapTuple tup)
+{
+	EState	   *estate = CreateExecutorState();
+	ResultRelInfo *rri = makeNode(ResultRelInfo);
+	TupleTableSlot *slot;
+
+	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	ExecOpenIndices(rri, false);
+	slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel), &TTSOpsHeapTuple);
+	ExecStoreHeapTuple(tup, slot, false);
+	simple_table_tuple_insert(rel, slot);
+	if (rri->ri_NumIndices > 0)
+	{
+#if PG_VERSION_NUM >= 160000
+		list_free(ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL, false));
+#elif PG_VERSION_NUM >= 140000
+		list_free(ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL));
+#else
+		estate->es_result_relation_info = rri;
+		list_free(ExecInsertIndexTuples(slot, estate, false, NULL, NIL));
+#endif
+	}
+	ExecCloseIndices(rri);
+	ExecResetTupleTable(estate->es_tupleTable, false);
+	FreeExecutorState(estate);
+}
+
+/* Values and nulls arrays for a table that may have gained columns after ours. */
+static void
+alloc_row(Relation rel, Datum **values, bool **nulls)
+{
+	int			natts = RelationGetDescr(rel)->natts;
+
+	*values = palloc0(sizeof(Datum) * natts);
+	*nulls = palloc(sizeof(bool) * natts);
+	memset(*nulls, true, sizeof(bool) * natts);
+}
+
+/* ===================================================================
+ * Entry hashing
+ * =================================================================== */
+
+/* The text of the fields an entry's hash covers, and its hash. */
+typedef struct EntryText
+{
+	audit_field f[AE_NFIELDS];
+	char		id[24];
+	char		seq[24];
+	char		at[AUDIT_TIME_LEN];
+	char		txid[24];
+} EntryText;
+
+static void
+set_text_field(audit_field *f, text *t)
+{
+	if (t == NULL)
+	{
+		f->data = NULL;
+		f->len = 0;
+		return;
+	}
+	f->data = VARDATA_ANY(t);
+	f->len = VARSIZE_ANY_EXHDR(t);
+}
+
+static void
+set_cstring_field(audit_field *f, const char *s)
+{
+	f->data = s;
+	f->len = s ? strlen(s) : 0;
+}
+
+/* Hash an entry's fields (prev_hash included) with the server's SHA-256. */
+static void
+entry_hash(EntryText *e, uint8 out[AUDIT_HASH_LEN])
+{
+	size_t		len = audit_message(AUDIT_ENTRY_TAG, e->f, AE_NFIELDS, NULL);
+	uint8	   *buf;
+	uint8		stackbuf[1024];
+
+	buf = len <= sizeof(stackbuf) ? stackbuf : palloc(len);
+	audit_message_hash(AUDIT_ENTRY_TAG, e->f, AE_NFIELDS, buf, server_sha256, out);
+	if (buf != stackbuf)
+		pfree(buf);
+}
+
+/*
+ * Fill the hashed fields of an entry from a deformed audit_log tuple; false
+ * when a column is unusable (a NULL in a NOT NULL column, a hash that is not
+ * 32 bytes), which is itself a sign of tampering.
+ */
+static bool
+entry_from_tuple(EntryText *e, Datum *v, bool *n, char **payload_out)
+{
+	const uint8 *prev;
+	char	   *payload = NULL;
+	TimestampTz ts;
+
+	if (n[AL_ENTRY_ID - 1] || n[AL_STREAM - 1] || n[AL_SEQ - 1] || n[AL_LOGGED_AT - 1] ||
+		n[AL_TXID - 1] || n[AL_ACTOR - 1] || n[AL_DB_USER - 1] || n[AL_ACTION - 1] ||
+		n[AL_PREV_HASH - 1] || n[AL_HASH - 1])
+		return false;
+	prev = hash_of(v[AL_PREV_HASH - 1]);
+	if (prev == NULL || hash_of(v[AL_HASH - 1]) == NULL)
+		return false;
+	ts = DatumGetTimestampTz(v[AL_LOGGED_AT - 1]);
+	if (TIMESTAMP_NOT_FINITE(ts) || !audit_time_text(unix_usec(ts), e->at))
+		return false;
+
+	e->f[AE_PREV_HASH].data = (const char *) prev;
+	e->f[AE_PREV_HASH].len = AUDIT_HASH_LEN;
+	e->f[AE_ENTRY_ID].len = audit_int64_text(DatumGetInt64(v[AL_ENTRY_ID - 1]), e->id);
+	e->f[AE_ENTRY_ID].data = e->id;
+	set_text_field(&e->f[AE_STREAM], DatumGetTextPP(v[AL_STREAM - 1]));
+	e->f[AE_SEQ].len = audit_int64_text(DatumGetInt64(v[AL_SEQ - 1]), e->seq);
+	e->f[AE_SEQ].data = e->seq;
+	e->f[AE_AT].data = e->at;
+	e->f[AE_AT].len = AUDIT_TIME_LEN - 1;
+	e->f[AE_TXID].len = audit_uint64_text(U64FromFullTransactionId(DatumGetFullTransactionId(v[AL_TXID - 1])), e->txid);
+	e->f[AE_TXID].data = e->txid;
+	set_text_field(&e->f[AE_ACTOR], DatumGetTextPP(v[AL_ACTOR - 1]));
+	set_text_field(&e->f[AE_DB_USER], DatumGetTextPP(v[AL_DB_USER - 1]));
+	set_text_field(&e->f[AE_ACTION], DatumGetTextPP(v[AL_ACTION - 1]));
+	if (!n[AL_PAYLOAD - 1])
+	{
+		Jsonb	   *jb = DatumGetJsonbP(v[AL_PAYLOAD - 1]);
+
+		payload = JsonbToCString(NULL, &jb->root, VARSIZE(jb));
+	}
+	set_cstring_field(&e->f[AE_PAYLOAD], payload);
+	set_text_field(&e->f[AE_REASON], n[AL_REASON - 1] ? NULL : DatumGetTextPP(v[AL_REASON - 1]));
+	*payload_out = payload;
+	return true;
+}
+
+/* ===================================================================
+ * Append
+ * =================================================================== */
+
+/* Refuse a missing, empty or oversized name argument. */
+static void
+check_name_arg(const char *what, const char *value, size_t len, size_t max)
+{
+	if (value == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("audit %s must not be null", what),
+				 errhint("Pass the %s the entry is about.", what)));
+	if (len == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("audit %s must not be empty", what),
+				 errhint("Pass the %s the entry is about.", what)));
+	if (len > max)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("audit %s is too long", what),
+				 errdetail("The %s is %zu bytes long; the limit is %zu.", what, len, max),
+				 errhint("Use a shorter identifier.")));
+}
+
+/*
+ * Read the last entry of a stream: its seq (0 when the stream is new) and
+ * hash.  The caller holds the stream's lock, so no other writer of this
+ * stream is in progress; a dirty snapshot then sees exactly the committed
+ * entries plus this transaction's own, whatever the isolation level.
+ */
+static int64
+stream_head(Relation rel, Oid indexid, text *stream, uint8 *hash)
+{
+	Relation	idx = index_open(indexid, RowExclusiveLock);
+	SnapshotData dirty;
+	ScanKeyData key;
+	IndexScanDesc scan;
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	int64		seq = 0;
+
+	InitDirtySnapshot(dirty);
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ, PointerGetDatum(stream));
+	scan = index_beginscan(rel, idx, &dirty, 1, 0);
+	index_rescan(scan, &key, 1, NULL, 0);
+	if (index_getnext_slot(scan, BackwardScanDirection, slot))
+	{
+		bool		isnull;
+		Datum		d;
+		const uint8 *h;
+
+		seq = DatumGetInt64(slot_getattr(slot, AL_SEQ, &isnull));
+		d = slot_getattr(slot, AL_HASH, &isnull);
+		h = isnull ? NULL : hash_of(d);
+		if (h == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("the last entry of audit stream \"%s\" has no valid hash", text_to_cstring(stream)),
+					 errhint("Run procgov.verify_audit() to find what was changed.")));
+		memcpy(hash, h, AUDIT_HASH_LEN);
+	}
+	else
+		memset(hash, 0, AUDIT_HASH_LEN);
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(idx, NoLock);
+	return seq;
+}
+
+/*
+ * Append one entry to the ledger in the current transaction and return its
+ * entry id.  The C entry point the other parts of procgov call.
+ */
+int64
+procgov_audit_append(text *stream, text *action, Jsonb *payload, text *reason)
+{
+	const AuditRels *rels;
+	Relation	rel;
+	EntryText	e;
+	Datum	   *values;
+	bool	   *nulls;
+	uint8		prev[AUDIT_HASH_LEN],
+				hash[AUDIT_HASH_LEN];
+	int64		seq,
+				entry_id;
+	TimestampTz now;
+	FullTransactionId fxid;
+	char	   *actor,
+			   *db_user,
+			   *payload_text = NULL;
+
+	check_name_arg("stream", stream ? VARDATA_ANY(stream) : NULL,
+				   stream ? VARSIZE_ANY_EXHDR(stream) : 0, STREAM_MAX_LEN);
+	check_name_arg("action", action ? VARDATA_ANY(action) : NULL,
+				   action ? VARSIZE_ANY_EXHDR(action) : 0, ACTION_MAX_LEN);
+	PreventCommandIfReadOnly("procgov.audit_append()");
+	PreventCommandIfParallelMode("procgov.audit_append()");
+
+	rels = audit_get_rels();
+
+	/* the fence first (sealing waits on it), then this stream alone */
+	audit_lock(0, AUDIT_LOCK_FENCE, ShareLock);
+	audit_lock(hash_bytes((const unsigned char *) VARDATA_ANY(stream), VARSIZE_ANY_EXHDR(stream)),
+			   AUDIT_LOCK_STREAM, ExclusiveLock);
+
+	rel = table_open(rels->log, RowExclusiveLock);
+	seq = stream_head(rel, rels->log_stream_seq, stream, prev) + 1;
+	entry_id = nextval_internal(rels->log_seq, false);
+	now = GetCurrentTimestamp();
+	fxid = GetTopFullTransactionId();
+	actor = audit_actor();
+	db_user = GetUserNameFromId(GetOuterUserId(), false);
+	if (payload)
+		payload_text = JsonbToCString(NULL, &payload->root, VARSIZE(payload));
+
+	e.f[AE_PREV_HASH].data = (const char *) prev;
+	e.f[AE_PREV_HASH].len = AUDIT_HASH_LEN;
+	e.f[AE_ENTRY_ID].len = audit_int64_text(entry_id, e.id);
+	e.f[AE_ENTRY_ID].data = e.id;
+	set_text_field(&e.f[AE_STREAM], stream);
+	e.f[AE_SEQ].len = audit_int64_text(seq, e.seq);
+	e.f[AE_SEQ].data = e.seq;
+	audit_time(now, e.at);
+	e.f[AE_AT].data = e.at;
+	e.f[AE_AT].len = AUDIT_TIME_LEN - 1;
+	e.f[AE_TXID].len = audit_uint64_text(U64FromFullTransactionId(fxid), e.txid);
+	e.f[AE_TXID].data = e.txid;
+	set_cstring_field(&e.f[AE_ACTOR], actor);
+	set_cstring_field(&e.f[AE_DB_USER], db_user);
+	set_text_field(&e.f[AE_ACTION], action);
+	set_cstring_field(&e.f[AE_PAYLOAD], payload_text);
+	set_text_field(&e.f[AE_REASON], reason);
+	entry_hash(&e, hash);
+
+	alloc_row(rel, &values, &nulls);
+	values[AL_ENTRY_ID - 1] = Int64GetDatum(entry_id);
+	values[AL_STREAM - 1] = PointerGetDatum(stream);
+	values[AL_SEQ - 1] = Int64GetDatum(seq);
+	values[AL_LOGGED_AT - 1] = TimestampTzGetDatum(now);
+	values[AL_TXID - 1] = FullTransactionIdGetDatum(fxid);
+	values[AL_ACTOR - 1] = CStringGetTextDatum(actor);
+	values[AL_DB_USER - 1] = CStringGetTextDatum(db_user);
+	values[AL_ACTION - 1] = PointerGetDatum(action);
+	values[AL_PAYLOAD - 1] = PointerGetDatum(payload);
+	values[AL_REASON - 1] = PointerGetDatum(reason);
+	values[AL_PREV_HASH - 1] = PointerGetDatum(hash_bytea(prev));
+	values[AL_HASH - 1] = PointerGetDatum(hash_bytea(hash));
+	for (int i = 0; i < AL_NATTS; i++)
+		nulls[i] = false;
+	nulls[AL_PAYLOAD - 1] = (payload == NULL);
+	nulls[AL_REASON - 1] = (reason == NULL);
+
+	audit_insert(rel, heap_form_tuple(RelationGetDescr(rel), values, nulls));
+	table_close(rel, NoLock);
+	return entry_id;
+}
+
+PG_FUNCTION_INFO_V1(audit_append);
+Datum
+audit_append(PG_FUNCTION_ARGS)
+{
+	text	   *stream = PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0);
+	text	   *action = PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1);
+	Jsonb	   *payload = PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2);
+	text	   *reason = PG_ARGISNULL(3) ? NULL : PG_GETARG_TEXT_PP(3);
+
+	PG_RETURN_INT64(procgov_audit_append(stream, action, payload, reason));
+}
+
+/* ===================================================================
+ * Immutability
+ * =================================================================== */
+
+PG_FUNCTION_INFO_V1(audit_refuse_change);
+Datum
+audit_refuse_change(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	const char *op;
+	const char *relname;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("procgov.audit_refuse_change() must be called as a trigger")));
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		op = "UPDATE";
+	else if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+		op = "DELETE";
+	else if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+		op = "TRUNCATE";
+	else
+		op = "this change";
+	relname = RelationGetRelationName(trigdata->tg_relation);
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("procgov.%s is append-only", relname),
+			 errdetail("%s is refused on procgov.%s for every role, its owner and superusers included.",
+					   op, relname),
+			 strcmp(relname, "audit_block") == 0
+			 ? errhint("Blocks are written only by procgov.seal_audit().")
+			 : errhint("Record a correction as a new entry with procgov.audit_append().")));
+	PG_RETURN_NULL();
+}
+
+/* ===================================================================
+ * Blocks: reading, hashing, sealing
+ * =================================================================== */
+
+/* A block as read from procgov.audit_block; leaves stay toasted until needed. */
+typedef struct BlockRow
+{
+	audit_block_info info;
+	Datum		leaves;			/* copied datum, possibly a toast pointer */
+} BlockRow;
+
+/* Read a block tuple into *b (leaves as a copied datum). */
+static void
+block_from_slot(TupleTableSlot *slot, BlockRow *b)
+{
+	audit_block_info *bi = &b->info;
+	Datum		v[AB_COL_NATTS];
+	bool		n[AB_COL_NATTS];
+	const uint8 *h;
+	TimestampTz sealed_at;
+	int			i;
+
+	slot_getsomeattrs(slot, AB_COL_NATTS);
+	for (i = 0; i < AB_COL_NATTS; i++)
+	{
+		v[i] = slot->tts_values[i];
+		n[i] = slot->tts_isnull[i];
+	}
+	memset(b, 0, sizeof(BlockRow));
+	bi->usable = true;
+	for (i = 0; i < AB_COL_NATTS; i++)
+		if (n[i])
+			bi->usable = false;
+	if (!bi->usable)
+	{
+		bi->block_id = n[AB_COL_BLOCK_ID - 1] ? 0 : DatumGetInt64(v[AB_COL_BLOCK_ID - 1]);
+		return;
+	}
+	bi->block_id = DatumGetInt64(v[AB_COL_BLOCK_ID - 1]);
+	bi->first_id = DatumGetInt64(v[AB_COL_FIRST - 1]);
+	bi->last_id = DatumGetInt64(v[AB_COL_LAST - 1]);
+	bi->count = DatumGetInt64(v[AB_COL_COUNT - 1]);
+	sealed_at = DatumGetTimestampTz(v[AB_COL_SEALED_AT - 1]);
+	if (TIMESTAMP_NOT_FINITE(sealed_at) || !audit_time_text(unix_usec(sealed_at), bi->sealed_at))
+		bi->usable = false;
+	bi->sealed_by = TextDatumGetCString(v[AB_COL_SEALED_BY - 1]);
+	bi->sealed_by_len = strlen(bi->sealed_by);
+	b->leaves = datumCopy(v[AB_COL_LEAVES - 1], false, -1);
+	if ((h = hash_of(v[AB_COL_ROOT - 1])) != NULL)
+		memcpy(bi->root, h, AUDIT_HASH_LEN);
+	else
+		bi->usable = false;
+	if ((h = hash_of(v[AB_COL_PREV_HASH - 1])) != NULL)
+		memcpy(bi->prev, h, AUDIT_HASH_LEN);
+	else
+		bi->usable = false;
+	if ((h = hash_of(v[AB_COL_HASH - 1])) != NULL)
+		memcpy(bi->hash, h, AUDIT_HASH_LEN);
+	else
+		bi->usable = false;
+}
+
+/*
+ * Read blocks through the primary key in block id order: all of them
+ * (newest_only false) or just the newest.  Returns a palloc'd array.
+ */
+static BlockRow *
+read_blocks(const AuditRels *rels, Snapshot snap, bool newest_only, int *nblocks)
+{
+	Relation	rel = table_open(rels->block, AccessShareLock);
+	Relation	idx = index_open(rels->block_pkey, AccessShareLock);
+	IndexScanDesc scan = index_beginscan(rel, idx, snap, 0, 0);
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	int			cap = 16,
+				n = 0;
+	BlockRow   *rows = palloc(sizeof(BlockRow) * cap);
+
+	index_rescan(scan, NULL, 0, NULL, 0);
+	while (index_getnext_slot(scan, newest_only ? BackwardScanDirection : ForwardScanDirection, slot))
+	{
+		if (n == cap)
+		{
+			cap *= 2;
+			rows = repalloc(rows, sizeof(BlockRow) * cap);
+		}
+		block_from_slot(slot, &rows[n++]);
+		if (newest_only)
+			break;
+		CHECK_FOR_INTERRUPTS();
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(idx, AccessShareLock);
+	table_close(rel, AccessShareLock);
+	*nblocks = n;
+	return rows;
+}
+
+/* Highest entry id in the ledger, counting uncommitted entries; 0 when empty. */
+static int64
+highest_entry_id(const AuditRels *rels)
+{
+	Relation	rel = table_open(rels->log, AccessShareLock);
+	Relation	idx = index_open(rels->log_pkey, AccessShareLock);
+	SnapshotData dirty;
+	IndexScanDesc scan;
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	int64		hi = 0;
+
+	InitDirtySnapshot(dirty);
+	scan = index_beginscan(rel, idx, &dirty, 0, 0);
+	index_rescan(scan, NULL, 0, NULL, 0);
+	if (index_getnext_slot(scan, BackwardScanDirection, slot))
+	{
+		bool		isnull;
+
+		hi = DatumGetInt64(slot_getattr(slot, AL_ENTRY_ID, &isnull));
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(idx, AccessShareLock);
+	table_close(rel, AccessShareLock);
+	return hi;
+}
+
+/* Write one block covering [first_id, last_id] with the given entry hashes. */
+static void
+insert_block(Relation rel, audit_block_info *b, TimestampTz sealed_at,
+			 const uint8 *leaves, int64 nleaves)
+{
+	Datum	   *values;
+	bool	   *nulls;
+	bytea	   *lv;
+	int64		i;
+
+	audit_merkle_of(leaves, nleaves, server_sha256, b->root);
+	b->count = nleaves;
+	audit_time(sealed_at, b->sealed_at);
+	audit_block_hash(b, server_sha256, b->hash);
+
+	lv = palloc(VARHDRSZ + nleaves * AUDIT_HASH_LEN);
+	SET_VARSIZE(lv, VARHDRSZ + nleaves * AUDIT_HASH_LEN);
+	memcpy(VARDATA(lv), leaves, nleaves * AUDIT_HASH_LEN);
+
+	alloc_row(rel, &values, &nulls);
+	values[AB_COL_BLOCK_ID - 1] = Int64GetDatum(b->block_id);
+	values[AB_COL_FIRST - 1] = Int64GetDatum(b->first_id);
+	values[AB_COL_LAST - 1] = Int64GetDatum(b->last_id);
+	values[AB_COL_COUNT - 1] = Int64GetDatum(b->count);
+	values[AB_COL_ROOT - 1] = PointerGetDatum(hash_bytea(b->root));
+	values[AB_COL_LEAVES - 1] = PointerGetDatum(lv);
+	values[AB_COL_SEALED_AT - 1] = TimestampTzGetDatum(sealed_at);
+	values[AB_COL_SEALED_BY - 1] = PointerGetDatum(cstring_to_text_with_len(b->sealed_by, b->sealed_by_len));
+	values[AB_COL_PREV_HASH - 1] = PointerGetDatum(hash_bytea(b->prev));
+	values[AB_COL_HASH - 1] = PointerGetDatum(hash_bytea(b->hash));
+	for (i = 0; i < AB_COL_NATTS; i++)
+		nulls[i] = false;
+	audit_insert(rel, heap_form_tuple(RelationGetDescr(rel), values, nulls));
+	pfree(lv);
+}
+
+/*
+ * Seal every entry not yet sealed into blocks of at most max_entries
+ * entries.  Returns the newest block id written, or 0 when there was
+ * nothing to seal.  One sealer at a time (a transaction-level lock); the
+ * next one continues where the last committed block ends.
+ */
+int64
+procgov_seal_audit(int32 max_entries)
+{
+	const AuditRels *rels;
+	LOCKTAG		fence;
+	Relation	logrel,
+				blockrel,
+				idx;
+	Snapshot	snap;
+	audit_block_info prev,
+				cur;
+	TimestampTz sealed_at;
+	BlockRow   *newest;
+	int			nnewest;
+	int64		lo,
+				hi,
+				nleaves = 0,
+				last_seen = 0,
+				written = 0;
+	uint8	   *leaves;
+	ScanKeyData keys[2];
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+
+	if (max_entries < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_block_entries must be at least 1"),
+				 errdetail("max_block_entries is %d.", max_entries),
+				 errhint("Leave it at its default of 65536 unless blocks must be smaller.")));
+	PreventCommandIfReadOnly("procgov.seal_audit()");
+	PreventCommandIfParallelMode("procgov.seal_audit()");
+	rels = audit_get_rels();
+
+	audit_lock(0, AUDIT_LOCK_SEAL, ExclusiveLock);
+	/* this transaction's own earlier appends must be visible below */
+	CommandCounterIncrement();
+
+	newest = read_blocks(rels, GetLatestSnapshot(), true, &nnewest);
+	if (nnewest > 0 && !newest[0].info.usable)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("the newest audit block %lld is damaged", (long long) newest[0].info.block_id),
+				 errhint("Run procgov.verify_audit() to find what was changed; no new block is sealed onto a damaged one.")));
+	lo = nnewest > 0 ? newest[0].info.last_id + 1 : 1;
+
+	/*
+	 * Every id up to hi was handed out by a transaction that held the fence
+	 * when it did; wait for those still running, then read what committed.
+	 */
+	hi = highest_entry_id(rels);
+	if (hi < lo)
+		return 0;
+	SET_LOCKTAG_ADVISORY(fence, MyDatabaseId, AUDIT_LOCK_CLASS, 0, AUDIT_LOCK_FENCE);
+	WaitForLockers(fence, ExclusiveLock, false);
+
+	snap = RegisterSnapshot(GetLatestSnapshot());
+	logrel = table_open(rels->log, AccessShareLock);
+	blockrel = table_open(rels->block, RowExclusiveLock);
+	idx = index_open(rels->log_pkey, AccessShareLock);
+	ScanKeyInit(&keys[0], 1, BTGreaterEqualStrategyNumber, F_INT8GE, Int64GetDatum(lo));
+	ScanKeyInit(&keys[1], 1, BTLessEqualStrategyNumber, F_INT8LE, Int64GetDatum(hi));
+	scan = index_beginscan(logrel, idx, snap, 2, 0);
+	index_rescan(scan, keys, 2, NULL, 0);
+	slot = table_slot_create(logrel, NULL);
+	leaves = palloc((Size) max_entries * AUDIT_HASH_LEN);
+
+	memset(&prev, 0, sizeof(prev));
+	if (nnewest > 0)
+		prev = newest[0].info;
+	memset(&cur, 0, sizeof(cur));
+	sealed_at = GetCurrentTimestamp();
+	cur.sealed_by = audit_actor();
+	cur.sealed_by_len = strlen(cur.sealed_by);
+
+	for (;;)
+	{
+		bool		more = index_getnext_slot(scan, ForwardScanDirection, slot);
+		bool		isnull;
+
+		if (more)
+		{
+			Datum		d = slot_getattr(slot, AL_HASH, &isnull);
+			const uint8 *h = isnull ? NULL : hash_of(d);
+
+			last_seen = DatumGetInt64(slot_getattr(slot, AL_ENTRY_ID, &isnull));
+			if (h == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("audit entry %lld has no valid hash", (long long) last_seen),
+						 errhint("Run procgov.verify_audit() to find what was changed; damaged entries are not sealed.")));
+			memcpy(leaves + nleaves * AUDIT_HASH_LEN, h, AUDIT_HASH_LEN);
+			nleaves++;
+		}
+		/* close a block when it is full, and at the end with what is left */
+		if (nleaves > 0 && (nleaves == max_entries || !more))
+		{
+			cur.block_id = prev.block_id + 1;
+			cur.first_id = prev.block_id > 0 ? prev.last_id + 1 : lo;
+			cur.last_id = more ? last_seen : hi;
+			memcpy(cur.prev, prev.block_id > 0 ? prev.hash : zero_hash, AUDIT_HASH_LEN);
+			insert_block(blockrel, &cur, sealed_at, leaves, nleaves);
+			written = cur.block_id;
+			prev = cur;
+			nleaves = 0;
+		}
+		if (!more)
+			break;
+		CHECK_FOR_INTERRUPTS();
+	}
+
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(idx, AccessShareLock);
+	table_close(blockrel, NoLock);
+	table_close(logrel, AccessShareLock);
+	UnregisterSnapshot(snap);
+	return written;
+}
+
+PG_FUNCTION_INFO_V1(seal_audit);
+Datum
+seal_audit(PG_FUNCTION_ARGS)
+{
+	int64		block = procgov_seal_audit(PG_GETARG_INT32(0));
+
+	if (block == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(block);
+}
+
+/* ===================================================================
+ * Digest
+ * =================================================================== */
+
+/* Parse "procgov-audit:v1:<block id>:<64 hex digits>". */
+static void
+parse_digest(const char *s, int64 *block_id, uint8 *hash)
+{
+	size_t		plen = strlen(AUDIT_DIGEST_PREFIX);
+	const char *p = s + plen;
+	char	   *end;
+	long long	id;
+
+	if (strncmp(s, AUDIT_DIGEST_PREFIX, plen) != 0)
+		goto bad;
+	errno = 0;
+	id = strtoll(p, &end, 10);
+	if (errno != 0 || end == p || *end != ':' || id < 1 || !isdigit((unsigned char) *p))
+		goto bad;
+	if (!audit_unhex(end + 1, strlen(end + 1), hash, AUDIT_HASH_LEN))
+		goto bad;
+	*block_id = id;
+	return;
+bad:
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid audit digest: \"%s\"", s),
+			 errdetail("A digest reads procgov-audit:v1:<block id>:<64 hex digits>."),
+			 errhint("Pass the digest column of procgov.audit_digest() unchanged.")));
+}
+
+static void
+ignore_block_problem(void *arg, const char *kind, int64_t block_id,
+					 const uint8_t *expected, const uint8_t *found, const char *detail)
+{
+	(void) arg;
+	(void) kind;
+	(void) block_id;
+	(void) expected;
+	(void) found;
+	(void) detail;
+}
+
+PG_FUNCTION_INFO_V1(verify_audit_digest);
+Datum
+verify_audit_digest(PG_FUNCTION_ARGS)
+{
+	char	   *digest = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	int64		block_id;
+	uint8		hash[AUDIT_HASH_LEN];
+	BlockRow   *blocks;
+	audit_block_info *infos;
+	int			n,
+				i;
+	bool		found = false;
+
+	parse_digest(digest, &block_id, hash);
+	blocks = read_blocks(audit_get_rels(), GetTransactionSnapshot(), false, &n);
+	infos = palloc(sizeof(audit_block_info) * (n + 1));
+	for (i = 0; i < n; i++)
+	{
+		infos[i] = blocks[i].info;
+		if (infos[i].usable && infos[i].block_id == block_id &&
+			memcmp(infos[i].hash, hash, AUDIT_HASH_LEN) == 0)
+			found = true;
+	}
+	PG_RETURN_BOOL(found &&
+				   audit_block_chain_check(infos, n, server_sha256, ignore_block_problem, NULL) == 0);
+}
+
+/* ===================================================================
+ * Verification
+ * =================================================================== */
+
+/* One row of verify_audit()'s result. */
+typedef struct Problem
+{
+	const char *kind;
+	int64		block_id;		/* 0: none */
+	int64		entry_id;		/* 0: none */
+	char	   *stream;
+	int64		seq;			/* 0: none */
+	text	   *expected;
+	text	   *found;
+	char	   *detail;
+} Problem;
+
+/* Per-stream state of the sequential pass. */
+typedef struct StreamKey
+{
+	uint64		h1;
+	uint64		h2;
+} StreamKey;
+
+typedef struct PendingLink
+{
+	int64		seq;
+	uint8		prev[AUDIT_HASH_LEN];
+	uint8		hash[AUDIT_HASH_LEN];
+} PendingLink;
+
+typedef struct StreamState
+{
+	StreamKey	key;
+	int64		next_seq;
+	uint8		last_hash[AUDIT_HASH_LEN];
+	bool		flagged;		/* needs the precise per-stream analysis */
+	char	   *name;
+	List	   *pending;		/* links that arrived before their predecessor */
+} StreamState;
+
+/* A sealed block while its entries are being matched against its leaves. */
+typedef struct LiveBlock
+{
+	BlockRow   *row;
+	bool		loaded;			/* leaves read and checked */
+	bool		done;			/* every leaf matched, memory released */
+	bool		leaves_ok;		/* leaves present, right length, right root */
+	int64		nleaves;
+	uint8	   *leaves;
+	int64	   *leaf_entry;		/* entry id matched to each leaf, 0 = none yet */
+	uint32	   *table;			/* open addressing: leaf index + 1, 0 empty */
+	uint32		mask;
+	int64		matched;
+	List	   *strays;			/* entries in range whose hash is not a leaf */
+} LiveBlock;
+
+typedef struct Stray
+{
+	int64		entry_id;
+	int64		seq;
+	char	   *stream;
+	uint8		hash[AUDIT_HASH_LEN];
+} Stray;
+
+typedef struct VerifyState
+{
+	const AuditRels *rels;
+	Snapshot	snap;
+	List	   *problems;
+	HTAB	   *streams;
+	BlockRow   *blocks;
+	int			nblocks;
+	LiveBlock  *live;
+	int64		sealed_hi;		/* highest entry id any block covers */
+} VerifyState;
+
+static void
+add_problem(VerifyState *vs, const char *kind, int64 block_id, int64 entry_id,
+			const char *stream, int64 seq, const uint8 *expected, const uint8 *found,
+			const char *detail)
+{
+	Problem    *p = palloc0(sizeof(Problem));
+
+	p->kind = kind;
+	p->block_id = block_id;
+	p->entry_id = entry_id;
+	p->stream = stream ? pstrdup(stream) : NULL;
+	p->seq = seq;
+	p->expected = hex_text(expected);
+	p->found = hex_text(found);
+	p->detail = pstrdup(detail);
+	vs->problems = lappend(vs->problems, p);
+}
+
+static void
+block_problem(void *arg, const char *kind, int64_t block_id,
+			  const uint8_t *expected, const uint8_t *found, const char *detail)
+{
+	add_problem((VerifyState *) arg, kind, block_id, 0, NULL, 0, expected, found, detail);
+}
+
+/* The block whose id range holds entry_id, or NULL. */
+static LiveBlock *
+find_block(VerifyState *vs, int64 entry_id)
+{
+	int			lo = 0,
+				hi = vs->nblocks - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+		audit_block_info *b = &vs->blocks[mid].info;
+
+		if (!b->usable || entry_id < b->first_id)
+			hi = mid - 1;
+		else if (entry_id > b->last_id)
+			lo = mid + 1;
+		else
+			return &vs->live[mid];
+	}
+	return NULL;
+}
+
+/* Leaf slot index for a hash: the hash is uniform already, so its first bytes serve. */
+static inline uint32
+leaf_slot(const uint8 *h, uint32 mask)
+{
+	uint32		v;
+
+	memcpy(&v, h, sizeof(v));
+	return v & mask;
+}
+
+/* Detoast a block's leaves, check them against its root and index them. */
+static void
+load_block(VerifyState *vs, LiveBlock *lb)
+{
+	audit_block_info *b = &lb->row->info;
+	bytea	   *lv;
+	uint8		root[AUDIT_HASH_LEN];
+	int64		n,
+				i;
+	uint32		size = 2;
+	char		detail[200];
+
+	lb->loaded = true;
+	lv = (bytea *) detoast_attr((struct varlena *) DatumGetPointer(lb->row->leaves));
+	if (VARSIZE_ANY_EXHDR(lv) % AUDIT_HASH_LEN != 0 ||
+		VARSIZE_ANY_EXHDR(lv) / AUDIT_HASH_LEN != (Size) b->count || b->count < 1)
+	{
+		snprintf(detail, sizeof(detail),
+				 "Its leaves hold %zu bytes, not %lld hashes of 32 bytes.",
+				 VARSIZE_ANY_EXHDR(lv), (long long) b->count);
+		add_problem(vs, "changed", b->block_id, 0, NULL, 0, NULL, NULL, detail);
+		return;
+	}
+	n = b->count;
+	audit_merkle_of((const uint8 *) VARDATA_ANY(lv), n, server_sha256, root);
+	if (memcmp(root, b->root, AUDIT_HASH_LEN) != 0)
+	{
+		add_problem(vs, "changed", b->block_id, 0, NULL, 0, b->root, root,
+					"Its leaves do not give its Merkle root: the stored entry hashes were edited.");
+		return;
+	}
+	lb->leaves_ok = true;
+	lb->nleaves = n;
+	lb->leaves = (uint8 *) VARDATA_ANY(lv);
+	lb->leaf_entry = palloc0(sizeof(int64) * n);
+	while (size < 2 * (uint64) n)
+		size <<= 1;
+	lb->table = palloc0(sizeof(uint32) * size);
+	lb->mask = size - 1;
+	for (i = 0; i < n; i++)
+	{
+		uint32		s = leaf_slot(lb->leaves + i * AUDIT_HASH_LEN, lb->mask);
+
+		while (lb->table[s] != 0)
+			s = (s + 1) & lb->mask;
+		lb->table[s] = (uint32) (i + 1);
+	}
+}
+
+/* Match a sealed entry's stored hash to a leaf of its block; false when none is left. */
+static bool
+match_leaf(LiveBlock *lb, const uint8 *hash, int64 entry_id)
+{
+	uint32		s = leaf_slot(hash, lb->mask);
+
+	while (lb->table[s] != 0)
+	{
+		int64		i = lb->table[s] - 1;
+
+		if (lb->leaf_entry[i] == 0 &&
+			memcmp(lb->leaves + i * AUDIT_HASH_LEN, hash, AUDIT_HASH_LEN) == 0)
+		{
+			lb->leaf_entry[i] = entry_id;
+			lb->matched++;
+			return true;
+		}
+		s = (s + 1) & lb->mask;
+	}
+	return false;
+}
+
+/* Check a sealed entry against its block's leaves. */
+static void
+check_sealed(VerifyState *vs, int64 entry_id, const char *stream, int64 seq, const uint8 *hash)
+{
+	LiveBlock  *lb = find_block(vs, entry_id);
+	Stray	   *s;
+
+	if (lb == NULL)
+		return;					/* in a damaged block's range; reported with the block */
+	if (!lb->loaded)
+		load_block(vs, lb);
+	if (!lb->leaves_ok)
+		return;
+	if (!lb->done && match_leaf(lb, hash, entry_id))
+	{
+		if (lb->matched == lb->nleaves && lb->strays == NIL)
+		{
+			/* complete: release the block's memory */
+			lb->done = true;
+			pfree(lb->leaf_entry);
+			pfree(lb->table);
+			lb->leaf_entry = NULL;
+			lb->table = NULL;
+		}
+		return;
+	}
+	if (lb->done)
+	{
+		add_problem(vs, "inserted", lb->row->info.block_id, entry_id, stream, seq, NULL, hash,
+					"The entry lies in a sealed block's id range, but the block's leaves do not include it.");
+		return;
+	}
+	s = palloc(sizeof(Stray));
+	s->entry_id = entry_id;
+	s->seq = seq;
+	s->stream = pstrdup(stream);
+	memcpy(s->hash, hash, AUDIT_HASH_LEN);
+	lb->strays = lappend(lb->strays, s);
+}
+
+/* audit_block_classify() reports into verify_audit()'s result. */
+typedef struct LeafReportArg
+{
+	VerifyState *vs;
+	LiveBlock  *lb;
+	Stray	  **strays;
+} LeafReportArg;
+
+static void
+leaf_report(void *arg, const char *kind, int64_t leaf, long stray, int64_t below, int64_t above)
+{
+	LeafReportArg *a = arg;
+	int64		block_id = a->lb->row->info.block_id;
+	const uint8 *leafhash = leaf >= 0 ? a->lb->leaves + leaf * AUDIT_HASH_LEN : NULL;
+	Stray	   *s = stray >= 0 ? a->strays[stray] : NULL;
+	char		detail[256];
+
+	if (strcmp(kind, "changed") == 0)
+		snprintf(detail, sizeof(detail),
+				 "The entry was rewritten: its hash is not leaf %lld of block %lld that sealed it.",
+				 (long long) (leaf + 1), (long long) block_id);
+	else if (strcmp(kind, "deleted") == 0)
+		snprintf(detail, sizeof(detail),
+				 "Leaf %lld of block %lld has no entry: the entry between ids %lld and %lld is gone.",
+				 (long long) (leaf + 1), (long long) block_id, (long long) below, (long long) above);
+	else
+		snprintf(detail, sizeof(detail),
+				 "The entry lies in block %lld's id range, but the block's leaves do not include it.",
+				 (long long) block_id);
+	add_problem(a->vs, kind, block_id, s ? s->entry_id : 0, s ? s->stream : NULL,
+				s ? s->seq : 0, leafhash, s ? s->hash : NULL, detail);
+}
+
+static int
+cmp_stray(const void *a, const void *b)
+{
+	int64		x = (*(Stray *const *) a)->entry_id,
+				y = (*(Stray *const *) b)->entry_id;
+
+	return x < y ? -1 : x > y;
+}
+
+/* A block whose leaves were not all matched: name what happened to each. */
+static void
+finish_block(VerifyState *vs, LiveBlock *lb)
+{
+	LeafReportArg arg;
+	int64	   *ids;
+	int			n,
+				i;
+
+	if (!lb->loaded)
+		load_block(vs, lb);
+	if (!lb->leaves_ok || lb->done)
+		return;
+	n = list_length(lb->strays);
+	arg.vs = vs;
+	arg.lb = lb;
+	arg.strays = palloc(sizeof(Stray *) * (n + 1));
+	ids = palloc(sizeof(int64) * (n + 1));
+	for (i = 0; i < n; i++)
+		arg.strays[i] = list_nth(lb->strays, i);
+	qsort(arg.strays, n, sizeof(Stray *), cmp_stray);
+	for (i = 0; i < n; i++)
+		ids[i] = arg.strays[i]->entry_id;
+	audit_block_classify(lb->leaf_entry, lb->nleaves, ids, n,
+						 lb->row->info.first_id, lb->row->info.last_id, leaf_report, &arg);
+}
+
+/* Key of a stream in the per-stream table: two independent 64-bit hashes. */
+static StreamKey
+stream_key(const char *name, size_t len)
+{
+	StreamKey	k;
+
+	k.h1 = hash_bytes_extended((const unsigned char *) name, (int) len, 0x9e3779b97f4a7c15ULL);
+	k.h2 = hash_bytes_extended((const unsigned char *) name, (int) len, 0x243f6a8885a308d3ULL);
+	return k;
+}
+
+/* Drain pending links that now follow on. */
+static void
+drain_pending(StreamState *st)
+{
+	bool		progress = true;
+
+	while (progress && st->pending != NIL)
+	{
+		ListCell   *lc;
+
+		progress = false;
+		foreach(lc, st->pending)
+		{
+			PendingLink *pl = lfirst(lc);
+
+			if (pl->seq == st->next_seq)
+			{
+				if (memcmp(pl->prev, st->last_hash, AUDIT_HASH_LEN) != 0)
+					st->flagged = true;
+				memcpy(st->last_hash, pl->hash, AUDIT_HASH_LEN);
+				st->next_seq++;
+				st->pending = foreach_delete_current(st->pending, lc);
+				pfree(pl);
+				progress = true;
+				break;
+			}
+			if (pl->seq < st->next_seq)
+			{
+				st->flagged = true;
+				st->pending = foreach_delete_current(st->pending, lc);
+				pfree(pl);
+				progress = true;
+				break;
+			}
+		}
+	}
+}
+
+/* Record one entry's link in its stream's state. */
+static void
+track_link(VerifyState *vs, const char *name, size_t len, int64 seq,
+		   const uint8 *prev, const uint8 *hash, bool content_ok)
+{
+	StreamKey	key = stream_key(name, len);
+	bool		found;
+	StreamState *st = hash_search(vs->streams, &key, HASH_ENTER, &found);
+
+	if (!found)
+	{
+		st->next_seq = 1;
+		memset(st->last_hash, 0, AUDIT_HASH_LEN);
+		st->flagged = false;
+		st->name = NULL;
+		st->pending = NIL;
+	}
+	if (!content_ok)
+		st->flagged = true;
+	if (seq == st->next_seq)
+	{
+		if (memcmp(prev, st->last_hash, AUDIT_HASH_LEN) != 0)
+			st->flagged = true;
+		memcpy(st->last_hash, hash, AUDIT_HASH_LEN);
+		st->next_seq++;
+		if (st->pending != NIL)
+			drain_pending(st);
+	}
+	else if (seq < st->next_seq)
+		st->flagged = true;
+	else
+	{
+		PendingLink *pl = palloc(sizeof(PendingLink));
+
+		pl->seq = seq;
+		memcpy(pl->prev, prev, AUDIT_HASH_LEN);
+		memcpy(pl->hash, hash, AUDIT_HASH_LEN);
+		st->pending = lappend(st->pending, pl);
+	}
+	if ((st->flagged || st->pending != NIL) && st->name == NULL)
+		st->name = pnstrdup(name, len);
+}
+
+/* audit_stream_check() reports into verify_audit()'s result. */
+typedef struct ChainReportArg
+{
+	VerifyState *vs;
+	const char *stream;
+} ChainReportArg;
+
+static void
+chain_report(void *arg, audit_problem_kind kind, const audit_link *entry, int64_t seq,
+			 const uint8_t *expected, const uint8_t *found, const char *detail)
+{
+	ChainReportArg *a = arg;
+
+	add_problem(a->vs, audit_problem_name(kind), 0, entry ? entry->entry_id : 0,
+				a->stream, seq, expected, found, detail);
+}
+
+/* The precise analysis of one stream, read in (seq) order through its index. */
+static void
+analyse_stream(VerifyState *vs, Relation rel, const char *name)
+{
+	Relation	idx = index_open(vs->rels->log_stream_seq, AccessShareLock);
+	ScanKeyData key;
+	IndexScanDesc scan;
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	text	   *stream = cstring_to_text(name);
+	int			cap = 16,
+				n = 0;
+	audit_link *links = palloc(sizeof(audit_link) * cap);
+	ChainReportArg arg;
+
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ, PointerGetDatum(stream));
+	scan = index_beginscan(rel, idx, vs->snap, 1, 0);
+	index_rescan(scan, &key, 1, NULL, 0);
+	while (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		EntryText	e;
+		char	   *payload = NULL;
+		audit_link *l;
+		uint8		h[AUDIT_HASH_LEN];
+
+		slot_getallattrs(slot);
+		if (n == cap)
+		{
+			cap *= 2;
+			links = repalloc(links, sizeof(audit_link) * cap);
+		}
+		if (!entry_from_tuple(&e, slot->tts_values, slot->tts_isnull, &payload))
+			continue;			/* reported by the sequential pass */
+		l = &links[n++];
+		l->entry_id = DatumGetInt64(slot->tts_values[AL_ENTRY_ID - 1]);
+		l->seq = DatumGetInt64(slot->tts_values[AL_SEQ - 1]);
+		memcpy(l->prev_hash, hash_of(slot->tts_values[AL_PREV_HASH - 1]), AUDIT_HASH_LEN);
+		memcpy(l->hash, hash_of(slot->tts_values[AL_HASH - 1]), AUDIT_HASH_LEN);
+		entry_hash(&e, h);
+		l->hash_ok = memcmp(h, l->hash, AUDIT_HASH_LEN) == 0;
+		if (payload)
+			pfree(payload);
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(idx, AccessShareLock);
+
+	arg.vs = vs;
+	arg.stream = name;
+	if (audit_stream_check(links, n, chain_report, &arg) < 0)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	pfree(links);
+}
+
+/* Sort problems for a stable result: blocks, then entries by id, then by stream and seq. */
+static int
+cmp_problem(const ListCell *a, const ListCell *b)
+{
+	const Problem *pa = lfirst(a),
+			   *pb = lfirst(b);
+	int			c;
+
+#define CMP(x, y) do { if ((x) != (y)) return (x) < (y) ? -1 : 1; } while (0)
+	CMP(pa->entry_id == 0 && pa->stream == NULL, pb->entry_id == 0 && pb->stream == NULL);
+	CMP(pa->block_id, pb->block_id);
+	c = strcmp(pa->stream ? pa->stream : "", pb->stream ? pb->stream : "");
+	if (c != 0)
+		return c;
+	CMP(pa->seq, pb->seq);
+	CMP(pa->entry_id, pb->entry_id);
+	return strcmp(pa->kind, pb->kind);
+#undef CMP
+}
+
+/* The sequential pass over the entries. */
+static void
+scan_entries(VerifyState *vs)
+{
+	Relation	rel = table_open(vs->rels->log, AccessShareLock);
+	TableScanDesc scan = table_beginscan(rel, vs->snap, 0, NULL);
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			natts = desc->natts;
+	Datum	   *v = palloc(sizeof(Datum) * natts);
+	bool	   *n = palloc(sizeof(bool) * natts);
+	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext, "verify_audit row",
+												 ALLOCSET_DEFAULT_SIZES);
+	MemoryContext outer = CurrentMemoryContext;
+	HeapTuple	tup;
+	HASH_SEQ_STATUS hs;
+	StreamState *st;
+
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		EntryText	e;
+		char	   *payload;
+		uint8		h[AUDIT_HASH_LEN];
+		int64		entry_id,
+					seq;
+		const uint8 *stored,
+				   *prev;
+		text	   *stream;
+		bool		content_ok;
+
+		CHECK_FOR_INTERRUPTS();
+		MemoryContextSwitchTo(rowcxt);
+		heap_deform_tuple(tup, desc, v, n);
+		if (!entry_from_tuple(&e, v, n, &payload))
+		{
+			MemoryContextSwitchTo(outer);
+			add_problem(vs, "changed", 0, n[AL_ENTRY_ID - 1] ? 0 : DatumGetInt64(v[AL_ENTRY_ID - 1]),
+						NULL, 0, NULL, NULL,
+						"A column of the entry is NULL, out of range, or a hash column is not 32 bytes.");
+			MemoryContextReset(rowcxt);
+			continue;
+		}
+		entry_hash(&e, h);
+		entry_id = DatumGetInt64(v[AL_ENTRY_ID - 1]);
+		seq = DatumGetInt64(v[AL_SEQ - 1]);
+		stored = hash_of(v[AL_HASH - 1]);
+		prev = hash_of(v[AL_PREV_HASH - 1]);
+		stream = DatumGetTextPP(v[AL_STREAM - 1]);
+		content_ok = memcmp(h, stored, AUDIT_HASH_LEN) == 0;
+
+		MemoryContextSwitchTo(outer);
+		if (!content_ok)
+		{
+			char	   *sname = text_to_cstring(stream);
+
+			add_problem(vs, "changed", 0, entry_id, sname, seq, stored, h,
+						"The entry's content does not hash to its stored hash: it was edited in place.");
+			pfree(sname);
+		}
+		track_link(vs, VARDATA_ANY(stream), VARSIZE_ANY_EXHDR(stream), seq, prev, stored, content_ok);
+		if (entry_id >= 1 && entry_id <= vs->sealed_hi)
+		{
+			char	   *sname = text_to_cstring(stream);
+
+			check_sealed(vs, entry_id, sname, seq, stored);
+			pfree(sname);
+		}
+		MemoryContextReset(rowcxt);
+	}
+	table_endscan(scan);
+
+	/* streams whose links did not all follow on get the precise analysis */
+	hash_seq_init(&hs, vs->streams);
+	while ((st = hash_seq_search(&hs)) != NULL)
+		if (st->flagged || st->pending != NIL)
+			analyse_stream(vs, rel, st->name);
+	table_close(rel, AccessShareLock);
+	MemoryContextDelete(rowcxt);
+}
+
+PG_FUNCTION_INFO_V1(verify_audit);
+Datum
+verify_audit(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	VerifyState vs;
+	audit_block_info *infos;
+	HASHCTL		ctl;
+	ListCell   *lc;
+	int			i;
+
+	procgov_materialize_srf(fcinfo);
+
+	memset(&vs, 0, sizeof(vs));
+	vs.rels = audit_get_rels();
+	vs.snap = RegisterSnapshot(GetTransactionSnapshot());
+
+	/* blocks: chain and hashes now, leaves when their entries come by */
+	vs.blocks = read_blocks(vs.rels, vs.snap, false, &vs.nblocks);
+	infos = palloc(sizeof(audit_block_info) * (vs.nblocks + 1));
+	vs.live = palloc0(sizeof(LiveBlock) * (vs.nblocks + 1));
+	for (i = 0; i < vs.nblocks; i++)
+	{
+		infos[i] = vs.blocks[i].info;
+		vs.live[i].row = &vs.blocks[i];
+		if (infos[i].usable && infos[i].last_id > vs.sealed_hi)
+			vs.sealed_hi = infos[i].last_id;
+	}
+	audit_block_chain_check(infos, vs.nblocks, server_sha256, block_problem, &vs);
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(StreamKey);
+	ctl.entrysize = sizeof(StreamState);
+	ctl.hcxt = CurrentMemoryContext;
+	vs.streams = hash_create("verify_audit streams", 1024, &ctl,
+							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	scan_entries(&vs);
+	for (i = 0; i < vs.nblocks; i++)
+		if (vs.blocks[i].info.usable)
+			finish_block(&vs, &vs.live[i]);
+
+	list_sort(vs.problems, cmp_problem);
+	foreach(lc, vs.problems)
+	{
+		Problem    *p = lfirst(lc);
+		Datum		values[8];
+		bool		nulls[8];
+
+		memset(nulls, false, sizeof(nulls));
+		values[0] = CStringGetTextDatum(p->kind);
+		values[1] = Int64GetDatum(p->block_id);
+		nulls[1] = p->block_id == 0;
+		values[2] = Int64GetDatum(p->entry_id);
+		nulls[2] = p->entry_id == 0;
+		nulls[3] = p->stream == NULL;
+		if (p->stream)
+			values[3] = CStringGetTextDatum(p->stream);
+		values[4] = Int64GetDatum(p->seq);
+		nulls[4] = p->seq == 0;
+		nulls[5] = p->expected == NULL;
+		values[5] = PointerGetDatum(p->expected);
+		nulls[6] = p->found == NULL;
+		values[6] = PointerGetDatum(p->found);
+		values[7] = CStringGetTextDatum(p->detail);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	UnregisterSnapshot(vs.snap);
+	return (Datum) 0;
+}
