@@ -21,7 +21,11 @@ ISOLATION_OPTS = --inputdir=test --outputdir=.
 PG_CPPFLAGS = -isystem $(includedir_server) -Wall -Wextra
 SHLIB_LINK  =
 
-EXTRA_CLEAN = results regression.diffs regression.out output_iso test/fuzz/bin test/unit/bin
+# procgov-verify: the auditor's standalone ledger check, installed beside
+# the server's programs (pg_config --bindir).  Pure C: audit_core.c only.
+SCRIPTS_built = procgov-verify
+
+EXTRA_CLEAN = results regression.diffs regression.out output_iso test/fuzz/bin test/unit/bin procgov-verify
 
 # PostgreSQL 15 is what the README's commands install; override for 13-17.
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) $(shell command -v pg_config 2>/dev/null))
@@ -40,6 +44,9 @@ bench:
 
 fuzz:
 	bash test/fuzz/run long
+
+procgov-verify: src/tools/procgov_verify.c src/audit_core.c src/audit_core.h
+	$(CC) -std=c99 -O2 -Wall -Wextra -Isrc -o $@ src/tools/procgov_verify.c src/audit_core.c
 
 ifneq ($(PG_CONFIG),)
 PGXS := $(shell $(PG_CONFIG) --pgxs)

@@ -4,11 +4,12 @@
  *		keeps the ledger tables append-only.
  *
  * Each entry is chained to the previous entry of its stream.  Writers of
- * different streams never wait for each other: an append takes a
- * transaction-level lock on its stream alone (plus a shared "fence" lock
- * that only sealing looks at), reads the stream's head through the
- * (stream, seq) index and inserts the new entry directly into the heap and
- * its indexes.  Sealing covers an entry id range: it reads the highest id
+ * different streams never wait for each other: an append locks its stream
+ * only while it reads the stream's head through the (stream, seq) index and
+ * inserts the new entry directly into the heap and its indexes; a writer
+ * that finds the head still uncommitted waits for that transaction, as a
+ * unique index would.  Each transaction also holds a shared "fence" lock
+ * that only sealing looks at.  Sealing covers an entry id range: it reads the highest id
  * handed out, waits for the transactions that hold the fence at that
  * moment (every id below it belongs to one of them or to a finished one)
  * and then seals what committed.  Verification reads the ledger with one
@@ -57,12 +58,6 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 #include "utils/xid8.h"
-
-#if PG_VERSION_NUM >= 140000
-#include "common/cryptohash.h"
-#else
-#include "common/sha2.h"
-#endif
 
 /* procgov.actor: the end user an ERP names per transaction (SET LOCAL). */
 char	   *procgov_actor = NULL;
@@ -227,27 +222,6 @@ audit_get_rels(void)
  * Small helpers
  * =================================================================== */
 
-/* SHA-256 through the server's own implementation (OpenSSL when built with it). */
-static void
-server_sha256(const uint8_t *data, size_t len, uint8_t out[AUDIT_HASH_LEN])
-{
-#if PG_VERSION_NUM >= 140000
-	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
-
-	if (pg_cryptohash_init(ctx) < 0 ||
-		pg_cryptohash_update(ctx, data, len) < 0 ||
-		pg_cryptohash_final(ctx, out, AUDIT_HASH_LEN) < 0)
-		elog(ERROR, "could not compute a SHA-256 hash");
-	pg_cryptohash_free(ctx);
-#else
-	pg_sha256_ctx ctx;
-
-	pg_sha256_init(&ctx);
-	pg_sha256_update(&ctx, data, len);
-	pg_sha256_final(&ctx, out);
-#endif
-}
-
 /* Take one of procgov's transaction-level advisory locks. */
 static void
 audit_lock(uint32 key, uint16 kind, LOCKMODE mode)
@@ -407,7 +381,7 @@ entry_hash(EntryText *e, uint8 out[AUDIT_HASH_LEN])
 	uint8		stackbuf[1024];
 
 	buf = len <= sizeof(stackbuf) ? stackbuf : palloc(len);
-	audit_message_hash(AUDIT_ENTRY_TAG, e->f, AE_NFIELDS, buf, server_sha256, out);
+	audit_message_hash(AUDIT_ENTRY_TAG, e->f, AE_NFIELDS, buf, audit_sha256, out);
 	if (buf != stackbuf)
 		pfree(buf);
 }
@@ -489,45 +463,50 @@ check_name_arg(const char *what, const char *value, size_t len, size_t max)
 
 /*
  * Read the last entry of a stream: its seq (0 when the stream is new) and
- * hash.  The caller holds the stream's lock, so no other writer of this
- * stream is in progress; a dirty snapshot then sees exactly the committed
- * entries plus this transaction's own, whatever the isolation level.
+ * hash.  A dirty snapshot sees committed entries, this transaction's own,
+ * and those of appends still in progress; the caller must wait for the
+ * latter, so *wait_for is set to such an append's transaction (else
+ * InvalidTransactionId).  Whatever the isolation level, the head read is
+ * the newest one.
  */
 static int64
-stream_head(Relation rel, Oid indexid, text *stream, uint8 *hash)
+stream_head(Relation rel, Relation idx, text *stream, uint8 *hash, TransactionId *wait_for)
 {
-	Relation	idx = index_open(indexid, RowExclusiveLock);
 	SnapshotData dirty;
 	ScanKeyData key;
 	IndexScanDesc scan;
 	TupleTableSlot *slot = table_slot_create(rel, NULL);
 	int64		seq = 0;
 
+	*wait_for = InvalidTransactionId;
 	InitDirtySnapshot(dirty);
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ, PointerGetDatum(stream));
 	scan = index_beginscan(rel, idx, &dirty, 1, 0);
 	index_rescan(scan, &key, 1, NULL, 0);
+	memset(hash, 0, AUDIT_HASH_LEN);
 	if (index_getnext_slot(scan, BackwardScanDirection, slot))
 	{
 		bool		isnull;
 		Datum		d;
 		const uint8 *h;
 
-		seq = DatumGetInt64(slot_getattr(slot, AL_SEQ, &isnull));
-		d = slot_getattr(slot, AL_HASH, &isnull);
-		h = isnull ? NULL : hash_of(d);
-		if (h == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("the last entry of audit stream \"%s\" has no valid hash", text_to_cstring(stream)),
-					 errhint("Run procgov.verify_audit() to find what was changed.")));
-		memcpy(hash, h, AUDIT_HASH_LEN);
+		if (TransactionIdIsValid(dirty.xmin))
+			*wait_for = dirty.xmin;
+		else
+		{
+			seq = DatumGetInt64(slot_getattr(slot, AL_SEQ, &isnull));
+			d = slot_getattr(slot, AL_HASH, &isnull);
+			h = isnull ? NULL : hash_of(d);
+			if (h == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("the last entry of audit stream \"%s\" has no valid hash", text_to_cstring(stream)),
+						 errhint("Run procgov.verify_audit() to find what was changed.")));
+			memcpy(hash, h, AUDIT_HASH_LEN);
+		}
 	}
-	else
-		memset(hash, 0, AUDIT_HASH_LEN);
 	index_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
-	index_close(idx, NoLock);
 	return seq;
 }
 
@@ -539,7 +518,9 @@ int64
 procgov_audit_append(text *stream, text *action, Jsonb *payload, text *reason)
 {
 	const AuditRels *rels;
-	Relation	rel;
+	Relation	rel,
+				idx;
+	LOCKTAG		stream_tag;
 	EntryText	e;
 	Datum	   *values;
 	bool	   *nulls;
@@ -562,13 +543,33 @@ procgov_audit_append(text *stream, text *action, Jsonb *payload, text *reason)
 
 	rels = audit_get_rels();
 
-	/* the fence first (sealing waits on it), then this stream alone */
+	/* the fence first: sealing waits for the transactions that hold it */
 	audit_lock(0, AUDIT_LOCK_FENCE, ShareLock);
-	audit_lock(hash_bytes((const unsigned char *) VARDATA_ANY(stream), VARSIZE_ANY_EXHDR(stream)),
-			   AUDIT_LOCK_STREAM, ExclusiveLock);
 
+	/*
+	 * Hold the stream's lock from reading its head until the new entry is
+	 * in the index, so that two writers never read the same head.  The lock
+	 * is released right after: a later writer then finds this entry
+	 * uncommitted and waits for this transaction to end, so a transaction
+	 * that writes to many streams holds no lock per stream.
+	 */
 	rel = table_open(rels->log, RowExclusiveLock);
-	seq = stream_head(rel, rels->log_stream_seq, stream, prev) + 1;
+	idx = index_open(rels->log_stream_seq, RowExclusiveLock);
+	SET_LOCKTAG_ADVISORY(stream_tag, MyDatabaseId, AUDIT_LOCK_CLASS,
+						 hash_bytes((const unsigned char *) VARDATA_ANY(stream), VARSIZE_ANY_EXHDR(stream)),
+						 AUDIT_LOCK_STREAM);
+	for (;;)
+	{
+		TransactionId wait_for;
+
+		(void) LockAcquire(&stream_tag, ExclusiveLock, false, false);
+		seq = stream_head(rel, idx, stream, prev, &wait_for) + 1;
+		if (!TransactionIdIsValid(wait_for))
+			break;
+		LockRelease(&stream_tag, ExclusiveLock, false);
+		XactLockTableWait(wait_for, rel, NULL, XLTW_None);
+		CHECK_FOR_INTERRUPTS();
+	}
 	entry_id = nextval_internal(rels->log_seq, false);
 	now = GetCurrentTimestamp();
 	fxid = GetTopFullTransactionId();
@@ -615,6 +616,8 @@ procgov_audit_append(text *stream, text *action, Jsonb *payload, text *reason)
 	nulls[AL_REASON - 1] = (reason == NULL);
 
 	audit_insert(rel, heap_form_tuple(RelationGetDescr(rel), values, nulls));
+	LockRelease(&stream_tag, ExclusiveLock, false);
+	index_close(idx, NoLock);
 	table_close(rel, NoLock);
 	return entry_id;
 }
@@ -802,10 +805,10 @@ insert_block(Relation rel, audit_block_info *b, TimestampTz sealed_at,
 	bytea	   *lv;
 	int64		i;
 
-	audit_merkle_of(leaves, nleaves, server_sha256, b->root);
+	audit_merkle_of(leaves, nleaves, audit_sha256, b->root);
 	b->count = nleaves;
 	audit_time(sealed_at, b->sealed_at);
-	audit_block_hash(b, server_sha256, b->hash);
+	audit_block_hash(b, audit_sha256, b->hash);
 
 	lv = palloc(VARHDRSZ + nleaves * AUDIT_HASH_LEN);
 	SET_VARSIZE(lv, VARHDRSZ + nleaves * AUDIT_HASH_LEN);
@@ -1032,7 +1035,7 @@ verify_audit_digest(PG_FUNCTION_ARGS)
 			found = true;
 	}
 	PG_RETURN_BOOL(found &&
-				   audit_block_chain_check(infos, n, server_sha256, ignore_block_problem, NULL) == 0);
+				   audit_block_chain_check(infos, n, audit_sha256, ignore_block_problem, NULL) == 0);
 }
 
 /* ===================================================================
@@ -1193,7 +1196,7 @@ load_block(VerifyState *vs, LiveBlock *lb)
 		return;
 	}
 	n = b->count;
-	audit_merkle_of((const uint8 *) VARDATA_ANY(lv), n, server_sha256, root);
+	audit_merkle_of((const uint8 *) VARDATA_ANY(lv), n, audit_sha256, root);
 	if (memcmp(root, b->root, AUDIT_HASH_LEN) != 0)
 	{
 		add_problem(vs, "changed", b->block_id, 0, NULL, 0, b->root, root,
@@ -1638,7 +1641,7 @@ verify_audit(PG_FUNCTION_ARGS)
 		if (infos[i].usable && infos[i].last_id > vs.sealed_hi)
 			vs.sealed_hi = infos[i].last_id;
 	}
-	audit_block_chain_check(infos, vs.nblocks, server_sha256, block_problem, &vs);
+	audit_block_chain_check(infos, vs.nblocks, audit_sha256, block_problem, &vs);
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(StreamKey);

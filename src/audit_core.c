@@ -7,6 +7,12 @@
  */
 #include "audit_core.h"
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define AUDIT_HAVE_SHANI 1
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +86,99 @@ sha256_compress(uint32_t state[8], const uint8_t *p)
 	state[7] += h;
 }
 
+#ifdef AUDIT_HAVE_SHANI
+/*
+ * The same compression with the x86 SHA extensions (Intel SHA-NI, AMD Zen):
+ * SHA256RNDS2 does two rounds on the state kept as ABEF/CDGH, and
+ * SHA256MSG1/MSG2 extend the message schedule four words at a time.
+ */
+__attribute__((target("sha,sse4.1,ssse3")))
+static void
+sha256_compress_shani(uint32_t state[8], const uint8_t *p)
+{
+	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+	__m128i		st0,
+				st1,
+				tmp,
+				msg,
+				abef,
+				cdgh,
+				w[4];
+	int			i;
+
+	tmp = _mm_loadu_si128((const __m128i *) &state[0]);
+	st1 = _mm_loadu_si128((const __m128i *) &state[4]);
+	tmp = _mm_shuffle_epi32(tmp, 0xB1);		/* CDAB */
+	st1 = _mm_shuffle_epi32(st1, 0x1B);		/* EFGH */
+	st0 = _mm_alignr_epi8(tmp, st1, 8);		/* ABEF */
+	st1 = _mm_blend_epi16(st1, tmp, 0xF0);	/* CDGH */
+	abef = st0;
+	cdgh = st1;
+
+	for (i = 0; i < 16; i++)
+	{
+		if (i < 4)
+			w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *) (p + 16 * i)), bswap);
+		msg = _mm_add_epi32(w[i & 3], _mm_loadu_si128((const __m128i *) &sha256_k[4 * i]));
+		st1 = _mm_sha256rnds2_epu32(st1, st0, msg);
+		if (i >= 3 && i < 15)
+		{
+			/* W[4(i+1) .. 4(i+1)+3] from the words before */
+			tmp = _mm_alignr_epi8(w[i & 3], w[(i + 3) & 3], 4);
+			w[(i + 1) & 3] = _mm_add_epi32(w[(i + 1) & 3], tmp);
+			w[(i + 1) & 3] = _mm_sha256msg2_epu32(w[(i + 1) & 3], w[i & 3]);
+		}
+		msg = _mm_shuffle_epi32(msg, 0x0E);
+		st0 = _mm_sha256rnds2_epu32(st0, st1, msg);
+		if (i >= 1 && i < 13)
+			w[(i + 3) & 3] = _mm_sha256msg1_epu32(w[(i + 3) & 3], w[i & 3]);
+	}
+	st0 = _mm_add_epi32(st0, abef);
+	st1 = _mm_add_epi32(st1, cdgh);
+
+	tmp = _mm_shuffle_epi32(st0, 0x1B);		/* FEBA */
+	st1 = _mm_shuffle_epi32(st1, 0xB1);		/* DCHG */
+	st0 = _mm_blend_epi16(tmp, st1, 0xF0);	/* DCBA */
+	st1 = _mm_alignr_epi8(st1, tmp, 8);		/* HGFE */
+	_mm_storeu_si128((__m128i *) &state[0], st0);
+	_mm_storeu_si128((__m128i *) &state[4], st1);
+}
+#endif
+
+bool		audit_sha256_portable_only = false;
+
+/* The compression function this CPU runs best, chosen once. */
+static void (*sha256_block) (uint32_t state[8], const uint8_t *p) = NULL;
+static bool chosen_portable_only = false;
+
+static void
+choose_compress(void)
+{
+	chosen_portable_only = audit_sha256_portable_only;
+	sha256_block = sha256_compress;
+#ifdef AUDIT_HAVE_SHANI
+	{
+		unsigned int a,
+					b,
+					c,
+					d;
+
+		if (!audit_sha256_portable_only &&
+			__get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSE4_1) && (c & bit_SSSE3) &&
+			__get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29)))
+			sha256_block = sha256_compress_shani;
+	}
+#endif
+}
+
+bool
+audit_sha256_accelerated(void)
+{
+	if (sha256_block == NULL || chosen_portable_only != audit_sha256_portable_only)
+		choose_compress();
+	return sha256_block != sha256_compress;
+}
+
 void
 audit_sha256_init(audit_sha256_ctx *ctx)
 {
@@ -88,6 +187,8 @@ audit_sha256_init(audit_sha256_ctx *ctx)
 		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19
 	};
 
+	if (sha256_block == NULL || chosen_portable_only != audit_sha256_portable_only)
+		choose_compress();
 	memcpy(ctx->state, iv, sizeof(iv));
 	ctx->length = 0;
 	ctx->used = 0;
@@ -111,12 +212,12 @@ audit_sha256_update(audit_sha256_ctx *ctx, const void *data, size_t len)
 		len -= take;
 		if (ctx->used < 64)
 			return;
-		sha256_compress(ctx->state, ctx->block);
+		sha256_block(ctx->state, ctx->block);
 		ctx->used = 0;
 	}
 	while (len >= 64)
 	{
-		sha256_compress(ctx->state, p);
+		sha256_block(ctx->state, p);
 		p += 64;
 		len -= 64;
 	}
@@ -134,13 +235,13 @@ audit_sha256_final(audit_sha256_ctx *ctx, uint8_t out[AUDIT_HASH_LEN])
 	if (ctx->used > 56)
 	{
 		memset(ctx->block + ctx->used, 0, 64 - ctx->used);
-		sha256_compress(ctx->state, ctx->block);
+		sha256_block(ctx->state, ctx->block);
 		ctx->used = 0;
 	}
 	memset(ctx->block + ctx->used, 0, 56 - ctx->used);
 	for (i = 0; i < 8; i++)
 		ctx->block[56 + i] = (uint8_t) (bits >> (56 - 8 * i));
-	sha256_compress(ctx->state, ctx->block);
+	sha256_block(ctx->state, ctx->block);
 	for (i = 0; i < 8; i++)
 	{
 		out[4 * i] = (uint8_t) (ctx->state[i] >> 24);

@@ -33,7 +33,16 @@
 /* Prefix of the digest text that procgov.audit_digest() hands out. */
 #define AUDIT_DIGEST_PREFIX "procgov-audit:v1:"
 
-/* ---- SHA-256 (FIPS 180-4), for the verifier and the unit tests ---- */
+/*
+ * ---- SHA-256 (FIPS 180-4) ----
+ * Portable C, or the x86 SHA extensions when the CPU has them (chosen at
+ * the first use; set audit_sha256_portable_only before it to test the
+ * portable code on such a CPU).
+ */
+extern bool audit_sha256_portable_only;
+
+/* Does this process hash with the CPU's SHA extensions? */
+extern bool audit_sha256_accelerated(void);
 
 typedef struct audit_sha256_ctx
 {
@@ -47,11 +56,7 @@ extern void audit_sha256_init(audit_sha256_ctx *ctx);
 extern void audit_sha256_update(audit_sha256_ctx *ctx, const void *data, size_t len);
 extern void audit_sha256_final(audit_sha256_ctx *ctx, uint8_t out[AUDIT_HASH_LEN]);
 
-/*
- * A SHA-256 implementation: the extension passes PostgreSQL's own (backed by
- * OpenSSL where the server was built with it), the verifier passes
- * audit_sha256; both must give the same digest.
- */
+/* A one-shot SHA-256 function, as the Merkle and message helpers take it. */
 typedef void (*audit_hash_fn) (const uint8_t *data, size_t len, uint8_t out[AUDIT_HASH_LEN]);
 
 extern void audit_sha256(const uint8_t *data, size_t len, uint8_t out[AUDIT_HASH_LEN]);

@@ -94,6 +94,50 @@ EXPLAIN (COSTS OFF) SELECT po, line FROM order_line WHERE band(unit_price, price
 RESET enable_seqscan;
 
 \echo
+\echo '## 6. The audit ledger: every change provable, nobody can rewrite it unnoticed'
+\echo 'The ERP shares one login; it names the end user per transaction with SET LOCAL procgov.actor.'
+BEGIN;
+SET LOCAL procgov.actor = 'm.weber';
+SELECT procgov.audit_append('supplier:ACME:2', 'bank_changed',
+       jsonb_build_object('before', 'DE89370400440532013000', 'after', 'GB82WEST12345698765432'),
+       'supplier letter of 2026-11-20') AS entry_id;
+COMMIT;
+BEGIN;
+SET LOCAL procgov.actor = 'j.doe';
+SELECT po, procgov.audit_append('purchase_order:ACME:' || po, 'submit',
+       jsonb_build_object('lines', lines, 'total', total::text)) AS entry_id
+  FROM (SELECT po, count(*) AS lines, sum(unit_price * qty) AS total FROM order_line GROUP BY po) o
+ ORDER BY po;
+COMMIT;
+BEGIN;
+SET LOCAL procgov.actor = 'a.novak';
+SELECT procgov.audit_append('purchase_order:ACME:PO-1001', 'approve', '{"from": "submitted", "to": "approved"}',
+       'within approval limit') AS entry_id;
+COMMIT;
+SELECT entry_id, stream, seq, actor, action, payload, reason, left(encode(hash, 'hex'), 12) || '...' AS hash
+  FROM procgov.audit_log ORDER BY entry_id;
+\echo 'Sealing puts every entry under one Merkle block; its digest goes to the auditor, outside the database:'
+SELECT procgov.seal_audit() AS block;
+SELECT block_id, last_entry_id, digest FROM procgov.audit_digest();
+SELECT digest AS kept_digest FROM procgov.audit_digest() \gset
+\echo 'Nobody may change the ledger, superusers included:'
+SELECT pg_temp.attempt($$UPDATE procgov.audit_log SET reason = 'tidied up' WHERE entry_id = 1$$) AS "UPDATE as superuser";
+SELECT pg_temp.attempt($$DELETE FROM procgov.audit_log$$) AS "DELETE as superuser";
+\echo 'A rogue superuser disables the guard and quietly redirects the bank change; verification names it:'
+BEGIN;
+ALTER TABLE procgov.audit_log DISABLE TRIGGER audit_log_append_only;
+UPDATE procgov.audit_log SET payload = jsonb_set(payload, '{after}', '"GB33BUKB20201555555555"') WHERE stream = 'supplier:ACME:2';
+SELECT problem, entry_id, stream, seq, detail FROM procgov.verify_audit();
+ROLLBACK;
+\echo 'Rolled back: the ledger verifies again, and the digest kept outside still matches.'
+SELECT count(*) AS problems, procgov.verify_audit_digest(:'kept_digest') AS digest_ok FROM procgov.verify_audit();
+\echo 'The auditor exports the ledger and checks it on their own machine, without a database:'
+\copy (SELECT * FROM procgov.audit_export ORDER BY entry_id) TO 'demo-entries.tsv'
+\copy (SELECT * FROM procgov.audit_block_export ORDER BY block_id) TO 'demo-blocks.tsv'
+\! procgov-verify --entries demo-entries.tsv --blocks demo-blocks.tsv --digest "$(psql -X -At -d distributor -c 'SELECT digest FROM procgov.audit_digest()')"
+\! rm -f demo-entries.tsv demo-blocks.tsv
+
+\echo
 \echo '## What is next'
-\echo 'The audit ledger, events, the canonical documents and their state machine, policy,'
-\echo 'matching with exception cases, jobs on pg_cron and the BI views arrive as later chapters.'
+\echo 'Events, the canonical documents and their state machine, policy, matching with'
+\echo 'exception cases, jobs on pg_cron and the BI views arrive as later chapters.'
