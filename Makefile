@@ -19,7 +19,7 @@ ISOLATION_OPTS = --inputdir=test --outputdir=.
 
 # PostgreSQL's own headers are system headers here, so -Wextra judges only our code.
 PG_CPPFLAGS = -isystem $(includedir_server) -Wall -Wextra
-SHLIB_LINK  =
+SHLIB_LINK  = -ljson-c
 
 # procgov-verify: the auditor's standalone ledger check, installed beside
 # the server's programs (pg_config --bindir).  Pure C: audit_core.c only.

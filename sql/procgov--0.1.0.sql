@@ -578,7 +578,8 @@ DECLARE
 	r text;
 BEGIN
 	FOREACH r IN ARRAY ARRAY['procgov_admin', 'procgov_requester', 'procgov_approver',
-							 'procgov_receiver', 'procgov_auditor', 'procgov_reader']
+							 'procgov_receiver', 'procgov_auditor', 'procgov_reader',
+							 'procgov_consumer']
 	LOOP
 		IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r) THEN
 			EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);
@@ -767,3 +768,512 @@ GRANT EXECUTE ON FUNCTION procgov.audit_append(text, text, jsonb, text), procgov
 GRANT EXECUTE ON FUNCTION procgov.audit_digest(), procgov.verify_audit(), procgov.verify_audit_digest(text)
 	TO procgov_auditor, procgov_admin;
 -- END audit
+
+-- BEGIN events
+-- ===================================================================
+-- Events: a durable outbox written in the emitting transaction, a small
+-- NOTIFY on channel procgov_events at commit, and consumers that read the
+-- outbox in batches of the transactions that committed between two
+-- snapshots, so that none is ever skipped.  See docs/events.md.
+-- ===================================================================
+
+CREATE TABLE procgov.event_type (
+	event_type		text COLLATE "C" NOT NULL,
+	schema_version	integer NOT NULL DEFAULT 1 CHECK (schema_version >= 1),
+	description		text NOT NULL,
+	builtin			boolean NOT NULL DEFAULT false,
+	CONSTRAINT event_type_pkey PRIMARY KEY (event_type),
+	CONSTRAINT event_type_name CHECK (event_type ~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$')
+);
+COMMENT ON TABLE procgov.event_type IS 'the event types procgov.emit() accepts; builtin rows ship with procgov, the others are a site''s own';
+COMMENT ON COLUMN procgov.event_type.event_type IS 'dotted lower-case name, e.g. po.approved';
+COMMENT ON COLUMN procgov.event_type.schema_version IS 'version of the payload shape; consumers branch on it';
+COMMENT ON COLUMN procgov.event_type.description IS 'when the event is emitted and what its payload holds';
+COMMENT ON COLUMN procgov.event_type.builtin IS 'true for the types procgov ships; false for a site''s own, which pg_dump keeps';
+
+INSERT INTO procgov.event_type (event_type, description, builtin) VALUES
+	('requisition.submitted', 'a requisition was submitted for approval', true),
+	('approval.requested', 'an approval step was assigned to an approver', true),
+	('approval.granted', 'an approver granted an approval step', true),
+	('approval.rejected', 'an approver rejected an approval step', true),
+	('approval.escalated', 'an overdue approval step went to its escalation target', true),
+	('po.approved', 'a purchase order was approved', true),
+	('po.transmitted', 'a purchase order was sent to the supplier', true),
+	('po.acknowledged', 'the supplier acknowledged a purchase order', true),
+	('po.changed', 'a material change was made to a purchase order', true),
+	('receipt.posted', 'goods were received against a purchase order', true),
+	('invoice.received', 'a supplier invoice was recorded', true),
+	('match.completed', 'an invoice matched its order and receipts', true),
+	('match.exception', 'an invoice line did not match within tolerance', true),
+	('exception.opened', 'an exception case was opened', true),
+	('exception.resolved', 'an exception case was resolved', true),
+	('supplier.risk_changed', 'a supplier''s risk signal changed', true),
+	('supplier.bank_changed', 'a supplier''s bank account changed', true),
+	('policy.activated', 'a policy version became active', true),
+	('audit.sealed', 'audit ledger entries were sealed into a block', true);
+SELECT pg_catalog.pg_extension_config_dump('procgov.event_type', 'WHERE NOT builtin');
+
+CREATE FUNCTION procgov.event_type_changed() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'event_type_changed' LANGUAGE C;
+COMMENT ON FUNCTION procgov.event_type_changed() IS 'trigger: makes every backend reload its cache of event types';
+CREATE TRIGGER event_type_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON procgov.event_type
+	FOR EACH STATEMENT EXECUTE FUNCTION procgov.event_type_changed();
+
+CREATE SEQUENCE procgov.outbox_id_seq AS bigint NO CYCLE;
+COMMENT ON SEQUENCE procgov.outbox_id_seq IS 'event ids of procgov.outbox';
+
+CREATE TABLE procgov.outbox (
+	id					bigint NOT NULL,
+	type				text COLLATE "C" NOT NULL,
+	schema_version		integer NOT NULL,
+	occurred_at			timestamptz NOT NULL,
+	entity				text,
+	aggregatetype		text NOT NULL,
+	aggregateid			text NOT NULL,
+	aggregate_version	bigint,
+	correlation_id		uuid,
+	causation_id		bigint,
+	actor				text NOT NULL,
+	payload				jsonb NOT NULL,
+	txid				xid8 NOT NULL,
+	CONSTRAINT outbox_pkey PRIMARY KEY (id)
+);
+ALTER SEQUENCE procgov.outbox_id_seq OWNED BY procgov.outbox.id;
+-- transaction ids grow with the heap, so a BRIN index finds a batch's rows
+-- and costs almost nothing at emit time (xid8 has no BRIN operator class;
+-- its text form read as bigint is the same number)
+CREATE INDEX outbox_txid_brin ON procgov.outbox USING brin (((txid::text)::bigint)) WITH (pages_per_range = 16);
+COMMENT ON TABLE procgov.outbox IS 'durable outbox: one row per event, written in the emitting transaction; Debezium''s outbox event router reads id, aggregatetype, aggregateid, type and payload';
+COMMENT ON COLUMN procgov.outbox.id IS 'event id, from a sequence: unique and increasing in emit order (not in commit order)';
+COMMENT ON COLUMN procgov.outbox.type IS 'event type, one of procgov.event_type';
+COMMENT ON COLUMN procgov.outbox.schema_version IS 'schema version of the payload, from procgov.event_type';
+COMMENT ON COLUMN procgov.outbox.occurred_at IS 'clock time of the emit';
+COMMENT ON COLUMN procgov.outbox.entity IS 'company / business unit the event belongs to, when known';
+COMMENT ON COLUMN procgov.outbox.aggregatetype IS 'aggregate kind, e.g. purchase_order (Debezium routes on it)';
+COMMENT ON COLUMN procgov.outbox.aggregateid IS 'aggregate id, e.g. ACME:PO-4711 (Debezium''s message key)';
+COMMENT ON COLUMN procgov.outbox.aggregate_version IS 'version of the aggregate after the change, when known';
+COMMENT ON COLUMN procgov.outbox.correlation_id IS 'groups the events of one business flow';
+COMMENT ON COLUMN procgov.outbox.causation_id IS 'the event id that caused this one, when one did';
+COMMENT ON COLUMN procgov.outbox.actor IS 'the acting end user: procgov.actor, else the database user';
+COMMENT ON COLUMN procgov.outbox.payload IS 'the event''s data, whole, whatever its size';
+COMMENT ON COLUMN procgov.outbox.txid IS 'the emitting transaction: consumers read events by the snapshots their transactions committed between';
+
+CREATE TABLE procgov.consumer (
+	consumer		text NOT NULL,
+	retry_limit		integer NOT NULL DEFAULT 5 CHECK (retry_limit >= 1),
+	lease			interval NOT NULL DEFAULT '30 seconds' CHECK (lease > '0'),
+	done_snapshot	pg_snapshot NOT NULL,
+	batch_snapshot	pg_snapshot,
+	batch_first_id	bigint,
+	batch_last_id	bigint,
+	acked_id		bigint NOT NULL DEFAULT 0,
+	claimed_id		bigint,
+	claim_expires	timestamptz,
+	replay_snapshot	pg_snapshot,
+	replay_from_id	bigint,
+	failing_id		bigint,
+	failures		integer NOT NULL DEFAULT 0,
+	failure_errors	text[] NOT NULL DEFAULT '{}',
+	delivered		bigint NOT NULL DEFAULT 0,
+	acknowledged	bigint NOT NULL DEFAULT 0,
+	dead_lettered	bigint NOT NULL DEFAULT 0,
+	created_at		timestamptz NOT NULL DEFAULT now(),
+	last_poll_at	timestamptz,
+	last_ack_at		timestamptz,
+	CONSTRAINT consumer_pkey PRIMARY KEY (consumer),
+	CONSTRAINT consumer_name CHECK (consumer ~ '^[A-Za-z0-9_.:-]{1,100}$')
+);
+COMMENT ON TABLE procgov.consumer IS 'event consumers and their positions in the outbox, kept by register_consumer, poll, ack, nack and replay';
+COMMENT ON COLUMN procgov.consumer.consumer IS 'consumer name, e.g. n8n-orders or erp-sync';
+COMMENT ON COLUMN procgov.consumer.retry_limit IS 'failed deliveries (nack) of one event before it goes to procgov.dead_letter';
+COMMENT ON COLUMN procgov.consumer.lease IS 'how long polled events stay claimed by one worker before they are handed out again';
+COMMENT ON COLUMN procgov.consumer.done_snapshot IS 'every event whose transaction is visible in this snapshot has been delivered and acknowledged';
+COMMENT ON COLUMN procgov.consumer.batch_snapshot IS 'the open batch: events whose transactions committed between done_snapshot and this snapshot';
+COMMENT ON COLUMN procgov.consumer.batch_first_id IS 'lowest event id of the open batch';
+COMMENT ON COLUMN procgov.consumer.batch_last_id IS 'highest event id of the open batch';
+COMMENT ON COLUMN procgov.consumer.acked_id IS 'within the open batch or replay, every event up to this id is acknowledged';
+COMMENT ON COLUMN procgov.consumer.claimed_id IS 'the last event handed to a worker and not yet acknowledged';
+COMMENT ON COLUMN procgov.consumer.claim_expires IS 'when the claim lapses and its events are handed out again';
+COMMENT ON COLUMN procgov.consumer.replay_snapshot IS 'during a replay: the snapshot taken by replay(); its events are delivered, then batches continue from it';
+COMMENT ON COLUMN procgov.consumer.replay_from_id IS 'during a replay: the first event id delivered again';
+COMMENT ON COLUMN procgov.consumer.failing_id IS 'the event whose delivery failed last (nack)';
+COMMENT ON COLUMN procgov.consumer.failures IS 'failed deliveries of failing_id so far';
+COMMENT ON COLUMN procgov.consumer.failure_errors IS 'the errors reported with those failures';
+COMMENT ON COLUMN procgov.consumer.delivered IS 'events handed out (redeliveries included)';
+COMMENT ON COLUMN procgov.consumer.acknowledged IS 'events acknowledged';
+COMMENT ON COLUMN procgov.consumer.dead_lettered IS 'events moved to procgov.dead_letter';
+COMMENT ON COLUMN procgov.consumer.created_at IS 'when the consumer was registered';
+COMMENT ON COLUMN procgov.consumer.last_poll_at IS 'last poll';
+COMMENT ON COLUMN procgov.consumer.last_ack_at IS 'last acknowledgement';
+SELECT pg_catalog.pg_extension_config_dump('procgov.consumer', '');
+
+CREATE TABLE procgov.dead_letter (
+	consumer		text NOT NULL,
+	event_id		bigint NOT NULL,
+	errors			text[] NOT NULL,
+	failed_at		timestamptz NOT NULL DEFAULT now(),
+	event			jsonb NOT NULL,
+	CONSTRAINT dead_letter_pkey PRIMARY KEY (consumer, event_id)
+);
+COMMENT ON TABLE procgov.dead_letter IS 'events a consumer gave up on after its retry limit, with the errors it reported';
+COMMENT ON COLUMN procgov.dead_letter.consumer IS 'the consumer that failed';
+COMMENT ON COLUMN procgov.dead_letter.event_id IS 'the event';
+COMMENT ON COLUMN procgov.dead_letter.errors IS 'the error of each failed delivery, oldest first';
+COMMENT ON COLUMN procgov.dead_letter.failed_at IS 'when the event was given up';
+COMMENT ON COLUMN procgov.dead_letter.event IS 'the event''s envelope, kept even after the outbox is pruned';
+SELECT pg_catalog.pg_extension_config_dump('procgov.dead_letter', '');
+
+-- ---- emitting ----
+
+CREATE FUNCTION procgov.emit(event_type text, aggregate text, payload jsonb,
+	correlation_id uuid DEFAULT NULL, causation_id bigint DEFAULT NULL,
+	aggregate_version bigint DEFAULT NULL, entity text DEFAULT NULL)
+	RETURNS bigint
+	AS 'MODULE_PATHNAME', 'emit' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION procgov.emit(text, text, jsonb, uuid, bigint, bigint, text) IS 'write one event to procgov.outbox in the caller''s transaction (aggregate as kind:id) and notify procgov_events at commit; returns the event id';
+
+CREATE FUNCTION procgov.envelope(e procgov.outbox) RETURNS jsonb
+	LANGUAGE sql STABLE PARALLEL SAFE
+	AS $$
+		SELECT pg_catalog.jsonb_build_object(
+			'id', e.id, 'type', e.type, 'schema_version', e.schema_version,
+			'occurred_at', e.occurred_at, 'entity', e.entity,
+			'aggregate', pg_catalog.jsonb_build_object('kind', e.aggregatetype, 'id', e.aggregateid,
+													   'version', e.aggregate_version),
+			'correlation_id', e.correlation_id, 'causation_id', e.causation_id,
+			'actor', e.actor, 'payload', e.payload)
+	$$;
+COMMENT ON FUNCTION procgov.envelope(procgov.outbox) IS 'an event as its documented JSON envelope (docs/events.md)';
+
+-- ---- consumers ----
+
+CREATE FUNCTION procgov.register_consumer(consumer text, from_beginning boolean DEFAULT false,
+	retry_limit integer DEFAULT 5, lease interval DEFAULT '30 seconds')
+	RETURNS void
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+BEGIN
+	IF consumer IS NULL OR consumer !~ '^[A-Za-z0-9_.:-]{1,100}$' THEN
+		RAISE EXCEPTION 'invalid consumer name: "%"', consumer
+			USING ERRCODE = '22023',
+				  DETAIL = 'A consumer name is 1 to 100 letters, digits, "_", ".", ":" or "-".',
+				  HINT = 'Name the consumer after the system that reads the events, e.g. erp-sync.';
+	END IF;
+	IF retry_limit IS NULL OR retry_limit < 1 THEN
+		RAISE EXCEPTION 'retry_limit must be at least 1'
+			USING ERRCODE = '22023', DETAIL = format('retry_limit is %s.', coalesce(retry_limit::text, 'NULL')),
+				  HINT = 'Give the number of failed deliveries after which an event goes to procgov.dead_letter.';
+	END IF;
+	IF lease IS NULL OR lease <= interval '0' THEN
+		RAISE EXCEPTION 'lease must be positive'
+			USING ERRCODE = '22023', DETAIL = format('lease is %s.', coalesce(lease::text, 'NULL')),
+				  HINT = 'Give how long a worker may take over a polled batch, e.g. ''30 seconds''.';
+	END IF;
+	INSERT INTO procgov.consumer (consumer, retry_limit, lease, done_snapshot)
+	VALUES (register_consumer.consumer, register_consumer.retry_limit, register_consumer.lease,
+			CASE WHEN from_beginning THEN '1:1:'::pg_snapshot ELSE pg_current_snapshot() END);
+EXCEPTION WHEN unique_violation THEN
+	RAISE EXCEPTION 'consumer "%" already exists', consumer
+		USING ERRCODE = '23505',
+			  HINT = 'Pick another name, or drop the consumer with procgov.drop_consumer() first.';
+END
+$$;
+COMMENT ON FUNCTION procgov.register_consumer(text, boolean, integer, interval) IS 'register an event consumer that reads from now on (or, with from_beginning, every event still kept), with its retry limit and lease';
+
+CREATE FUNCTION procgov.drop_consumer(consumer text) RETURNS boolean
+	LANGUAGE sql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+		WITH gone AS (DELETE FROM procgov.consumer c WHERE c.consumer = drop_consumer.consumer RETURNING 1)
+		SELECT count(*) > 0 FROM gone
+	$$;
+COMMENT ON FUNCTION procgov.drop_consumer(text) IS 'forget an event consumer and its position (its dead letters stay); true if it existed';
+
+-- lock a consumer's row; a clear error when there is none
+CREATE FUNCTION procgov.consumer_for_update(name text) RETURNS procgov.consumer
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+DECLARE
+	c procgov.consumer;
+BEGIN
+	SELECT * INTO c FROM procgov.consumer k WHERE k.consumer = name FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'consumer "%" does not exist', name
+			USING ERRCODE = '42704', HINT = 'Register it with procgov.register_consumer().';
+	END IF;
+	RETURN c;
+END
+$$;
+COMMENT ON FUNCTION procgov.consumer_for_update(text) IS 'lock a consumer''s row for poll, ack, nack and replay (used by them)';
+
+-- the first and last event id that committed between two snapshots
+CREATE FUNCTION procgov.events_between(since pg_snapshot, upto pg_snapshot,
+	OUT first_id bigint, OUT last_id bigint)
+	LANGUAGE sql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+		-- the range condition on the txid's bigint form lets the BRIN index find the rows
+		SELECT min(o.id), max(o.id)
+		  FROM procgov.outbox o
+		 WHERE (o.txid::text)::bigint >= (pg_catalog.pg_snapshot_xmin(since)::text)::bigint
+		   AND (o.txid::text)::bigint < (pg_catalog.pg_snapshot_xmax(upto)::text)::bigint
+		   AND NOT pg_catalog.pg_visible_in_snapshot(o.txid, since)
+		   AND pg_catalog.pg_visible_in_snapshot(o.txid, upto)
+	$$;
+COMMENT ON FUNCTION procgov.events_between(pg_snapshot, pg_snapshot) IS 'the lowest and highest event id whose transaction committed between two snapshots (used by poll and replay)';
+
+-- the events a consumer is to receive after an id, in delivery order
+CREATE FUNCTION procgov.consumer_events(c procgov.consumer, after_id bigint, upto_id bigint, max integer)
+	RETURNS SETOF procgov.outbox
+	LANGUAGE sql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+		SELECT o.* FROM procgov.outbox o
+		 WHERE o.id > after_id AND o.id <= upto_id
+		   AND CASE WHEN c.replay_snapshot IS NOT NULL
+					-- a replay: every committed event from replay_from_id on, and any not yet done
+					THEN pg_catalog.pg_visible_in_snapshot(o.txid, c.replay_snapshot)
+						 AND (o.id >= c.replay_from_id
+							  OR NOT pg_catalog.pg_visible_in_snapshot(o.txid, c.done_snapshot))
+					-- a batch: the events whose transactions committed between the two snapshots
+					ELSE o.id <= c.batch_last_id
+						 AND NOT pg_catalog.pg_visible_in_snapshot(o.txid, c.done_snapshot)
+						 AND pg_catalog.pg_visible_in_snapshot(o.txid, c.batch_snapshot) END
+		 ORDER BY o.id
+		 LIMIT max
+	$$;
+COMMENT ON FUNCTION procgov.consumer_events(procgov.consumer, bigint, bigint, integer) IS 'the events of a consumer''s open batch or replay in an id range, in delivery order (used by poll, ack and nack)';
+
+CREATE FUNCTION procgov.poll(consumer text, max integer DEFAULT 100)
+	RETURNS TABLE (id bigint, type text, aggregatetype text, aggregateid text,
+				   occurred_at timestamptz, envelope jsonb)
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+DECLARE
+	c procgov.consumer;
+	snap pg_snapshot;
+	n bigint;
+BEGIN
+	IF max IS NULL OR max < 1 OR max > 100000 THEN
+		RAISE EXCEPTION 'max must be between 1 and 100000'
+			USING ERRCODE = '22023', DETAIL = format('max is %s.', coalesce(max::text, 'NULL')),
+				  HINT = 'Poll a few hundred or thousand events at a time.';
+	END IF;
+	c := procgov.consumer_for_update(consumer);
+	UPDATE procgov.consumer k SET last_poll_at = clock_timestamp() WHERE k.consumer = c.consumer;
+
+	-- a live claim belongs to another worker: hand out nothing meanwhile
+	IF c.claimed_id IS NOT NULL AND c.claim_expires > clock_timestamp() THEN
+		RETURN;
+	END IF;
+
+	FOR attempt IN 1..2 LOOP
+		IF c.replay_snapshot IS NULL AND c.batch_snapshot IS NULL THEN
+			-- open a batch: the transactions that committed since done_snapshot
+			snap := pg_current_snapshot();
+			SELECT b.first_id, b.last_id INTO c.batch_first_id, c.batch_last_id
+			  FROM procgov.events_between(c.done_snapshot, snap) b;
+			IF c.batch_first_id IS NULL THEN
+				UPDATE procgov.consumer k SET done_snapshot = snap WHERE k.consumer = c.consumer;
+				RETURN;
+			END IF;
+			c.batch_snapshot := snap;
+			c.acked_id := c.batch_first_id - 1;
+			UPDATE procgov.consumer k
+			   SET batch_snapshot = snap, batch_first_id = c.batch_first_id,
+				   batch_last_id = c.batch_last_id, acked_id = c.acked_id
+			 WHERE k.consumer = c.consumer;
+		END IF;
+
+		RETURN QUERY
+			WITH b AS MATERIALIZED (
+					SELECT e FROM procgov.consumer_events(c, c.acked_id, 9223372036854775807, max) e),
+				 claim AS (
+					UPDATE procgov.consumer k
+					   SET claimed_id = (SELECT pg_catalog.max((b.e).id) FROM b),
+						   claim_expires = clock_timestamp() + k.lease,
+						   delivered = k.delivered + (SELECT count(*) FROM b)
+					 WHERE k.consumer = c.consumer AND EXISTS (SELECT FROM b))
+			SELECT (b.e).id, (b.e).type, (b.e).aggregatetype, (b.e).aggregateid, (b.e).occurred_at,
+				   procgov.envelope(b.e)
+			  FROM b ORDER BY (b.e).id;
+		GET DIAGNOSTICS n = ROW_COUNT;
+		IF n > 0 THEN
+			RETURN;
+		END IF;
+
+		-- nothing left: the batch (or replay) is complete
+		c.done_snapshot := coalesce(c.replay_snapshot, c.batch_snapshot);
+		c.replay_snapshot := NULL;
+		c.batch_snapshot := NULL;
+		UPDATE procgov.consumer k
+		   SET done_snapshot = c.done_snapshot, batch_snapshot = NULL, batch_first_id = NULL,
+			   batch_last_id = NULL, replay_snapshot = NULL, replay_from_id = NULL,
+			   acked_id = 0, claimed_id = NULL, claim_expires = NULL
+		 WHERE k.consumer = c.consumer;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION procgov.poll(text, integer) IS 'the next events for a consumer, in a stable order, claimed for this worker until acknowledged or until the consumer''s lease lapses';
+
+-- check that an event is part of the consumer's current claim
+CREATE FUNCTION procgov.claimed_event(c procgov.consumer, event_id bigint, verb text) RETURNS void
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+BEGIN
+	IF event_id IS NULL OR c.claimed_id IS NULL OR event_id > c.claimed_id OR event_id <= c.acked_id THEN
+		RAISE EXCEPTION 'event % is not awaiting acknowledgement by consumer "%"', event_id, c.consumer
+			USING ERRCODE = '55000',
+				  DETAIL = CASE WHEN c.claimed_id IS NULL
+							   THEN 'The consumer has no events handed out.'
+							   ELSE format('The consumer awaits events after %s up to %s.', c.acked_id, c.claimed_id) END,
+				  HINT = format('%s only events that procgov.poll() handed out and that were not acknowledged yet; after the lease lapses, poll again.', verb);
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION procgov.claimed_event(procgov.consumer, bigint, text) IS 'refuse an ack or nack of an event that is not awaiting acknowledgement (used by ack and nack)';
+
+CREATE FUNCTION procgov.ack(consumer text, event_id bigint) RETURNS boolean
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+DECLARE
+	c procgov.consumer;
+	n bigint;
+BEGIN
+	c := procgov.consumer_for_update(consumer);
+	IF event_id IS NOT NULL AND event_id <= c.acked_id THEN
+		RETURN false;		-- acknowledged before: nothing to do
+	END IF;
+	PERFORM procgov.claimed_event(c, event_id, 'Acknowledge');
+	SELECT count(*) INTO n FROM procgov.consumer_events(c, c.acked_id, event_id, 100000);
+	UPDATE procgov.consumer k
+	   SET acked_id = event_id,
+		   claimed_id = CASE WHEN event_id < c.claimed_id THEN c.claimed_id END,
+		   claim_expires = CASE WHEN event_id < c.claimed_id THEN c.claim_expires END,
+		   failing_id = CASE WHEN k.failing_id > event_id THEN k.failing_id END,
+		   failures = CASE WHEN k.failing_id > event_id THEN k.failures ELSE 0 END,
+		   failure_errors = CASE WHEN k.failing_id > event_id THEN k.failure_errors ELSE '{}' END,
+		   acknowledged = k.acknowledged + n,
+		   last_ack_at = clock_timestamp()
+	 WHERE k.consumer = c.consumer;
+	RETURN true;
+END
+$$;
+COMMENT ON FUNCTION procgov.ack(text, bigint) IS 'acknowledge a handed-out event and every event handed out before it; false when it was acknowledged already';
+
+CREATE FUNCTION procgov.nack(consumer text, event_id bigint, error text) RETURNS text
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+DECLARE
+	c procgov.consumer;
+	n_failed integer;
+	errs text[];
+	n bigint;
+BEGIN
+	c := procgov.consumer_for_update(consumer);
+	PERFORM procgov.claimed_event(c, event_id, 'Refuse');
+	-- the events handed out before this one were processed
+	SELECT count(*) INTO n FROM procgov.consumer_events(c, c.acked_id, event_id - 1, 100000);
+	n_failed := CASE WHEN c.failing_id = event_id THEN c.failures + 1 ELSE 1 END;
+	errs := CASE WHEN c.failing_id = event_id THEN c.failure_errors ELSE '{}' END
+			|| coalesce(error, '(no error given)');
+	IF n_failed >= c.retry_limit THEN
+		INSERT INTO procgov.dead_letter (consumer, event_id, errors, event)
+		SELECT c.consumer, o.id, errs, procgov.envelope(o) FROM procgov.outbox o WHERE o.id = event_id
+		ON CONFLICT ON CONSTRAINT dead_letter_pkey DO UPDATE SET errors = excluded.errors, failed_at = now();
+		UPDATE procgov.consumer k
+		   SET acked_id = event_id, claimed_id = NULL, claim_expires = NULL,
+			   failing_id = NULL, failures = 0, failure_errors = '{}',
+			   acknowledged = k.acknowledged + n, dead_lettered = k.dead_lettered + 1,
+			   last_ack_at = clock_timestamp()
+		 WHERE k.consumer = c.consumer;
+		RETURN 'dead_letter';
+	END IF;
+	UPDATE procgov.consumer k
+	   SET acked_id = event_id - 1, claimed_id = NULL, claim_expires = NULL,
+		   failing_id = event_id, failures = n_failed, failure_errors = errs,
+		   acknowledged = k.acknowledged + n
+	 WHERE k.consumer = c.consumer;
+	RETURN 'retry';
+END
+$$;
+COMMENT ON FUNCTION procgov.nack(text, bigint, text) IS 'report a failed delivery: the events handed out before it count as acknowledged, this one is handed out again, or moved to procgov.dead_letter at the retry limit; returns retry or dead_letter';
+
+CREATE FUNCTION procgov.replay(consumer text, from_event_id bigint) RETURNS void
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+DECLARE
+	c procgov.consumer;
+	snap pg_snapshot := pg_current_snapshot();
+	first_undone bigint;
+BEGIN
+	IF from_event_id IS NULL OR from_event_id < 1 THEN
+		RAISE EXCEPTION 'replay must start at an event id of 1 or more'
+			USING ERRCODE = '22023', DETAIL = format('from_event_id is %s.', coalesce(from_event_id::text, 'NULL')),
+				  HINT = 'Pass the id of the first event to deliver again.';
+	END IF;
+	c := procgov.consumer_for_update(consumer);
+	SELECT b.first_id INTO first_undone FROM procgov.events_between(c.done_snapshot, snap) b;
+	-- from the next poll on: every event committed by now from from_event_id on,
+	-- and whatever the consumer had not finished, in id order; then batches from now
+	UPDATE procgov.consumer k
+	   SET replay_snapshot = snap, replay_from_id = from_event_id,
+		   acked_id = least(from_event_id, coalesce(first_undone, from_event_id)) - 1,
+		   batch_snapshot = NULL, batch_first_id = NULL, batch_last_id = NULL,
+		   claimed_id = NULL, claim_expires = NULL, failing_id = NULL, failures = 0, failure_errors = '{}'
+	 WHERE k.consumer = c.consumer;
+END
+$$;
+COMMENT ON FUNCTION procgov.replay(text, bigint) IS 'rewind a consumer: deliver again, in id order, every event from from_event_id on (and any it had not finished), then carry on';
+
+CREATE FUNCTION procgov.prune_outbox(older_than interval) RETURNS bigint
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+DECLARE
+	n bigint;
+BEGIN
+	IF older_than IS NULL OR older_than < interval '0' THEN
+		RAISE EXCEPTION 'older_than must not be negative'
+			USING ERRCODE = '22023', DETAIL = format('older_than is %s.', coalesce(older_than::text, 'NULL')),
+				  HINT = 'Give how long acknowledged events are kept, e.g. ''7 days''.';
+	END IF;
+	DELETE FROM procgov.outbox o
+	 WHERE o.occurred_at < now() - older_than
+	   AND NOT EXISTS (SELECT FROM procgov.consumer c
+						WHERE NOT pg_visible_in_snapshot(o.txid, c.done_snapshot));
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END
+$$;
+COMMENT ON FUNCTION procgov.prune_outbox(interval) IS 'delete events older than the given age that every consumer has acknowledged; returns how many';
+
+-- privileges: events are written by procgov's functions only
+REVOKE ALL ON procgov.outbox, procgov.consumer, procgov.dead_letter, procgov.event_type FROM PUBLIC;
+REVOKE ALL ON SEQUENCE procgov.outbox_id_seq FROM PUBLIC;
+GRANT SELECT ON procgov.outbox, procgov.consumer, procgov.dead_letter, procgov.event_type
+	TO procgov_admin, procgov_consumer, procgov_auditor;
+GRANT INSERT, UPDATE, DELETE ON procgov.event_type TO procgov_admin;
+REVOKE EXECUTE ON FUNCTION procgov.emit(text, text, jsonb, uuid, bigint, bigint, text),
+	procgov.event_type_changed(), procgov.register_consumer(text, boolean, integer, interval),
+	procgov.drop_consumer(text), procgov.consumer_for_update(text),
+	procgov.events_between(pg_snapshot, pg_snapshot),
+	procgov.consumer_events(procgov.consumer, bigint, bigint, integer), procgov.poll(text, integer),
+	procgov.claimed_event(procgov.consumer, bigint, text), procgov.ack(text, bigint),
+	procgov.nack(text, bigint, text), procgov.replay(text, bigint), procgov.prune_outbox(interval)
+	FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION procgov.emit(text, text, jsonb, uuid, bigint, bigint, text),
+	procgov.register_consumer(text, boolean, integer, interval), procgov.drop_consumer(text),
+	procgov.prune_outbox(interval)
+	TO procgov_admin;
+GRANT EXECUTE ON FUNCTION procgov.poll(text, integer), procgov.ack(text, bigint),
+	procgov.nack(text, bigint, text), procgov.replay(text, bigint)
+	TO procgov_admin, procgov_consumer;
+-- END events

@@ -59,10 +59,6 @@
 #include "utils/tuplestore.h"
 #include "utils/xid8.h"
 
-/* procgov.actor: the end user an ERP names per transaction (SET LOCAL). */
-char	   *procgov_actor = NULL;
-
-#define ACTOR_MAX_LEN		200
 #define STREAM_MAX_LEN		1000
 #define ACTION_MAX_LEN		100
 
@@ -131,34 +127,9 @@ audit_rels_invalidate(Datum arg, Oid relid)
 		audit_rels.valid = false;
 }
 
-/* Refuse an actor name that is too long to be a person's login. */
-static bool
-check_actor(char **newval, void **extra, GucSource source)
-{
-	(void) extra;
-	(void) source;
-	if (*newval && strlen(*newval) > ACTOR_MAX_LEN)
-	{
-		GUC_check_errdetail("procgov.actor is %d bytes long; the limit is %d.",
-							(int) strlen(*newval), ACTOR_MAX_LEN);
-		GUC_check_errhint("Set it to the end user's login name.");
-		return false;
-	}
-	return true;
-}
-
 void
 AuditInit(void)
 {
-	DefineCustomStringVariable("procgov.actor",
-							   gettext_noop("The end user acting in this transaction, recorded in the audit ledger."),
-							   gettext_noop("ERPs that share one database login set it per transaction with SET LOCAL; "
-											"when it is empty the database user is recorded."),
-							   &procgov_actor,
-							   "",
-							   PGC_USERSET,
-							   0,
-							   check_actor, NULL, NULL);
 	CacheRegisterRelcacheCallback(audit_rels_invalidate, (Datum) 0);
 }
 
@@ -184,33 +155,17 @@ audit_check_columns(Oid relid, const char *const *names, int n)
 	table_close(rel, AccessShareLock);
 }
 
-/* Look up one relation of the extension's schema. */
-static Oid
-audit_relid(Oid nsp, const char *name)
-{
-	Oid			relid = get_relname_relid(name, nsp);
-
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("procgov's audit ledger relation procgov.%s does not exist", name),
-				 errhint("Install the extension with CREATE EXTENSION procgov.")));
-	return relid;
-}
-
 static const AuditRels *
 audit_get_rels(void)
 {
 	if (!audit_rels.valid)
 	{
-		Oid			nsp = get_namespace_oid("procgov", false);
-
-		audit_rels.log = audit_relid(nsp, "audit_log");
-		audit_rels.log_pkey = audit_relid(nsp, "audit_log_pkey");
-		audit_rels.log_stream_seq = audit_relid(nsp, "audit_log_stream_seq_key");
-		audit_rels.log_seq = audit_relid(nsp, "audit_log_entry_id_seq");
-		audit_rels.block = audit_relid(nsp, "audit_block");
-		audit_rels.block_pkey = audit_relid(nsp, "audit_block_pkey");
+		audit_rels.log = procgov_relid("audit_log");
+		audit_rels.log_pkey = procgov_relid("audit_log_pkey");
+		audit_rels.log_stream_seq = procgov_relid("audit_log_stream_seq_key");
+		audit_rels.log_seq = procgov_relid("audit_log_entry_id_seq");
+		audit_rels.block = procgov_relid("audit_block");
+		audit_rels.block_pkey = procgov_relid("audit_block_pkey");
 		audit_check_columns(audit_rels.log, audit_log_columns, AL_NATTS);
 		audit_check_columns(audit_rels.block, audit_block_columns, AB_COL_NATTS);
 		audit_rels.valid = true;
@@ -230,15 +185,6 @@ audit_lock(uint32 key, uint16 kind, LOCKMODE mode)
 
 	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, AUDIT_LOCK_CLASS, key, kind);
 	(void) LockAcquire(&tag, mode, false, false);
-}
-
-/* The acting end user: procgov.actor, else the role outside any SECURITY DEFINER. */
-static char *
-audit_actor(void)
-{
-	if (procgov_actor && procgov_actor[0] != '\0')
-		return procgov_actor;
-	return GetUserNameFromId(GetOuterUserId(), false);
 }
 
 /* Microseconds since 1970 of a timestamptz. */
@@ -290,52 +236,6 @@ hash_bytea(const uint8 *h)
 	SET_VARSIZE(b, VARHDRSZ + AUDIT_HASH_LEN);
 	memcpy(VARDATA(b), h, AUDIT_HASH_LEN);
 	return b;
-}
-
-/*
- * Insert a tuple into one of the ledger tables and all of its indexes,
- * unique checks included, without the executor's permission checks: the
- * ledger grants INSERT to nobody, so procgov's functions are the only
- * writers.  Triggers do not fire (the ledger's triggers guard UPDATE,
- * DELETE and TRUNCATE only).
- */
-static void
-audit_insert(Relation rel, HeapTuple tup)
-{
-	EState	   *estate = CreateExecutorState();
-	ResultRelInfo *rri = makeNode(ResultRelInfo);
-	TupleTableSlot *slot;
-
-	InitResultRelInfo(rri, rel, 1, NULL, 0);
-	ExecOpenIndices(rri, false);
-	slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel), &TTSOpsHeapTuple);
-	ExecStoreHeapTuple(tup, slot, false);
-	simple_table_tuple_insert(rel, slot);
-	if (rri->ri_NumIndices > 0)
-	{
-#if PG_VERSION_NUM >= 160000
-		list_free(ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL, false));
-#elif PG_VERSION_NUM >= 140000
-		list_free(ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL));
-#else
-		estate->es_result_relation_info = rri;
-		list_free(ExecInsertIndexTuples(slot, estate, false, NULL, NIL));
-#endif
-	}
-	ExecCloseIndices(rri);
-	ExecResetTupleTable(estate->es_tupleTable, false);
-	FreeExecutorState(estate);
-}
-
-/* Values and nulls arrays for a table that may have gained columns after ours. */
-static void
-alloc_row(Relation rel, Datum **values, bool **nulls)
-{
-	int			natts = RelationGetDescr(rel)->natts;
-
-	*values = palloc0(sizeof(Datum) * natts);
-	*nulls = palloc(sizeof(bool) * natts);
-	memset(*nulls, true, sizeof(bool) * natts);
 }
 
 /* ===================================================================
@@ -573,7 +473,7 @@ procgov_audit_append(text *stream, text *action, Jsonb *payload, text *reason)
 	entry_id = nextval_internal(rels->log_seq, false);
 	now = GetCurrentTimestamp();
 	fxid = GetTopFullTransactionId();
-	actor = audit_actor();
+	actor = procgov_actor_name();
 	db_user = GetUserNameFromId(GetOuterUserId(), false);
 	if (payload)
 		payload_text = JsonbToCString(NULL, &payload->root, VARSIZE(payload));
@@ -597,7 +497,7 @@ procgov_audit_append(text *stream, text *action, Jsonb *payload, text *reason)
 	set_text_field(&e.f[AE_REASON], reason);
 	entry_hash(&e, hash);
 
-	alloc_row(rel, &values, &nulls);
+	procgov_alloc_row(rel, &values, &nulls);
 	values[AL_ENTRY_ID - 1] = Int64GetDatum(entry_id);
 	values[AL_STREAM - 1] = PointerGetDatum(stream);
 	values[AL_SEQ - 1] = Int64GetDatum(seq);
@@ -615,7 +515,7 @@ procgov_audit_append(text *stream, text *action, Jsonb *payload, text *reason)
 	nulls[AL_PAYLOAD - 1] = (payload == NULL);
 	nulls[AL_REASON - 1] = (reason == NULL);
 
-	audit_insert(rel, heap_form_tuple(RelationGetDescr(rel), values, nulls));
+	procgov_insert_tuple(rel, heap_form_tuple(RelationGetDescr(rel), values, nulls));
 	LockRelease(&stream_tag, ExclusiveLock, false);
 	index_close(idx, NoLock);
 	table_close(rel, NoLock);
@@ -667,7 +567,7 @@ audit_refuse_change(PG_FUNCTION_ARGS)
 			 strcmp(relname, "audit_block") == 0
 			 ? errhint("Blocks are written only by procgov.seal_audit().")
 			 : errhint("Record a correction as a new entry with procgov.audit_append().")));
-	PG_RETURN_NULL();
+	return PointerGetDatum(NULL);
 }
 
 /* ===================================================================
@@ -814,7 +714,7 @@ insert_block(Relation rel, audit_block_info *b, TimestampTz sealed_at,
 	SET_VARSIZE(lv, VARHDRSZ + nleaves * AUDIT_HASH_LEN);
 	memcpy(VARDATA(lv), leaves, nleaves * AUDIT_HASH_LEN);
 
-	alloc_row(rel, &values, &nulls);
+	procgov_alloc_row(rel, &values, &nulls);
 	values[AB_COL_BLOCK_ID - 1] = Int64GetDatum(b->block_id);
 	values[AB_COL_FIRST - 1] = Int64GetDatum(b->first_id);
 	values[AB_COL_LAST - 1] = Int64GetDatum(b->last_id);
@@ -827,7 +727,7 @@ insert_block(Relation rel, audit_block_info *b, TimestampTz sealed_at,
 	values[AB_COL_HASH - 1] = PointerGetDatum(hash_bytea(b->hash));
 	for (i = 0; i < AB_COL_NATTS; i++)
 		nulls[i] = false;
-	audit_insert(rel, heap_form_tuple(RelationGetDescr(rel), values, nulls));
+	procgov_insert_tuple(rel, heap_form_tuple(RelationGetDescr(rel), values, nulls));
 	pfree(lv);
 }
 
@@ -855,7 +755,9 @@ procgov_seal_audit(int32 max_entries)
 				hi,
 				nleaves = 0,
 				last_seen = 0,
-				written = 0;
+				written = 0,
+				first_written = 0,
+				entries_sealed = 0;
 	uint8	   *leaves;
 	ScanKeyData keys[2];
 	IndexScanDesc scan;
@@ -909,7 +811,7 @@ procgov_seal_audit(int32 max_entries)
 		prev = newest[0].info;
 	memset(&cur, 0, sizeof(cur));
 	sealed_at = GetCurrentTimestamp();
-	cur.sealed_by = audit_actor();
+	cur.sealed_by = procgov_actor_name();
 	cur.sealed_by_len = strlen(cur.sealed_by);
 
 	for (;;)
@@ -940,6 +842,9 @@ procgov_seal_audit(int32 max_entries)
 			memcpy(cur.prev, prev.block_id > 0 ? prev.hash : zero_hash, AUDIT_HASH_LEN);
 			insert_block(blockrel, &cur, sealed_at, leaves, nleaves);
 			written = cur.block_id;
+			if (first_written == 0)
+				first_written = cur.block_id;
+			entries_sealed += nleaves;
 			prev = cur;
 			nleaves = 0;
 		}
@@ -954,6 +859,27 @@ procgov_seal_audit(int32 max_entries)
 	table_close(blockrel, NoLock);
 	table_close(logrel, AccessShareLock);
 	UnregisterSnapshot(snap);
+
+	/* tell the systems that keep digests: audit.sealed with the new digest */
+	if (written > 0)
+	{
+		ProcgovEvent ev;
+		char		hex[AUDIT_HEX_LEN + 1];
+		char		id[24];
+
+		audit_hex(cur.hash, AUDIT_HASH_LEN, hex);
+		snprintf(id, sizeof(id), "%lld", (long long) written);
+		memset(&ev, 0, sizeof(ev));
+		ev.event_type = "audit.sealed";
+		ev.aggregate_kind = "audit_block";
+		ev.aggregate_id = id;
+		ev.payload = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(
+			psprintf("{\"first_block\": %lld, \"last_block\": %lld, \"entries\": %lld, "
+					 "\"last_entry_id\": %lld, \"digest\": \"%s%lld:%s\"}",
+					 (long long) first_written, (long long) written, (long long) entries_sealed,
+					 (long long) cur.last_id, AUDIT_DIGEST_PREFIX, (long long) written, hex))));
+		procgov_emit(&ev);
+	}
 	return written;
 }
 

@@ -6,9 +6,20 @@
  */
 #include "procgov.h"
 
+#include "access/table.h"
+#include "access/xact.h"
+#include "access/tableam.h"
+#include "catalog/namespace.h"
+#include "executor/executor.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/tuplestore.h"
 #if PG_VERSION_NUM >= 160000
 #include "nodes/miscnodes.h"
@@ -18,12 +29,66 @@ PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
-/* Load-time set-up: each part registers what it needs, then the prefix is reserved. */
+/* procgov.actor: the end user an ERP names per transaction (SET LOCAL). */
+char	   *procgov_actor = NULL;
+
+/* procgov.notify: how emitted events are announced on procgov_events. */
+int			procgov_notify = PROCGOV_NOTIFY_TRANSACTION;
+
+static const struct config_enum_entry notify_options[] = {
+	{"transaction", PROCGOV_NOTIFY_TRANSACTION, false},
+	{"event", PROCGOV_NOTIFY_EVENT, false},
+	{"off", PROCGOV_NOTIFY_OFF, false},
+	{NULL, 0, false}
+};
+
+#define ACTOR_MAX_LEN		200
+
+/* Refuse an actor name that is too long to be a person's login. */
+static bool
+check_actor(char **newval, void **extra, GucSource source)
+{
+	(void) extra;
+	(void) source;
+	if (*newval && strlen(*newval) > ACTOR_MAX_LEN)
+	{
+		GUC_check_errdetail("procgov.actor is %d bytes long; the limit is %d.",
+							(int) strlen(*newval), ACTOR_MAX_LEN);
+		GUC_check_errhint("Set it to the end user's login name.");
+		return false;
+	}
+	return true;
+}
+
+/* Load-time set-up: the settings, each part's hooks, then the prefix is reserved. */
 void
 _PG_init(void)
 {
+	DefineCustomStringVariable("procgov.actor",
+							   gettext_noop("The end user acting in this transaction, recorded in the audit ledger and in events."),
+							   gettext_noop("ERPs that share one database login set it per transaction with SET LOCAL; "
+											"when it is empty the database user is recorded."),
+							   &procgov_actor,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   check_actor, NULL, NULL);
+	DefineCustomEnumVariable("procgov.notify",
+							 gettext_noop("How emitted events are announced on the channel procgov_events."),
+							 gettext_noop("transaction: one notification per committing transaction that emitted "
+										  "events (the first event and the count); event: one per event; off: none, "
+										  "consumers poll the outbox."),
+							 &procgov_notify,
+							 PROCGOV_NOTIFY_TRANSACTION,
+							 notify_options,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	InsertInit();
 	AmountInit();
 	AuditInit();
+	EventsInit();
 
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("procgov");
@@ -97,4 +162,184 @@ procgov_materialize_srf(FunctionCallInfo fcinfo)
 	rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
 	rsinfo->returnMode = SFRM_Materialize;
 	MemoryContextSwitchTo(old);
+}
+
+/* The acting end user: procgov.actor, else the role outside any SECURITY DEFINER. */
+char *
+procgov_actor_name(void)
+{
+	if (procgov_actor && procgov_actor[0] != '\0')
+		return procgov_actor;
+	return GetUserNameFromId(GetOuterUserId(), false);
+}
+
+/* OID of a relation (table, index, sequence) in schema procgov, or an error. */
+Oid
+procgov_relid(const char *name)
+{
+	Oid			relid = get_relname_relid(name, get_namespace_oid("procgov", false));
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("procgov relation procgov.%s does not exist", name),
+				 errhint("Install the extension with CREATE EXTENSION procgov; procgov's own tables must not be dropped.")));
+	return relid;
+}
+
+/* Values and nulls arrays for a table that may have gained columns after ours (all NULL). */
+void
+procgov_alloc_row(Relation rel, Datum **values, bool **nulls)
+{
+	int			natts = RelationGetDescr(rel)->natts;
+
+	*values = palloc0(sizeof(Datum) * natts);
+	*nulls = palloc(sizeof(bool) * natts);
+	memset(*nulls, true, sizeof(bool) * natts);
+}
+
+/*
+ * Inserting into procgov's own tables.  The executor state that index
+ * insertion needs (result relation, opened indexes, compiled index
+ * expressions) is built once per table per transaction and kept until just
+ * before commit, so an append or an emit pays for one heap and one index
+ * insertion each, not for setting up an executor.  A relcache invalidation
+ * of the table (DDL in this transaction) makes the next insert rebuild it.
+ */
+typedef struct InsertTarget
+{
+	Oid			relid;
+	Relation	rel;			/* opened by us, closed at end of transaction */
+	EState	   *estate;
+	ResultRelInfo *rri;
+	TupleTableSlot *slot;
+	bool		stale;
+} InsertTarget;
+
+#define MAX_INSERT_TARGETS 8
+static InsertTarget targets[MAX_INSERT_TARGETS];
+static int	ntargets = 0;
+
+/* Close one target's indexes and relation and free its executor state. */
+static void
+close_target(InsertTarget *t)
+{
+	ResourceOwner saved = CurrentResourceOwner;
+
+	CurrentResourceOwner = TopTransactionResourceOwner;
+	ExecCloseIndices(t->rri);
+	ExecResetTupleTable(t->estate->es_tupleTable, false);
+	FreeExecutorState(t->estate);
+	table_close(t->rel, NoLock);
+	CurrentResourceOwner = saved;
+}
+
+/* Before commit or prepare: release what the targets hold.  On abort the resource owner does. */
+static void
+insert_targets_xact_callback(XactEvent event, void *arg)
+{
+	int			i;
+
+	(void) arg;
+	if (ntargets == 0)
+		return;
+	if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PRE_PREPARE ||
+		event == XACT_EVENT_PARALLEL_PRE_COMMIT)
+	{
+		for (i = 0; i < ntargets; i++)
+			close_target(&targets[i]);
+		ntargets = 0;
+	}
+	else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		ntargets = 0;			/* memory and references went with the transaction */
+}
+
+static void
+insert_targets_invalidate(Datum arg, Oid relid)
+{
+	int			i;
+
+	(void) arg;
+	for (i = 0; i < ntargets; i++)
+		if (relid == InvalidOid || relid == targets[i].relid)
+			targets[i].stale = true;
+}
+
+/* The insert target for a relation, built on first use in this transaction. */
+static InsertTarget *
+insert_target(Oid relid)
+{
+	InsertTarget *t = NULL;
+	MemoryContext old;
+	ResourceOwner saved;
+	int			i;
+
+	for (i = 0; i < ntargets; i++)
+		if (targets[i].relid == relid)
+		{
+			t = &targets[i];
+			if (!t->stale)
+				return t;
+			close_target(t);
+			break;
+		}
+	if (t == NULL)
+	{
+		if (ntargets == MAX_INSERT_TARGETS)
+			elog(ERROR, "too many procgov tables written in one transaction");
+		t = &targets[ntargets++];
+	}
+	/*
+	 * Owned by the top transaction, not by the statement's portal nor by a
+	 * subtransaction, so that the references and locks outlive both.
+	 */
+	saved = CurrentResourceOwner;
+	CurrentResourceOwner = TopTransactionResourceOwner;
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	t->relid = relid;
+	t->stale = false;
+	t->rel = table_open(relid, RowExclusiveLock);
+	t->estate = CreateExecutorState();
+	t->rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(t->rri, t->rel, 1, NULL, 0);
+	ExecOpenIndices(t->rri, false);
+	t->slot = ExecInitExtraTupleSlot(t->estate, RelationGetDescr(t->rel), &TTSOpsHeapTuple);
+	MemoryContextSwitchTo(old);
+	CurrentResourceOwner = saved;
+	return t;
+}
+
+void
+InsertInit(void)
+{
+	RegisterXactCallback(insert_targets_xact_callback, NULL);
+	CacheRegisterRelcacheCallback(insert_targets_invalidate, (Datum) 0);
+}
+
+/*
+ * Insert a tuple into one of procgov's own tables and all of its indexes,
+ * unique checks included, without the executor's permission checks: those
+ * tables grant INSERT to nobody, so procgov's functions are their only
+ * writers.  Triggers do not fire (procgov's tables have none on INSERT).
+ */
+void
+procgov_insert_tuple(Relation rel, HeapTuple tup)
+{
+	InsertTarget *t = insert_target(RelationGetRelid(rel));
+
+	ResetPerTupleExprContext(t->estate);
+	ExecStoreHeapTuple(tup, t->slot, false);
+	simple_table_tuple_insert(t->rel, t->slot);
+	if (t->rri->ri_NumIndices > 0)
+	{
+#if PG_VERSION_NUM >= 160000
+		list_free(ExecInsertIndexTuples(t->rri, t->slot, t->estate, false, false, NULL, NIL, false));
+#elif PG_VERSION_NUM >= 140000
+		list_free(ExecInsertIndexTuples(t->rri, t->slot, t->estate, false, false, NULL, NIL));
+#else
+		t->estate->es_result_relation_info = t->rri;
+		list_free(ExecInsertIndexTuples(t->slot, t->estate, false, NULL, NIL));
+#endif
+	}
+	ExecClearTuple(t->slot);
 }

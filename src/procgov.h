@@ -8,8 +8,11 @@
 
 #include "postgres.h"
 #include "fmgr.h"
+#include "access/htup.h"
 #include "nodes/nodes.h"
 #include "utils/jsonb.h"
+#include "utils/relcache.h"
+#include "utils/uuid.h"
 
 #include "parse.h"
 
@@ -30,18 +33,63 @@ extern void procgov_report(const pv_error *err, Node *escontext);
 extern void procgov_materialize_srf(FunctionCallInfo fcinfo);
 
 /* Per-part initialisation called from _PG_init. */
+extern void InsertInit(void);
 extern void AmountInit(void);
 extern void AuditInit(void);
+extern void EventsInit(void);
 
-/* ---- audit ledger (audit.c): the API the other parts call ---- */
+/* ---- settings (procgov.c) ---- */
 
 /* procgov.actor: the end user named by the application for this transaction. */
 extern char *procgov_actor;
+
+/* procgov.notify */
+typedef enum ProcgovNotify
+{
+	PROCGOV_NOTIFY_TRANSACTION,
+	PROCGOV_NOTIFY_EVENT,
+	PROCGOV_NOTIFY_OFF
+} ProcgovNotify;
+extern int	procgov_notify;
+
+/* ---- helpers shared by the parts (procgov.c) ---- */
+
+/* The acting end user: procgov.actor, else the calling database role. */
+extern char *procgov_actor_name(void);
+
+/* OID of a relation in schema procgov; an error when it is missing. */
+extern Oid	procgov_relid(const char *name);
+
+/* Values/nulls arrays sized for rel, all NULL. */
+extern void procgov_alloc_row(Relation rel, Datum **values, bool **nulls);
+
+/* Insert into one of procgov's own tables and its indexes, bypassing permission checks. */
+extern void procgov_insert_tuple(Relation rel, HeapTuple tup);
+
+/* ---- audit ledger (audit.c): the API the other parts call ---- */
 
 /* Append one ledger entry in the current transaction; payload and reason may be NULL. */
 extern int64 procgov_audit_append(text *stream, text *action, Jsonb *payload, text *reason);
 
 /* Seal unsealed entries into blocks; returns the newest block id written, 0 if none. */
 extern int64 procgov_seal_audit(int32 max_entries);
+
+/* ---- events (events.c): the API the other parts call ---- */
+
+/* One event; the text fields are NUL-terminated, optional ones may be NULL. */
+typedef struct ProcgovEvent
+{
+	const char *event_type;		/* one of procgov.event_type */
+	const char *aggregate_kind; /* e.g. purchase_order */
+	const char *aggregate_id;	/* e.g. ACME:PO-4711 */
+	const char *entity;			/* optional */
+	int64		aggregate_version;	/* 0: unknown */
+	pg_uuid_t  *correlation_id; /* optional */
+	int64		causation_id;	/* 0: none */
+	Jsonb	   *payload;
+} ProcgovEvent;
+
+/* Write one event to the outbox in the current transaction; returns its id. */
+extern int64 procgov_emit(const ProcgovEvent *event);
 
 #endif							/* PROCGOV_H */

@@ -7,13 +7,13 @@
 #    statement), against the plain insert alone; with durable commits and
 #    with synchronous_commit = off.  A typical PL/pgSQL hash-chain trigger
 #    with one locked chain head runs beside them for scale.  Each variant
-#    runs BENCH_SECONDS (default 15) three times, interleaved; medians.
+#    runs BENCH_SECONDS (default 15) three times, interleaved; medians
+#    (test/bench/pgbench_lib.sh).
 # 2. verify_audit() over BENCH_AUDIT_ENTRIES (default 1 million) sealed
 #    entries, against a plain sequential scan of the same table, with the
 #    proof that it read the ledger by one sequential scan and no index.
 set -eu
 cd "$(dirname "$0")/../.."
-secs=${BENCH_SECONDS:-15}
 entries=${BENCH_AUDIT_ENTRIES:-1000000}
 db=bench_audit
 
@@ -21,24 +21,9 @@ dropdb --if-exists $db
 createdb $db
 psql -X -q -d $db -c 'CREATE EXTENSION procgov' -f test/bench/audit/setup.sql
 
-run_tps() {	# $1 script, $2 synchronous_commit
-	PGOPTIONS="-c synchronous_commit=$2" pgbench -n -M prepared -c 2 -j 2 -T "$secs" \
-		-f "test/bench/audit/$1.sql" $db 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
-}
-median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
-
-echo "append throughput: pgbench -M prepared -c 2 -j 2, ${secs}s per run, median of 3 interleaved runs"
-printf '%-22s %12s %12s %12s %10s %10s\n' "commits" "plain tps" "audited tps" "typical tps" "audited" "typical"
-for sc in on off; do
-	p=(); a=(); t=()
-	for i in 1 2 3; do
-		p+=("$(run_tps plain $sc)"); a+=("$(run_tps audited $sc)"); t+=("$(run_tps typical $sc)")
-	done
-	mp=$(median "${p[@]}"); ma=$(median "${a[@]}"); mt=$(median "${t[@]}")
-	label=$([ $sc = on ] && echo "durable" || echo "synchronous_commit=off")
-	awk -v l="$label" -v p="$mp" -v a="$ma" -v t="$mt" \
-		'BEGIN { printf "%-22s %12.0f %12.0f %12.0f %9.0f%% %9.0f%%\n", l, p, a, t, 100 * a / p, 100 * t / p }'
-done
+. test/bench/pgbench_lib.sh
+echo "append throughput: pgbench -M prepared -c 2 -j 2, ${BENCH_SECONDS}s per run, median of 3 interleaved runs"
+compare_tps $db plain:test/bench/audit/plain.sql audited:test/bench/audit/audited.sql typical:test/bench/audit/typical.sql
 psql -X -q -At -d $db -c "SELECT 'ledger after the runs: ' || count(*) || ' entries, problems found: ' || (SELECT count(*) FROM procgov.verify_audit()) FROM procgov.audit_log"
 
 echo

@@ -138,6 +138,40 @@ SELECT count(*) AS problems, procgov.verify_audit_digest(:'kept_digest') AS dige
 \! rm -f demo-entries.tsv demo-blocks.tsv
 
 \echo
+\echo '## 7. Events: every change reaches the systems that care, and none is ever missed'
+\echo 'Two consumers are registered: the ERP sync job and an n8n workflow.'
+SELECT procgov.register_consumer('erp-sync'), procgov.register_consumer('n8n-orders', false, 2);
+LISTEN procgov_events;
+\echo 'Purchasing approves PO-1002 and transmits it: two events, one small notification at commit.'
+BEGIN;
+SET LOCAL procgov.actor = 'a.novak';
+SELECT procgov.emit('po.approved', 'purchase_order:ACME:PO-1002', '{"total": "727.50 USD"}',
+                    'b2c1f0de-4711-4c2a-9e10-000000001002') AS event_id;
+SELECT procgov.emit('po.transmitted', 'purchase_order:ACME:PO-1002', '{"channel": "edi", "supplier": "Keystone Fasteners Inc"}',
+                    'b2c1f0de-4711-4c2a-9e10-000000001002') AS event_id;
+COMMIT;
+\echo 'Two clerks work at once: the one who started first commits last, so event ids are out of'
+\echo 'commit order.  The ERP sync job polls in between and still gets every event exactly once.'
+\! psql -X -q -d distributor -c "BEGIN; SELECT procgov.emit('receipt.posted', 'receipt:ACME:GR-501', '{\"po\": \"PO-1001\"}'); SELECT pg_sleep(2); COMMIT;" >/dev/null &
+SELECT pg_sleep(0.5);
+SELECT procgov.emit('invoice.received', 'invoice:ACME:INV-77', '{"po": "PO-1001", "total": "949.40 EUR"}') AS fast_clerk_event;
+\echo 'The ERP sync job polls while the slow clerk is still working:'
+SELECT id, type, aggregateid FROM procgov.poll('erp-sync', 10);
+SELECT procgov.ack('erp-sync', (SELECT max(id) FROM procgov.outbox WHERE type = 'invoice.received')) AS acked;
+SELECT pg_sleep(2);
+\echo 'The slow clerk has committed; the next poll brings the event with the lower id that the first poll could not see:'
+SELECT id, type, aggregateid FROM procgov.poll('erp-sync', 10);
+SELECT procgov.ack('erp-sync', (SELECT id FROM procgov.outbox WHERE type = 'receipt.posted')) AS acked;
+SELECT count(*) AS nothing_left FROM procgov.poll('erp-sync', 10);
+\echo 'The n8n webhook fails twice on the invoice (its retry limit is 2): the event goes to the dead letters.'
+SELECT count(*) AS handed_out FROM procgov.poll('n8n-orders', 10);
+SELECT procgov.nack('n8n-orders', (SELECT id FROM procgov.outbox WHERE type = 'invoice.received'), 'HTTP 502 from n8n') AS first_try;
+SELECT count(*) AS handed_out_again FROM procgov.poll('n8n-orders', 10);
+SELECT procgov.nack('n8n-orders', (SELECT id FROM procgov.outbox WHERE type = 'invoice.received'), 'HTTP 502 from n8n') AS second_try;
+SELECT consumer, event->>'type' AS type, event->'aggregate'->>'id' AS aggregate, errors FROM procgov.dead_letter;
+SELECT consumer, delivered, acknowledged, dead_lettered FROM procgov.consumer ORDER BY consumer;
+
+\echo
 \echo '## What is next'
-\echo 'Events, the canonical documents and their state machine, policy, matching with'
-\echo 'exception cases, jobs on pg_cron and the BI views arrive as later chapters.'
+\echo 'The canonical documents and their state machine, policy, matching with exception'
+\echo 'cases, jobs on pg_cron and the BI views arrive as later chapters.'

@@ -1,0 +1,507 @@
+/*-------------------------------------------------------------------------
+ * src/events.c
+ *		Events: procgov.emit() writes one row to the durable outbox in the
+ *		caller's transaction and, at commit, a small NOTIFY on the channel
+ *		procgov_events tells listeners to read it.
+ *
+ * The notification is built with libjson-c and always fits PostgreSQL's
+ * 8000-byte limit: it names the event (id, type, aggregate, correlation id,
+ * schema version), never carries the payload, which consumers read from
+ * the outbox.  NOTIFY takes a database-wide lock at commit, so by default a
+ * transaction sends one notification for all the events it emitted
+ * (procgov.notify = transaction); procgov.notify = event sends one per
+ * event, off sends none.  Notifications are queued just before commit, so
+ * a rolled-back transaction or subtransaction announces nothing, and a
+ * prepared transaction (which may not NOTIFY) still emits its events.
+ *
+ * The accepted event types are the rows of procgov.event_type, cached per
+ * backend and reloaded when a trigger on that table says they changed.
+ *-------------------------------------------------------------------------
+ */
+#include "procgov.h"
+#include "events_core.h"
+
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "commands/async.h"
+#include "commands/sequence.h"
+#include "commands/trigger.h"
+#include "miscadmin.h"
+#include "tcop/utility.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "utils/xid8.h"
+
+/* string keys are dynahash's default before PostgreSQL 14, which names them */
+#if PG_VERSION_NUM >= 140000
+#define PROCGOV_HASH_STRINGS HASH_STRINGS
+#else
+#define PROCGOV_HASH_STRINGS 0
+#endif
+
+#define EVENTS_CHANNEL		"procgov_events"
+#define EVENT_TYPE_MAX_LEN	63
+#define AGG_KIND_MAX_LEN	63
+#define AGG_ID_MAX_LEN		500
+#define ENTITY_MAX_LEN		100
+
+/* Column numbers of procgov.outbox and procgov.event_type. */
+enum
+{
+	OB_ID = 1, OB_TYPE, OB_SCHEMA_VERSION, OB_OCCURRED_AT, OB_ENTITY,
+	OB_AGGREGATETYPE, OB_AGGREGATEID, OB_AGGREGATE_VERSION, OB_CORRELATION_ID,
+	OB_CAUSATION_ID, OB_ACTOR, OB_PAYLOAD, OB_TXID,
+	OB_NATTS = OB_TXID
+};
+enum
+{
+	ET_EVENT_TYPE = 1, ET_SCHEMA_VERSION
+};
+
+/* The outbox's relations and the accepted event types, per backend. */
+typedef struct EventsCache
+{
+	bool		rels_valid;
+	Oid			outbox;
+	Oid			outbox_seq;
+	Oid			event_type;
+	HTAB	   *types;			/* NULL: reload from procgov.event_type */
+	MemoryContext cxt;
+} EventsCache;
+
+static EventsCache cache;
+
+typedef struct TypeEntry
+{
+	char		name[EVENT_TYPE_MAX_LEN + 1];
+	int32		schema_version;
+} TypeEntry;
+
+/* An event emitted in the current transaction, waiting for its notification. */
+typedef struct PendingEvent
+{
+	int64		id;
+	char	   *type;
+	char	   *aggregate;		/* kind:id */
+	bool		has_correlation;
+	pg_uuid_t	correlation;
+	int32		schema_version;
+	int			nest_level;		/* subtransaction that emitted it */
+} PendingEvent;
+
+static List *pending = NIL;		/* in TopTransactionContext */
+
+/* ===================================================================
+ * Caches
+ * =================================================================== */
+
+static void
+events_invalidate(Datum arg, Oid relid)
+{
+	(void) arg;
+	if (relid == InvalidOid || relid == cache.event_type)
+	{
+		cache.types = NULL;
+		if (cache.cxt)
+			MemoryContextReset(cache.cxt);
+	}
+	if (relid == InvalidOid || relid == cache.outbox || relid == cache.outbox_seq ||
+		relid == cache.event_type)
+		cache.rels_valid = false;
+}
+
+static void
+events_rels(void)
+{
+	if (cache.rels_valid)
+		return;
+	cache.outbox = procgov_relid("outbox");
+	cache.outbox_seq = procgov_relid("outbox_id_seq");
+	cache.event_type = procgov_relid("event_type");
+	cache.rels_valid = true;
+}
+
+/* Load procgov.event_type into the per-backend hash table. */
+static void
+load_types(void)
+{
+	HASHCTL		ctl;
+	Relation	rel;
+	TableScanDesc scan;
+	HeapTuple	tup;
+	Snapshot	snap;
+	HTAB	   *types;
+
+	events_rels();
+	if (cache.cxt == NULL)
+		cache.cxt = AllocSetContextCreate(TopMemoryContext, "procgov event types",
+										  ALLOCSET_SMALL_SIZES);
+	MemoryContextReset(cache.cxt);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = EVENT_TYPE_MAX_LEN + 1;
+	ctl.entrysize = sizeof(TypeEntry);
+	ctl.hcxt = cache.cxt;
+	types = hash_create("procgov event types", 64, &ctl, HASH_ELEM | PROCGOV_HASH_STRINGS | HASH_CONTEXT);
+
+	rel = table_open(cache.event_type, AccessShareLock);
+	snap = RegisterSnapshot(GetLatestSnapshot());
+	scan = table_beginscan(rel, snap, 0, NULL);
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(tup, ET_EVENT_TYPE, RelationGetDescr(rel), &isnull);
+		char	   *name;
+		TypeEntry  *e;
+
+		if (isnull)
+			continue;
+		name = TextDatumGetCString(d);
+		if (strlen(name) > EVENT_TYPE_MAX_LEN)
+			continue;
+		e = hash_search(types, name, HASH_ENTER, NULL);
+		d = heap_getattr(tup, ET_SCHEMA_VERSION, RelationGetDescr(rel), &isnull);
+		e->schema_version = isnull ? 1 : DatumGetInt32(d);
+	}
+	table_endscan(scan);
+	UnregisterSnapshot(snap);
+	table_close(rel, AccessShareLock);
+	cache.types = types;
+}
+
+/* Schema version of an accepted event type; an error for any other. */
+static int32
+event_type_version(const char *name)
+{
+	TypeEntry  *e = NULL;
+
+	if (cache.types == NULL)
+		load_types();
+	if (strlen(name) <= EVENT_TYPE_MAX_LEN)
+		e = hash_search(cache.types, name, HASH_FIND, NULL);
+	if (e == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown event type \"%s\"", name),
+				 errdetail("procgov.event_type has no row \"%s\".", name),
+				 errhint("Use one of the types in procgov.event_type (docs/events.md lists them), or add the type there first.")));
+	return e->schema_version;
+}
+
+/* Trigger on procgov.event_type: every backend reloads the types. */
+PG_FUNCTION_INFO_V1(event_type_changed);
+Datum
+event_type_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("procgov.event_type_changed() must be called as a trigger")));
+	CacheInvalidateRelcache(trigdata->tg_relation);
+	return PointerGetDatum(NULL);	/* a statement trigger returns NULL, without the isnull flag */
+}
+
+/* ===================================================================
+ * Notifications
+ * =================================================================== */
+
+/*
+ * The notification text for one event, or for the first of count events
+ * (with the count and the last id), in palloc'd memory.
+ */
+static char *
+notification_text(const PendingEvent *first, int64 count, int64 last_id)
+{
+	char		uuid[UUID_LEN * 2 + 5];
+	char	   *json;
+	char	   *result = palloc(EVENTS_NOTIFY_MAX + 1);	/* before json-c's malloc: nothing can leak */
+
+	if (first->has_correlation)
+	{
+		const unsigned char *u = first->correlation.data;
+
+		snprintf(uuid, sizeof(uuid),
+				 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+				 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
+				 u[10], u[11], u[12], u[13], u[14], u[15]);
+	}
+	json = events_notification(first->id, first->type, first->aggregate,
+							   first->has_correlation ? uuid : NULL,
+							   first->schema_version, count, last_id);
+	if (json == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory while building the notification of event %lld",
+						(long long) first->id)));
+	strcpy(result, json);		/* events_notification() keeps it under the limit */
+	free(json);
+	return result;
+}
+
+/* Queue the notifications of this transaction's events (called just before commit). */
+static void
+send_notifications(void)
+{
+	ListCell   *lc;
+
+	if (pending == NIL || procgov_notify == PROCGOV_NOTIFY_OFF)
+		return;
+	if (procgov_notify == PROCGOV_NOTIFY_EVENT)
+	{
+		foreach(lc, pending)
+		{
+			PendingEvent *e = lfirst(lc);
+
+			Async_Notify(EVENTS_CHANNEL, notification_text(e, 1, e->id));
+		}
+	}
+	else
+	{
+		PendingEvent *first = linitial(pending);
+		PendingEvent *last = llast(pending);
+
+		Async_Notify(EVENTS_CHANNEL, notification_text(first, list_length(pending), last->id));
+	}
+}
+
+static void
+events_xact_callback(XactEvent event, void *arg)
+{
+	(void) arg;
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+			send_notifications();
+			break;
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PREPARE:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			/* the list lived in TopTransactionContext, which goes away */
+			pending = NIL;
+			break;
+		default:
+			break;
+	}
+}
+
+/* A rolled-back subtransaction's events are gone; a committed one's belong to its parent. */
+static void
+events_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+						SubTransactionId parentSubid, void *arg)
+{
+	int			level = GetCurrentTransactionNestLevel();
+	ListCell   *lc;
+
+	(void) mySubid;
+	(void) parentSubid;
+	(void) arg;
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+	{
+		foreach(lc, pending)
+		{
+			PendingEvent *e = lfirst(lc);
+
+			if (e->nest_level >= level)
+				pending = foreach_delete_current(pending, lc);
+		}
+	}
+	else if (event == SUBXACT_EVENT_COMMIT_SUB)
+	{
+		foreach(lc, pending)
+		{
+			PendingEvent *e = lfirst(lc);
+
+			if (e->nest_level >= level)
+				e->nest_level = level - 1;
+		}
+	}
+}
+
+void
+EventsInit(void)
+{
+	CacheRegisterRelcacheCallback(events_invalidate, (Datum) 0);
+	RegisterXactCallback(events_xact_callback, NULL);
+	RegisterSubXactCallback(events_subxact_callback, NULL);
+}
+
+/* ===================================================================
+ * Emit
+ * =================================================================== */
+
+/* Refuse a missing, empty or oversized text argument. */
+static void
+check_text_arg(const char *what, const char *value, size_t max, bool required)
+{
+	size_t		len = value ? strlen(value) : 0;
+
+	if (value == NULL && required)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("event %s must not be null", what),
+				 errhint("Pass the event's %s.", what)));
+	if (value != NULL && len == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("event %s must not be empty", what),
+				 errhint("Pass the event's %s.", what)));
+	if (len > max)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("event %s is too long", what),
+				 errdetail("The %s is %zu bytes long; the limit is %zu.", what, len, max),
+				 errhint("Use a shorter identifier.")));
+}
+
+/* An aggregate kind is a lower-case identifier: purchase_order, supplier, ... */
+static bool
+valid_kind(const char *s)
+{
+	if (!(*s >= 'a' && *s <= 'z'))
+		return false;
+	for (s++; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return true;
+}
+
+int64
+procgov_emit(const ProcgovEvent *ev)
+{
+	Relation	rel;
+	Datum	   *values;
+	bool	   *nulls;
+	int64		id;
+	int32		version;
+	TimestampTz now;
+	MemoryContext old;
+	PendingEvent *pe;
+	int			i;
+
+	check_text_arg("type", ev->event_type, EVENT_TYPE_MAX_LEN, true);
+	check_text_arg("aggregate kind", ev->aggregate_kind, AGG_KIND_MAX_LEN, true);
+	check_text_arg("aggregate id", ev->aggregate_id, AGG_ID_MAX_LEN, true);
+	check_text_arg("entity", ev->entity, ENTITY_MAX_LEN, false);
+	if (!valid_kind(ev->aggregate_kind))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid aggregate kind \"%s\"", ev->aggregate_kind),
+				 errdetail("An aggregate kind is lower-case letters, digits and \"_\", starting with a letter."),
+				 errhint("Write the aggregate as kind:id, e.g. purchase_order:ACME:PO-4711.")));
+	if (ev->payload == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("event payload must not be null"),
+				 errhint("Pass '{}' for an event that carries no data.")));
+	version = event_type_version(ev->event_type);
+	PreventCommandIfReadOnly("procgov.emit()");
+	PreventCommandIfParallelMode("procgov.emit()");
+
+	events_rels();
+	rel = table_open(cache.outbox, RowExclusiveLock);
+	id = nextval_internal(cache.outbox_seq, false);
+	now = GetCurrentTimestamp();
+
+	procgov_alloc_row(rel, &values, &nulls);
+	for (i = 0; i < OB_NATTS; i++)
+		nulls[i] = false;
+	values[OB_ID - 1] = Int64GetDatum(id);
+	values[OB_TYPE - 1] = CStringGetTextDatum(ev->event_type);
+	values[OB_SCHEMA_VERSION - 1] = Int32GetDatum(version);
+	values[OB_OCCURRED_AT - 1] = TimestampTzGetDatum(now);
+	if (ev->entity)
+		values[OB_ENTITY - 1] = CStringGetTextDatum(ev->entity);
+	else
+		nulls[OB_ENTITY - 1] = true;
+	values[OB_AGGREGATETYPE - 1] = CStringGetTextDatum(ev->aggregate_kind);
+	values[OB_AGGREGATEID - 1] = CStringGetTextDatum(ev->aggregate_id);
+	values[OB_AGGREGATE_VERSION - 1] = Int64GetDatum(ev->aggregate_version);
+	nulls[OB_AGGREGATE_VERSION - 1] = (ev->aggregate_version == 0);
+	values[OB_CORRELATION_ID - 1] = UUIDPGetDatum(ev->correlation_id);
+	nulls[OB_CORRELATION_ID - 1] = (ev->correlation_id == NULL);
+	values[OB_CAUSATION_ID - 1] = Int64GetDatum(ev->causation_id);
+	nulls[OB_CAUSATION_ID - 1] = (ev->causation_id == 0);
+	values[OB_ACTOR - 1] = CStringGetTextDatum(procgov_actor_name());
+	values[OB_PAYLOAD - 1] = PointerGetDatum(ev->payload);
+	values[OB_TXID - 1] = FullTransactionIdGetDatum(GetTopFullTransactionId());
+	procgov_insert_tuple(rel, heap_form_tuple(RelationGetDescr(rel), values, nulls));
+	table_close(rel, NoLock);
+
+	/* remember it for the notification at commit */
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	pe = palloc(sizeof(PendingEvent));
+	pe->id = id;
+	pe->type = pstrdup(ev->event_type);
+	pe->aggregate = psprintf("%s:%s", ev->aggregate_kind, ev->aggregate_id);
+	pe->has_correlation = (ev->correlation_id != NULL);
+	if (ev->correlation_id)
+		pe->correlation = *ev->correlation_id;
+	pe->schema_version = version;
+	pe->nest_level = GetCurrentTransactionNestLevel();
+	pending = lappend(pending, pe);
+	MemoryContextSwitchTo(old);
+	return id;
+}
+
+/*
+ * procgov.emit(event_type, aggregate, payload, correlation_id, causation_id,
+ * aggregate_version, entity): the aggregate is written kind:id; when the id
+ * itself reads entity:key and no entity is given, the entity is taken from
+ * it (purchase_order:ACME:PO-4711 belongs to ACME).
+ */
+PG_FUNCTION_INFO_V1(emit);
+Datum
+emit(PG_FUNCTION_ARGS)
+{
+	ProcgovEvent ev;
+	char	   *aggregate;
+	char	   *colon;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.event_type = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	aggregate = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	ev.payload = PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2);
+	ev.correlation_id = PG_ARGISNULL(3) ? NULL : PG_GETARG_UUID_P(3);
+	ev.causation_id = PG_ARGISNULL(4) ? 0 : PG_GETARG_INT64(4);
+	ev.aggregate_version = PG_ARGISNULL(5) ? 0 : PG_GETARG_INT64(5);
+	ev.entity = PG_ARGISNULL(6) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(6));
+
+	check_text_arg("aggregate", aggregate, AGG_KIND_MAX_LEN + 1 + AGG_ID_MAX_LEN, true);
+	colon = strchr(aggregate, ':');
+	if (colon == NULL || colon == aggregate || colon[1] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid aggregate \"%s\"", aggregate),
+				 errdetail("An aggregate is written kind:id, with both parts present."),
+				 errhint("Write it like purchase_order:ACME:PO-4711 or supplier:ACME:S-9.")));
+	*colon = '\0';
+	ev.aggregate_kind = aggregate;
+	ev.aggregate_id = colon + 1;
+	if (ev.entity == NULL && strchr(ev.aggregate_id, ':') != NULL)
+	{
+		char	   *c2 = strchr(ev.aggregate_id, ':');
+
+		if (c2 > ev.aggregate_id)
+			ev.entity = pnstrdup(ev.aggregate_id, c2 - ev.aggregate_id);
+	}
+	if (ev.causation_id < 0 || ev.aggregate_version < 0 ||
+		(!PG_ARGISNULL(4) && ev.causation_id == 0) || (!PG_ARGISNULL(5) && ev.aggregate_version == 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("causation_id and aggregate_version must be positive"),
+				 errdetail("causation_id is %lld and aggregate_version is %lld.",
+						   (long long) ev.causation_id, (long long) ev.aggregate_version),
+				 errhint("Pass NULL when there is no causing event or no version.")));
+	PG_RETURN_INT64(procgov_emit(&ev));
+}

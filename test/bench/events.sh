@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# test/bench/events.sh — the events part's benchmarks, run by test/bench/run
+# against its throwaway cluster (PGHOST etc. exported).
+#
+# 1. Emit throughput: pgbench -M prepared, 2 clients, an insert into a plain
+#    table plus procgov.emit() in the same transaction (one statement),
+#    against the plain insert alone; durable commits and synchronous_commit
+#    = off; with the default notification (one NOTIFY per transaction) and,
+#    for comparison, with procgov.notify = off.
+# 2. Poll + ack throughput of one consumer over BENCH_EVENTS (default 1
+#    million) events: poll 1000, acknowledge the last, until drained; each
+#    call its own transaction, one client connection.
+set -eu
+cd "$(dirname "$0")/../.."
+. test/bench/pgbench_lib.sh
+events=${BENCH_EVENTS:-1000000}
+db=bench_events
+
+dropdb --if-exists $db >/dev/null 2>&1
+createdb $db
+psql -X -q -d $db -c 'CREATE EXTENSION procgov' \
+	-c 'CREATE TABLE bench_doc (id bigserial PRIMARY KEY, entity text NOT NULL, supplier int NOT NULL, total numeric(18,2) NOT NULL, created_at timestamptz NOT NULL DEFAULT now())'
+
+echo "emit throughput: pgbench -M prepared -c 2 -j 2, ${BENCH_SECONDS}s per run, median of 3 interleaved runs"
+compare_tps $db plain:test/bench/events/plain.sql emitted:test/bench/events/emitted.sql \
+	"no_notify:test/bench/events/emitted.sql:-c procgov.notify=off"
+
+echo
+echo "poll + ack over $events events, one consumer, 1000 per poll"
+dropdb $db
+createdb $db
+psql -X -q -v ON_ERROR_STOP=1 -d $db >/dev/null <<SQL
+CREATE EXTENSION procgov;
+SET procgov.notify = off;
+SELECT count(procgov.emit('po.approved', 'purchase_order:ACME:PO-' || g,
+       jsonb_build_object('line', g, 'total', g * 1.25, 'currency', 'USD'))) AS emitted
+  FROM generate_series(1, $events) g;
+SELECT procgov.register_consumer('bench', true);
+VACUUM ANALYZE procgov.outbox;
+SQL
+script=$(mktemp)
+for _ in $(seq 1 $(( events / 1000 + 2 ))); do
+	echo "SELECT coalesce(max(id), 0) AS last FROM procgov.poll('bench', 1000) \\gset"
+	echo "SELECT procgov.ack('bench', :last) WHERE :last > 0;"
+done >"$script"
+start=$(date +%s.%N)
+psql -X -q -v ON_ERROR_STOP=1 -d $db -f "$script" >/dev/null
+end=$(date +%s.%N)
+rm -f "$script"
+psql -X -q -At -d $db -c "SELECT 'delivered ' || delivered || ', acknowledged ' || acknowledged FROM procgov.consumer WHERE consumer = 'bench'"
+awk -v n="$events" -v s="$start" -v e="$end" 'BEGIN { printf "poll + ack: %.2f s, %.0f events per second\n", e - s, n / (e - s) }'
+dropdb $db

@@ -1,0 +1,50 @@
+# test/bench/pgbench_lib.sh — helpers for the pgbench comparisons in
+# test/bench/*.sh: throughput of a script under a commit mode, medians of
+# interleaved runs, and one report line of ratios to the plain baseline.
+
+BENCH_SECONDS=${BENCH_SECONDS:-15}
+
+# tps of one pgbench run: $1 script, $2 synchronous_commit, $3 database, $4 extra PGOPTIONS
+run_tps() {
+	PGOPTIONS="-c synchronous_commit=$2 ${4:-}" pgbench -n -M prepared -c 2 -j 2 -T "$BENCH_SECONDS" \
+		-f "$1" "$3" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
+}
+
+median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
+
+# compare DB LABEL:SCRIPT[:PGOPTIONS] ... — the first is the baseline; for
+# durable commits and synchronous_commit = off, three interleaved runs of
+# each, then one line per mode: the median tps of each and its share of the baseline.
+compare_tps() {
+	local db=$1 sc spec i
+	shift
+	printf '%-24s' "commits"
+	for spec in "$@"; do printf ' %14s' "${spec%%:*} tps"; done
+	for spec in "${@:2}"; do printf ' %10s' "${spec%%:*}"; done
+	echo
+	for sc in on off; do
+		declare -A runs=()
+		for i in 1 2 3; do
+			for spec in "$@"; do
+				IFS=: read -r label script opts <<<"$spec"
+				runs[$label]="${runs[$label]:-} $(run_tps "$script" $sc "$db" "$opts")"
+			done
+		done
+		printf '%-24s' "$([ $sc = on ] && echo durable || echo synchronous_commit=off)"
+		local base=
+		for spec in "$@"; do
+			label=${spec%%:*}
+			m=$(median ${runs[$label]})
+			[ -z "$base" ] && base=$m
+			printf ' %14.0f' "$m"
+			meds[$label]=$m
+		done
+		for spec in "${@:2}"; do
+			label=${spec%%:*}
+			awk -v a="${meds[$label]}" -v p="$base" 'BEGIN { printf " %9.0f%%", 100 * a / p }'
+		done
+		echo
+		unset runs
+	done
+}
+declare -A meds=()
