@@ -813,11 +813,11 @@ INSERT INTO procgov.event_type (event_type, description, builtin) VALUES
 	('audit.sealed', 'audit ledger entries were sealed into a block', true);
 SELECT pg_catalog.pg_extension_config_dump('procgov.event_type', 'WHERE NOT builtin');
 
-CREATE FUNCTION procgov.event_type_changed() RETURNS trigger
-	AS 'MODULE_PATHNAME', 'event_type_changed' LANGUAGE C;
-COMMENT ON FUNCTION procgov.event_type_changed() IS 'trigger: makes every backend reload its cache of event types';
+CREATE FUNCTION procgov.config_changed() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'config_changed' LANGUAGE C;
+COMMENT ON FUNCTION procgov.config_changed() IS 'trigger on procgov''s rule tables (event types, transitions, guards, effects): makes every backend reload what it compiled from them';
 CREATE TRIGGER event_type_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON procgov.event_type
-	FOR EACH STATEMENT EXECUTE FUNCTION procgov.event_type_changed();
+	FOR EACH STATEMENT EXECUTE FUNCTION procgov.config_changed();
 
 CREATE SEQUENCE procgov.outbox_id_seq AS bigint NO CYCLE;
 COMMENT ON SEQUENCE procgov.outbox_id_seq IS 'event ids of procgov.outbox';
@@ -1262,7 +1262,7 @@ GRANT SELECT ON procgov.outbox, procgov.consumer, procgov.dead_letter, procgov.e
 	TO procgov_admin, procgov_consumer, procgov_auditor;
 GRANT INSERT, UPDATE, DELETE ON procgov.event_type TO procgov_admin;
 REVOKE EXECUTE ON FUNCTION procgov.emit(text, text, jsonb, uuid, bigint, bigint, text),
-	procgov.event_type_changed(), procgov.register_consumer(text, boolean, integer, interval),
+	procgov.config_changed(), procgov.register_consumer(text, boolean, integer, interval),
 	procgov.drop_consumer(text), procgov.consumer_for_update(text),
 	procgov.events_between(pg_snapshot, pg_snapshot),
 	procgov.consumer_events(procgov.consumer, bigint, bigint, integer), procgov.poll(text, integer),
@@ -1277,3 +1277,1889 @@ GRANT EXECUTE ON FUNCTION procgov.poll(text, integer), procgov.ack(text, bigint)
 	procgov.nack(text, bigint, text), procgov.replay(text, bigint)
 	TO procgov_admin, procgov_consumer;
 -- END events
+
+-- BEGIN model
+-- ===================================================================
+-- The canonical procurement model: entities, suppliers, items,
+-- contracts, budgets and the documents of procure-to-pay.  Every table
+-- keys on entity_id (Citus' distribution column); money is procgov.amount.
+-- The documents move through procgov.state under the transitions in
+-- procgov.transition, enforced by one C trigger (src/transition.c).
+-- ===================================================================
+
+CREATE TYPE procgov.state AS ENUM (
+	'draft', 'submitted', 'pending_approval', 'approved', 'rejected', 'transmitted',
+	'acknowledged', 'shipped', 'partially_received', 'received', 'matched', 'disputed',
+	'posted', 'closed', 'cancelled');
+COMMENT ON TYPE procgov.state IS 'the canonical states every procurement document (and every governed ERP row) moves through';
+
+CREATE TYPE procgov.supplier_status AS ENUM ('prospective', 'approved', 'on_hold', 'blocked');
+COMMENT ON TYPE procgov.supplier_status IS 'whether a supplier may be ordered from: only approved suppliers take orders';
+
+CREATE TABLE procgov.entity (
+	entity_id		text NOT NULL,
+	name			text NOT NULL,
+	base_currency	text NOT NULL CHECK (base_currency ~ '^[A-Z]{3}$'),
+	controller		text,
+	bank_cooling_off interval NOT NULL DEFAULT '14 days' CHECK (bank_cooling_off >= '0'),
+	created_at		timestamptz NOT NULL DEFAULT now(),
+	CONSTRAINT entity_pkey PRIMARY KEY (entity_id),
+	CONSTRAINT entity_id_format CHECK (entity_id ~ '^[A-Za-z0-9_-]{1,30}$')
+);
+COMMENT ON TABLE procgov.entity IS 'companies or business units; every procgov table keys on entity_id';
+COMMENT ON COLUMN procgov.entity.entity_id IS 'short code, e.g. ACME; part of every document''s stream name';
+COMMENT ON COLUMN procgov.entity.name IS 'legal or display name';
+COMMENT ON COLUMN procgov.entity.base_currency IS 'ISO 4217 code budgets are usually kept in';
+COMMENT ON COLUMN procgov.entity.controller IS 'who owns exceptions nobody else owns';
+COMMENT ON COLUMN procgov.entity.bank_cooling_off IS 'after a supplier''s bank account changes, invoices to the new account are held this long';
+COMMENT ON COLUMN procgov.entity.created_at IS 'when the entity was added';
+
+CREATE TABLE procgov.supplier (
+	entity_id		text NOT NULL REFERENCES procgov.entity,
+	supplier_id		bigint GENERATED ALWAYS AS IDENTITY,
+	code			text NOT NULL,
+	name			text NOT NULL,
+	status			procgov.supplier_status NOT NULL DEFAULT 'prospective',
+	risk_tier		text NOT NULL DEFAULT 'medium' CHECK (risk_tier IN ('low', 'medium', 'high')),
+	iban			procgov.iban,
+	iban_payable_from timestamptz,
+	created_at		timestamptz NOT NULL DEFAULT now(),
+	CONSTRAINT supplier_pkey PRIMARY KEY (entity_id, supplier_id),
+	CONSTRAINT supplier_code_key UNIQUE (entity_id, code)
+);
+COMMENT ON TABLE procgov.supplier IS 'suppliers per entity; only approved ones take orders; their bank account changes only through procgov.request_bank_change()';
+COMMENT ON COLUMN procgov.supplier.entity_id IS 'owning entity';
+COMMENT ON COLUMN procgov.supplier.supplier_id IS 'internal id';
+COMMENT ON COLUMN procgov.supplier.code IS 'the supplier''s code in the ERP';
+COMMENT ON COLUMN procgov.supplier.name IS 'name';
+COMMENT ON COLUMN procgov.supplier.status IS 'prospective, approved, on_hold or blocked';
+COMMENT ON COLUMN procgov.supplier.risk_tier IS 'low, medium or high; policy may add review for high';
+COMMENT ON COLUMN procgov.supplier.iban IS 'bank account invoices are paid to';
+COMMENT ON COLUMN procgov.supplier.iban_payable_from IS 'after a bank change, invoices to this account are held until then';
+COMMENT ON COLUMN procgov.supplier.created_at IS 'when the supplier was added';
+
+CREATE TABLE procgov.item (
+	entity_id		text NOT NULL REFERENCES procgov.entity,
+	item_id			bigint GENERATED ALWAYS AS IDENTITY,
+	sku				text NOT NULL,
+	gtin			procgov.gtin,
+	description		text NOT NULL,
+	category_code	text NOT NULL DEFAULT '',
+	uom				text NOT NULL DEFAULT 'EA',
+	CONSTRAINT item_pkey PRIMARY KEY (entity_id, item_id),
+	CONSTRAINT item_sku_key UNIQUE (entity_id, sku)
+);
+COMMENT ON TABLE procgov.item IS 'items bought, per entity';
+COMMENT ON COLUMN procgov.item.entity_id IS 'owning entity';
+COMMENT ON COLUMN procgov.item.item_id IS 'internal id';
+COMMENT ON COLUMN procgov.item.sku IS 'the item''s code in the ERP';
+COMMENT ON COLUMN procgov.item.gtin IS 'GS1 trade item number, when the item has one';
+COMMENT ON COLUMN procgov.item.description IS 'description';
+COMMENT ON COLUMN procgov.item.category_code IS 'purchasing category, e.g. 31.16 (policy matches on prefixes)';
+COMMENT ON COLUMN procgov.item.uom IS 'unit of measure';
+
+CREATE TABLE procgov.contract (
+	entity_id		text NOT NULL REFERENCES procgov.entity,
+	contract_id		bigint GENERATED ALWAYS AS IDENTITY,
+	number			text NOT NULL,
+	supplier_id		bigint NOT NULL,
+	item_id			bigint,
+	category_code	text,
+	unit_price		procgov.amount NOT NULL,
+	valid_from		date NOT NULL,
+	valid_to		date NOT NULL,
+	CONSTRAINT contract_pkey PRIMARY KEY (entity_id, contract_id),
+	CONSTRAINT contract_number_key UNIQUE (entity_id, number),
+	CONSTRAINT contract_supplier_fkey FOREIGN KEY (entity_id, supplier_id) REFERENCES procgov.supplier,
+	CONSTRAINT contract_item_fkey FOREIGN KEY (entity_id, item_id) REFERENCES procgov.item,
+	CONSTRAINT contract_scope CHECK ((item_id IS NULL) <> (category_code IS NULL)),
+	CONSTRAINT contract_validity CHECK (valid_from <= valid_to)
+);
+COMMENT ON TABLE procgov.contract IS 'agreed unit prices with a supplier, for one item or a whole category, over a validity period';
+COMMENT ON COLUMN procgov.contract.entity_id IS 'owning entity';
+COMMENT ON COLUMN procgov.contract.contract_id IS 'internal id';
+COMMENT ON COLUMN procgov.contract.number IS 'contract number';
+COMMENT ON COLUMN procgov.contract.supplier_id IS 'the supplier';
+COMMENT ON COLUMN procgov.contract.item_id IS 'the item, or NULL for a category contract';
+COMMENT ON COLUMN procgov.contract.category_code IS 'the category, or NULL for an item contract';
+COMMENT ON COLUMN procgov.contract.unit_price IS 'agreed unit price';
+COMMENT ON COLUMN procgov.contract.valid_from IS 'first day the price applies';
+COMMENT ON COLUMN procgov.contract.valid_to IS 'last day the price applies';
+
+CREATE TABLE procgov.budget (
+	entity_id		text NOT NULL REFERENCES procgov.entity,
+	budget_id		bigint GENERATED ALWAYS AS IDENTITY,
+	cost_center		text NOT NULL,
+	period			text NOT NULL CHECK (period ~ '^[0-9]{4}(-[0-9]{2})?$'),
+	amount			procgov.amount NOT NULL,
+	committed		procgov.amount NOT NULL,
+	spent			procgov.amount NOT NULL,
+	CONSTRAINT budget_pkey PRIMARY KEY (entity_id, budget_id),
+	CONSTRAINT budget_line_key UNIQUE (entity_id, cost_center, period),
+	CONSTRAINT budget_one_currency CHECK (procgov.currency(amount) = procgov.currency(committed)
+										  AND procgov.currency(amount) = procgov.currency(spent))
+);
+COMMENT ON TABLE procgov.budget IS 'budget lines per cost centre and period: approval commits an order''s total, cancel and close release what was not spent';
+COMMENT ON COLUMN procgov.budget.entity_id IS 'owning entity';
+COMMENT ON COLUMN procgov.budget.budget_id IS 'internal id';
+COMMENT ON COLUMN procgov.budget.cost_center IS 'cost centre';
+COMMENT ON COLUMN procgov.budget.period IS 'year (2026) or month (2026-11)';
+COMMENT ON COLUMN procgov.budget.amount IS 'the budget';
+COMMENT ON COLUMN procgov.budget.committed IS 'committed by approved orders and not yet spent';
+COMMENT ON COLUMN procgov.budget.spent IS 'spent (invoiced and posted)';
+
+-- document numbers: one counter per entity and kind
+CREATE TABLE procgov.document_counter (
+	entity_id		text NOT NULL REFERENCES procgov.entity,
+	kind			text NOT NULL,
+	next_number		bigint NOT NULL DEFAULT 1,
+	CONSTRAINT document_counter_pkey PRIMARY KEY (entity_id, kind)
+);
+COMMENT ON TABLE procgov.document_counter IS 'the next number procgov gives a document of a kind, per entity, when the caller gives none';
+COMMENT ON COLUMN procgov.document_counter.entity_id IS 'entity';
+COMMENT ON COLUMN procgov.document_counter.kind IS 'document kind';
+COMMENT ON COLUMN procgov.document_counter.next_number IS 'next number';
+
+CREATE TABLE procgov.requisition (
+	entity_id		text NOT NULL REFERENCES procgov.entity,
+	requisition_id	bigint GENERATED ALWAYS AS IDENTITY,
+	number			text NOT NULL,
+	state			procgov.state NOT NULL DEFAULT 'draft',
+	requester		text NOT NULL,
+	cost_center		text NOT NULL,
+	budget_id		bigint,
+	needed_by		date,
+	total			procgov.amount NOT NULL,
+	correlation_id	uuid NOT NULL DEFAULT gen_random_uuid(),
+	version			integer NOT NULL DEFAULT 1,
+	created_at		timestamptz NOT NULL DEFAULT now(),
+	state_changed_at timestamptz,
+	state_changed_by text,
+	CONSTRAINT requisition_pkey PRIMARY KEY (entity_id, requisition_id),
+	CONSTRAINT requisition_number_key UNIQUE (entity_id, number),
+	CONSTRAINT requisition_budget_fkey FOREIGN KEY (entity_id, budget_id) REFERENCES procgov.budget
+);
+CREATE TABLE procgov.requisition_line (
+	entity_id		text NOT NULL,
+	requisition_id	bigint NOT NULL,
+	line_no			integer NOT NULL CHECK (line_no > 0),
+	item_id			bigint,
+	description		text NOT NULL,
+	quantity		numeric(18,4) NOT NULL CHECK (quantity > 0),
+	unit_price		procgov.amount NOT NULL,
+	supplier_id		bigint NOT NULL,
+	CONSTRAINT requisition_line_pkey PRIMARY KEY (entity_id, requisition_id, line_no),
+	CONSTRAINT requisition_line_doc_fkey FOREIGN KEY (entity_id, requisition_id) REFERENCES procgov.requisition ON DELETE CASCADE,
+	CONSTRAINT requisition_line_item_fkey FOREIGN KEY (entity_id, item_id) REFERENCES procgov.item,
+	CONSTRAINT requisition_line_supplier_fkey FOREIGN KEY (entity_id, supplier_id) REFERENCES procgov.supplier
+);
+
+CREATE TABLE procgov.purchase_order (
+	entity_id		text NOT NULL REFERENCES procgov.entity,
+	po_id			bigint GENERATED ALWAYS AS IDENTITY,
+	number			text NOT NULL,
+	state			procgov.state NOT NULL DEFAULT 'draft',
+	requisition_id	bigint,
+	supplier_id		bigint NOT NULL,
+	buyer			text NOT NULL,
+	cost_center		text,
+	budget_id		bigint,
+	total			procgov.amount NOT NULL,
+	committed		procgov.amount,
+	version			integer NOT NULL DEFAULT 1,
+	approved_version integer,
+	approved_total	procgov.amount,
+	need_by			date,
+	correlation_id	uuid NOT NULL DEFAULT gen_random_uuid(),
+	created_at		timestamptz NOT NULL DEFAULT now(),
+	state_changed_at timestamptz,
+	state_changed_by text,
+	CONSTRAINT purchase_order_pkey PRIMARY KEY (entity_id, po_id),
+	CONSTRAINT purchase_order_number_key UNIQUE (entity_id, number),
+	CONSTRAINT purchase_order_supplier_fkey FOREIGN KEY (entity_id, supplier_id) REFERENCES procgov.supplier,
+	CONSTRAINT purchase_order_requisition_fkey FOREIGN KEY (entity_id, requisition_id) REFERENCES procgov.requisition,
+	CONSTRAINT purchase_order_budget_fkey FOREIGN KEY (entity_id, budget_id) REFERENCES procgov.budget
+);
+CREATE TABLE procgov.purchase_order_line (
+	entity_id		text NOT NULL,
+	po_id			bigint NOT NULL,
+	line_no			integer NOT NULL CHECK (line_no > 0),
+	item_id			bigint,
+	description		text NOT NULL,
+	quantity		numeric(18,4) NOT NULL CHECK (quantity > 0),
+	unit_price		procgov.amount NOT NULL,
+	need_by			date,
+	confirmed_qty	numeric(18,4),
+	confirmed_date	date,
+	received_qty	numeric(18,4) NOT NULL DEFAULT 0 CHECK (received_qty >= 0),
+	invoiced_qty	numeric(18,4) NOT NULL DEFAULT 0 CHECK (invoiced_qty >= 0),
+	CONSTRAINT purchase_order_line_pkey PRIMARY KEY (entity_id, po_id, line_no),
+	CONSTRAINT purchase_order_line_doc_fkey FOREIGN KEY (entity_id, po_id) REFERENCES procgov.purchase_order ON DELETE CASCADE,
+	CONSTRAINT purchase_order_line_item_fkey FOREIGN KEY (entity_id, item_id) REFERENCES procgov.item
+);
+CREATE TABLE procgov.purchase_order_version (
+	entity_id		text NOT NULL,
+	po_id			bigint NOT NULL,
+	version			integer NOT NULL,
+	total			procgov.amount NOT NULL,
+	snapshot		jsonb NOT NULL,
+	reason			text,
+	created_at		timestamptz NOT NULL DEFAULT now(),
+	created_by		text NOT NULL,
+	txid			xid8 NOT NULL DEFAULT pg_current_xact_id(),
+	CONSTRAINT purchase_order_version_pkey PRIMARY KEY (entity_id, po_id, version),
+	CONSTRAINT purchase_order_version_doc_fkey FOREIGN KEY (entity_id, po_id) REFERENCES procgov.purchase_order ON DELETE CASCADE
+);
+
+CREATE TABLE procgov.acknowledgement (
+	entity_id		text NOT NULL,
+	ack_id			bigint GENERATED ALWAYS AS IDENTITY,
+	po_id			bigint NOT NULL,
+	received_at		timestamptz NOT NULL DEFAULT now(),
+	recorded_by		text NOT NULL,
+	note			text,
+	CONSTRAINT acknowledgement_pkey PRIMARY KEY (entity_id, ack_id),
+	CONSTRAINT acknowledgement_po_fkey FOREIGN KEY (entity_id, po_id) REFERENCES procgov.purchase_order
+);
+CREATE TABLE procgov.acknowledgement_line (
+	entity_id		text NOT NULL,
+	ack_id			bigint NOT NULL,
+	line_no			integer NOT NULL,
+	confirmed_qty	numeric(18,4) NOT NULL CHECK (confirmed_qty >= 0),
+	confirmed_date	date,
+	CONSTRAINT acknowledgement_line_pkey PRIMARY KEY (entity_id, ack_id, line_no),
+	CONSTRAINT acknowledgement_line_doc_fkey FOREIGN KEY (entity_id, ack_id) REFERENCES procgov.acknowledgement ON DELETE CASCADE
+);
+
+CREATE TABLE procgov.receipt (
+	entity_id		text NOT NULL,
+	receipt_id		bigint GENERATED ALWAYS AS IDENTITY,
+	number			text NOT NULL,
+	state			procgov.state NOT NULL DEFAULT 'draft',
+	po_id			bigint NOT NULL,
+	received_at		timestamptz NOT NULL DEFAULT now(),
+	received_by		text NOT NULL,
+	correlation_id	uuid NOT NULL,
+	created_at		timestamptz NOT NULL DEFAULT now(),
+	state_changed_at timestamptz,
+	state_changed_by text,
+	CONSTRAINT receipt_pkey PRIMARY KEY (entity_id, receipt_id),
+	CONSTRAINT receipt_number_key UNIQUE (entity_id, number),
+	CONSTRAINT receipt_po_fkey FOREIGN KEY (entity_id, po_id) REFERENCES procgov.purchase_order
+);
+CREATE TABLE procgov.receipt_line (
+	entity_id		text NOT NULL,
+	receipt_id		bigint NOT NULL,
+	line_no			integer NOT NULL,
+	quantity		numeric(18,4) NOT NULL CHECK (quantity > 0),
+	CONSTRAINT receipt_line_pkey PRIMARY KEY (entity_id, receipt_id, line_no),
+	CONSTRAINT receipt_line_doc_fkey FOREIGN KEY (entity_id, receipt_id) REFERENCES procgov.receipt ON DELETE CASCADE
+);
+
+CREATE TABLE procgov.invoice (
+	entity_id		text NOT NULL,
+	invoice_id		bigint GENERATED ALWAYS AS IDENTITY,
+	number			text NOT NULL,
+	supplier_invoice_no text NOT NULL,
+	state			procgov.state NOT NULL DEFAULT 'draft',
+	supplier_id		bigint NOT NULL,
+	po_id			bigint,
+	invoice_date	date NOT NULL,
+	total			procgov.amount NOT NULL,
+	pay_to_iban		procgov.iban,
+	correlation_id	uuid NOT NULL DEFAULT gen_random_uuid(),
+	created_at		timestamptz NOT NULL DEFAULT now(),
+	state_changed_at timestamptz,
+	state_changed_by text,
+	CONSTRAINT invoice_pkey PRIMARY KEY (entity_id, invoice_id),
+	CONSTRAINT invoice_number_key UNIQUE (entity_id, number),
+	CONSTRAINT invoice_supplier_fkey FOREIGN KEY (entity_id, supplier_id) REFERENCES procgov.supplier,
+	CONSTRAINT invoice_po_fkey FOREIGN KEY (entity_id, po_id) REFERENCES procgov.purchase_order
+);
+CREATE TABLE procgov.invoice_line (
+	entity_id		text NOT NULL,
+	invoice_id		bigint NOT NULL,
+	line_no			integer NOT NULL CHECK (line_no > 0),
+	po_line_no		integer,
+	description		text NOT NULL,
+	quantity		numeric(18,4) NOT NULL CHECK (quantity > 0),
+	unit_price		procgov.amount NOT NULL,
+	CONSTRAINT invoice_line_pkey PRIMARY KEY (entity_id, invoice_id, line_no),
+	CONSTRAINT invoice_line_doc_fkey FOREIGN KEY (entity_id, invoice_id) REFERENCES procgov.invoice ON DELETE CASCADE
+);
+
+CREATE TABLE procgov.bank_change (
+	entity_id		text NOT NULL,
+	bank_change_id	bigint GENERATED ALWAYS AS IDENTITY,
+	number			text NOT NULL,
+	state			procgov.state NOT NULL DEFAULT 'draft',
+	supplier_id		bigint NOT NULL,
+	old_iban		procgov.iban,
+	new_iban		procgov.iban NOT NULL,
+	requested_by	text NOT NULL,
+	reason			text NOT NULL,
+	correlation_id	uuid NOT NULL DEFAULT gen_random_uuid(),
+	created_at		timestamptz NOT NULL DEFAULT now(),
+	state_changed_at timestamptz,
+	state_changed_by text,
+	CONSTRAINT bank_change_pkey PRIMARY KEY (entity_id, bank_change_id),
+	CONSTRAINT bank_change_number_key UNIQUE (entity_id, number),
+	CONSTRAINT bank_change_supplier_fkey FOREIGN KEY (entity_id, supplier_id) REFERENCES procgov.supplier
+);
+
+CREATE TABLE procgov.exception_case (
+	entity_id		text NOT NULL,
+	case_id			bigint GENERATED ALWAYS AS IDENTITY,
+	kind			text NOT NULL,
+	doc_kind		text NOT NULL,
+	doc_number		text NOT NULL,
+	status			text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved')),
+	owner			text,
+	opened_at		timestamptz NOT NULL DEFAULT now(),
+	due_at			timestamptz,
+	resolved_at		timestamptz,
+	resolution		text,
+	details			jsonb NOT NULL DEFAULT '{}',
+	correlation_id	uuid,
+	CONSTRAINT exception_case_pkey PRIMARY KEY (entity_id, case_id)
+);
+CREATE INDEX exception_case_open ON procgov.exception_case (entity_id, doc_kind, doc_number) WHERE status = 'open';
+
+-- approvals recorded by procgov.approve() and procgov.reject()
+CREATE TABLE procgov.approval (
+	entity_id		text NOT NULL,
+	approval_id		bigint GENERATED ALWAYS AS IDENTITY,
+	doc_kind		text NOT NULL,
+	doc_id			bigint NOT NULL,
+	doc_version		integer NOT NULL DEFAULT 1,
+	decision		text NOT NULL CHECK (decision IN ('approved', 'rejected')),
+	decided_by		text NOT NULL,
+	decided_at		timestamptz NOT NULL DEFAULT now(),
+	comment			text,
+	CONSTRAINT approval_pkey PRIMARY KEY (entity_id, approval_id)
+);
+CREATE INDEX approval_doc ON procgov.approval (entity_id, doc_kind, doc_id, doc_version);
+
+CREATE TABLE procgov.idempotency (
+	entity_id		text NOT NULL,
+	operation		text NOT NULL,
+	key				text NOT NULL,
+	request_hash	bytea NOT NULL,
+	result			jsonb,
+	created_at		timestamptz NOT NULL DEFAULT now(),
+	CONSTRAINT idempotency_pkey PRIMARY KEY (entity_id, operation, key)
+);
+
+-- ---- transitions, guards and effects: the rules as data ----
+
+CREATE TABLE procgov.guard (
+	guard			text NOT NULL,
+	function		regprocedure NOT NULL,
+	description		text NOT NULL,
+	hint			text NOT NULL,
+	builtin			boolean NOT NULL DEFAULT false,
+	CONSTRAINT guard_pkey PRIMARY KEY (guard)
+);
+COMMENT ON TABLE procgov.guard IS 'named conditions a transition may require; each is a function (kind text, document jsonb) returning NULL when it holds, else a sentence saying why not';
+COMMENT ON COLUMN procgov.guard.guard IS 'name used in procgov.transition.guards';
+COMMENT ON COLUMN procgov.guard.function IS 'the function that checks it: (kind text, document jsonb) returns text';
+COMMENT ON COLUMN procgov.guard.description IS 'what it requires';
+COMMENT ON COLUMN procgov.guard.hint IS 'what to do when it fails (the error''s HINT)';
+COMMENT ON COLUMN procgov.guard.builtin IS 'true for the guards procgov ships; false for a site''s own, which pg_dump keeps';
+
+CREATE TABLE procgov.effect (
+	effect			text NOT NULL,
+	function		regprocedure NOT NULL,
+	description		text NOT NULL,
+	builtin			boolean NOT NULL DEFAULT false,
+	CONSTRAINT effect_pkey PRIMARY KEY (effect)
+);
+COMMENT ON TABLE procgov.effect IS 'named side effects of a transition; each is a function (kind text, document jsonb, from_state, to_state) returning changes to the document row as jsonb, or NULL';
+COMMENT ON COLUMN procgov.effect.effect IS 'name used in procgov.transition.effects';
+COMMENT ON COLUMN procgov.effect.function IS 'the function: (kind text, document jsonb, from_state procgov.state, to_state procgov.state) returns jsonb';
+COMMENT ON COLUMN procgov.effect.description IS 'what it does';
+COMMENT ON COLUMN procgov.effect.builtin IS 'true for the effects procgov ships';
+
+CREATE TABLE procgov.transition (
+	kind			text NOT NULL,
+	from_state		procgov.state,
+	to_state		procgov.state NOT NULL,
+	guards			text[] NOT NULL DEFAULT '{}',
+	effects			text[] NOT NULL DEFAULT '{}',
+	event_type		text REFERENCES procgov.event_type,
+	description		text NOT NULL,
+	builtin			boolean NOT NULL DEFAULT false
+);
+CREATE UNIQUE INDEX transition_key ON procgov.transition (kind, from_state, to_state);
+CREATE UNIQUE INDEX transition_creation_key ON procgov.transition (kind, to_state) WHERE from_state IS NULL;
+COMMENT ON TABLE procgov.transition IS 'which state may follow which, per document kind (from_state NULL: creation), the guards that must hold, the effects to run and the event to emit; edit the rows to change behaviour';
+COMMENT ON COLUMN procgov.transition.kind IS 'document kind: requisition, purchase_order, receipt, invoice, bank_change, or a governed ERP table''s kind';
+COMMENT ON COLUMN procgov.transition.from_state IS 'state before; NULL for the states a document may be created in';
+COMMENT ON COLUMN procgov.transition.to_state IS 'state after';
+COMMENT ON COLUMN procgov.transition.guards IS 'names of procgov.guard rows, all of which must hold, checked in order';
+COMMENT ON COLUMN procgov.transition.effects IS 'names of procgov.effect rows, run in order after the guards hold';
+COMMENT ON COLUMN procgov.transition.event_type IS 'event emitted in the same transaction, or NULL';
+COMMENT ON COLUMN procgov.transition.description IS 'what the transition means';
+COMMENT ON COLUMN procgov.transition.builtin IS 'true for the rows procgov ships';
+
+CREATE TRIGGER guard_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON procgov.guard
+	FOR EACH STATEMENT EXECUTE FUNCTION procgov.config_changed();
+CREATE TRIGGER effect_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON procgov.effect
+	FOR EACH STATEMENT EXECUTE FUNCTION procgov.config_changed();
+CREATE TRIGGER transition_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON procgov.transition
+	FOR EACH STATEMENT EXECUTE FUNCTION procgov.config_changed();
+
+-- the document a guard or effect is given: the row as jsonb, as the trigger sees it
+-- (columns common to documents: entity_id, number, state, total, supplier_id, ...)
+
+CREATE FUNCTION procgov.doc_id(kind text, doc jsonb) RETURNS bigint
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	AS $$ SELECT (doc ->> CASE kind WHEN 'purchase_order' THEN 'po_id' WHEN 'receipt' THEN 'receipt_id'
+								   WHEN 'invoice' THEN 'invoice_id' WHEN 'requisition' THEN 'requisition_id'
+								   WHEN 'bank_change' THEN 'bank_change_id' ELSE 'id' END)::bigint $$;
+COMMENT ON FUNCTION procgov.doc_id(text, jsonb) IS 'the internal id of a canonical document given as jsonb';
+
+CREATE FUNCTION procgov.kind_label(kind text) RETURNS text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	AS $$ SELECT replace(kind, '_', ' ') $$;
+COMMENT ON FUNCTION procgov.kind_label(text) IS 'a kind as words for messages: purchase_order becomes purchase order';
+
+CREATE FUNCTION procgov.guard_has_lines(kind text, doc jsonb) RETURNS text
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	e text := doc->>'entity_id';
+	id bigint := procgov.doc_id(kind, doc);
+	found_line boolean;
+BEGIN
+	found_line := CASE kind
+		WHEN 'purchase_order' THEN EXISTS (SELECT FROM procgov.purchase_order_line l WHERE l.entity_id = e AND l.po_id = id)
+		WHEN 'requisition' THEN EXISTS (SELECT FROM procgov.requisition_line l WHERE l.entity_id = e AND l.requisition_id = id)
+		WHEN 'invoice' THEN EXISTS (SELECT FROM procgov.invoice_line l WHERE l.entity_id = e AND l.invoice_id = id)
+		WHEN 'receipt' THEN EXISTS (SELECT FROM procgov.receipt_line l WHERE l.entity_id = e AND l.receipt_id = id)
+		ELSE true END;
+	RETURN CASE WHEN found_line THEN NULL ELSE format('%s %s has no lines.', initcap(procgov.kind_label(kind)), doc->>'number') END;
+END
+$$;
+COMMENT ON FUNCTION procgov.guard_has_lines(text, jsonb) IS 'guard has_lines: the document has at least one line';
+
+CREATE FUNCTION procgov.guard_approval_complete(kind text, doc jsonb) RETURNS text
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	e text := doc->>'entity_id';
+	id bigint := procgov.doc_id(kind, doc);
+	v integer := coalesce((doc->>'version')::integer, 1);
+	owner text := coalesce(doc->>'buyer', doc->>'requester', doc->>'requested_by');
+BEGIN
+	IF EXISTS (SELECT FROM procgov.approval a
+				WHERE a.entity_id = e AND a.doc_kind = kind AND a.doc_id = id AND a.doc_version = v
+				  AND a.decision = 'approved' AND a.decided_by IS DISTINCT FROM owner) THEN
+		RETURN NULL;
+	END IF;
+	RETURN format('%s %s (version %s) has no approval by anyone other than %s.',
+				  initcap(procgov.kind_label(kind)), doc->>'number', v, coalesce(owner, 'its author'));
+END
+$$;
+COMMENT ON FUNCTION procgov.guard_approval_complete(text, jsonb) IS 'guard approval_complete: the current version carries an approval given by someone other than its author (segregation of duties)';
+
+CREATE FUNCTION procgov.guard_supplier_active(kind text, doc jsonb) RETURNS text
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	s procgov.supplier;
+BEGIN
+	SELECT * INTO s FROM procgov.supplier WHERE entity_id = doc->>'entity_id' AND supplier_id = (doc->>'supplier_id')::bigint;
+	IF NOT FOUND THEN
+		RETURN format('Supplier %s does not exist.', doc->>'supplier_id');
+	ELSIF s.status <> 'approved' THEN
+		RETURN format('Supplier %s (%s) is %s.', s.code, s.name, replace(s.status::text, '_', ' '));
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION procgov.guard_supplier_active(text, jsonb) IS 'guard supplier_active: the document''s supplier is approved (not prospective, on hold or blocked)';
+
+CREATE FUNCTION procgov.guard_budget_available(kind text, doc jsonb) RETURNS text
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	b procgov.budget;
+	need procgov.amount := (doc->>'total')::procgov.amount;
+	available procgov.amount;
+BEGIN
+	IF doc->>'budget_id' IS NULL THEN
+		RETURN NULL;			-- not charged to a budget line
+	END IF;
+	SELECT * INTO b FROM procgov.budget WHERE entity_id = doc->>'entity_id' AND budget_id = (doc->>'budget_id')::bigint;
+	IF NOT FOUND THEN
+		RETURN format('Budget line %s does not exist.', doc->>'budget_id');
+	END IF;
+	IF procgov.currency(b.amount) <> procgov.currency(need) THEN
+		RETURN format('Budget %s %s is kept in %s, the %s in %s.', b.cost_center, b.period,
+					  procgov.currency(b.amount), procgov.kind_label(kind), procgov.currency(need));
+	END IF;
+	available := b.amount - b.committed - b.spent;
+	IF need > available THEN
+		RETURN format('Budget %s %s has %s available; %s %s needs %s.', b.cost_center, b.period,
+					  available, procgov.kind_label(kind), doc->>'number', need);
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION procgov.guard_budget_available(text, jsonb) IS 'guard budget_available: the budget line has the document''s total available (amount - committed - spent)';
+
+CREATE FUNCTION procgov.guard_received(kind text, doc jsonb, want_full boolean) RETURNS text
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	n_lines integer;
+	n_full integer;
+	n_any integer;
+BEGIN
+	SELECT count(*), count(*) FILTER (WHERE received_qty >= quantity), count(*) FILTER (WHERE received_qty > 0)
+	  INTO n_lines, n_full, n_any
+	  FROM procgov.purchase_order_line WHERE entity_id = doc->>'entity_id' AND po_id = (doc->>'po_id')::bigint;
+	IF want_full IS NULL THEN		-- nothing received yet
+		RETURN CASE WHEN n_any = 0 THEN NULL
+					ELSE format('%s of its %s lines have receipts.', n_any, n_lines) END;
+	ELSIF want_full THEN
+		RETURN CASE WHEN n_lines > 0 AND n_full = n_lines THEN NULL
+					ELSE format('%s of its %s lines are fully received.', n_full, n_lines) END;
+	ELSE
+		RETURN CASE WHEN n_any > 0 AND n_full < n_lines THEN NULL
+					WHEN n_any = 0 THEN 'Nothing has been received.'
+					ELSE 'Every line is fully received.' END;
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION procgov.guard_received(text, jsonb, boolean) IS 'what has been received against an order: nothing (NULL), all of it (true) or some of it (false); used by the receiving guards';
+
+CREATE FUNCTION procgov.guard_fully_received(kind text, doc jsonb) RETURNS text
+	LANGUAGE sql STABLE AS $$ SELECT procgov.guard_received(kind, doc, true) $$;
+COMMENT ON FUNCTION procgov.guard_fully_received(text, jsonb) IS 'guard fully_received: every order line has received at least its quantity';
+CREATE FUNCTION procgov.guard_partly_received(kind text, doc jsonb) RETURNS text
+	LANGUAGE sql STABLE AS $$ SELECT procgov.guard_received(kind, doc, false) $$;
+COMMENT ON FUNCTION procgov.guard_partly_received(text, jsonb) IS 'guard partly_received: some but not all of the order has been received';
+CREATE FUNCTION procgov.guard_nothing_received(kind text, doc jsonb) RETURNS text
+	LANGUAGE sql STABLE AS $$ SELECT procgov.guard_received(kind, doc, NULL) $$;
+COMMENT ON FUNCTION procgov.guard_nothing_received(text, jsonb) IS 'guard nothing_received: no line of the order has a receipt';
+
+CREATE FUNCTION procgov.guard_order_receivable(kind text, doc jsonb) RETURNS text
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	po procgov.purchase_order;
+BEGIN
+	SELECT * INTO po FROM procgov.purchase_order WHERE entity_id = doc->>'entity_id' AND po_id = (doc->>'po_id')::bigint;
+	IF po.state IN ('transmitted', 'acknowledged', 'shipped', 'partially_received') THEN
+		RETURN NULL;
+	END IF;
+	RETURN format('Purchase order %s is %s; goods are received only against a transmitted order.',
+				  po.number, replace(po.state::text, '_', ' '));
+END
+$$;
+COMMENT ON FUNCTION procgov.guard_order_receivable(text, jsonb) IS 'guard order_receivable: the receipt''s order has been transmitted and is not fully received';
+
+CREATE FUNCTION procgov.guard_bank_account_payable(kind text, doc jsonb) RETURNS text
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	s procgov.supplier;
+BEGIN
+	SELECT * INTO s FROM procgov.supplier WHERE entity_id = doc->>'entity_id' AND supplier_id = (doc->>'supplier_id')::bigint;
+	IF s.iban IS NULL THEN
+		RETURN format('Supplier %s has no bank account.', s.code);
+	END IF;
+	IF doc->>'pay_to_iban' IS NOT NULL AND (doc->>'pay_to_iban')::procgov.iban <> s.iban THEN
+		RETURN format('The invoice is to be paid to %s, but supplier %s''s account is %s.',
+					  doc->>'pay_to_iban', s.code, s.iban);
+	END IF;
+	IF s.iban_payable_from > now() THEN
+		RETURN format('Supplier %s''s bank account changed; payments to it are held until %s.',
+					  s.code, to_char(s.iban_payable_from AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"'));
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION procgov.guard_bank_account_payable(text, jsonb) IS 'guard bank_account_payable: the invoice is paid to the supplier''s account on record, and its cooling-off period after a change is over';
+
+CREATE TABLE procgov.budget_commitment (
+	entity_id		text NOT NULL,
+	budget_id		bigint NOT NULL,
+	doc_kind		text NOT NULL,
+	doc_id			bigint NOT NULL,
+	amount			procgov.amount NOT NULL,
+	committed_at	timestamptz NOT NULL DEFAULT now(),
+	CONSTRAINT budget_commitment_pkey PRIMARY KEY (entity_id, doc_kind, doc_id),
+	CONSTRAINT budget_commitment_budget_fkey FOREIGN KEY (entity_id, budget_id) REFERENCES procgov.budget
+);
+COMMENT ON TABLE procgov.budget_commitment IS 'what each approved document has committed against its budget line, until cancel or close releases it';
+COMMENT ON COLUMN procgov.budget_commitment.entity_id IS 'entity';
+COMMENT ON COLUMN procgov.budget_commitment.budget_id IS 'budget line';
+COMMENT ON COLUMN procgov.budget_commitment.doc_kind IS 'document kind';
+COMMENT ON COLUMN procgov.budget_commitment.doc_id IS 'document id';
+COMMENT ON COLUMN procgov.budget_commitment.amount IS 'amount committed';
+COMMENT ON COLUMN procgov.budget_commitment.committed_at IS 'when it was committed';
+
+CREATE FUNCTION procgov.effect_commit_budget(kind text, doc jsonb, from_state procgov.state, to_state procgov.state)
+	RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	need procgov.amount := (doc->>'total')::procgov.amount;
+BEGIN
+	IF doc->>'budget_id' IS NOT NULL THEN
+		INSERT INTO procgov.budget_commitment (entity_id, budget_id, doc_kind, doc_id, amount)
+		VALUES (doc->>'entity_id', (doc->>'budget_id')::bigint, kind, procgov.doc_id(kind, doc), need);
+		UPDATE procgov.budget SET committed = committed + need
+		 WHERE entity_id = doc->>'entity_id' AND budget_id = (doc->>'budget_id')::bigint;
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION procgov.effect_commit_budget(text, jsonb, procgov.state, procgov.state) IS 'effect commit_budget: commits the document''s total against its budget line';
+
+CREATE FUNCTION procgov.effect_release_budget(kind text, doc jsonb, from_state procgov.state, to_state procgov.state)
+	RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	c procgov.budget_commitment;
+BEGIN
+	DELETE FROM procgov.budget_commitment
+	 WHERE entity_id = doc->>'entity_id' AND doc_kind = kind AND doc_id = procgov.doc_id(kind, doc)
+	RETURNING * INTO c;
+	IF FOUND THEN
+		UPDATE procgov.budget SET committed = committed - c.amount
+		 WHERE entity_id = c.entity_id AND budget_id = c.budget_id;
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION procgov.effect_release_budget(text, jsonb, procgov.state, procgov.state) IS 'effect release_budget: releases what the document still commits on its budget line';
+
+CREATE FUNCTION procgov.effect_apply_bank_change(kind text, doc jsonb, from_state procgov.state, to_state procgov.state)
+	RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+BEGIN
+	UPDATE procgov.supplier s
+	   SET iban = (doc->>'new_iban')::procgov.iban,
+		   iban_payable_from = now() + (SELECT e.bank_cooling_off FROM procgov.entity e WHERE e.entity_id = s.entity_id)
+	 WHERE s.entity_id = doc->>'entity_id' AND s.supplier_id = (doc->>'supplier_id')::bigint;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION procgov.effect_apply_bank_change(text, jsonb, procgov.state, procgov.state) IS 'effect apply_bank_change: puts the approved account on the supplier and holds payments to it for the entity''s cooling-off period';
+
+CREATE FUNCTION procgov.effect_approve_version(kind text, doc jsonb, from_state procgov.state, to_state procgov.state)
+	RETURNS jsonb
+	LANGUAGE sql IMMUTABLE
+	AS $$ SELECT jsonb_build_object('approved_total', doc->'total', 'approved_version', doc->'version') $$;
+COMMENT ON FUNCTION procgov.effect_approve_version(text, jsonb, procgov.state, procgov.state) IS 'effect approve_version: records the total and version the approval covers on the order';
+
+INSERT INTO procgov.guard (guard, function, description, hint, builtin) VALUES
+	('has_lines', 'procgov.guard_has_lines(text, jsonb)', 'the document has at least one line', 'Add lines before submitting.', true),
+	('approval_complete', 'procgov.guard_approval_complete(text, jsonb)', 'the current version is approved by someone other than its author', 'Have an approver other than the author approve it with procgov.approve_document().', true),
+	('supplier_active', 'procgov.guard_supplier_active(text, jsonb)', 'the supplier is approved', 'Order only from approved suppliers; release the supplier''s hold first.', true),
+	('budget_available', 'procgov.guard_budget_available(text, jsonb)', 'the budget line has the total available', 'Raise the budget, reduce the document, or charge another budget line.', true),
+	('fully_received', 'procgov.guard_fully_received(text, jsonb)', 'every line is fully received', 'Post receipts for the remaining quantities, or close the order short.', true),
+	('partly_received', 'procgov.guard_partly_received(text, jsonb)', 'some but not all is received', 'Post a receipt first.', true),
+	('nothing_received', 'procgov.guard_nothing_received(text, jsonb)', 'nothing has been received', 'Close the order instead: goods were received against it.', true),
+	('order_receivable', 'procgov.guard_order_receivable(text, jsonb)', 'the order is transmitted and not fully received', 'Transmit the order first.', true),
+	('bank_account_payable', 'procgov.guard_bank_account_payable(text, jsonb)', 'the invoice is paid to the account on record after its cooling-off period', 'Wait for the cooling-off period to end, or pay to the account on record.', true);
+SELECT pg_catalog.pg_extension_config_dump('procgov.guard', 'WHERE NOT builtin');
+
+INSERT INTO procgov.effect (effect, function, description, builtin) VALUES
+	('commit_budget', 'procgov.effect_commit_budget(text, jsonb, procgov.state, procgov.state)', 'commit the total against the budget line', true),
+	('release_budget', 'procgov.effect_release_budget(text, jsonb, procgov.state, procgov.state)', 'release what is still committed', true),
+	('apply_bank_change', 'procgov.effect_apply_bank_change(text, jsonb, procgov.state, procgov.state)', 'put the new bank account on the supplier, payments held for the cooling-off period', true),
+	('approve_version', 'procgov.effect_approve_version(text, jsonb, procgov.state, procgov.state)', 'record the approved total and version on the order', true);
+SELECT pg_catalog.pg_extension_config_dump('procgov.effect', 'WHERE NOT builtin');
+
+INSERT INTO procgov.event_type (event_type, description, builtin) VALUES
+	('requisition.approved', 'a requisition was approved', true),
+	('requisition.cancelled', 'a requisition was cancelled', true),
+	('po.created', 'a purchase order was created', true),
+	('po.cancelled', 'a purchase order was cancelled', true),
+	('po.closed', 'a purchase order was closed', true),
+	('invoice.posted', 'an invoice was approved for payment', true);
+
+INSERT INTO procgov.transition (kind, from_state, to_state, guards, effects, event_type, description, builtin) VALUES
+	-- requisition
+	('requisition', NULL, 'draft', '{}', '{}', NULL, 'a requisition is created as a draft', true),
+	('requisition', 'draft', 'submitted', '{has_lines}', '{}', 'requisition.submitted', 'the requester submits it', true),
+	('requisition', 'submitted', 'pending_approval', '{}', '{}', 'approval.requested', 'it awaits approval', true),
+	('requisition', 'pending_approval', 'approved', '{approval_complete,budget_available}', '{}', 'requisition.approved', 'an approver other than the requester approves it', true),
+	('requisition', 'pending_approval', 'rejected', '{}', '{}', 'approval.rejected', 'an approver rejects it', true),
+	('requisition', 'rejected', 'draft', '{}', '{}', NULL, 'the requester reworks it', true),
+	('requisition', 'approved', 'closed', '{}', '{}', NULL, 'it was turned into purchase orders', true),
+	('requisition', 'draft', 'cancelled', '{}', '{}', 'requisition.cancelled', 'the requester withdraws it', true),
+	('requisition', 'submitted', 'cancelled', '{}', '{}', 'requisition.cancelled', 'the requester withdraws it', true),
+	('requisition', 'pending_approval', 'cancelled', '{}', '{}', 'requisition.cancelled', 'the requester withdraws it', true),
+	('requisition', 'rejected', 'cancelled', '{}', '{}', 'requisition.cancelled', 'it is given up', true),
+	('requisition', 'approved', 'cancelled', '{}', '{}', 'requisition.cancelled', 'it is given up before ordering', true),
+	-- purchase order
+	('purchase_order', NULL, 'draft', '{}', '{}', 'po.created', 'an order is created as a draft', true),
+	('purchase_order', 'draft', 'pending_approval', '{has_lines}', '{}', 'approval.requested', 'the buyer submits it for approval', true),
+	('purchase_order', 'pending_approval', 'approved', '{approval_complete,supplier_active,budget_available}', '{commit_budget,approve_version}', 'po.approved', 'an approver other than the buyer approves it; its total is committed', true),
+	('purchase_order', 'pending_approval', 'rejected', '{}', '{}', 'approval.rejected', 'an approver rejects it', true),
+	('purchase_order', 'rejected', 'draft', '{}', '{}', NULL, 'the buyer reworks it', true),
+	('purchase_order', 'approved', 'transmitted', '{supplier_active}', '{}', 'po.transmitted', 'it is sent to the supplier', true),
+	('purchase_order', 'transmitted', 'acknowledged', '{}', '{}', 'po.acknowledged', 'the supplier confirms it', true),
+	('purchase_order', 'acknowledged', 'shipped', '{}', '{}', NULL, 'the supplier ships it', true),
+	('purchase_order', 'transmitted', 'partially_received', '{partly_received}', '{}', NULL, 'part of it arrives', true),
+	('purchase_order', 'acknowledged', 'partially_received', '{partly_received}', '{}', NULL, 'part of it arrives', true),
+	('purchase_order', 'shipped', 'partially_received', '{partly_received}', '{}', NULL, 'part of it arrives', true),
+	('purchase_order', 'transmitted', 'received', '{fully_received}', '{}', NULL, 'all of it arrives', true),
+	('purchase_order', 'acknowledged', 'received', '{fully_received}', '{}', NULL, 'all of it arrives', true),
+	('purchase_order', 'shipped', 'received', '{fully_received}', '{}', NULL, 'all of it arrives', true),
+	('purchase_order', 'partially_received', 'received', '{fully_received}', '{}', NULL, 'the rest arrives', true),
+	('purchase_order', 'approved', 'pending_approval', '{}', '{release_budget}', NULL, 'a material change sends it back for approval', true),
+	('purchase_order', 'transmitted', 'pending_approval', '{}', '{release_budget}', NULL, 'a material change sends it back for approval', true),
+	('purchase_order', 'acknowledged', 'pending_approval', '{}', '{release_budget}', NULL, 'a material change sends it back for approval', true),
+	('purchase_order', 'received', 'matched', '{}', '{}', 'match.completed', 'its invoices match what was ordered and received', true),
+	('purchase_order', 'received', 'closed', '{}', '{release_budget}', 'po.closed', 'it is complete', true),
+	('purchase_order', 'matched', 'closed', '{}', '{release_budget}', 'po.closed', 'it is complete', true),
+	('purchase_order', 'partially_received', 'closed', '{}', '{release_budget}', 'po.closed', 'it is closed short: the rest will not come', true),
+	('purchase_order', 'draft', 'cancelled', '{}', '{}', 'po.cancelled', 'it is withdrawn', true),
+	('purchase_order', 'pending_approval', 'cancelled', '{}', '{}', 'po.cancelled', 'it is withdrawn', true),
+	('purchase_order', 'rejected', 'cancelled', '{}', '{}', 'po.cancelled', 'it is given up', true),
+	('purchase_order', 'approved', 'cancelled', '{nothing_received}', '{release_budget}', 'po.cancelled', 'it is cancelled before anything arrives', true),
+	('purchase_order', 'transmitted', 'cancelled', '{nothing_received}', '{release_budget}', 'po.cancelled', 'it is cancelled before anything arrives', true),
+	('purchase_order', 'acknowledged', 'cancelled', '{nothing_received}', '{release_budget}', 'po.cancelled', 'it is cancelled before anything arrives', true),
+	-- receipt
+	('receipt', NULL, 'draft', '{}', '{}', NULL, 'a receipt is being recorded', true),
+	('receipt', 'draft', 'posted', '{has_lines,order_receivable}', '{}', 'receipt.posted', 'goods are received', true),
+	('receipt', 'draft', 'cancelled', '{}', '{}', NULL, 'the receipt is abandoned', true),
+	-- invoice
+	('invoice', NULL, 'draft', '{}', '{}', NULL, 'an invoice is being recorded', true),
+	('invoice', 'draft', 'submitted', '{has_lines}', '{}', 'invoice.received', 'the invoice is registered', true),
+	('invoice', 'submitted', 'matched', '{}', '{}', 'match.completed', 'it matches its order and receipts', true),
+	('invoice', 'submitted', 'disputed', '{}', '{}', 'match.exception', 'it does not match', true),
+	('invoice', 'disputed', 'matched', '{}', '{}', 'match.completed', 'the dispute is settled', true),
+	('invoice', 'matched', 'posted', '{bank_account_payable}', '{}', 'invoice.posted', 'it is approved for payment', true),
+	('invoice', 'posted', 'closed', '{}', '{}', NULL, 'it is paid', true),
+	('invoice', 'draft', 'cancelled', '{}', '{}', NULL, 'it is abandoned', true),
+	('invoice', 'submitted', 'cancelled', '{}', '{}', NULL, 'it is withdrawn', true),
+	('invoice', 'disputed', 'cancelled', '{}', '{}', NULL, 'it is rejected', true),
+	-- bank account change
+	('bank_change', NULL, 'pending_approval', '{}', '{}', 'approval.requested', 'a change of a supplier''s bank account is requested', true),
+	('bank_change', 'pending_approval', 'approved', '{approval_complete}', '{apply_bank_change}', 'supplier.bank_changed', 'an approver other than the requester approves it; the account changes, payments to it are held for the cooling-off period', true),
+	('bank_change', 'pending_approval', 'rejected', '{}', '{}', 'approval.rejected', 'an approver rejects it', true),
+	('bank_change', 'pending_approval', 'cancelled', '{}', '{}', NULL, 'the request is withdrawn', true);
+-- a site's own rows are kept by pg_dump; procgov's are reinstalled with the extension
+SELECT pg_catalog.pg_extension_config_dump('procgov.transition', 'WHERE NOT builtin');
+
+-- ---- the governance trigger on every canonical document ----
+
+CREATE FUNCTION procgov.govern_document() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'govern_document' LANGUAGE C;
+COMMENT ON FUNCTION procgov.govern_document() IS 'trigger: enforces procgov.transition on a document table, stamps who and when, audits every change and emits the transition''s event';
+
+CREATE TRIGGER govern_document BEFORE INSERT OR UPDATE ON procgov.requisition
+	FOR EACH ROW EXECUTE FUNCTION procgov.govern_document('requisition');
+CREATE TRIGGER govern_document BEFORE INSERT OR UPDATE ON procgov.purchase_order
+	FOR EACH ROW EXECUTE FUNCTION procgov.govern_document('purchase_order');
+CREATE TRIGGER govern_document BEFORE INSERT OR UPDATE ON procgov.receipt
+	FOR EACH ROW EXECUTE FUNCTION procgov.govern_document('receipt');
+CREATE TRIGGER govern_document BEFORE INSERT OR UPDATE ON procgov.invoice
+	FOR EACH ROW EXECUTE FUNCTION procgov.govern_document('invoice');
+CREATE TRIGGER govern_document BEFORE INSERT OR UPDATE ON procgov.bank_change
+	FOR EACH ROW EXECUTE FUNCTION procgov.govern_document('bank_change');
+ALTER TABLE procgov.requisition ENABLE ALWAYS TRIGGER govern_document;
+ALTER TABLE procgov.purchase_order ENABLE ALWAYS TRIGGER govern_document;
+ALTER TABLE procgov.receipt ENABLE ALWAYS TRIGGER govern_document;
+ALTER TABLE procgov.invoice ENABLE ALWAYS TRIGGER govern_document;
+ALTER TABLE procgov.bank_change ENABLE ALWAYS TRIGGER govern_document;
+
+-- documents are never deleted: cancel or close them
+CREATE FUNCTION procgov.refuse_document_delete() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+BEGIN
+	RAISE EXCEPTION '% documents cannot be deleted', replace(TG_ARGV[0], '_', ' ')
+		USING ERRCODE = '42501',
+			  DETAIL = format('%s is refused on procgov.%s; documents stay for the audit trail.', TG_OP, TG_TABLE_NAME),
+			  HINT = 'Cancel or close the document instead.';
+END
+$$;
+COMMENT ON FUNCTION procgov.refuse_document_delete() IS 'trigger: refuses DELETE and TRUNCATE on document tables';
+CREATE TRIGGER refuse_delete BEFORE DELETE OR TRUNCATE ON procgov.requisition
+	FOR EACH STATEMENT EXECUTE FUNCTION procgov.refuse_document_delete('requisition');
+CREATE TRIGGER refuse_delete BEFORE DELETE OR TRUNCATE ON procgov.purchase_order
+	FOR EACH STATEMENT EXECUTE FUNCTION procgov.refuse_document_delete('purchase_order');
+CREATE TRIGGER refuse_delete BEFORE DELETE OR TRUNCATE ON procgov.receipt
+	FOR EACH STATEMENT EXECUTE FUNCTION procgov.refuse_document_delete('receipt');
+CREATE TRIGGER refuse_delete BEFORE DELETE OR TRUNCATE ON procgov.invoice
+	FOR EACH STATEMENT EXECUTE FUNCTION procgov.refuse_document_delete('invoice');
+CREATE TRIGGER refuse_delete BEFORE DELETE OR TRUNCATE ON procgov.bank_change
+	FOR EACH STATEMENT EXECUTE FUNCTION procgov.refuse_document_delete('bank_change');
+
+-- a supplier's bank account changes only through an approved bank_change
+CREATE FUNCTION procgov.guard_supplier_iban() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+BEGIN
+	IF NEW.iban IS DISTINCT FROM OLD.iban AND NOT current_setting('procgov.applying_bank_change')::boolean THEN
+		RAISE EXCEPTION 'the bank account of supplier % changes only through an approved bank change', OLD.code
+			USING ERRCODE = '42501',
+				  DETAIL = format('The account is %s; the update would make it %s.', coalesce(OLD.iban::text, 'none'), coalesce(NEW.iban::text, 'none')),
+				  HINT = 'Request the change with procgov.request_bank_change(); an approver other than you approves it.';
+	END IF;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION procgov.guard_supplier_iban() IS 'trigger: refuses a direct change of a supplier''s bank account';
+CREATE TRIGGER guard_iban BEFORE UPDATE OF iban ON procgov.supplier
+	FOR EACH ROW EXECUTE FUNCTION procgov.guard_supplier_iban();
+ALTER TABLE procgov.supplier ENABLE ALWAYS TRIGGER guard_iban;
+
+CREATE OR REPLACE FUNCTION procgov.effect_apply_bank_change(kind text, doc jsonb, from_state procgov.state, to_state procgov.state)
+	RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+BEGIN
+	PERFORM set_config('procgov.applying_bank_change', 'on', true);
+	UPDATE procgov.supplier s
+	   SET iban = (doc->>'new_iban')::procgov.iban,
+		   iban_payable_from = now() + (SELECT e.bank_cooling_off FROM procgov.entity e WHERE e.entity_id = s.entity_id)
+	 WHERE s.entity_id = doc->>'entity_id' AND s.supplier_id = (doc->>'supplier_id')::bigint;
+	PERFORM set_config('procgov.applying_bank_change', 'off', true);
+	RETURN NULL;
+END
+$$;
+
+-- ---- lines: totals, versions after approval ----
+
+-- a line change on an approved order is a material change: new version, maybe re-approval
+CREATE FUNCTION procgov.record_order_version(old_doc jsonb, new_doc jsonb, OUT version integer, OUT reapprove boolean)
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	e text := new_doc->>'entity_id';
+	id bigint := (new_doc->>'po_id')::bigint;
+	snap jsonb;
+	before jsonb;
+	approved procgov.amount := (old_doc->>'approved_total')::procgov.amount;
+	total procgov.amount := (new_doc->>'total')::procgov.amount;
+BEGIN
+	snap := new_doc || jsonb_build_object('lines',
+		(SELECT coalesce(jsonb_agg(to_jsonb(l) ORDER BY l.line_no), '[]') FROM procgov.purchase_order_line l
+		  WHERE l.entity_id = e AND l.po_id = id));
+	-- one version per transaction: later changes in it revise the same version
+	SELECT v.version INTO version FROM procgov.purchase_order_version v
+	 WHERE v.entity_id = e AND v.po_id = id AND v.txid = pg_current_xact_id()
+	 ORDER BY v.version DESC LIMIT 1;
+	IF FOUND THEN
+		UPDATE procgov.purchase_order_version v SET snapshot = snap || jsonb_build_object('version', version), total = record_order_version.total
+		 WHERE v.entity_id = e AND v.po_id = id AND v.version = record_order_version.version;
+	ELSE
+		version := (old_doc->>'version')::integer + 1;
+		INSERT INTO procgov.purchase_order_version (entity_id, po_id, version, total, snapshot, reason, created_by)
+		VALUES (e, id, version, total, snap || jsonb_build_object('version', version),
+				nullif(current_setting('procgov.reason'), ''), procgov_actor());
+	END IF;
+	reapprove := (old_doc->>'supplier_id') IS DISTINCT FROM (new_doc->>'supplier_id')
+				 OR approved IS NULL
+				 OR procgov.currency(approved) <> procgov.currency(total)
+				 OR total > approved;
+	SELECT v.snapshot INTO before FROM procgov.purchase_order_version v
+	 WHERE v.entity_id = e AND v.po_id = id AND v.version = (old_doc->>'approved_version')::integer;
+	PERFORM procgov.emit('po.changed', 'purchase_order:' || e || ':' || (new_doc->>'number'),
+		jsonb_build_object('before', before, 'after', snap || jsonb_build_object('version', version),
+						   'reapproval', reapprove),
+		(new_doc->>'correlation_id')::uuid, NULL, version, e);
+END
+$$;
+COMMENT ON FUNCTION procgov.record_order_version(jsonb, jsonb) IS 'records a new version of an order changed after approval (one per transaction), emits po.changed with both versions, and says whether it needs approval again (used by the governance trigger)';
+
+CREATE FUNCTION procgov.procgov_actor() RETURNS text
+	LANGUAGE sql STABLE
+	AS $$ SELECT coalesce(nullif(current_setting('procgov.actor'), ''), session_user::text) $$;
+COMMENT ON FUNCTION procgov.procgov_actor() IS 'the acting end user: procgov.actor, else the session user';
+
+-- the version an approval covers keeps its snapshot, lines included
+CREATE OR REPLACE FUNCTION procgov.effect_approve_version(kind text, doc jsonb, from_state procgov.state, to_state procgov.state)
+	RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	e text := doc->>'entity_id';
+	id bigint := (doc->>'po_id')::bigint;
+	v integer := (doc->>'version')::integer;
+BEGIN
+	INSERT INTO procgov.purchase_order_version (entity_id, po_id, version, total, snapshot, created_by)
+	VALUES (e, id, v, (doc->>'total')::procgov.amount,
+			doc || jsonb_build_object('lines',
+				(SELECT coalesce(jsonb_agg(to_jsonb(l) ORDER BY l.line_no), '[]') FROM procgov.purchase_order_line l
+				  WHERE l.entity_id = e AND l.po_id = id)),
+			procgov.procgov_actor())
+	ON CONFLICT ON CONSTRAINT purchase_order_version_pkey DO UPDATE SET snapshot = excluded.snapshot, total = excluded.total;
+	RETURN jsonb_build_object('approved_total', doc->'total', 'approved_version', v);
+END
+$$;
+
+-- keep an order's or requisition's total the sum of its lines (one update per statement)
+CREATE FUNCTION procgov.lines_changed() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	doc record;
+BEGIN
+	IF TG_TABLE_NAME = 'purchase_order_line' THEN
+		FOR doc IN
+			SELECT DISTINCT c.entity_id, c.po_id AS id FROM changed c
+		LOOP
+			-- lines of a received, closed or cancelled order no longer change in substance
+			IF TG_OP <> 'UPDATE' THEN
+				PERFORM procgov.check_lines_editable(doc.entity_id, doc.id);
+			ELSIF EXISTS (
+				SELECT FROM changed c JOIN old_lines o USING (entity_id, po_id, line_no)
+				 WHERE c.entity_id = doc.entity_id AND c.po_id = doc.id
+				   AND (c.quantity, c.unit_price::text) IS DISTINCT FROM (o.quantity, o.unit_price::text)) THEN
+				PERFORM procgov.check_lines_editable(doc.entity_id, doc.id);
+			END IF;
+			UPDATE procgov.purchase_order p
+			   SET total = coalesce((SELECT procgov.sum(l.quantity * l.unit_price) FROM procgov.purchase_order_line l
+									  WHERE l.entity_id = p.entity_id AND l.po_id = p.po_id), procgov.amount(0, procgov.currency(p.total)))
+			 WHERE p.entity_id = doc.entity_id AND p.po_id = doc.id
+			   AND p.total IS DISTINCT FROM coalesce((SELECT procgov.sum(l.quantity * l.unit_price) FROM procgov.purchase_order_line l
+									  WHERE l.entity_id = p.entity_id AND l.po_id = p.po_id), procgov.amount(0, procgov.currency(p.total)));
+		END LOOP;
+	ELSE
+		FOR doc IN SELECT DISTINCT c.entity_id, c.requisition_id AS id FROM changed c
+		LOOP
+			UPDATE procgov.requisition r
+			   SET total = coalesce((SELECT procgov.sum(l.quantity * l.unit_price) FROM procgov.requisition_line l
+									  WHERE l.entity_id = r.entity_id AND l.requisition_id = r.requisition_id), procgov.amount(0, procgov.currency(r.total)))
+			 WHERE r.entity_id = doc.entity_id AND r.requisition_id = doc.id
+			   AND r.total IS DISTINCT FROM coalesce((SELECT procgov.sum(l.quantity * l.unit_price) FROM procgov.requisition_line l
+									  WHERE l.entity_id = r.entity_id AND l.requisition_id = r.requisition_id), procgov.amount(0, procgov.currency(r.total)));
+		END LOOP;
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION procgov.lines_changed() IS 'statement trigger on order and requisition lines: keeps the document''s total the sum of its lines, which the governance trigger versions after approval';
+
+CREATE FUNCTION procgov.check_lines_editable(entity text, id bigint) RETURNS void
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	po procgov.purchase_order;
+BEGIN
+	SELECT * INTO po FROM procgov.purchase_order WHERE entity_id = entity AND po_id = id;
+	IF po.state IN ('partially_received', 'received', 'matched', 'closed', 'cancelled') THEN
+		RAISE EXCEPTION 'the lines of purchase order % (%) can no longer change', po.number, entity
+			USING ERRCODE = '55000',
+				  DETAIL = format('The order is %s.', replace(po.state::text, '_', ' ')),
+				  HINT = 'Order the difference on a new purchase order.';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION procgov.check_lines_editable(text, bigint) IS 'refuses quantity, price and line changes on an order that is being received or is finished';
+
+CREATE TRIGGER lines_inserted AFTER INSERT ON procgov.purchase_order_line
+	REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION procgov.lines_changed();
+CREATE TRIGGER lines_updated AFTER UPDATE ON procgov.purchase_order_line
+	REFERENCING OLD TABLE AS old_lines NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION procgov.lines_changed();
+CREATE TRIGGER lines_deleted AFTER DELETE ON procgov.purchase_order_line
+	REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION procgov.lines_changed();
+CREATE TRIGGER lines_inserted AFTER INSERT ON procgov.requisition_line
+	REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION procgov.lines_changed();
+CREATE TRIGGER lines_updated AFTER UPDATE ON procgov.requisition_line
+	REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION procgov.lines_changed();
+CREATE TRIGGER lines_deleted AFTER DELETE ON procgov.requisition_line
+	REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION procgov.lines_changed();
+
+-- ---- the SQL API: helpers ----
+
+CREATE FUNCTION procgov.check_entity(entity text) RETURNS procgov.entity
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	e procgov.entity;
+BEGIN
+	SELECT * INTO e FROM procgov.entity WHERE entity_id = entity;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'entity "%" does not exist', entity
+			USING ERRCODE = '42704', HINT = 'Add it to procgov.entity first, or check the entity code.';
+	END IF;
+	RETURN e;
+END
+$$;
+COMMENT ON FUNCTION procgov.check_entity(text) IS 'the entity row, or an error naming the unknown code';
+
+CREATE FUNCTION procgov.document_table(kind text, OUT tab text, OUT id_col text)
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+BEGIN
+	CASE kind
+		WHEN 'requisition' THEN tab := 'requisition'; id_col := 'requisition_id';
+		WHEN 'purchase_order' THEN tab := 'purchase_order'; id_col := 'po_id';
+		WHEN 'receipt' THEN tab := 'receipt'; id_col := 'receipt_id';
+		WHEN 'invoice' THEN tab := 'invoice'; id_col := 'invoice_id';
+		WHEN 'bank_change' THEN tab := 'bank_change'; id_col := 'bank_change_id';
+		ELSE RAISE EXCEPTION 'unknown document kind "%"', kind
+			USING ERRCODE = '22023',
+				  HINT = 'Use requisition, purchase_order, receipt, invoice or bank_change.';
+	END CASE;
+END
+$$;
+COMMENT ON FUNCTION procgov.document_table(text) IS 'the table and id column of a canonical document kind';
+
+-- the internal id of a document given by number; an error when there is none
+CREATE FUNCTION procgov.document_id(kind text, entity text, doc_number text) RETURNS bigint
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	t record := procgov.document_table(kind);
+	id bigint;
+BEGIN
+	EXECUTE format('SELECT %I FROM procgov.%I WHERE entity_id = $1 AND number = $2', t.id_col, t.tab)
+	   INTO id USING entity, doc_number;
+	IF id IS NULL THEN
+		RAISE EXCEPTION '% % does not exist in entity %', procgov.kind_label(kind), coalesce(doc_number, 'NULL'), entity
+			USING ERRCODE = '42704', HINT = 'Check the document number and the entity.';
+	END IF;
+	RETURN id;
+END
+$$;
+COMMENT ON FUNCTION procgov.document_id(text, text, text) IS 'the internal id of a document given by kind, entity and number, or an error';
+
+CREATE FUNCTION procgov.next_number(entity text, kind text, prefix text) RETURNS text
+	LANGUAGE sql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+		INSERT INTO procgov.document_counter AS c (entity_id, kind, next_number) VALUES (entity, kind, 2)
+		ON CONFLICT (entity_id, kind) DO UPDATE SET next_number = c.next_number + 1
+		RETURNING prefix || lpad((next_number - 1)::text, 6, '0')
+	$$;
+COMMENT ON FUNCTION procgov.next_number(text, text, text) IS 'the next document number of a kind in an entity, e.g. PO-000042';
+
+-- Idempotency: the first call with a key does the work and stores its result;
+-- a repeat with the same input returns that result; a different input is refused.
+CREATE FUNCTION procgov.idempotent_begin(entity text, operation text, key text, request jsonb) RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	h bytea := sha256(convert_to(request::text, 'UTF8'));
+	r procgov.idempotency;
+BEGIN
+	IF key IS NULL THEN
+		RETURN NULL;
+	END IF;
+	IF length(key) NOT BETWEEN 1 AND 200 THEN
+		RAISE EXCEPTION 'idempotency key must be 1 to 200 characters'
+			USING ERRCODE = '22023', DETAIL = format('The key is %s characters long.', length(key)),
+				  HINT = 'Use a UUID or the ERP''s own request id.';
+	END IF;
+	-- a concurrent first call with the same key makes this insert wait for it
+	INSERT INTO procgov.idempotency (entity_id, operation, key, request_hash)
+	VALUES (entity, operation, key, h) ON CONFLICT DO NOTHING;
+	IF FOUND THEN
+		RETURN NULL;
+	END IF;
+	SELECT * INTO r FROM procgov.idempotency i WHERE i.entity_id = entity AND i.operation = idempotent_begin.operation AND i.key = idempotent_begin.key;
+	IF r.request_hash <> h THEN
+		RAISE EXCEPTION 'idempotency key "%" was already used for a different % request', key, operation
+			USING ERRCODE = '23505',
+				  DETAIL = format('The key was first used at %s with other input.', r.created_at),
+				  HINT = 'Use a new key for a new request; repeat a request only with exactly the same input.';
+	END IF;
+	RETURN r.result;
+END
+$$;
+COMMENT ON FUNCTION procgov.idempotent_begin(text, text, text, jsonb) IS 'start an idempotent call: NULL to go ahead, the stored result for a repeat, an error for a reused key with other input';
+
+CREATE FUNCTION procgov.idempotent_end(entity text, operation text, key text, result jsonb) RETURNS jsonb
+	LANGUAGE sql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+		UPDATE procgov.idempotency i SET result = idempotent_end.result
+		 WHERE key IS NOT NULL AND i.entity_id = entity AND i.operation = idempotent_end.operation AND i.key = idempotent_end.key;
+		SELECT result;
+	$$;
+COMMENT ON FUNCTION procgov.idempotent_end(text, text, text, jsonb) IS 'finish an idempotent call: store its result for repeats, and return it';
+
+-- a document line given as jsonb, checked field by field
+CREATE FUNCTION procgov.line_field(lines jsonb, i integer, field text, required boolean DEFAULT true) RETURNS text
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	v text := lines->i->>field;
+BEGIN
+	IF v IS NULL AND required THEN
+		RAISE EXCEPTION 'line % has no "%"', i + 1, field
+			USING ERRCODE = '22023', DETAIL = format('The line is %s.', coalesce((lines->i)::text, 'missing')),
+				  HINT = 'Give each line item or description, quantity and unit_price (and supplier on requisitions).';
+	END IF;
+	RETURN v;
+END
+$$;
+COMMENT ON FUNCTION procgov.line_field(jsonb, integer, text, boolean) IS 'one field of one line of a jsonb array of lines, or an error naming the line';
+
+CREATE FUNCTION procgov.line_quantity(lines jsonb, i integer) RETURNS numeric
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	q numeric;
+BEGIN
+	BEGIN
+		q := procgov.line_field(lines, i, 'quantity')::numeric;
+	EXCEPTION WHEN invalid_text_representation THEN
+		RAISE EXCEPTION 'line % has an invalid quantity: "%"', i + 1, lines->i->>'quantity'
+			USING ERRCODE = '22P02', HINT = 'Write the quantity as a number, e.g. 40 or 12.5.';
+	END;
+	IF q <= 0 THEN
+		RAISE EXCEPTION 'line % has a quantity of %', i + 1, q
+			USING ERRCODE = '22023', HINT = 'Quantities are positive.';
+	END IF;
+	RETURN q;
+END
+$$;
+COMMENT ON FUNCTION procgov.line_quantity(jsonb, integer) IS 'the positive quantity of one line, or an error naming the line';
+
+CREATE FUNCTION procgov.line_price(lines jsonb, i integer, currency text DEFAULT NULL) RETURNS procgov.amount
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	p procgov.amount := procgov.line_field(lines, i, 'unit_price')::procgov.amount;
+BEGIN
+	IF p < procgov.amount(0, procgov.currency(p)) THEN
+		RAISE EXCEPTION 'line % has a negative unit price: %', i + 1, p
+			USING ERRCODE = '22023', HINT = 'Record credits as their own documents.';
+	END IF;
+	IF currency IS NOT NULL AND procgov.currency(p) <> currency THEN
+		RAISE EXCEPTION 'line % is in %, the document in %', i + 1, procgov.currency(p), currency
+			USING ERRCODE = '22023', HINT = 'All lines of a document share one currency.';
+	END IF;
+	RETURN p;
+END
+$$;
+COMMENT ON FUNCTION procgov.line_price(jsonb, integer, text) IS 'the unit price of one line as procgov.amount, checked against the document''s currency';
+
+CREATE FUNCTION procgov.check_lines(lines jsonb) RETURNS integer
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+BEGIN
+	IF lines IS NULL OR jsonb_typeof(lines) <> 'array' OR jsonb_array_length(lines) = 0 THEN
+		RAISE EXCEPTION 'lines must be a non-empty jsonb array'
+			USING ERRCODE = '22023', DETAIL = format('lines is %s.', coalesce(lines::text, 'NULL')),
+				  HINT = 'Pass [{"item": "SKU-1", "quantity": 40, "unit_price": "18.75 EUR"}, ...].';
+	END IF;
+	RETURN jsonb_array_length(lines);
+END
+$$;
+COMMENT ON FUNCTION procgov.check_lines(jsonb) IS 'the number of lines, or an error when lines is not a non-empty array';
+
+CREATE FUNCTION procgov.supplier_by_code(entity text, code text) RETURNS procgov.supplier
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	s procgov.supplier;
+BEGIN
+	SELECT * INTO s FROM procgov.supplier WHERE entity_id = entity AND supplier.code = supplier_by_code.code;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'supplier "%" does not exist in entity %', code, entity
+			USING ERRCODE = '42704', HINT = 'Add the supplier to procgov.supplier, or check its code.';
+	END IF;
+	RETURN s;
+END
+$$;
+COMMENT ON FUNCTION procgov.supplier_by_code(text, text) IS 'a supplier by its code, or an error';
+
+CREATE FUNCTION procgov.item_by_sku(entity text, sku text) RETURNS procgov.item
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	it procgov.item;
+BEGIN
+	IF sku IS NULL THEN
+		RETURN NULL;
+	END IF;
+	SELECT * INTO it FROM procgov.item WHERE entity_id = entity AND item.sku = item_by_sku.sku;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'item "%" does not exist in entity %', sku, entity
+			USING ERRCODE = '42704', HINT = 'Add the item to procgov.item, or give a description instead.';
+	END IF;
+	RETURN it;
+END
+$$;
+COMMENT ON FUNCTION procgov.item_by_sku(text, text) IS 'an item by its SKU (NULL for NULL), or an error';
+
+CREATE FUNCTION procgov.budget_for(entity text, cost_center text, period text) RETURNS bigint
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	id bigint;
+BEGIN
+	IF period IS NULL THEN
+		RETURN NULL;
+	END IF;
+	SELECT budget_id INTO id FROM procgov.budget b WHERE b.entity_id = entity AND b.cost_center = budget_for.cost_center AND b.period = budget_for.period;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'no budget line for cost centre % in period % of entity %', coalesce(cost_center, 'NULL'), period, entity
+			USING ERRCODE = '42704', HINT = 'Add the budget line to procgov.budget, or leave the budget period out.';
+	END IF;
+	RETURN id;
+END
+$$;
+COMMENT ON FUNCTION procgov.budget_for(text, text, text) IS 'the budget line of a cost centre and period (NULL without a period), or an error';
+
+-- move a document to a state through the governance trigger
+CREATE FUNCTION procgov.move(kind text, entity text, id bigint, to_state procgov.state) RETURNS void
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	t record := procgov.document_table(kind);
+BEGIN
+	EXECUTE format('UPDATE procgov.%I SET state = $1 WHERE entity_id = $2 AND %I = $3', t.tab, t.id_col)
+	  USING to_state, entity, id;
+END
+$$;
+COMMENT ON FUNCTION procgov.move(text, text, bigint, procgov.state) IS 'set a document''s state; the governance trigger decides whether it may move';
+
+CREATE FUNCTION procgov.document_state(kind text, entity text, id bigint) RETURNS procgov.state
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	t record := procgov.document_table(kind);
+	s procgov.state;
+BEGIN
+	EXECUTE format('SELECT state FROM procgov.%I WHERE entity_id = $1 AND %I = $2', t.tab, t.id_col)
+	   INTO s USING entity, id;
+	RETURN s;
+END
+$$;
+COMMENT ON FUNCTION procgov.document_state(text, text, bigint) IS 'a document''s current state';
+
+CREATE FUNCTION procgov.doc_result(kind text, entity text, id bigint) RETURNS jsonb
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	t record := procgov.document_table(kind);
+	r jsonb;
+BEGIN
+	EXECUTE format('SELECT to_jsonb(d) FROM procgov.%I d WHERE entity_id = $1 AND %I = $2', t.tab, t.id_col)
+	   INTO r USING entity, id;
+	RETURN jsonb_strip_nulls(jsonb_build_object('kind', kind, 'entity', entity, 'number', r->'number',
+		'state', r->'state', 'total', r->'total', 'version', r->'version', 'correlation_id', r->'correlation_id'));
+END
+$$;
+COMMENT ON FUNCTION procgov.doc_result(text, text, bigint) IS 'what the API functions return about a document: kind, entity, number, state, total, version, correlation id';
+
+-- ---- the SQL API: requisitions ----
+
+CREATE FUNCTION procgov.create_requisition(entity text, cost_center text, lines jsonb,
+	requester text DEFAULT NULL, needed_by date DEFAULT NULL, budget_period text DEFAULT NULL,
+	number text DEFAULT NULL, idempotency_key text DEFAULT NULL)
+	RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	prior jsonb := procgov.idempotent_begin(entity, 'create_requisition', idempotency_key,
+		jsonb_build_object('cost_center', cost_center, 'lines', lines, 'requester', requester,
+						   'needed_by', needed_by, 'budget_period', budget_period, 'number', number));
+	n integer;
+	cur text;
+	total procgov.amount;
+	r procgov.requisition;
+	i integer;
+BEGIN
+	IF prior IS NOT NULL THEN
+		RETURN prior;
+	END IF;
+	PERFORM procgov.check_entity(entity);
+	IF cost_center IS NULL OR cost_center = '' THEN
+		RAISE EXCEPTION 'a requisition needs a cost centre' USING ERRCODE = '22023', HINT = 'Pass the cost centre it is charged to.';
+	END IF;
+	n := procgov.check_lines(lines);
+	cur := procgov.currency(procgov.line_price(lines, 0));
+	total := procgov.amount(0, cur);
+	FOR i IN 0 .. n - 1 LOOP
+		PERFORM procgov.supplier_by_code(entity, procgov.line_field(lines, i, 'supplier'));
+		PERFORM procgov.item_by_sku(entity, procgov.line_field(lines, i, 'item', false));
+		total := total + procgov.line_quantity(lines, i) * procgov.line_price(lines, i, cur);
+	END LOOP;
+	INSERT INTO procgov.requisition (entity_id, number, requester, cost_center, budget_id, needed_by, total)
+	VALUES (entity, coalesce(number, procgov.next_number(entity, 'requisition', 'REQ-')),
+			coalesce(requester, procgov.procgov_actor()), cost_center,
+			procgov.budget_for(entity, cost_center, budget_period), needed_by, total)
+	RETURNING * INTO r;
+	INSERT INTO procgov.requisition_line (entity_id, requisition_id, line_no, item_id, description, quantity, unit_price, supplier_id)
+	SELECT entity, r.requisition_id, gs.k + 1, (procgov.item_by_sku(entity, lines->gs.k->>'item')).item_id,
+		   coalesce(lines->gs.k->>'description', (procgov.item_by_sku(entity, lines->gs.k->>'item')).description, lines->gs.k->>'item'),
+		   procgov.line_quantity(lines, gs.k), procgov.line_price(lines, gs.k, cur),
+		   (procgov.supplier_by_code(entity, lines->gs.k->>'supplier')).supplier_id
+	  FROM generate_series(0, n - 1) AS gs(k);
+	RETURN procgov.idempotent_end(entity, 'create_requisition', idempotency_key,
+								  procgov.doc_result('requisition', entity, r.requisition_id));
+END
+$$;
+COMMENT ON FUNCTION procgov.create_requisition(text, text, jsonb, text, date, text, text, text) IS 'create a draft requisition: lines [{"item": sku or "description", "quantity", "unit_price", "supplier": code}, ...]';
+
+CREATE FUNCTION procgov.submit_requisition(entity text, number text, idempotency_key text DEFAULT NULL)
+	RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	prior jsonb := procgov.idempotent_begin(entity, 'submit_requisition', idempotency_key, jsonb_build_object('number', number));
+	id bigint;
+BEGIN
+	IF prior IS NOT NULL THEN
+		RETURN prior;
+	END IF;
+	id := procgov.document_id('requisition', entity, number);
+	PERFORM procgov.move('requisition', entity, id, 'submitted');
+	PERFORM procgov.move('requisition', entity, id, 'pending_approval');
+	RETURN procgov.idempotent_end(entity, 'submit_requisition', idempotency_key, procgov.doc_result('requisition', entity, id));
+END
+$$;
+COMMENT ON FUNCTION procgov.submit_requisition(text, text, text) IS 'submit a draft requisition for approval';
+
+-- ---- approvals (the policy engine assigns steps; this records the decision) ----
+
+CREATE FUNCTION procgov.approve_document(kind text, entity text, number text, comment text DEFAULT NULL,
+	idempotency_key text DEFAULT NULL)
+	RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	prior jsonb := procgov.idempotent_begin(entity, 'approve_' || kind, idempotency_key,
+		jsonb_build_object('number', number, 'comment', comment));
+	id bigint;
+	st procgov.state;
+	doc jsonb;
+BEGIN
+	IF prior IS NOT NULL THEN
+		RETURN prior;
+	END IF;
+	id := procgov.document_id(kind, entity, number);
+	st := procgov.document_state(kind, entity, id);
+	IF st <> 'pending_approval' THEN
+		RAISE EXCEPTION '% % (%) is not awaiting approval', procgov.kind_label(kind), number, entity
+			USING ERRCODE = '55000', DETAIL = format('It is %s.', replace(st::text, '_', ' ')),
+				  HINT = 'Only documents pending approval can be approved or rejected.';
+	END IF;
+	doc := procgov.doc_result(kind, entity, id);
+	INSERT INTO procgov.approval (entity_id, doc_kind, doc_id, doc_version, decision, decided_by, comment)
+	VALUES (entity, kind, id, coalesce((doc->>'version')::integer, 1), 'approved', procgov.procgov_actor(), comment);
+	PERFORM procgov.move(kind, entity, id, 'approved');
+	RETURN procgov.idempotent_end(entity, 'approve_' || kind, idempotency_key, procgov.doc_result(kind, entity, id));
+END
+$$;
+COMMENT ON FUNCTION procgov.approve_document(text, text, text, text, text) IS 'approve a document pending approval as the acting user; its guards (another approver than the author, supplier, budget) decide whether it moves to approved';
+
+CREATE FUNCTION procgov.reject_document(kind text, entity text, number text, reason text,
+	idempotency_key text DEFAULT NULL)
+	RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	prior jsonb := procgov.idempotent_begin(entity, 'reject_' || kind, idempotency_key,
+		jsonb_build_object('number', number, 'reason', reason));
+	id bigint;
+	st procgov.state;
+	doc jsonb;
+BEGIN
+	IF prior IS NOT NULL THEN
+		RETURN prior;
+	END IF;
+	IF reason IS NULL OR reason = '' THEN
+		RAISE EXCEPTION 'a rejection needs a reason' USING ERRCODE = '22023', HINT = 'Say why, so the author can rework it.';
+	END IF;
+	id := procgov.document_id(kind, entity, number);
+	st := procgov.document_state(kind, entity, id);
+	IF st <> 'pending_approval' THEN
+		RAISE EXCEPTION '% % (%) is not awaiting approval', procgov.kind_label(kind), number, entity
+			USING ERRCODE = '55000', DETAIL = format('It is %s.', replace(st::text, '_', ' ')),
+				  HINT = 'Only documents pending approval can be approved or rejected.';
+	END IF;
+	doc := procgov.doc_result(kind, entity, id);
+	INSERT INTO procgov.approval (entity_id, doc_kind, doc_id, doc_version, decision, decided_by, comment)
+	VALUES (entity, kind, id, coalesce((doc->>'version')::integer, 1), 'rejected', procgov.procgov_actor(), reason);
+	PERFORM set_config('procgov.reason', reason, true);
+	PERFORM procgov.move(kind, entity, id, 'rejected');
+	RETURN procgov.idempotent_end(entity, 'reject_' || kind, idempotency_key, procgov.doc_result(kind, entity, id));
+END
+$$;
+COMMENT ON FUNCTION procgov.reject_document(text, text, text, text, text) IS 'reject a document pending approval, with a reason';
+
+-- ---- the SQL API: purchase orders ----
+
+CREATE FUNCTION procgov.insert_order(entity text, supplier procgov.supplier, lines jsonb, buyer text,
+	cost_center text, budget_id bigint, need_by date, number text, requisition_id bigint, correlation_id uuid)
+	RETURNS bigint
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	n integer := procgov.check_lines(lines);
+	cur text := procgov.currency(procgov.line_price(lines, 0));
+	total procgov.amount := procgov.amount(0, cur);
+	po procgov.purchase_order;
+	i integer;
+BEGIN
+	FOR i IN 0 .. n - 1 LOOP
+		PERFORM procgov.item_by_sku(entity, procgov.line_field(lines, i, 'item', false));
+		IF lines->i->>'item' IS NULL THEN
+			PERFORM procgov.line_field(lines, i, 'description');
+		END IF;
+		total := total + procgov.line_quantity(lines, i) * procgov.line_price(lines, i, cur);
+	END LOOP;
+	INSERT INTO procgov.purchase_order (entity_id, number, requisition_id, supplier_id, buyer, cost_center,
+										budget_id, total, need_by, correlation_id)
+	VALUES (entity, coalesce(number, procgov.next_number(entity, 'purchase_order', 'PO-')), requisition_id,
+			supplier.supplier_id, coalesce(buyer, procgov.procgov_actor()), cost_center, budget_id, total, need_by,
+			coalesce(correlation_id, gen_random_uuid()))
+	RETURNING * INTO po;
+	INSERT INTO procgov.purchase_order_line (entity_id, po_id, line_no, item_id, description, quantity, unit_price, need_by)
+	SELECT entity, po.po_id, gs.k + 1, (procgov.item_by_sku(entity, lines->gs.k->>'item')).item_id,
+		   coalesce(lines->gs.k->>'description', (procgov.item_by_sku(entity, lines->gs.k->>'item')).description),
+		   procgov.line_quantity(lines, gs.k), procgov.line_price(lines, gs.k, cur),
+		   coalesce((lines->gs.k->>'need_by')::date, need_by)
+	  FROM generate_series(0, n - 1) AS gs(k);
+	RETURN po.po_id;
+END
+$$;
+COMMENT ON FUNCTION procgov.insert_order(text, procgov.supplier, jsonb, text, text, bigint, date, text, bigint, uuid) IS 'insert a draft order and its lines (used by create_purchase_order and convert_requisition)';
+
+CREATE FUNCTION procgov.create_purchase_order(entity text, supplier text, lines jsonb, buyer text DEFAULT NULL,
+	cost_center text DEFAULT NULL, budget_period text DEFAULT NULL, need_by date DEFAULT NULL,
+	number text DEFAULT NULL, idempotency_key text DEFAULT NULL)
+	RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	prior jsonb := procgov.idempotent_begin(entity, 'create_purchase_order', idempotency_key,
+		jsonb_build_object('supplier', supplier, 'lines', lines, 'buyer', buyer, 'cost_center', cost_center,
+						   'budget_period', budget_period, 'need_by', need_by, 'number', number));
+	id bigint;
+BEGIN
+	IF prior IS NOT NULL THEN
+		RETURN prior;
+	END IF;
+	PERFORM procgov.check_entity(entity);
+	id := procgov.insert_order(entity, procgov.supplier_by_code(entity, supplier), lines, buyer, cost_center,
+							   procgov.budget_for(entity, cost_center, budget_period), need_by, number, NULL, NULL);
+	RETURN procgov.idempotent_end(entity, 'create_purchase_order', idempotency_key,
+								  procgov.doc_result('purchase_order', entity, id));
+END
+$$;
+COMMENT ON FUNCTION procgov.create_purchase_order(text, text, jsonb, text, text, text, date, text, text) IS 'create a draft purchase order to a supplier (by code): lines [{"item": sku or "description", "quantity", "unit_price"}, ...]';
+
+CREATE FUNCTION procgov.convert_requisition(entity text, number text, buyer text DEFAULT NULL,
+	idempotency_key text DEFAULT NULL)
+	RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	prior jsonb := procgov.idempotent_begin(entity, 'convert_requisition', idempotency_key,
+		jsonb_build_object('number', number, 'buyer', buyer));
+	r procgov.requisition;
+	s record;
+	orders jsonb := '[]';
+	id bigint;
+BEGIN
+	IF prior IS NOT NULL THEN
+		RETURN prior;
+	END IF;
+	SELECT * INTO r FROM procgov.requisition q
+	 WHERE q.entity_id = entity AND q.requisition_id = procgov.document_id('requisition', entity, number) FOR UPDATE;
+	IF r.state <> 'approved' THEN
+		RAISE EXCEPTION 'requisition % (%) is not approved', number, entity
+			USING ERRCODE = '55000', DETAIL = format('It is %s.', replace(r.state::text, '_', ' ')),
+				  HINT = 'Only approved requisitions become purchase orders.';
+	END IF;
+	-- one order per supplier, sharing the requisition's correlation id
+	FOR s IN
+		SELECT l.supplier_id,
+			   jsonb_agg(jsonb_strip_nulls(jsonb_build_object('item', i.sku, 'description', l.description,
+								'quantity', l.quantity, 'unit_price', l.unit_price::text)) ORDER BY l.line_no) AS lines
+		  FROM procgov.requisition_line l LEFT JOIN procgov.item i ON i.entity_id = l.entity_id AND i.item_id = l.item_id
+		 WHERE l.entity_id = entity AND l.requisition_id = r.requisition_id
+		 GROUP BY l.supplier_id ORDER BY min(l.line_no)
+	LOOP
+		id := procgov.insert_order(entity,
+			(SELECT sp FROM procgov.supplier sp WHERE sp.entity_id = entity AND sp.supplier_id = s.supplier_id),
+			s.lines, buyer, r.cost_center, r.budget_id, r.needed_by, NULL, r.requisition_id, r.correlation_id);
+		orders := orders || procgov.doc_result('purchase_order', entity, id);
+	END LOOP;
+	PERFORM procgov.move('requisition', entity, r.requisition_id, 'closed');
+	RETURN procgov.idempotent_end(entity, 'convert_requisition', idempotency_key,
+		procgov.doc_result('requisition', entity, r.requisition_id) || jsonb_build_object('orders', orders));
+END
+$$;
+COMMENT ON FUNCTION procgov.convert_requisition(text, text, text, text) IS 'turn an approved requisition into draft purchase orders, one per supplier, and close it';
+
+CREATE FUNCTION procgov.order_step(entity text, number text, operation text, to_state procgov.state,
+	idempotency_key text)
+	RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	prior jsonb := procgov.idempotent_begin(entity, operation, idempotency_key, jsonb_build_object('number', number));
+	id bigint;
+BEGIN
+	IF prior IS NOT NULL THEN
+		RETURN prior;
+	END IF;
+	id := procgov.document_id('purchase_order', entity, number);
+	PERFORM procgov.move('purchase_order', entity, id, to_state);
+	RETURN procgov.idempotent_end(entity, operation, idempotency_key, procgov.doc_result('purchase_order', entity, id));
+END
+$$;
+COMMENT ON FUNCTION procgov.order_step(text, text, text, procgov.state, text) IS 'move a purchase order to a state, idempotently (used by submit_order and transmit_order)';
+
+CREATE FUNCTION procgov.submit_order(entity text, number text, idempotency_key text DEFAULT NULL) RETURNS jsonb
+	LANGUAGE sql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$ SELECT procgov.order_step(entity, number, 'submit_order', 'pending_approval', idempotency_key) $$;
+COMMENT ON FUNCTION procgov.submit_order(text, text, text) IS 'submit a draft purchase order for approval';
+
+CREATE FUNCTION procgov.transmit_order(entity text, number text, idempotency_key text DEFAULT NULL) RETURNS jsonb
+	LANGUAGE sql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$ SELECT procgov.order_step(entity, number, 'transmit_order', 'transmitted', idempotency_key) $$;
+COMMENT ON FUNCTION procgov.transmit_order(text, text, text) IS 'record that an approved purchase order was sent to its supplier';
+
+CREATE FUNCTION procgov.record_acknowledgement(entity text, number text, lines jsonb DEFAULT NULL,
+	note text DEFAULT NULL, idempotency_key text DEFAULT NULL)
+	RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	prior jsonb := procgov.idempotent_begin(entity, 'record_acknowledgement', idempotency_key,
+		jsonb_build_object('number', number, 'lines', lines, 'note', note));
+	po procgov.purchase_order;
+	ack_id bigint;
+	i integer;
+	ln integer;
+BEGIN
+	IF prior IS NOT NULL THEN
+		RETURN prior;
+	END IF;
+	SELECT * INTO po FROM procgov.purchase_order p
+	 WHERE p.entity_id = entity AND p.po_id = procgov.document_id('purchase_order', entity, number) FOR UPDATE;
+	INSERT INTO procgov.acknowledgement (entity_id, po_id, recorded_by, note)
+	VALUES (entity, po.po_id, procgov.procgov_actor(), note) RETURNING acknowledgement.ack_id INTO ack_id;
+	IF lines IS NULL THEN
+		-- confirmed as ordered
+		INSERT INTO procgov.acknowledgement_line (entity_id, ack_id, line_no, confirmed_qty, confirmed_date)
+		SELECT entity, ack_id, l.line_no, l.quantity, l.need_by
+		  FROM procgov.purchase_order_line l WHERE l.entity_id = entity AND l.po_id = po.po_id;
+	ELSE
+		FOR i IN 0 .. procgov.check_lines(lines) - 1 LOOP
+			ln := procgov.line_field(lines, i, 'line')::integer;
+			IF NOT EXISTS (SELECT FROM procgov.purchase_order_line l WHERE l.entity_id = entity AND l.po_id = po.po_id AND l.line_no = ln) THEN
+				RAISE EXCEPTION 'purchase order % has no line %', number, ln
+					USING ERRCODE = '22023', HINT = 'Acknowledge the order''s own line numbers.';
+			END IF;
+			INSERT INTO procgov.acknowledgement_line (entity_id, ack_id, line_no, confirmed_qty, confirmed_date)
+			VALUES (entity, ack_id, ln, coalesce((lines->i->>'confirmed_qty')::numeric,
+							(SELECT l.quantity FROM procgov.purchase_order_line l WHERE l.entity_id = entity AND l.po_id = po.po_id AND l.line_no = ln)),
+					(lines->i->>'confirmed_date')::date);
+		END LOOP;
+	END IF;
+	UPDATE procgov.purchase_order_line l SET confirmed_qty = a.confirmed_qty, confirmed_date = a.confirmed_date
+	  FROM procgov.acknowledgement_line a
+	 WHERE a.entity_id = entity AND a.ack_id = ack_id
+	   AND l.entity_id = entity AND l.po_id = po.po_id AND l.line_no = a.line_no;
+	IF po.state = 'transmitted' THEN
+		PERFORM procgov.move('purchase_order', entity, po.po_id, 'acknowledged');
+	ELSIF po.state NOT IN ('acknowledged', 'shipped', 'partially_received') THEN
+		RAISE EXCEPTION 'purchase order % (%) cannot be acknowledged', number, entity
+			USING ERRCODE = '55000', DETAIL = format('It is %s.', replace(po.state::text, '_', ' ')),
+				  HINT = 'A supplier acknowledges an order that was transmitted to it.';
+	END IF;
+	RETURN procgov.idempotent_end(entity, 'record_acknowledgement', idempotency_key,
+								  procgov.doc_result('purchase_order', entity, po.po_id));
+END
+$$;
+COMMENT ON FUNCTION procgov.record_acknowledgement(text, text, jsonb, text, text) IS 'record the supplier''s acknowledgement of an order: lines [{"line", "confirmed_qty", "confirmed_date"}, ...], or NULL when confirmed as ordered';
+
+CREATE FUNCTION procgov.post_receipt(entity text, order_number text, lines jsonb, number text DEFAULT NULL,
+	idempotency_key text DEFAULT NULL)
+	RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	prior jsonb := procgov.idempotent_begin(entity, 'post_receipt', idempotency_key,
+		jsonb_build_object('order', order_number, 'lines', lines, 'number', number));
+	po procgov.purchase_order;
+	rc procgov.receipt;
+	n integer;
+	i integer;
+	ln integer;
+	q numeric;
+	l procgov.purchase_order_line;
+	full_ boolean;
+BEGIN
+	IF prior IS NOT NULL THEN
+		RETURN prior;
+	END IF;
+	SELECT * INTO po FROM procgov.purchase_order p
+	 WHERE p.entity_id = entity AND p.po_id = procgov.document_id('purchase_order', entity, order_number) FOR UPDATE;
+	n := procgov.check_lines(lines);
+	INSERT INTO procgov.receipt (entity_id, number, po_id, received_by, correlation_id)
+	VALUES (entity, coalesce(number, procgov.next_number(entity, 'receipt', 'GR-')), po.po_id,
+			procgov.procgov_actor(), po.correlation_id)
+	RETURNING * INTO rc;
+	FOR i IN 0 .. n - 1 LOOP
+		ln := procgov.line_field(lines, i, 'line')::integer;
+		q := procgov.line_quantity(lines, i);
+		SELECT * INTO l FROM procgov.purchase_order_line pl WHERE pl.entity_id = entity AND pl.po_id = po.po_id AND pl.line_no = ln;
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'purchase order % has no line %', order_number, ln
+				USING ERRCODE = '22023', HINT = 'Receive against the order''s own line numbers.';
+		END IF;
+		IF l.received_qty + q > l.quantity THEN
+			RAISE EXCEPTION 'receiving % on line % of purchase order % exceeds what was ordered', q, ln, order_number
+				USING ERRCODE = '22023',
+					  DETAIL = format('%s ordered, %s received before.', l.quantity, l.received_qty),
+					  HINT = 'Receive at most the open quantity; refuse or return the excess.';
+		END IF;
+		INSERT INTO procgov.receipt_line (entity_id, receipt_id, line_no, quantity) VALUES (entity, rc.receipt_id, ln, q);
+	END LOOP;
+	PERFORM procgov.move('receipt', entity, rc.receipt_id, 'posted');
+	UPDATE procgov.purchase_order_line pl SET received_qty = pl.received_qty + r.quantity
+	  FROM procgov.receipt_line r
+	 WHERE r.entity_id = entity AND r.receipt_id = rc.receipt_id
+	   AND pl.entity_id = entity AND pl.po_id = po.po_id AND pl.line_no = r.line_no;
+	SELECT bool_and(pl.received_qty >= pl.quantity) INTO full_
+	  FROM procgov.purchase_order_line pl WHERE pl.entity_id = entity AND pl.po_id = po.po_id;
+	IF full_ THEN
+		PERFORM procgov.move('purchase_order', entity, po.po_id, 'received');
+	ELSIF po.state <> 'partially_received' THEN
+		PERFORM procgov.move('purchase_order', entity, po.po_id, 'partially_received');
+	END IF;
+	RETURN procgov.idempotent_end(entity, 'post_receipt', idempotency_key,
+		procgov.doc_result('receipt', entity, rc.receipt_id)
+		|| jsonb_build_object('order', procgov.doc_result('purchase_order', entity, po.po_id)));
+END
+$$;
+COMMENT ON FUNCTION procgov.post_receipt(text, text, jsonb, text, text) IS 'post a goods receipt against an order, in full or in part: lines [{"line", "quantity"}, ...]';
+
+-- ---- the SQL API: invoices, cancel, close, bank changes ----
+
+CREATE FUNCTION procgov.register_invoice(entity text, supplier text, supplier_invoice_no text, invoice_date date,
+	lines jsonb, order_number text DEFAULT NULL, pay_to_iban procgov.iban DEFAULT NULL, number text DEFAULT NULL,
+	idempotency_key text DEFAULT NULL)
+	RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	prior jsonb := procgov.idempotent_begin(entity, 'register_invoice', idempotency_key,
+		jsonb_build_object('supplier', supplier, 'supplier_invoice_no', supplier_invoice_no, 'invoice_date', invoice_date,
+						   'lines', lines, 'order', order_number, 'pay_to_iban', pay_to_iban, 'number', number));
+	s procgov.supplier := procgov.supplier_by_code(entity, supplier);
+	po procgov.purchase_order;
+	n integer := procgov.check_lines(lines);
+	cur text := procgov.currency(procgov.line_price(lines, 0));
+	total procgov.amount := procgov.amount(0, cur);
+	inv procgov.invoice;
+	i integer;
+BEGIN
+	IF prior IS NOT NULL THEN
+		RETURN prior;
+	END IF;
+	IF supplier_invoice_no IS NULL OR supplier_invoice_no = '' OR invoice_date IS NULL THEN
+		RAISE EXCEPTION 'an invoice needs the supplier''s invoice number and date'
+			USING ERRCODE = '22023', HINT = 'Pass them as printed on the invoice.';
+	END IF;
+	IF order_number IS NOT NULL THEN
+		SELECT * INTO po FROM procgov.purchase_order p
+		 WHERE p.entity_id = entity AND p.po_id = procgov.document_id('purchase_order', entity, order_number);
+		IF po.supplier_id <> s.supplier_id THEN
+			RAISE EXCEPTION 'purchase order % is not to supplier %', order_number, supplier
+				USING ERRCODE = '22023', HINT = 'Register the invoice against an order to the same supplier.';
+		END IF;
+	END IF;
+	FOR i IN 0 .. n - 1 LOOP
+		total := total + procgov.line_quantity(lines, i) * procgov.line_price(lines, i, cur);
+	END LOOP;
+	INSERT INTO procgov.invoice (entity_id, number, supplier_invoice_no, supplier_id, po_id, invoice_date, total,
+								 pay_to_iban, correlation_id)
+	VALUES (entity, coalesce(number, procgov.next_number(entity, 'invoice', 'INV-')), supplier_invoice_no,
+			s.supplier_id, po.po_id, invoice_date, total, coalesce(pay_to_iban, s.iban),
+			coalesce(po.correlation_id, gen_random_uuid()))
+	RETURNING * INTO inv;
+	INSERT INTO procgov.invoice_line (entity_id, invoice_id, line_no, po_line_no, description, quantity, unit_price)
+	SELECT entity, inv.invoice_id, gs.k + 1, (lines->gs.k->>'po_line')::integer,
+		   coalesce(lines->gs.k->>'description', (SELECT l.description FROM procgov.purchase_order_line l
+												 WHERE l.entity_id = entity AND l.po_id = po.po_id
+												   AND l.line_no = (lines->gs.k->>'po_line')::integer), 'line ' || (gs.k + 1)),
+		   procgov.line_quantity(lines, gs.k), procgov.line_price(lines, gs.k, cur)
+	  FROM generate_series(0, n - 1) AS gs(k);
+	PERFORM procgov.move('invoice', entity, inv.invoice_id, 'submitted');
+	RETURN procgov.idempotent_end(entity, 'register_invoice', idempotency_key, procgov.doc_result('invoice', entity, inv.invoice_id));
+END
+$$;
+COMMENT ON FUNCTION procgov.register_invoice(text, text, text, date, jsonb, text, procgov.iban, text, text) IS 'register a supplier invoice, optionally against an order: lines [{"po_line", "description", "quantity", "unit_price"}, ...]';
+
+CREATE FUNCTION procgov.cancel_document(kind text, entity text, number text, reason text,
+	idempotency_key text DEFAULT NULL)
+	RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	prior jsonb := procgov.idempotent_begin(entity, 'cancel_' || kind, idempotency_key,
+		jsonb_build_object('number', number, 'reason', reason));
+	id bigint;
+BEGIN
+	IF prior IS NOT NULL THEN
+		RETURN prior;
+	END IF;
+	IF reason IS NULL OR reason = '' THEN
+		RAISE EXCEPTION 'a cancellation needs a reason' USING ERRCODE = '22023', HINT = 'Say why; the reason goes into the audit ledger.';
+	END IF;
+	id := procgov.document_id(kind, entity, number);
+	PERFORM set_config('procgov.reason', reason, true);
+	PERFORM procgov.move(kind, entity, id, 'cancelled');
+	RETURN procgov.idempotent_end(entity, 'cancel_' || kind, idempotency_key, procgov.doc_result(kind, entity, id));
+END
+$$;
+COMMENT ON FUNCTION procgov.cancel_document(text, text, text, text, text) IS 'cancel a document with a reason; an approved order releases its budget commitment';
+
+CREATE FUNCTION procgov.close_document(kind text, entity text, number text, idempotency_key text DEFAULT NULL)
+	RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	prior jsonb := procgov.idempotent_begin(entity, 'close_' || kind, idempotency_key, jsonb_build_object('number', number));
+	id bigint;
+BEGIN
+	IF prior IS NOT NULL THEN
+		RETURN prior;
+	END IF;
+	id := procgov.document_id(kind, entity, number);
+	PERFORM procgov.move(kind, entity, id, 'closed');
+	RETURN procgov.idempotent_end(entity, 'close_' || kind, idempotency_key, procgov.doc_result(kind, entity, id));
+END
+$$;
+COMMENT ON FUNCTION procgov.close_document(text, text, text, text) IS 'close a document; an order releases what it still commits on its budget';
+
+CREATE FUNCTION procgov.request_bank_change(entity text, supplier text, new_iban procgov.iban, reason text,
+	idempotency_key text DEFAULT NULL)
+	RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	prior jsonb := procgov.idempotent_begin(entity, 'request_bank_change', idempotency_key,
+		jsonb_build_object('supplier', supplier, 'new_iban', new_iban, 'reason', reason));
+	s procgov.supplier := procgov.supplier_by_code(entity, supplier);
+	bc procgov.bank_change;
+BEGIN
+	IF prior IS NOT NULL THEN
+		RETURN prior;
+	END IF;
+	IF reason IS NULL OR reason = '' THEN
+		RAISE EXCEPTION 'a bank account change needs a reason'
+			USING ERRCODE = '22023', HINT = 'Say how the supplier asked for it (letter, call-back to a known number).';
+	END IF;
+	IF new_iban IS NULL OR new_iban = s.iban THEN
+		RAISE EXCEPTION 'supplier % already has account %', supplier, coalesce(new_iban::text, 'NULL')
+			USING ERRCODE = '22023', HINT = 'Request a change only to a different account.';
+	END IF;
+	INSERT INTO procgov.bank_change (entity_id, number, state, supplier_id, old_iban, new_iban, requested_by, reason)
+	VALUES (entity, procgov.next_number(entity, 'bank_change', 'BC-'), 'pending_approval', s.supplier_id, s.iban,
+			new_iban, procgov.procgov_actor(), reason)
+	RETURNING * INTO bc;
+	RETURN procgov.idempotent_end(entity, 'request_bank_change', idempotency_key,
+								  procgov.doc_result('bank_change', entity, bc.bank_change_id));
+END
+$$;
+COMMENT ON FUNCTION procgov.request_bank_change(text, text, procgov.iban, text, text) IS 'request a change of a supplier''s bank account; it takes effect when an approver other than the requester approves it, and payments to the new account wait for the cooling-off period';
+-- END model

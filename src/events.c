@@ -195,21 +195,6 @@ event_type_version(const char *name)
 	return e->schema_version;
 }
 
-/* Trigger on procgov.event_type: every backend reloads the types. */
-PG_FUNCTION_INFO_V1(event_type_changed);
-Datum
-event_type_changed(PG_FUNCTION_ARGS)
-{
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("procgov.event_type_changed() must be called as a trigger")));
-	CacheInvalidateRelcache(trigdata->tg_relation);
-	return PointerGetDatum(NULL);	/* a statement trigger returns NULL, without the isnull flag */
-}
-
 /* ===================================================================
  * Notifications
  * =================================================================== */

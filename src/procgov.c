@@ -10,6 +10,7 @@
 #include "access/xact.h"
 #include "access/tableam.h"
 #include "catalog/namespace.h"
+#include "commands/trigger.h"
 #include "executor/executor.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -43,6 +44,25 @@ static const struct config_enum_entry notify_options[] = {
 };
 
 #define ACTOR_MAX_LEN		200
+#define REASON_MAX_LEN		500
+
+static bool procgov_applying_bank_change = false;
+
+/* Refuse a reason too long to read. */
+static bool
+check_reason(char **newval, void **extra, GucSource source)
+{
+	(void) extra;
+	(void) source;
+	if (*newval && strlen(*newval) > REASON_MAX_LEN)
+	{
+		GUC_check_errdetail("procgov.reason is %d bytes long; the limit is %d.",
+							(int) strlen(*newval), REASON_MAX_LEN);
+		GUC_check_errhint("Give a short reason; put details in the document.");
+		return false;
+	}
+	return true;
+}
 
 /* Refuse an actor name that is too long to be a person's login. */
 static bool
@@ -86,9 +106,37 @@ _PG_init(void)
 							 NULL, NULL, NULL);
 
 	InsertInit();
+	DefineCustomBoolVariable("procgov.enforce",
+							 gettext_noop("Whether procgov enforces the transition rules on governed documents."),
+							 gettext_noop("Superusers may turn it off to load history during a migration; every change "
+										  "is still stamped and audited, marked as not enforced."),
+							 &procgov_enforce,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+	DefineCustomStringVariable("procgov.reason",
+							   gettext_noop("The reason recorded in the audit ledger for the changes of this transaction."),
+							   gettext_noop("Set it with SET LOCAL before cancelling, rejecting or correcting a document."),
+							   &procgov_reason,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   check_reason, NULL, NULL);
+	DefineCustomBoolVariable("procgov.applying_bank_change",
+							 gettext_noop("Set by procgov while it applies an approved bank account change."),
+							 gettext_noop("A supplier's bank account changes only through procgov.request_bank_change() "
+										  "and its approval; this setting is how the approval's effect says so."),
+							 &procgov_applying_bank_change,
+							 false,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
 	AmountInit();
 	AuditInit();
 	EventsInit();
+	TransitionInit();
 
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("procgov");
@@ -342,4 +390,23 @@ procgov_insert_tuple(Relation rel, HeapTuple tup)
 #endif
 	}
 	ExecClearTuple(t->slot);
+}
+
+/*
+ * Trigger on procgov's rule tables (event types, transitions, guards,
+ * effects): a relcache invalidation of the table tells every backend to
+ * reload what it compiled from it, at its next use.
+ */
+PG_FUNCTION_INFO_V1(config_changed);
+Datum
+config_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("procgov.config_changed() must be called as a trigger")));
+	CacheInvalidateRelcache(trigdata->tg_relation);
+	return PointerGetDatum(NULL);	/* a statement trigger returns NULL, without the isnull flag */
 }

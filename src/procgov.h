@@ -37,11 +37,16 @@ extern void InsertInit(void);
 extern void AmountInit(void);
 extern void AuditInit(void);
 extern void EventsInit(void);
+extern void TransitionInit(void);
 
 /* ---- settings (procgov.c) ---- */
 
 /* procgov.actor: the end user named by the application for this transaction. */
 extern char *procgov_actor;
+
+/* procgov.enforce (superusers may turn the rules off for a migration) and procgov.reason */
+extern bool procgov_enforce;
+extern char *procgov_reason;
 
 /* procgov.notify */
 typedef enum ProcgovNotify

@@ -1,0 +1,865 @@
+/*-------------------------------------------------------------------------
+ * src/transition.c
+ *		The state machine: one C trigger on every governed document table.
+ *
+ * On a state change it looks the transition up in procgov.transition
+ * (compiled once per backend, reloaded when the rules change), refuses a
+ * transition that has no row or whose guards do not hold, runs the
+ * transition's effects, stamps who and when, and in the same transaction
+ * appends to the audit ledger and emits the transition's event.  Changes
+ * that are not transitions are audited with the columns they changed.  A
+ * purchase order changed materially after approval gets a new version and,
+ * when its total grows or its supplier changes, goes back for approval.
+ *
+ * Guards and effects are SQL functions named in procgov.guard and
+ * procgov.effect; the trigger calls them through fmgr with the document as
+ * jsonb.  Anything that updates the table goes through this trigger, so
+ * no client gets around the rules: procgov.enforce = off (superusers only)
+ * lets a migration load history, and even then every change is audited.
+ *-------------------------------------------------------------------------
+ */
+#include "procgov.h"
+
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "utils/uuid.h"
+
+#if PG_VERSION_NUM >= 140000
+#define PROCGOV_HASH_STRINGS HASH_STRINGS
+#else
+#define PROCGOV_HASH_STRINGS 0
+#endif
+
+#define KIND_MAX		63
+#define RULE_KEY_MAX	(KIND_MAX + 2 * NAMEDATALEN + 3)
+
+/* Column numbers of procgov.transition, procgov.guard and procgov.effect. */
+enum
+{
+	TR_KIND = 1, TR_FROM, TR_TO, TR_GUARDS, TR_EFFECTS, TR_EVENT_TYPE
+};
+enum
+{
+	GD_GUARD = 1, GD_FUNCTION, GD_DESCRIPTION, GD_HINT
+};
+enum
+{
+	EF_EFFECT = 1, EF_FUNCTION
+};
+
+/* One guard or effect a rule refers to, resolved to its function. */
+typedef struct RuleFunction
+{
+	char	   *name;
+	Oid			fn;				/* InvalidOid: no such guard/effect */
+	char	   *hint;			/* guards only */
+	FmgrInfo	flinfo;
+	bool		flinfo_valid;
+} RuleFunction;
+
+/* A compiled transition. */
+typedef struct Rule
+{
+	char		key[RULE_KEY_MAX];	/* kind|from|to, from empty for creation */
+	int			nguards;
+	RuleFunction *guards;
+	int			neffects;
+	RuleFunction *effects;
+	char	   *event_type;		/* NULL: none */
+} Rule;
+
+typedef struct StateMachine
+{
+	HTAB	   *rules;			/* NULL: reload */
+	MemoryContext cxt;
+	Oid			transition_rel;
+	Oid			guard_rel;
+	Oid			effect_rel;
+} StateMachine;
+
+static StateMachine sm;
+
+/* Where the common columns of a governed table are (0: absent). */
+typedef struct TableInfo
+{
+	Oid			relid;
+	bool		valid;
+	AttrNumber	state;
+	AttrNumber	number;
+	AttrNumber	entity;
+	AttrNumber	correlation;
+	AttrNumber	changed_at;
+	AttrNumber	changed_by;
+	AttrNumber	version;
+	AttrNumber	supplier;
+	AttrNumber	total;
+	AttrNumber	approved_total;
+} TableInfo;
+
+#define MAX_TABLES 32
+static TableInfo tables[MAX_TABLES];
+static int	ntables = 0;
+
+/* procgov.enforce and procgov.reason (procgov.c registers them). */
+bool		procgov_enforce = true;
+char	   *procgov_reason = NULL;
+
+/* ===================================================================
+ * Compiling the rules
+ * =================================================================== */
+
+static void
+transition_invalidate(Datum arg, Oid relid)
+{
+	int			i;
+
+	(void) arg;
+	if (relid == InvalidOid || relid == sm.transition_rel || relid == sm.guard_rel || relid == sm.effect_rel)
+	{
+		sm.rules = NULL;
+		if (sm.cxt)
+			MemoryContextReset(sm.cxt);
+	}
+	for (i = 0; i < ntables; i++)
+		if (relid == InvalidOid || relid == tables[i].relid)
+			tables[i].valid = false;
+}
+
+void
+TransitionInit(void)
+{
+	CacheRegisterRelcacheCallback(transition_invalidate, (Datum) 0);
+}
+
+static char *
+text_col(HeapTuple tup, TupleDesc desc, int col)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tup, col, desc, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+/* Name -> (function, hint) for every row of procgov.guard or procgov.effect. */
+static HTAB *
+load_functions(Oid relid, bool with_hint, Snapshot snap)
+{
+	HASHCTL		ctl;
+	HTAB	   *h;
+	Relation	rel = table_open(relid, AccessShareLock);
+	TableScanDesc scan = table_beginscan(rel, snap, 0, NULL);
+	HeapTuple	tup;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = NAMEDATALEN;
+	ctl.entrysize = sizeof(RuleFunction) + NAMEDATALEN;
+	ctl.hcxt = CurrentMemoryContext;
+	h = hash_create("procgov rule functions", 32, &ctl, HASH_ELEM | PROCGOV_HASH_STRINGS | HASH_CONTEXT);
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		char	   *name = text_col(tup, RelationGetDescr(rel), 1);
+		bool		isnull;
+		Datum		fn = heap_getattr(tup, 2, RelationGetDescr(rel), &isnull);
+		char	   *entry;
+		RuleFunction *rf;
+
+		if (name == NULL || strlen(name) >= NAMEDATALEN)
+			continue;
+		entry = hash_search(h, name, HASH_ENTER, NULL);
+		rf = (RuleFunction *) (entry + NAMEDATALEN);
+		rf->name = pstrdup(name);
+		rf->fn = isnull ? InvalidOid : DatumGetObjectId(fn);
+		rf->hint = with_hint ? text_col(tup, RelationGetDescr(rel), GD_HINT) : NULL;
+		rf->flinfo_valid = false;
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return h;
+}
+
+/* Resolve the names of a text[] column against a function table. */
+static RuleFunction *
+resolve_names(Datum arr, bool isnull, HTAB *fns, int *n)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			count,
+				i;
+	RuleFunction *out;
+
+	*n = 0;
+	if (isnull)
+		return NULL;
+	deconstruct_array(DatumGetArrayTypeP(arr), TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &count);
+	out = palloc0(sizeof(RuleFunction) * (count + 1));
+	for (i = 0; i < count; i++)
+	{
+		char	   *name = nulls[i] ? pstrdup("(null)") : TextDatumGetCString(elems[i]);
+		char	   *entry = strlen(name) < NAMEDATALEN ? hash_search(fns, name, HASH_FIND, NULL) : NULL;
+
+		if (entry)
+			out[i] = *(RuleFunction *) (entry + NAMEDATALEN);
+		else
+		{
+			out[i].name = name;
+			out[i].fn = InvalidOid;
+		}
+	}
+	*n = count;
+	return out;
+}
+
+static void
+rule_key(char *key, const char *kind, const char *from, const char *to)
+{
+	snprintf(key, RULE_KEY_MAX, "%s|%s|%s", kind, from ? from : "", to);
+}
+
+static void
+load_rules(void)
+{
+	HASHCTL		ctl;
+	HTAB	   *rules,
+			   *guards,
+			   *effects;
+	Relation	rel;
+	TableScanDesc scan;
+	HeapTuple	tup;
+	Snapshot	snap;
+	MemoryContext old;
+
+	sm.transition_rel = procgov_relid("transition");
+	sm.guard_rel = procgov_relid("guard");
+	sm.effect_rel = procgov_relid("effect");
+	if (sm.cxt == NULL)
+		sm.cxt = AllocSetContextCreate(TopMemoryContext, "procgov state machine", ALLOCSET_DEFAULT_SIZES);
+	MemoryContextReset(sm.cxt);
+	old = MemoryContextSwitchTo(sm.cxt);
+	snap = RegisterSnapshot(GetLatestSnapshot());
+	guards = load_functions(sm.guard_rel, true, snap);
+	effects = load_functions(sm.effect_rel, false, snap);
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = RULE_KEY_MAX;
+	ctl.entrysize = sizeof(Rule);
+	ctl.hcxt = sm.cxt;
+	rules = hash_create("procgov transitions", 128, &ctl, HASH_ELEM | PROCGOV_HASH_STRINGS | HASH_CONTEXT);
+
+	rel = table_open(sm.transition_rel, AccessShareLock);
+	scan = table_beginscan(rel, snap, 0, NULL);
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		TupleDesc	desc = RelationGetDescr(rel);
+		char		key[RULE_KEY_MAX];
+		char	   *kind = text_col(tup, desc, TR_KIND);
+		bool		isnull;
+		Datum		d;
+		char	   *from = NULL,
+				   *to;
+		Rule	   *r;
+
+		d = heap_getattr(tup, TR_FROM, desc, &isnull);
+		if (!isnull)
+			from = DatumGetCString(DirectFunctionCall1(enum_out, d));
+		d = heap_getattr(tup, TR_TO, desc, &isnull);
+		if (isnull || kind == NULL)
+			continue;
+		to = DatumGetCString(DirectFunctionCall1(enum_out, d));
+		rule_key(key, kind, from, to);
+		r = hash_search(rules, key, HASH_ENTER, NULL);
+		d = heap_getattr(tup, TR_GUARDS, desc, &isnull);
+		r->guards = resolve_names(d, isnull, guards, &r->nguards);
+		d = heap_getattr(tup, TR_EFFECTS, desc, &isnull);
+		r->effects = resolve_names(d, isnull, effects, &r->neffects);
+		r->event_type = text_col(tup, desc, TR_EVENT_TYPE);
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	UnregisterSnapshot(snap);
+	MemoryContextSwitchTo(old);
+	sm.rules = rules;
+}
+
+static Rule *
+find_rule(const char *kind, const char *from, const char *to)
+{
+	char		key[RULE_KEY_MAX];
+
+	if (sm.rules == NULL)
+		load_rules();
+	rule_key(key, kind, from, to);
+	return hash_search(sm.rules, key, HASH_FIND, NULL);
+}
+
+/* The states a document of this kind may move to from one state, for a hint. */
+static char *
+next_states(const char *kind, const char *from)
+{
+	HASH_SEQ_STATUS hs;
+	Rule	   *r;
+	StringInfoData buf;
+	char		prefix[RULE_KEY_MAX];
+
+	snprintf(prefix, sizeof(prefix), "%s|%s|", kind, from ? from : "");
+	initStringInfo(&buf);
+	hash_seq_init(&hs, sm.rules);
+	while ((r = hash_seq_search(&hs)) != NULL)
+		if (strncmp(r->key, prefix, strlen(prefix)) == 0)
+			appendStringInfo(&buf, "%s%s", buf.len ? ", " : "", r->key + strlen(prefix));
+	return buf.len ? buf.data : pstrdup("none");
+}
+
+/* ===================================================================
+ * The governed table's columns
+ * =================================================================== */
+
+static AttrNumber
+attnum_of(TupleDesc desc, const char *name)
+{
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+			return att->attnum;
+	}
+	return 0;
+}
+
+static TableInfo *
+table_info(Relation rel)
+{
+	Oid			relid = RelationGetRelid(rel);
+	TupleDesc	desc = RelationGetDescr(rel);
+	TableInfo  *t = NULL;
+	int			i;
+
+	for (i = 0; i < ntables; i++)
+		if (tables[i].relid == relid)
+		{
+			t = &tables[i];
+			if (t->valid)
+				return t;
+			break;
+		}
+	if (t == NULL)
+	{
+		if (ntables == MAX_TABLES)
+			ntables = 0;		/* forget them all; they are cheap to find again */
+		t = &tables[ntables++];
+	}
+	t->relid = relid;
+	t->state = attnum_of(desc, "state");
+	t->number = attnum_of(desc, "number");
+	t->entity = attnum_of(desc, "entity_id");
+	t->correlation = attnum_of(desc, "correlation_id");
+	t->changed_at = attnum_of(desc, "state_changed_at");
+	t->changed_by = attnum_of(desc, "state_changed_by");
+	t->version = attnum_of(desc, "version");
+	t->supplier = attnum_of(desc, "supplier_id");
+	t->total = attnum_of(desc, "total");
+	t->approved_total = attnum_of(desc, "approved_total");
+	if (t->state == 0 || t->number == 0 || t->entity == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("table %s cannot be governed by procgov.govern_document()", RelationGetRelationName(rel)),
+				 errdetail("A governed document table needs the columns state, number and entity_id."),
+				 errhint("Put existing ERP tables under governance with procgov.govern() instead.")));
+	t->valid = true;
+	return t;
+}
+
+/* Text form of a column (NULL when SQL NULL), through the type's output function. */
+static char *
+col_text(HeapTuple tup, TupleDesc desc, AttrNumber att)
+{
+	bool		isnull;
+	Datum		d;
+	Oid			out;
+	bool		varlena;
+
+	if (att == 0)
+		return NULL;
+	d = heap_getattr(tup, att, desc, &isnull);
+	if (isnull)
+		return NULL;
+	getTypeOutputInfo(TupleDescAttr(desc, att - 1)->atttypid, &out, &varlena);
+	return OidOutputFunctionCall(out, d);
+}
+
+/* ===================================================================
+ * Calling guards and effects
+ * =================================================================== */
+
+/* The row as the jsonb document guards, effects and events see. */
+static Jsonb *
+row_document(HeapTuple tup, TupleDesc desc)
+{
+	Datum		json = DirectFunctionCall1(row_to_json, heap_copy_tuple_as_datum(tup, desc));
+
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(TextDatumGetCString(json))));
+}
+
+/* Call fn(args...) allowing a NULL result. */
+static Datum
+call_rule_function(RuleFunction *rf, int nargs, Datum *args, bool *argnull, bool *isnull)
+{
+	LOCAL_FCINFO(fcinfo, 4);
+	Datum		result;
+	int			i;
+
+	if (!rf->flinfo_valid)
+	{
+		fmgr_info_cxt(rf->fn, &rf->flinfo, sm.cxt);
+		rf->flinfo_valid = true;
+	}
+	if (rf->flinfo.fn_nargs != nargs)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("procgov rule function for \"%s\" takes %d arguments, not %d",
+						rf->name, rf->flinfo.fn_nargs, nargs),
+				 errhint("A guard is (kind text, document jsonb) returns text; an effect is (kind text, document jsonb, from_state procgov.state, to_state procgov.state) returns jsonb.")));
+	InitFunctionCallInfoData(*fcinfo, &rf->flinfo, nargs, InvalidOid, NULL, NULL);
+	for (i = 0; i < nargs; i++)
+	{
+		fcinfo->args[i].value = args[i];
+		fcinfo->args[i].isnull = argnull[i];
+	}
+	result = FunctionCallInvoke(fcinfo);
+	*isnull = fcinfo->isnull;
+	return result;
+}
+
+/* Apply an effect's {"column": value, ...} to the new row. */
+static HeapTuple
+apply_changes(HeapTuple tup, TupleDesc desc, Jsonb *changes, const char *effect)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	int			n = 0,
+				cap = 8;
+	int		   *cols = palloc(sizeof(int) * cap);
+	Datum	   *vals = palloc(sizeof(Datum) * cap);
+	bool	   *nulls = palloc(sizeof(bool) * cap);
+	char	   *key = NULL;
+
+	if (!JB_ROOT_IS_OBJECT(changes))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("procgov effect \"%s\" returned %s, not a jsonb object", effect,
+						JsonbToCString(NULL, &changes->root, VARSIZE(changes))),
+				 errhint("An effect returns NULL or {\"column\": value, ...} for the document row.")));
+	it = JsonbIteratorInit(&changes->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+			key = pnstrdup(v.val.string.val, v.val.string.len);
+		else if (tok == WJB_VALUE && key)
+		{
+			AttrNumber	att = attnum_of(desc, key);
+			char	   *txt = NULL;
+			Oid			in,
+						ioparam;
+
+			if (att == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_COLUMN),
+						 errmsg("procgov effect \"%s\" sets column \"%s\", which the document has not", effect, key),
+						 errhint("Fix the effect function named in procgov.effect.")));
+			if (v.type == jbvString)
+				txt = pnstrdup(v.val.string.val, v.val.string.len);
+			else if (v.type == jbvNumeric)
+				txt = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v.val.numeric)));
+			else if (v.type == jbvBool)
+				txt = pstrdup(v.val.boolean ? "true" : "false");
+			if (n == cap)
+			{
+				cap *= 2;
+				cols = repalloc(cols, sizeof(int) * cap);
+				vals = repalloc(vals, sizeof(Datum) * cap);
+				nulls = repalloc(nulls, sizeof(bool) * cap);
+			}
+			getTypeInputInfo(TupleDescAttr(desc, att - 1)->atttypid, &in, &ioparam);
+			cols[n] = att;
+			nulls[n] = (txt == NULL);
+			vals[n] = txt ? OidInputFunctionCall(in, txt, ioparam, TupleDescAttr(desc, att - 1)->atttypmod) : (Datum) 0;
+			n++;
+			key = NULL;
+		}
+	}
+	return n ? heap_modify_tuple_by_cols(tup, desc, n, cols, vals, nulls) : tup;
+}
+
+/* ===================================================================
+ * The trigger
+ * =================================================================== */
+
+/* "purchase order PO-1001 (ACME)" for messages. */
+static char *
+doc_label(const char *kind, const char *number, const char *entity)
+{
+	char	   *label = pstrdup(kind);
+	char	   *p;
+
+	for (p = label; *p; p++)
+		if (*p == '_')
+			*p = ' ';
+	return psprintf("%s %s (%s)", label, number ? number : "(no number)", entity ? entity : "?");
+}
+
+/* Set one column of the new row from a text value. */
+static HeapTuple
+set_column(HeapTuple tup, TupleDesc desc, AttrNumber att, const char *txt)
+{
+	Oid			in,
+				ioparam;
+	int			cols[1];
+	Datum		vals[1];
+	bool		nulls[1];
+
+	if (att == 0)
+		return tup;
+	getTypeInputInfo(TupleDescAttr(desc, att - 1)->atttypid, &in, &ioparam);
+	cols[0] = att;
+	nulls[0] = (txt == NULL);
+	vals[0] = txt ? OidInputFunctionCall(in, unconstify(char *, txt), ioparam, TupleDescAttr(desc, att - 1)->atttypmod) : (Datum) 0;
+	return heap_modify_tuple_by_cols(tup, desc, 1, cols, vals, nulls);
+}
+
+/* The columns an update changed, as {"column": [old, new], ...}, leaving out the stamps. */
+static Jsonb *
+changed_columns(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, const TableInfo *t, int *count)
+{
+	StringInfoData buf;
+	int			i;
+
+	*count = 0;
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	for (i = 1; i <= desc->natts; i++)
+	{
+		char	   *o,
+				   *n;
+
+		if (TupleDescAttr(desc, i - 1)->attisdropped || i == t->changed_at || i == t->changed_by)
+			continue;
+		o = col_text(oldtup, desc, i);
+		n = col_text(newtup, desc, i);
+		if ((o == NULL) == (n == NULL) && (o == NULL || strcmp(o, n) == 0))
+			continue;
+		if (*count > 0)
+			appendStringInfoString(&buf, ", ");
+		escape_json(&buf, NameStr(TupleDescAttr(desc, i - 1)->attname));
+		appendStringInfoString(&buf, ": [");
+		if (o)
+			escape_json(&buf, o);
+		else
+			appendStringInfoString(&buf, "null");
+		appendStringInfoString(&buf, ", ");
+		if (n)
+			escape_json(&buf, n);
+		else
+			appendStringInfoString(&buf, "null");
+		appendStringInfoChar(&buf, ']');
+		(*count)++;
+	}
+	appendStringInfoChar(&buf, '}');
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+}
+
+static text *
+stream_of(const char *kind, const char *entity, const char *number)
+{
+	return cstring_to_text(psprintf("%s:%s:%s", kind, entity ? entity : "", number ? number : ""));
+}
+
+/*
+ * A purchase order changed materially after approval (its total or its
+ * supplier): record a new version, and send it back for approval when the
+ * total grew or the supplier changed.  Returns the new row.
+ */
+static HeapTuple
+version_order(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, const TableInfo *t,
+			  char **to_state)
+{
+	Datum		args[2];
+	Oid			types[2] = {JSONBOID, JSONBOID};
+	bool		isnull;
+	int			ret;
+	int32		version;
+	bool		reapprove;
+	char		vtxt[16];
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	args[0] = JsonbPGetDatum(row_document(oldtup, desc));
+	args[1] = JsonbPGetDatum(row_document(newtup, desc));
+	ret = SPI_execute_with_args("SELECT version, reapprove FROM procgov.record_order_version($1, $2)",
+								2, types, args, NULL, false, 1);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "procgov.record_order_version() failed");
+	version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	reapprove = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	SPI_finish();
+
+	snprintf(vtxt, sizeof(vtxt), "%d", version);
+	newtup = set_column(newtup, desc, t->version, vtxt);
+	if (reapprove)
+	{
+		newtup = set_column(newtup, desc, t->state, "pending_approval");
+		*to_state = "pending_approval";
+	}
+	return newtup;
+}
+
+PG_FUNCTION_INFO_V1(govern_document);
+Datum
+govern_document(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	TupleDesc	desc;
+	TableInfo  *t;
+	const char *kind;
+	HeapTuple	oldtup = NULL,
+				newtup;
+	char	   *from = NULL,
+			   *to,
+			   *number,
+			   *entity,
+			   *correlation;
+	Rule	   *rule;
+	Jsonb	   *doc = NULL;
+	char	   *label;
+	int			i;
+	bool		is_insert;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("procgov.govern_document() must be called as a trigger")));
+	if (!TRIGGER_FIRED_BEFORE(td->tg_event) || !TRIGGER_FIRED_FOR_ROW(td->tg_event) ||
+		!(TRIGGER_FIRED_BY_INSERT(td->tg_event) || TRIGGER_FIRED_BY_UPDATE(td->tg_event)) ||
+		td->tg_trigger->tgnargs < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("procgov.govern_document() must fire BEFORE INSERT OR UPDATE FOR EACH ROW with the document kind as argument")));
+
+	rel = td->tg_relation;
+	desc = RelationGetDescr(rel);
+	kind = td->tg_trigger->tgargs[0];
+	t = table_info(rel);
+	is_insert = TRIGGER_FIRED_BY_INSERT(td->tg_event);
+	newtup = is_insert ? td->tg_trigtuple : td->tg_newtuple;
+	if (!is_insert)
+	{
+		oldtup = td->tg_trigtuple;
+		from = col_text(oldtup, desc, t->state);
+	}
+	to = col_text(newtup, desc, t->state);
+	number = col_text(newtup, desc, t->number);
+	entity = col_text(newtup, desc, t->entity);
+	correlation = col_text(newtup, desc, t->correlation);
+	label = doc_label(kind, number, entity);
+
+	if (to == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("%s has no state", label),
+				 errhint("Every governed document has a state.")));
+
+	/* a change that is not a transition */
+	if (!is_insert && strcmp(from, to) == 0)
+	{
+		int			nchanged;
+		Jsonb	   *diff;
+
+		/* a purchase order changed materially after approval gets a new version */
+		if (strcmp(kind, "purchase_order") == 0 && procgov_enforce &&
+			(strcmp(from, "approved") == 0 || strcmp(from, "transmitted") == 0 ||
+			 strcmp(from, "acknowledged") == 0))
+		{
+			char	   *os = col_text(oldtup, desc, t->supplier),
+					   *ns = col_text(newtup, desc, t->supplier),
+					   *ot = col_text(oldtup, desc, t->total),
+					   *nt = col_text(newtup, desc, t->total);
+
+			if ((os && ns && strcmp(os, ns) != 0) || (ot && nt && strcmp(ot, nt) != 0))
+				newtup = version_order(oldtup, newtup, desc, t, &to);
+		}
+		if (strcmp(from, to) == 0)
+		{
+			diff = changed_columns(oldtup, newtup, desc, t, &nchanged);
+			if (nchanged > 0)
+				(void) procgov_audit_append(stream_of(kind, entity, number), cstring_to_text("update"),
+											diff, procgov_reason && procgov_reason[0] ? cstring_to_text(procgov_reason) : NULL);
+			return PointerGetDatum(newtup);
+		}
+	}
+
+	if (procgov_enforce)
+	{
+		rule = find_rule(kind, from, to);
+		if (rule == NULL)
+		{
+			if (is_insert)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("%s cannot be created in state %s", label, to),
+						 errdetail("procgov.transition has no row for %s created in %s.", kind, to),
+						 errhint("A %s is created in: %s.", kind, next_states(kind, NULL))));
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("%s cannot move from %s to %s", label, from, to),
+					 errdetail("procgov.transition has no row for %s from %s to %s.", kind, from, to),
+					 errhint("From %s a %s may move to: %s.", from, kind, next_states(kind, from))));
+		}
+
+		/* guards, in order: the first that does not hold refuses the transition */
+		for (i = 0; i < rule->nguards; i++)
+		{
+			RuleFunction *g = &rule->guards[i];
+			Datum		args[2];
+			bool		argnull[2] = {false, false};
+			bool		isnull;
+			Datum		reason;
+
+			if (!OidIsValid(g->fn))
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("transition of %s from %s to %s names unknown guard \"%s\"",
+								kind, from ? from : "(creation)", to, g->name),
+						 errhint("Add the guard to procgov.guard or remove it from procgov.transition.")));
+			if (doc == NULL)
+				doc = row_document(newtup, desc);
+			args[0] = CStringGetTextDatum(kind);
+			args[1] = JsonbPGetDatum(doc);
+			reason = call_rule_function(g, 2, args, argnull, &isnull);
+			if (!isnull)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 is_insert
+						 ? errmsg("%s cannot be created in state %s: guard %s does not hold", label, to, g->name)
+						 : errmsg("%s cannot move from %s to %s: guard %s does not hold", label, from, to, g->name),
+						 errdetail_internal("%s", TextDatumGetCString(reason)),
+						 g->hint ? errhint("%s", g->hint) : 0));
+		}
+
+		/* effects, in order; each may set columns of the document */
+		for (i = 0; i < rule->neffects; i++)
+		{
+			RuleFunction *e = &rule->effects[i];
+			Datum		args[4];
+			bool		argnull[4] = {false, false, is_insert, false};
+			bool		isnull;
+			Datum		changes;
+
+			if (!OidIsValid(e->fn))
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("transition of %s from %s to %s names unknown effect \"%s\"",
+								kind, from ? from : "(creation)", to, e->name),
+						 errhint("Add the effect to procgov.effect or remove it from procgov.transition.")));
+			if (doc == NULL)
+				doc = row_document(newtup, desc);
+			args[0] = CStringGetTextDatum(kind);
+			args[1] = JsonbPGetDatum(doc);
+			args[2] = is_insert ? (Datum) 0 : heap_getattr(oldtup, t->state, desc, &isnull);
+			args[3] = heap_getattr(newtup, t->state, desc, &isnull);
+			changes = call_rule_function(e, 4, args, argnull, &isnull);
+			if (!isnull)
+			{
+				newtup = apply_changes(newtup, desc, DatumGetJsonbP(changes), e->name);
+				doc = NULL;		/* the document changed */
+			}
+		}
+	}
+	else
+		rule = NULL;
+
+	/* stamp who and when */
+	if (t->changed_at && TupleDescAttr(desc, t->changed_at - 1)->atttypid == TIMESTAMPTZOID)
+	{
+		int			col = t->changed_at;
+		Datum		now = TimestampTzGetDatum(GetCurrentTimestamp());
+		bool		notnull = false;
+
+		newtup = heap_modify_tuple_by_cols(newtup, desc, 1, &col, &now, &notnull);
+	}
+	if (t->changed_by)
+		newtup = set_column(newtup, desc, t->changed_by, procgov_actor_name());
+
+	/* the ledger and the event, in this transaction */
+	{
+		StringInfoData buf;
+		char	   *version = col_text(newtup, desc, t->version);
+
+		initStringInfo(&buf);
+		appendStringInfoString(&buf, "{\"from\": ");
+		if (from)
+			escape_json(&buf, from);
+		else
+			appendStringInfoString(&buf, "null");
+		appendStringInfoString(&buf, ", \"to\": ");
+		escape_json(&buf, to);
+		if (version)
+			appendStringInfo(&buf, ", \"version\": %s", version);
+		if (!procgov_enforce)
+			appendStringInfoString(&buf, ", \"enforced\": false");
+		appendStringInfoChar(&buf, '}');
+		(void) procgov_audit_append(stream_of(kind, entity, number),
+									cstring_to_text(is_insert ? "create" : "transition"),
+									DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data))),
+									procgov_reason && procgov_reason[0] ? cstring_to_text(procgov_reason) : NULL);
+
+		if (rule && rule->event_type)
+		{
+			ProcgovEvent ev;
+			pg_uuid_t  *corr = NULL;
+			Jsonb	   *after = row_document(newtup, desc);
+
+			if (correlation)
+				corr = DatumGetUUIDP(DirectFunctionCall1(uuid_in, CStringGetDatum(correlation)));
+			resetStringInfo(&buf);
+			appendStringInfoString(&buf, "{\"from\": ");
+			if (from)
+				escape_json(&buf, from);
+			else
+				appendStringInfoString(&buf, "null");
+			appendStringInfoString(&buf, ", \"to\": ");
+			escape_json(&buf, to);
+			appendStringInfo(&buf, ", \"document\": %s}", JsonbToCString(NULL, &after->root, VARSIZE(after)));
+			memset(&ev, 0, sizeof(ev));
+			ev.event_type = rule->event_type;
+			ev.aggregate_kind = kind;
+			ev.aggregate_id = psprintf("%s:%s", entity, number);
+			ev.entity = entity;
+			ev.aggregate_version = version ? strtol(version, NULL, 10) : 0;
+			ev.correlation_id = corr;
+			ev.payload = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+			(void) procgov_emit(&ev);
+		}
+	}
+	return PointerGetDatum(newtup);
+}
