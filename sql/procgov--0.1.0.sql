@@ -869,6 +869,7 @@ CREATE TABLE procgov.consumer (
 	acked_id		bigint NOT NULL DEFAULT 0,
 	claimed_id		bigint,
 	claim_expires	timestamptz,
+	claim_no		bigint NOT NULL DEFAULT 0,
 	replay_snapshot	pg_snapshot,
 	replay_from_id	bigint,
 	failing_id		bigint,
@@ -894,6 +895,7 @@ COMMENT ON COLUMN procgov.consumer.batch_last_id IS 'highest event id of the ope
 COMMENT ON COLUMN procgov.consumer.acked_id IS 'within the open batch or replay, every event up to this id is acknowledged';
 COMMENT ON COLUMN procgov.consumer.claimed_id IS 'the last event handed to a worker and not yet acknowledged';
 COMMENT ON COLUMN procgov.consumer.claim_expires IS 'when the claim lapses and its events are handed out again';
+COMMENT ON COLUMN procgov.consumer.claim_no IS 'number of the last claim: poll returns it, ack and nack may pass it back so that a late worker''s acknowledgement of an older claim is refused';
 COMMENT ON COLUMN procgov.consumer.replay_snapshot IS 'during a replay: the snapshot taken by replay(); its events are delivered, then batches continue from it';
 COMMENT ON COLUMN procgov.consumer.replay_from_id IS 'during a replay: the first event id delivered again';
 COMMENT ON COLUMN procgov.consumer.failing_id IS 'the event whose delivery failed last (nack)';
@@ -947,6 +949,26 @@ COMMENT ON FUNCTION procgov.envelope(procgov.outbox) IS 'an event as its documen
 
 -- ---- consumers ----
 
+-- the current snapshot, with this transaction itself counted as running:
+-- pg_current_snapshot() leaves the caller's own transaction out of the
+-- in-progress list, so events it emits later would look committed already
+CREATE FUNCTION procgov.consumer_snapshot() RETURNS pg_snapshot
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+DECLARE
+	snap pg_snapshot := pg_current_snapshot();
+	me xid8 := pg_current_xact_id_if_assigned();
+BEGIN
+	IF me IS NOT NULL AND pg_visible_in_snapshot(me, snap) THEN
+		snap := (pg_snapshot_xmin(snap)::text || ':' || me::text || ':' ||
+				 coalesce((SELECT string_agg(x::text, ',' ORDER BY x) FROM pg_snapshot_xip(snap) x WHERE x < me), ''))::pg_snapshot;
+	END IF;
+	RETURN snap;
+END
+$$;
+COMMENT ON FUNCTION procgov.consumer_snapshot() IS 'the current snapshot with the calling transaction counted as still running (used by register_consumer, poll and replay)';
+
 CREATE FUNCTION procgov.register_consumer(consumer text, from_beginning boolean DEFAULT false,
 	retry_limit integer DEFAULT 5, lease interval DEFAULT '30 seconds')
 	RETURNS void
@@ -972,7 +994,7 @@ BEGIN
 	END IF;
 	INSERT INTO procgov.consumer (consumer, retry_limit, lease, done_snapshot)
 	VALUES (register_consumer.consumer, register_consumer.retry_limit, register_consumer.lease,
-			CASE WHEN from_beginning THEN '1:1:'::pg_snapshot ELSE pg_current_snapshot() END);
+			CASE WHEN from_beginning THEN '1:1:'::pg_snapshot ELSE procgov.consumer_snapshot() END);
 EXCEPTION WHEN unique_violation THEN
 	RAISE EXCEPTION 'consumer "%" already exists', consumer
 		USING ERRCODE = '23505',
@@ -1048,7 +1070,7 @@ COMMENT ON FUNCTION procgov.consumer_events(procgov.consumer, bigint, bigint, in
 
 CREATE FUNCTION procgov.poll(consumer text, max integer DEFAULT 100)
 	RETURNS TABLE (id bigint, type text, aggregatetype text, aggregateid text,
-				   occurred_at timestamptz, envelope jsonb)
+				   occurred_at timestamptz, envelope jsonb, claim bigint)
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
 	AS $$
@@ -1073,7 +1095,7 @@ BEGIN
 	FOR attempt IN 1..2 LOOP
 		IF c.replay_snapshot IS NULL AND c.batch_snapshot IS NULL THEN
 			-- open a batch: the transactions that committed since done_snapshot
-			snap := pg_current_snapshot();
+			snap := procgov.consumer_snapshot();
 			SELECT b.first_id, b.last_id INTO c.batch_first_id, c.batch_last_id
 			  FROM procgov.events_between(c.done_snapshot, snap) b;
 			IF c.batch_first_id IS NULL THEN
@@ -1095,10 +1117,11 @@ BEGIN
 					UPDATE procgov.consumer k
 					   SET claimed_id = (SELECT pg_catalog.max((b.e).id) FROM b),
 						   claim_expires = clock_timestamp() + k.lease,
+						   claim_no = k.claim_no + 1,
 						   delivered = k.delivered + (SELECT count(*) FROM b)
 					 WHERE k.consumer = c.consumer AND EXISTS (SELECT FROM b))
 			SELECT (b.e).id, (b.e).type, (b.e).aggregatetype, (b.e).aggregateid, (b.e).occurred_at,
-				   procgov.envelope(b.e)
+				   procgov.envelope(b.e), c.claim_no + 1
 			  FROM b ORDER BY (b.e).id;
 		GET DIAGNOSTICS n = ROW_COUNT;
 		IF n > 0 THEN
@@ -1120,24 +1143,33 @@ $$;
 COMMENT ON FUNCTION procgov.poll(text, integer) IS 'the next events for a consumer, in a stable order, claimed for this worker until acknowledged or until the consumer''s lease lapses';
 
 -- check that an event is part of the consumer's current claim
-CREATE FUNCTION procgov.claimed_event(c procgov.consumer, event_id bigint, verb text) RETURNS void
+CREATE FUNCTION procgov.claimed_event(c procgov.consumer, event_id bigint, claim bigint, verb text) RETURNS void
 	LANGUAGE plpgsql STABLE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
 	AS $$
 BEGIN
-	IF event_id IS NULL OR c.claimed_id IS NULL OR event_id > c.claimed_id OR event_id <= c.acked_id THEN
+	IF event_id IS NULL OR c.claimed_id IS NULL OR event_id > c.claimed_id OR event_id <= c.acked_id
+	   -- the id must belong to what the current claim handed out: a new batch may
+	   -- hold lower ids than the last one, and an old claim's id is not in it
+	   OR NOT EXISTS (SELECT FROM procgov.consumer_events(c, event_id - 1, event_id, 1)) THEN
 		RAISE EXCEPTION 'event % is not awaiting acknowledgement by consumer "%"', event_id, c.consumer
 			USING ERRCODE = '55000',
 				  DETAIL = CASE WHEN c.claimed_id IS NULL
 							   THEN 'The consumer has no events handed out.'
-							   ELSE format('The consumer awaits events after %s up to %s.', c.acked_id, c.claimed_id) END,
+							   ELSE format('The consumer awaits events of its current claim, after %s up to %s.', c.acked_id, c.claimed_id) END,
 				  HINT = format('%s only events that procgov.poll() handed out and that were not acknowledged yet; after the lease lapses, poll again.', verb);
+	END IF;
+	IF claim IS NOT NULL AND claim <> c.claim_no THEN
+		RAISE EXCEPTION 'claim % of consumer "%" is over', claim, c.consumer
+			USING ERRCODE = '55000',
+				  DETAIL = format('The consumer''s current claim is %s: the events were handed out again after this one lapsed.', c.claim_no),
+				  HINT = format('%s only what your own poll returned; poll again.', verb);
 	END IF;
 END
 $$;
-COMMENT ON FUNCTION procgov.claimed_event(procgov.consumer, bigint, text) IS 'refuse an ack or nack of an event that is not awaiting acknowledgement (used by ack and nack)';
+COMMENT ON FUNCTION procgov.claimed_event(procgov.consumer, bigint, bigint, text) IS 'refuse an ack or nack of an event that the current claim did not hand out, or from an older claim (used by ack and nack)';
 
-CREATE FUNCTION procgov.ack(consumer text, event_id bigint) RETURNS boolean
+CREATE FUNCTION procgov.ack(consumer text, event_id bigint, claim bigint DEFAULT NULL) RETURNS boolean
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
 	AS $$
@@ -1149,7 +1181,7 @@ BEGIN
 	IF event_id IS NOT NULL AND event_id <= c.acked_id THEN
 		RETURN false;		-- acknowledged before: nothing to do
 	END IF;
-	PERFORM procgov.claimed_event(c, event_id, 'Acknowledge');
+	PERFORM procgov.claimed_event(c, event_id, claim, 'Acknowledge');
 	SELECT count(*) INTO n FROM procgov.consumer_events(c, c.acked_id, event_id, 100000);
 	UPDATE procgov.consumer k
 	   SET acked_id = event_id,
@@ -1164,9 +1196,9 @@ BEGIN
 	RETURN true;
 END
 $$;
-COMMENT ON FUNCTION procgov.ack(text, bigint) IS 'acknowledge a handed-out event and every event handed out before it; false when it was acknowledged already';
+COMMENT ON FUNCTION procgov.ack(text, bigint, bigint) IS 'acknowledge a handed-out event and every event handed out before it (pass the claim poll returned to refuse a lapsed one); false when it was acknowledged already';
 
-CREATE FUNCTION procgov.nack(consumer text, event_id bigint, error text) RETURNS text
+CREATE FUNCTION procgov.nack(consumer text, event_id bigint, error text, claim bigint DEFAULT NULL) RETURNS text
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
 	AS $$
@@ -1177,7 +1209,7 @@ DECLARE
 	n bigint;
 BEGIN
 	c := procgov.consumer_for_update(consumer);
-	PERFORM procgov.claimed_event(c, event_id, 'Refuse');
+	PERFORM procgov.claimed_event(c, event_id, claim, 'Refuse');
 	-- the events handed out before this one were processed
 	SELECT count(*) INTO n FROM procgov.consumer_events(c, c.acked_id, event_id - 1, 100000);
 	n_failed := CASE WHEN c.failing_id = event_id THEN c.failures + 1 ELSE 1 END;
@@ -1187,6 +1219,10 @@ BEGIN
 		INSERT INTO procgov.dead_letter (consumer, event_id, errors, event)
 		SELECT c.consumer, o.id, errs, procgov.envelope(o) FROM procgov.outbox o WHERE o.id = event_id
 		ON CONFLICT ON CONSTRAINT dead_letter_pkey DO UPDATE SET errors = excluded.errors, failed_at = now();
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'event % is no longer in the outbox', event_id
+				USING ERRCODE = '55000', HINT = 'It was pruned; replay from a later event.';
+		END IF;
 		UPDATE procgov.consumer k
 		   SET acked_id = event_id, claimed_id = NULL, claim_expires = NULL,
 			   failing_id = NULL, failures = 0, failure_errors = '{}',
@@ -1203,7 +1239,7 @@ BEGIN
 	RETURN 'retry';
 END
 $$;
-COMMENT ON FUNCTION procgov.nack(text, bigint, text) IS 'report a failed delivery: the events handed out before it count as acknowledged, this one is handed out again, or moved to procgov.dead_letter at the retry limit; returns retry or dead_letter';
+COMMENT ON FUNCTION procgov.nack(text, bigint, text, bigint) IS 'report a failed delivery: the events handed out before it count as acknowledged, this one is handed out again, or moved to procgov.dead_letter at the retry limit; returns retry or dead_letter';
 
 CREATE FUNCTION procgov.replay(consumer text, from_event_id bigint) RETURNS void
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -1211,7 +1247,7 @@ CREATE FUNCTION procgov.replay(consumer text, from_event_id bigint) RETURNS void
 	AS $$
 DECLARE
 	c procgov.consumer;
-	snap pg_snapshot := pg_current_snapshot();
+	snap pg_snapshot;
 	first_undone bigint;
 BEGIN
 	IF from_event_id IS NULL OR from_event_id < 1 THEN
@@ -1220,6 +1256,7 @@ BEGIN
 				  HINT = 'Pass the id of the first event to deliver again.';
 	END IF;
 	c := procgov.consumer_for_update(consumer);
+	snap := procgov.consumer_snapshot();		-- after the lock: a concurrent poll's progress is in it
 	SELECT b.first_id INTO first_undone FROM procgov.events_between(c.done_snapshot, snap) b;
 	-- from the next poll on: every event committed by now from from_event_id on,
 	-- and whatever the consumer had not finished, in id order; then batches from now
@@ -1248,7 +1285,9 @@ BEGIN
 	DELETE FROM procgov.outbox o
 	 WHERE o.occurred_at < now() - older_than
 	   AND NOT EXISTS (SELECT FROM procgov.consumer c
-						WHERE NOT pg_visible_in_snapshot(o.txid, c.done_snapshot));
+						WHERE NOT pg_visible_in_snapshot(o.txid, c.done_snapshot)
+						   -- a replay hands out again what done_snapshot already covers
+						   OR (c.replay_snapshot IS NOT NULL AND o.id > c.acked_id));
 	GET DIAGNOSTICS n = ROW_COUNT;
 	RETURN n;
 END
@@ -1266,15 +1305,16 @@ REVOKE EXECUTE ON FUNCTION procgov.emit(text, text, jsonb, uuid, bigint, bigint,
 	procgov.drop_consumer(text), procgov.consumer_for_update(text),
 	procgov.events_between(pg_snapshot, pg_snapshot),
 	procgov.consumer_events(procgov.consumer, bigint, bigint, integer), procgov.poll(text, integer),
-	procgov.claimed_event(procgov.consumer, bigint, text), procgov.ack(text, bigint),
-	procgov.nack(text, bigint, text), procgov.replay(text, bigint), procgov.prune_outbox(interval)
+	procgov.claimed_event(procgov.consumer, bigint, bigint, text), procgov.ack(text, bigint, bigint),
+	procgov.nack(text, bigint, text, bigint), procgov.replay(text, bigint), procgov.prune_outbox(interval),
+	procgov.consumer_snapshot()
 	FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION procgov.emit(text, text, jsonb, uuid, bigint, bigint, text),
 	procgov.register_consumer(text, boolean, integer, interval), procgov.drop_consumer(text),
 	procgov.prune_outbox(interval)
 	TO procgov_admin;
-GRANT EXECUTE ON FUNCTION procgov.poll(text, integer), procgov.ack(text, bigint),
-	procgov.nack(text, bigint, text), procgov.replay(text, bigint)
+GRANT EXECUTE ON FUNCTION procgov.poll(text, integer), procgov.ack(text, bigint, bigint),
+	procgov.nack(text, bigint, text, bigint), procgov.replay(text, bigint)
 	TO procgov_admin, procgov_consumer;
 -- END events
 
@@ -1787,7 +1827,7 @@ $$;
 COMMENT ON FUNCTION procgov.guard_supplier_active(text, jsonb) IS 'guard supplier_active: the document''s supplier is approved (not prospective, on hold or blocked)';
 
 CREATE FUNCTION procgov.guard_budget_available(kind text, doc jsonb) RETURNS text
-	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
 	AS $$
 #variable_conflict use_variable
@@ -1799,7 +1839,9 @@ BEGIN
 	IF doc->>'budget_id' IS NULL THEN
 		RETURN NULL;			-- not charged to a budget line
 	END IF;
-	SELECT * INTO b FROM procgov.budget WHERE entity_id = doc->>'entity_id' AND budget_id = (doc->>'budget_id')::bigint;
+	-- locked, so that two approvals never spend the same money: the second waits and sees the first
+	SELECT * INTO b FROM procgov.budget WHERE entity_id = doc->>'entity_id' AND budget_id = (doc->>'budget_id')::bigint
+	   FOR UPDATE;
 	IF NOT FOUND THEN
 		RETURN format('Budget line %s does not exist.', doc->>'budget_id');
 	END IF;
@@ -2233,7 +2275,7 @@ $$;
 
 -- keep an order's or requisition's total the sum of its lines (one update per statement)
 CREATE FUNCTION procgov.lines_changed() RETURNS trigger
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
 	AS $$
 #variable_conflict use_variable
@@ -2574,6 +2616,7 @@ CREATE FUNCTION procgov.move(kind text, entity text, id bigint, to_state procgov
 DECLARE
 	t record := procgov.document_table(kind);
 BEGIN
+	PERFORM procgov.document_state(kind, entity, id);
 	EXECUTE format('UPDATE procgov.%I SET state = $1 WHERE entity_id = $2 AND %I = $3', t.tab, t.id_col)
 	  USING to_state, entity, id;
 END
@@ -2581,7 +2624,7 @@ $$;
 COMMENT ON FUNCTION procgov.move(text, text, bigint, procgov.state) IS 'set a document''s state; the governance trigger decides whether it may move';
 
 CREATE FUNCTION procgov.document_state(kind text, entity text, id bigint) RETURNS procgov.state
-	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
 	AS $$
 #variable_conflict use_variable
@@ -2589,12 +2632,13 @@ DECLARE
 	t record := procgov.document_table(kind);
 	s procgov.state;
 BEGIN
-	EXECUTE format('SELECT state FROM procgov.%I WHERE entity_id = $1 AND %I = $2', t.tab, t.id_col)
+	-- locked: a concurrent change waits, then this call sees what it did
+	EXECUTE format('SELECT state FROM procgov.%I WHERE entity_id = $1 AND %I = $2 FOR UPDATE', t.tab, t.id_col)
 	   INTO s USING entity, id;
 	RETURN s;
 END
 $$;
-COMMENT ON FUNCTION procgov.document_state(text, text, bigint) IS 'a document''s current state';
+COMMENT ON FUNCTION procgov.document_state(text, text, bigint) IS 'a document''s current state, with the row locked for the rest of the transaction';
 
 CREATE FUNCTION procgov.doc_result(kind text, entity text, id bigint) RETURNS jsonb
 	LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -3163,3 +3207,145 @@ END
 $$;
 COMMENT ON FUNCTION procgov.request_bank_change(text, text, procgov.iban, text, text) IS 'request a change of a supplier''s bank account; it takes effect when an approver other than the requester approves it, and payments to the new account wait for the cooling-off period';
 -- END model
+
+-- BEGIN model comments
+COMMENT ON TABLE procgov.requisition IS 'requisitions: a request to buy, approved before it becomes purchase orders';
+COMMENT ON COLUMN procgov.requisition.entity_id IS 'owning entity';
+COMMENT ON COLUMN procgov.requisition.requisition_id IS 'internal id';
+COMMENT ON COLUMN procgov.requisition.number IS 'document number, e.g. REQ-000042';
+COMMENT ON COLUMN procgov.requisition.state IS 'canonical state, moved only as procgov.transition allows';
+COMMENT ON COLUMN procgov.requisition.requester IS 'who asks';
+COMMENT ON COLUMN procgov.requisition.cost_center IS 'cost centre charged';
+COMMENT ON COLUMN procgov.requisition.budget_id IS 'budget line checked at approval';
+COMMENT ON COLUMN procgov.requisition.needed_by IS 'date needed';
+COMMENT ON COLUMN procgov.requisition.total IS 'sum of the lines';
+COMMENT ON COLUMN procgov.requisition.correlation_id IS 'shared by the requisition and every order, receipt and invoice that follows from it';
+COMMENT ON COLUMN procgov.requisition.version IS 'document version';
+COMMENT ON COLUMN procgov.requisition.created_at IS 'when it was created';
+COMMENT ON COLUMN procgov.requisition.state_changed_at IS 'when the state last changed (stamped by the governance trigger)';
+COMMENT ON COLUMN procgov.requisition.state_changed_by IS 'who changed the state last (stamped by the governance trigger)';
+COMMENT ON TABLE procgov.requisition_line IS 'requisition lines: what, how many, at what price, from which supplier';
+COMMENT ON TABLE procgov.purchase_order IS 'purchase orders: from draft through approval, transmission, acknowledgement and receipt to closure';
+COMMENT ON COLUMN procgov.purchase_order.entity_id IS 'owning entity';
+COMMENT ON COLUMN procgov.purchase_order.po_id IS 'internal id';
+COMMENT ON COLUMN procgov.purchase_order.number IS 'document number, e.g. PO-000042';
+COMMENT ON COLUMN procgov.purchase_order.state IS 'canonical state, moved only as procgov.transition allows';
+COMMENT ON COLUMN procgov.purchase_order.requisition_id IS 'the requisition it came from, if any';
+COMMENT ON COLUMN procgov.purchase_order.supplier_id IS 'the supplier';
+COMMENT ON COLUMN procgov.purchase_order.buyer IS 'the buyer responsible (may not approve it)';
+COMMENT ON COLUMN procgov.purchase_order.cost_center IS 'cost centre charged';
+COMMENT ON COLUMN procgov.purchase_order.budget_id IS 'budget line committed at approval';
+COMMENT ON COLUMN procgov.purchase_order.total IS 'sum of the lines, kept by a trigger on the lines';
+COMMENT ON COLUMN procgov.purchase_order.version IS 'version: grows with each material change after approval';
+COMMENT ON COLUMN procgov.purchase_order.approved_version IS 'the version the last approval covered';
+COMMENT ON COLUMN procgov.purchase_order.approved_total IS 'the total the last approval covered: a larger total needs approval again';
+COMMENT ON COLUMN procgov.purchase_order.need_by IS 'date needed';
+COMMENT ON COLUMN procgov.purchase_order.correlation_id IS 'shared with its requisition, receipts and invoices';
+COMMENT ON COLUMN procgov.purchase_order.created_at IS 'when it was created';
+COMMENT ON COLUMN procgov.purchase_order.state_changed_at IS 'when the state last changed (stamped by the governance trigger)';
+COMMENT ON COLUMN procgov.purchase_order.state_changed_by IS 'who changed the state last (stamped by the governance trigger)';
+COMMENT ON TABLE procgov.purchase_order_line IS 'order lines with what was confirmed, received and invoiced against each';
+COMMENT ON COLUMN procgov.purchase_order_line.quantity IS 'ordered quantity';
+COMMENT ON COLUMN procgov.purchase_order_line.unit_price IS 'ordered unit price';
+COMMENT ON COLUMN procgov.purchase_order_line.confirmed_qty IS 'quantity the supplier confirmed';
+COMMENT ON COLUMN procgov.purchase_order_line.confirmed_date IS 'delivery date the supplier confirmed';
+COMMENT ON COLUMN procgov.purchase_order_line.received_qty IS 'received so far, over all receipts';
+COMMENT ON COLUMN procgov.purchase_order_line.invoiced_qty IS 'invoiced so far, over all invoices';
+COMMENT ON TABLE procgov.purchase_order_version IS 'each approved version of an order and each material change after approval, with header and lines as they were';
+COMMENT ON COLUMN procgov.purchase_order_version.snapshot IS 'the order and its lines at this version, as jsonb';
+COMMENT ON COLUMN procgov.purchase_order_version.txid IS 'the transaction that made the version: changes within one transaction revise one version';
+COMMENT ON TABLE procgov.acknowledgement IS 'the supplier''s acknowledgements of orders';
+COMMENT ON TABLE procgov.acknowledgement_line IS 'confirmed quantity and date per order line, per acknowledgement';
+COMMENT ON TABLE procgov.receipt IS 'goods receipts against orders, in full or in part';
+COMMENT ON COLUMN procgov.receipt.state IS 'canonical state: draft while recorded, posted once received';
+COMMENT ON TABLE procgov.receipt_line IS 'quantity received per order line';
+COMMENT ON TABLE procgov.invoice IS 'supplier invoices, matched against orders and receipts before they are posted for payment';
+COMMENT ON COLUMN procgov.invoice.number IS 'procgov''s document number';
+COMMENT ON COLUMN procgov.invoice.supplier_invoice_no IS 'the number the supplier printed';
+COMMENT ON COLUMN procgov.invoice.pay_to_iban IS 'the account the invoice asks to be paid to';
+COMMENT ON COLUMN procgov.invoice.state IS 'canonical state, moved only as procgov.transition allows';
+COMMENT ON TABLE procgov.invoice_line IS 'invoice lines, each optionally against an order line';
+COMMENT ON TABLE procgov.bank_change IS 'requests to change a supplier''s bank account: governed documents that need another person''s approval';
+COMMENT ON COLUMN procgov.bank_change.old_iban IS 'account before';
+COMMENT ON COLUMN procgov.bank_change.new_iban IS 'account requested';
+COMMENT ON COLUMN procgov.bank_change.requested_by IS 'who asked (may not approve it)';
+COMMENT ON COLUMN procgov.bank_change.reason IS 'how the supplier asked for it';
+COMMENT ON TABLE procgov.exception_case IS 'exceptions with an owner and a due date: mismatches, stalled documents, drift';
+COMMENT ON COLUMN procgov.exception_case.kind IS 'what went wrong, e.g. price_mismatch';
+COMMENT ON COLUMN procgov.exception_case.doc_kind IS 'kind of the document concerned';
+COMMENT ON COLUMN procgov.exception_case.doc_number IS 'number of the document concerned';
+COMMENT ON COLUMN procgov.exception_case.status IS 'open or resolved';
+COMMENT ON COLUMN procgov.exception_case.owner IS 'who must resolve it';
+COMMENT ON COLUMN procgov.exception_case.due_at IS 'when it must be resolved';
+COMMENT ON TABLE procgov.approval IS 'approval decisions: who approved or rejected which version of which document';
+COMMENT ON COLUMN procgov.approval.doc_version IS 'the document version decided on';
+COMMENT ON COLUMN procgov.approval.decision IS 'approved or rejected';
+COMMENT ON COLUMN procgov.approval.decided_by IS 'the acting user (procgov.actor)';
+COMMENT ON TABLE procgov.idempotency IS 'idempotency keys of API calls: a repeat with the same key and input returns the first result';
+COMMENT ON COLUMN procgov.idempotency.request_hash IS 'SHA-256 of the call''s input';
+COMMENT ON COLUMN procgov.idempotency.result IS 'what the first call returned';
+-- END model comments
+
+-- BEGIN model privileges
+-- Tables: read by procgov's roles; written directly only by procgov_admin
+-- (whose updates still pass the governance trigger); everyone else goes
+-- through the API functions.
+REVOKE ALL ON procgov.entity, procgov.supplier, procgov.item, procgov.contract, procgov.budget,
+	procgov.document_counter, procgov.requisition, procgov.requisition_line, procgov.purchase_order,
+	procgov.purchase_order_line, procgov.purchase_order_version, procgov.acknowledgement,
+	procgov.acknowledgement_line, procgov.receipt, procgov.receipt_line, procgov.invoice,
+	procgov.invoice_line, procgov.bank_change, procgov.exception_case, procgov.approval,
+	procgov.idempotency, procgov.budget_commitment, procgov.transition, procgov.guard, procgov.effect
+	FROM PUBLIC;
+GRANT SELECT ON procgov.entity, procgov.supplier, procgov.item, procgov.contract, procgov.budget,
+	procgov.requisition, procgov.requisition_line, procgov.purchase_order, procgov.purchase_order_line,
+	procgov.purchase_order_version, procgov.acknowledgement, procgov.acknowledgement_line, procgov.receipt,
+	procgov.receipt_line, procgov.invoice, procgov.invoice_line, procgov.bank_change, procgov.exception_case,
+	procgov.approval, procgov.budget_commitment, procgov.transition, procgov.guard, procgov.effect
+	TO procgov_admin, procgov_requester, procgov_approver, procgov_receiver, procgov_auditor, procgov_reader;
+GRANT INSERT, UPDATE, DELETE ON procgov.entity, procgov.supplier, procgov.item, procgov.contract,
+	procgov.budget, procgov.transition, procgov.guard, procgov.effect TO procgov_admin;
+GRANT INSERT, UPDATE ON procgov.requisition, procgov.requisition_line, procgov.purchase_order,
+	procgov.purchase_order_line, procgov.receipt, procgov.receipt_line, procgov.invoice, procgov.invoice_line,
+	procgov.exception_case TO procgov_admin;
+GRANT DELETE ON procgov.requisition_line, procgov.purchase_order_line, procgov.invoice_line TO procgov_admin;
+
+-- Functions: nothing for PUBLIC; the API per role
+DO $grants$
+DECLARE
+	f regprocedure;
+BEGIN
+	FOR f IN
+		SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+		 WHERE p.pronamespace = 'procgov'::regnamespace
+		   AND p.proname IN ('govern_document', 'refuse_document_delete', 'guard_supplier_iban', 'config_changed',
+				'doc_id', 'kind_label', 'guard_has_lines', 'guard_approval_complete', 'guard_supplier_active',
+				'guard_budget_available', 'guard_received', 'guard_fully_received', 'guard_partly_received',
+				'guard_nothing_received', 'guard_order_receivable', 'guard_bank_account_payable',
+				'effect_commit_budget', 'effect_release_budget', 'effect_apply_bank_change', 'effect_approve_version',
+				'record_order_version', 'procgov_actor', 'lines_changed', 'check_lines_editable', 'check_entity',
+				'document_table', 'document_id', 'next_number', 'idempotent_begin', 'idempotent_end', 'line_field',
+				'line_quantity', 'line_price', 'check_lines', 'supplier_by_code', 'item_by_sku', 'budget_for', 'move',
+				'document_state', 'doc_result', 'create_requisition', 'submit_requisition', 'approve_document',
+				'reject_document', 'insert_order', 'create_purchase_order', 'convert_requisition', 'order_step',
+				'submit_order', 'transmit_order', 'record_acknowledgement', 'post_receipt', 'register_invoice',
+				'cancel_document', 'close_document', 'request_bank_change')
+	LOOP
+		EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
+	END LOOP;
+END
+$grants$;
+GRANT EXECUTE ON FUNCTION procgov.create_requisition(text, text, jsonb, text, date, text, text, text),
+	procgov.submit_requisition(text, text, text), procgov.create_purchase_order(text, text, jsonb, text, text, text, date, text, text),
+	procgov.convert_requisition(text, text, text, text), procgov.submit_order(text, text, text),
+	procgov.transmit_order(text, text, text), procgov.record_acknowledgement(text, text, jsonb, text, text),
+	procgov.cancel_document(text, text, text, text, text), procgov.close_document(text, text, text, text)
+	TO procgov_requester, procgov_admin;
+GRANT EXECUTE ON FUNCTION procgov.approve_document(text, text, text, text, text),
+	procgov.reject_document(text, text, text, text, text)
+	TO procgov_approver, procgov_admin;
+GRANT EXECUTE ON FUNCTION procgov.post_receipt(text, text, jsonb, text, text),
+	procgov.register_invoice(text, text, text, date, jsonb, text, procgov.iban, text, text)
+	TO procgov_receiver, procgov_admin;
+GRANT EXECUTE ON FUNCTION procgov.request_bank_change(text, text, procgov.iban, text, text) TO procgov_admin;
+-- END model privileges

@@ -763,10 +763,10 @@ procgov_seal_audit(int32 max_entries)
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
 
-	if (max_entries < 1)
+	if (max_entries < 1 || max_entries > 1000000)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("max_block_entries must be at least 1"),
+				 errmsg("max_block_entries must be between 1 and 1000000"),
 				 errdetail("max_block_entries is %d.", max_entries),
 				 errhint("Leave it at its default of 65536 unless blocks must be smaller.")));
 	PreventCommandIfReadOnly("procgov.seal_audit()");

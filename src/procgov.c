@@ -14,6 +14,7 @@
 #include "executor/executor.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
@@ -282,24 +283,29 @@ close_target(InsertTarget *t)
 	CurrentResourceOwner = saved;
 }
 
+/* Release every target (they are rebuilt on next use). */
+static void
+close_all_targets(void)
+{
+	while (ntargets > 0)
+	{
+		/* take it off the list first: an error while closing must not leave it there */
+		InsertTarget t = targets[--ntargets];
+
+		close_target(&t);
+	}
+}
+
 /* Before commit or prepare: release what the targets hold.  On abort the resource owner does. */
 static void
 insert_targets_xact_callback(XactEvent event, void *arg)
 {
-	int			i;
-
 	(void) arg;
-	if (ntargets == 0)
-		return;
 	if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PRE_PREPARE ||
 		event == XACT_EVENT_PARALLEL_PRE_COMMIT)
-	{
-		for (i = 0; i < ntargets; i++)
-			close_target(&targets[i]);
-		ntargets = 0;
-	}
-	else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
-		ntargets = 0;			/* memory and references went with the transaction */
+		close_all_targets();
+	else
+		ntargets = 0;			/* abort, or an insert after our pre-commit pass: the transaction cleans up */
 }
 
 static void
@@ -313,11 +319,41 @@ insert_targets_invalidate(Datum arg, Oid relid)
 			targets[i].stale = true;
 }
 
+/*
+ * Before any utility statement, drop the targets: a TRUNCATE, ALTER TABLE,
+ * CREATE INDEX or DROP EXTENSION of a table they hold open would otherwise
+ * find it "in use" by this session.
+ */
+static ProcessUtility_hook_type prev_process_utility = NULL;
+
+static void
+procgov_process_utility(PlannedStmt *pstmt, const char *queryString,
+#if PG_VERSION_NUM >= 140000
+						bool readOnlyTree,
+#endif
+						ProcessUtilityContext context, ParamListInfo params,
+						QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	if (ntargets > 0 && IsTransactionState())
+		close_all_targets();
+#if PG_VERSION_NUM >= 140000
+	if (prev_process_utility)
+		prev_process_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+#else
+	if (prev_process_utility)
+		prev_process_utility(pstmt, queryString, context, params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, context, params, queryEnv, dest, qc);
+#endif
+}
+
 /* The insert target for a relation, built on first use in this transaction. */
 static InsertTarget *
 insert_target(Oid relid)
 {
-	InsertTarget *t = NULL;
+	InsertTarget t;
 	MemoryContext old;
 	ResourceOwner saved;
 	int			i;
@@ -325,42 +361,53 @@ insert_target(Oid relid)
 	for (i = 0; i < ntargets; i++)
 		if (targets[i].relid == relid)
 		{
-			t = &targets[i];
-			if (!t->stale)
-				return t;
-			close_target(t);
+			if (!targets[i].stale)
+				return &targets[i];
+			/* stale: take it off the list, then close it */
+			t = targets[i];
+			targets[i] = targets[--ntargets];
+			close_target(&t);
 			break;
 		}
-	if (t == NULL)
-	{
-		if (ntargets == MAX_INSERT_TARGETS)
-			elog(ERROR, "too many procgov tables written in one transaction");
-		t = &targets[ntargets++];
-	}
+	if (ntargets == MAX_INSERT_TARGETS)
+		elog(ERROR, "too many procgov tables written in one transaction");
+
 	/*
+	 * Built aside and added to the list only once every step succeeded, so
+	 * an error half way (a lock timeout, a cancel) leaves nothing behind.
 	 * Owned by the top transaction, not by the statement's portal nor by a
 	 * subtransaction, so that the references and locks outlive both.
 	 */
 	saved = CurrentResourceOwner;
 	CurrentResourceOwner = TopTransactionResourceOwner;
 	old = MemoryContextSwitchTo(TopTransactionContext);
-	t->relid = relid;
-	t->stale = false;
-	t->rel = table_open(relid, RowExclusiveLock);
-	t->estate = CreateExecutorState();
-	t->rri = makeNode(ResultRelInfo);
-	InitResultRelInfo(t->rri, t->rel, 1, NULL, 0);
-	ExecOpenIndices(t->rri, false);
-	t->slot = ExecInitExtraTupleSlot(t->estate, RelationGetDescr(t->rel), &TTSOpsHeapTuple);
-	MemoryContextSwitchTo(old);
-	CurrentResourceOwner = saved;
-	return t;
+	PG_TRY();
+	{
+		t.relid = relid;
+		t.stale = false;
+		t.rel = table_open(relid, RowExclusiveLock);
+		t.estate = CreateExecutorState();
+		t.rri = makeNode(ResultRelInfo);
+		InitResultRelInfo(t.rri, t.rel, 1, NULL, 0);
+		ExecOpenIndices(t.rri, false);
+		t.slot = ExecInitExtraTupleSlot(t.estate, RelationGetDescr(t.rel), &TTSOpsHeapTuple);
+	}
+	PG_FINALLY();
+	{
+		MemoryContextSwitchTo(old);
+		CurrentResourceOwner = saved;
+	}
+	PG_END_TRY();
+	targets[ntargets] = t;
+	return &targets[ntargets++];
 }
 
 void
 InsertInit(void)
 {
 	RegisterXactCallback(insert_targets_xact_callback, NULL);
+	prev_process_utility = ProcessUtility_hook;
+	ProcessUtility_hook = procgov_process_utility;
 	CacheRegisterRelcacheCallback(insert_targets_invalidate, (Datum) 0);
 }
 

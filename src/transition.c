@@ -27,6 +27,9 @@
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "nodes/value.h"
+#include "parser/parse_func.h"
+#include "utils/syscache.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
@@ -603,25 +606,24 @@ static HeapTuple
 version_order(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, const TableInfo *t,
 			  char **to_state)
 {
-	Datum		args[2];
-	Oid			types[2] = {JSONBOID, JSONBOID};
+	static Oid	fn = InvalidOid;
+	Oid			argtypes[2] = {JSONBOID, JSONBOID};
+	Datum		result;
+	HeapTupleHeader rec;
 	bool		isnull;
-	int			ret;
 	int32		version;
 	bool		reapprove;
 	char		vtxt[16];
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	args[0] = JsonbPGetDatum(row_document(oldtup, desc));
-	args[1] = JsonbPGetDatum(row_document(newtup, desc));
-	ret = SPI_execute_with_args("SELECT version, reapprove FROM procgov.record_order_version($1, $2)",
-								2, types, args, NULL, false, 1);
-	if (ret != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "procgov.record_order_version() failed");
-	version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	reapprove = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-	SPI_finish();
+	/* called through fmgr, not SQL: whoever may update the order may version it */
+	if (!OidIsValid(fn) || !SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(fn)))
+		fn = LookupFuncName(list_make2(makeString("procgov"), makeString("record_order_version")),
+							2, argtypes, false);
+	result = OidFunctionCall2(fn, JsonbPGetDatum(row_document(oldtup, desc)),
+							  JsonbPGetDatum(row_document(newtup, desc)));
+	rec = DatumGetHeapTupleHeader(result);
+	version = DatumGetInt32(GetAttributeByNum(rec, 1, &isnull));
+	reapprove = DatumGetBool(GetAttributeByNum(rec, 2, &isnull));
 
 	snprintf(vtxt, sizeof(vtxt), "%d", version);
 	newtup = set_column(newtup, desc, t->version, vtxt);

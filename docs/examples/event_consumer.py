@@ -28,24 +28,25 @@ def drain(conn, consumer):
     """Poll, handle and acknowledge until the consumer has nothing left."""
     while True:
         with conn.cursor() as cur:
-            cur.execute("SELECT id, envelope FROM procgov.poll(%s, 100)", (consumer,))
+            cur.execute("SELECT id, envelope, claim FROM procgov.poll(%s, 100)", (consumer,))
             rows = cur.fetchall()
         conn.commit()
         if not rows:
             return
-        for event_id, envelope in rows:
+        claim = rows[0][2]          # refuses our ack if the lease lapsed meanwhile
+        for event_id, envelope, _ in rows:
             try:
                 handle(envelope)
             except Exception as err:  # noqa: BLE001 - any failure is reported to procgov
                 with conn.cursor() as cur:
                     # the events before this one count as done; this one comes
                     # again, or goes to procgov.dead_letter at the retry limit
-                    cur.execute("SELECT procgov.nack(%s, %s, %s)", (consumer, event_id, str(err)))
+                    cur.execute("SELECT procgov.nack(%s, %s, %s, %s)", (consumer, event_id, str(err), claim))
                 conn.commit()
                 break
         else:
             with conn.cursor() as cur:
-                cur.execute("SELECT procgov.ack(%s, %s)", (consumer, rows[-1][0]))
+                cur.execute("SELECT procgov.ack(%s, %s, %s)", (consumer, rows[-1][0], claim))
             conn.commit()
 
 

@@ -30,6 +30,9 @@ SELECT pg_describe_object(classid, objid, 0) AS undocumented
          SELECT 1 FROM pg_cast c JOIN pg_type t ON t.oid = c.casttarget WHERE c.oid = objid AND t.typtype = 'm'))
    -- operator families are implied by their classes
    AND classid <> 'pg_opfamily'::regclass
+   -- identity columns' sequences belong to their column
+   AND NOT (classid = 'pg_class'::regclass AND EXISTS (
+         SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = objs.objid AND d.deptype = 'i'))
  ORDER BY 1;
 
 -- SECURITY DEFINER functions without a pinned search_path (expect none)

@@ -142,10 +142,12 @@ SELECT count(*) AS after_replay FROM procgov.poll('erp-sync', 10);
 SELECT procgov.replay('erp-sync', 0);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 
--- a lapsed claim is handed out again
-SELECT id - :base AS n FROM procgov.poll('slow', 1);
+-- a lapsed claim is handed out again, and the late worker's acknowledgement is refused
+SELECT id - :base AS n, claim FROM procgov.poll('slow', 1);
 SELECT pg_sleep(0.01);
-SELECT id - :base AS n FROM procgov.poll('slow', 1);
+SELECT id - :base AS n, claim FROM procgov.poll('slow', 1);
+SELECT procgov.ack('slow', :base + 1, 1);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 -- pruning keeps what a consumer still needs
 SELECT count(*) AS kept_before FROM procgov.outbox;
