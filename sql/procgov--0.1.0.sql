@@ -1749,6 +1749,67 @@ CREATE TRIGGER effect_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pr
 CREATE TRIGGER transition_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON procgov.transition
 	FOR EACH STATEMENT EXECUTE FUNCTION procgov.config_changed();
 
+-- a transition may only name guards and effects that exist, and a guard or effect
+-- still named by a transition cannot be removed: caught when the rules are edited,
+-- not when the first document meets them
+CREATE FUNCTION procgov.check_transition_names() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+DECLARE
+	missing text;
+BEGIN
+	IF TG_TABLE_NAME = 'transition' THEN
+		SELECT g INTO missing FROM unnest(NEW.guards) AS g
+		 WHERE NOT EXISTS (SELECT 1 FROM procgov.guard WHERE guard = g) LIMIT 1;
+		IF missing IS NOT NULL THEN
+			RAISE EXCEPTION 'transition of % from % to % names unknown guard "%"',
+				NEW.kind, coalesce(NEW.from_state::text, 'creation'), NEW.to_state, missing
+				USING ERRCODE = 'foreign_key_violation',
+					  HINT = 'Add the guard to procgov.guard first, or use one of: '
+							 || (SELECT string_agg(guard, ', ' ORDER BY guard) FROM procgov.guard) || '.';
+		END IF;
+		SELECT e INTO missing FROM unnest(NEW.effects) AS e
+		 WHERE NOT EXISTS (SELECT 1 FROM procgov.effect WHERE effect = e) LIMIT 1;
+		IF missing IS NOT NULL THEN
+			RAISE EXCEPTION 'transition of % from % to % names unknown effect "%"',
+				NEW.kind, coalesce(NEW.from_state::text, 'creation'), NEW.to_state, missing
+				USING ERRCODE = 'foreign_key_violation',
+					  HINT = 'Add the effect to procgov.effect first, or use one of: '
+							 || (SELECT string_agg(effect, ', ' ORDER BY effect) FROM procgov.effect) || '.';
+		END IF;
+		RETURN NEW;
+	ELSIF TG_TABLE_NAME = 'guard' THEN
+		IF (TG_OP = 'DELETE' OR NEW.guard <> OLD.guard)
+		   AND EXISTS (SELECT 1 FROM procgov.transition WHERE OLD.guard = ANY (guards)) THEN
+			RAISE EXCEPTION 'guard "%" is still named by a transition', OLD.guard
+				USING ERRCODE = 'foreign_key_violation',
+					  DETAIL = 'Transitions naming it: '
+							   || (SELECT string_agg(kind || ' ' || coalesce(from_state::text, 'creation') || '->' || to_state, ', ')
+									 FROM procgov.transition WHERE OLD.guard = ANY (guards)) || '.',
+					  HINT = 'Remove it from those rows of procgov.transition first.';
+		END IF;
+	ELSE
+		IF (TG_OP = 'DELETE' OR NEW.effect <> OLD.effect)
+		   AND EXISTS (SELECT 1 FROM procgov.transition WHERE OLD.effect = ANY (effects)) THEN
+			RAISE EXCEPTION 'effect "%" is still named by a transition', OLD.effect
+				USING ERRCODE = 'foreign_key_violation',
+					  DETAIL = 'Transitions naming it: '
+							   || (SELECT string_agg(kind || ' ' || coalesce(from_state::text, 'creation') || '->' || to_state, ', ')
+									 FROM procgov.transition WHERE OLD.effect = ANY (effects)) || '.',
+					  HINT = 'Remove it from those rows of procgov.transition first.';
+		END IF;
+	END IF;
+	RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+END $$;
+COMMENT ON FUNCTION procgov.check_transition_names() IS 'trigger: transitions name only existing guards and effects; named guards and effects cannot be removed';
+CREATE TRIGGER transition_names BEFORE INSERT OR UPDATE ON procgov.transition
+	FOR EACH ROW EXECUTE FUNCTION procgov.check_transition_names();
+CREATE TRIGGER guard_in_use BEFORE UPDATE OR DELETE ON procgov.guard
+	FOR EACH ROW EXECUTE FUNCTION procgov.check_transition_names();
+CREATE TRIGGER effect_in_use BEFORE UPDATE OR DELETE ON procgov.effect
+	FOR EACH ROW EXECUTE FUNCTION procgov.check_transition_names();
+
 -- the document a guard or effect is given: the row as jsonb, as the trigger sees it
 -- (columns common to documents: entity_id, number, state, total, supplier_id, ...)
 
@@ -2223,13 +2284,13 @@ BEGIN
 	 WHERE v.entity_id = e AND v.po_id = id AND v.txid = pg_current_xact_id()
 	 ORDER BY v.version DESC LIMIT 1;
 	IF FOUND THEN
-		UPDATE procgov.purchase_order_version v SET snapshot = snap || jsonb_build_object('version', version), total = record_order_version.total
+		UPDATE procgov.purchase_order_version v SET snapshot = snap || jsonb_build_object('version', version), total = total
 		 WHERE v.entity_id = e AND v.po_id = id AND v.version = record_order_version.version;
 	ELSE
 		version := (old_doc->>'version')::integer + 1;
 		INSERT INTO procgov.purchase_order_version (entity_id, po_id, version, total, snapshot, reason, created_by)
 		VALUES (e, id, version, total, snap || jsonb_build_object('version', version),
-				nullif(current_setting('procgov.reason'), ''), procgov_actor());
+				nullif(current_setting('procgov.reason'), ''), procgov.current_actor());
 	END IF;
 	reapprove := (old_doc->>'supplier_id') IS DISTINCT FROM (new_doc->>'supplier_id')
 				 OR approved IS NULL
@@ -2245,10 +2306,9 @@ END
 $$;
 COMMENT ON FUNCTION procgov.record_order_version(jsonb, jsonb) IS 'records a new version of an order changed after approval (one per transaction), emits po.changed with both versions, and says whether it needs approval again (used by the governance trigger)';
 
-CREATE FUNCTION procgov.procgov_actor() RETURNS text
-	LANGUAGE sql STABLE
-	AS $$ SELECT coalesce(nullif(current_setting('procgov.actor'), ''), session_user::text) $$;
-COMMENT ON FUNCTION procgov.procgov_actor() IS 'the acting end user: procgov.actor, else the session user';
+CREATE FUNCTION procgov.current_actor() RETURNS text
+	AS 'MODULE_PATHNAME', 'current_actor' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION procgov.current_actor() IS 'the acting end user as the ledger records it: procgov.actor, else the calling role (outside any SECURITY DEFINER function)';
 
 -- the version an approval covers keeps its snapshot, lines included
 CREATE OR REPLACE FUNCTION procgov.effect_approve_version(kind text, doc jsonb, from_state procgov.state, to_state procgov.state)
@@ -2267,7 +2327,7 @@ BEGIN
 			doc || jsonb_build_object('lines',
 				(SELECT coalesce(jsonb_agg(to_jsonb(l) ORDER BY l.line_no), '[]') FROM procgov.purchase_order_line l
 				  WHERE l.entity_id = e AND l.po_id = id)),
-			procgov.procgov_actor())
+			procgov.current_actor())
 	ON CONFLICT ON CONSTRAINT purchase_order_version_pkey DO UPDATE SET snapshot = excluded.snapshot, total = excluded.total;
 	RETURN jsonb_build_object('approved_total', doc->'total', 'approved_version', v);
 END
@@ -2450,7 +2510,7 @@ BEGIN
 	IF r.request_hash <> h THEN
 		RAISE EXCEPTION 'idempotency key "%" was already used for a different % request', key, operation
 			USING ERRCODE = '23505',
-				  DETAIL = format('The key was first used at %s with other input.', r.created_at),
+				  DETAIL = 'The key was first used with other input.',
 				  HINT = 'Use a new key for a new request; repeat a request only with exactly the same input.';
 	END IF;
 	RETURN r.result;
@@ -2694,7 +2754,7 @@ BEGIN
 	END LOOP;
 	INSERT INTO procgov.requisition (entity_id, number, requester, cost_center, budget_id, needed_by, total)
 	VALUES (entity, coalesce(number, procgov.next_number(entity, 'requisition', 'REQ-')),
-			coalesce(requester, procgov.procgov_actor()), cost_center,
+			coalesce(requester, procgov.current_actor()), cost_center,
 			procgov.budget_for(entity, cost_center, budget_period), needed_by, total)
 	RETURNING * INTO r;
 	INSERT INTO procgov.requisition_line (entity_id, requisition_id, line_no, item_id, description, quantity, unit_price, supplier_id)
@@ -2758,7 +2818,7 @@ BEGIN
 	END IF;
 	doc := procgov.doc_result(kind, entity, id);
 	INSERT INTO procgov.approval (entity_id, doc_kind, doc_id, doc_version, decision, decided_by, comment)
-	VALUES (entity, kind, id, coalesce((doc->>'version')::integer, 1), 'approved', procgov.procgov_actor(), comment);
+	VALUES (entity, kind, id, coalesce((doc->>'version')::integer, 1), 'approved', procgov.current_actor(), comment);
 	PERFORM procgov.move(kind, entity, id, 'approved');
 	RETURN procgov.idempotent_end(entity, 'approve_' || kind, idempotency_key, procgov.doc_result(kind, entity, id));
 END
@@ -2794,7 +2854,7 @@ BEGIN
 	END IF;
 	doc := procgov.doc_result(kind, entity, id);
 	INSERT INTO procgov.approval (entity_id, doc_kind, doc_id, doc_version, decision, decided_by, comment)
-	VALUES (entity, kind, id, coalesce((doc->>'version')::integer, 1), 'rejected', procgov.procgov_actor(), reason);
+	VALUES (entity, kind, id, coalesce((doc->>'version')::integer, 1), 'rejected', procgov.current_actor(), reason);
 	PERFORM set_config('procgov.reason', reason, true);
 	PERFORM procgov.move(kind, entity, id, 'rejected');
 	RETURN procgov.idempotent_end(entity, 'reject_' || kind, idempotency_key, procgov.doc_result(kind, entity, id));
@@ -2828,7 +2888,7 @@ BEGIN
 	INSERT INTO procgov.purchase_order (entity_id, number, requisition_id, supplier_id, buyer, cost_center,
 										budget_id, total, need_by, correlation_id)
 	VALUES (entity, coalesce(number, procgov.next_number(entity, 'purchase_order', 'PO-')), requisition_id,
-			supplier.supplier_id, coalesce(buyer, procgov.procgov_actor()), cost_center, budget_id, total, need_by,
+			supplier.supplier_id, coalesce(buyer, procgov.current_actor()), cost_center, budget_id, total, need_by,
 			coalesce(correlation_id, gen_random_uuid()))
 	RETURNING * INTO po;
 	INSERT INTO procgov.purchase_order_line (entity_id, po_id, line_no, item_id, description, quantity, unit_price, need_by)
@@ -2968,7 +3028,7 @@ BEGIN
 	SELECT * INTO po FROM procgov.purchase_order p
 	 WHERE p.entity_id = entity AND p.po_id = procgov.document_id('purchase_order', entity, number) FOR UPDATE;
 	INSERT INTO procgov.acknowledgement (entity_id, po_id, recorded_by, note)
-	VALUES (entity, po.po_id, procgov.procgov_actor(), note) RETURNING acknowledgement.ack_id INTO ack_id;
+	VALUES (entity, po.po_id, procgov.current_actor(), note) RETURNING acknowledgement.ack_id INTO ack_id;
 	IF lines IS NULL THEN
 		-- confirmed as ordered
 		INSERT INTO procgov.acknowledgement_line (entity_id, ack_id, line_no, confirmed_qty, confirmed_date)
@@ -3031,7 +3091,7 @@ BEGIN
 	n := procgov.check_lines(lines);
 	INSERT INTO procgov.receipt (entity_id, number, po_id, received_by, correlation_id)
 	VALUES (entity, coalesce(number, procgov.next_number(entity, 'receipt', 'GR-')), po.po_id,
-			procgov.procgov_actor(), po.correlation_id)
+			procgov.current_actor(), po.correlation_id)
 	RETURNING * INTO rc;
 	FOR i IN 0 .. n - 1 LOOP
 		ln := procgov.line_field(lines, i, 'line')::integer;
@@ -3199,7 +3259,7 @@ BEGIN
 	END IF;
 	INSERT INTO procgov.bank_change (entity_id, number, state, supplier_id, old_iban, new_iban, requested_by, reason)
 	VALUES (entity, procgov.next_number(entity, 'bank_change', 'BC-'), 'pending_approval', s.supplier_id, s.iban,
-			new_iban, procgov.procgov_actor(), reason)
+			new_iban, procgov.current_actor(), reason)
 	RETURNING * INTO bc;
 	RETURN procgov.idempotent_end(entity, 'request_bank_change', idempotency_key,
 								  procgov.doc_result('bank_change', entity, bc.bank_change_id));
@@ -3323,7 +3383,7 @@ BEGIN
 				'guard_budget_available', 'guard_received', 'guard_fully_received', 'guard_partly_received',
 				'guard_nothing_received', 'guard_order_receivable', 'guard_bank_account_payable',
 				'effect_commit_budget', 'effect_release_budget', 'effect_apply_bank_change', 'effect_approve_version',
-				'record_order_version', 'procgov_actor', 'lines_changed', 'check_lines_editable', 'check_entity',
+				'record_order_version', 'lines_changed', 'check_lines_editable', 'check_entity',
 				'document_table', 'document_id', 'next_number', 'idempotent_begin', 'idempotent_end', 'line_field',
 				'line_quantity', 'line_price', 'check_lines', 'supplier_by_code', 'item_by_sku', 'budget_for', 'move',
 				'document_state', 'doc_result', 'create_requisition', 'submit_requisition', 'approve_document',

@@ -16,6 +16,7 @@
 #include "miscadmin.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
@@ -456,4 +457,13 @@ config_changed(PG_FUNCTION_ARGS)
 				 errmsg("procgov.config_changed() must be called as a trigger")));
 	CacheInvalidateRelcache(trigdata->tg_relation);
 	return PointerGetDatum(NULL);	/* a statement trigger returns NULL, without the isnull flag */
+}
+
+/* procgov.current_actor(): the acting end user, as the ledger records it. */
+PG_FUNCTION_INFO_V1(current_actor);
+Datum
+current_actor(PG_FUNCTION_ARGS)
+{
+	(void) fcinfo;
+	PG_RETURN_TEXT_P(cstring_to_text(procgov_actor_name()));
 }

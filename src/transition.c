@@ -34,6 +34,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -550,11 +551,17 @@ set_column(HeapTuple tup, TupleDesc desc, AttrNumber att, const char *txt)
 	return heap_modify_tuple_by_cols(tup, desc, 1, cols, vals, nulls);
 }
 
-/* The columns an update changed, as {"column": [old, new], ...}, leaving out the stamps. */
+/*
+ * The columns an update changed, as {"column": [old, new], ...}, leaving out
+ * the stamps.  Values are rendered as in the row's JSON form (ISO dates,
+ * numbers as numbers), so the ledger does not depend on DateStyle.
+ */
 static Jsonb *
 changed_columns(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, const TableInfo *t, int *count)
 {
 	StringInfoData buf;
+	Jsonb	   *od = NULL,
+			   *nd = NULL;
 	int			i;
 
 	*count = 0;
@@ -562,29 +569,34 @@ changed_columns(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, const TableI
 	appendStringInfoChar(&buf, '{');
 	for (i = 1; i <= desc->natts; i++)
 	{
-		char	   *o,
-				   *n;
+		Form_pg_attribute att = TupleDescAttr(desc, i - 1);
+		bool		onull,
+					nnull;
+		Datum		o,
+					n;
+		JsonbValue *ov,
+				   *nv;
+		const char *name = NameStr(att->attname);
 
-		if (TupleDescAttr(desc, i - 1)->attisdropped || i == t->changed_at || i == t->changed_by)
+		if (att->attisdropped || i == t->changed_at || i == t->changed_by)
 			continue;
-		o = col_text(oldtup, desc, i);
-		n = col_text(newtup, desc, i);
-		if ((o == NULL) == (n == NULL) && (o == NULL || strcmp(o, n) == 0))
+		o = heap_getattr(oldtup, i, desc, &onull);
+		n = heap_getattr(newtup, i, desc, &nnull);
+		if (onull == nnull && (onull || datumIsEqual(o, n, att->attbyval, att->attlen)))
 			continue;
+		if (od == NULL)
+		{
+			od = row_document(oldtup, desc);
+			nd = row_document(newtup, desc);
+		}
+		ov = getKeyJsonValueFromContainer(&od->root, name, strlen(name), NULL);
+		nv = getKeyJsonValueFromContainer(&nd->root, name, strlen(name), NULL);
 		if (*count > 0)
 			appendStringInfoString(&buf, ", ");
-		escape_json(&buf, NameStr(TupleDescAttr(desc, i - 1)->attname));
-		appendStringInfoString(&buf, ": [");
-		if (o)
-			escape_json(&buf, o);
-		else
-			appendStringInfoString(&buf, "null");
-		appendStringInfoString(&buf, ", ");
-		if (n)
-			escape_json(&buf, n);
-		else
-			appendStringInfoString(&buf, "null");
-		appendStringInfoChar(&buf, ']');
+		escape_json(&buf, name);
+		appendStringInfo(&buf, ": [%s, %s]",
+						 ov ? JsonbToCString(NULL, &JsonbValueToJsonb(ov)->root, 0) : "null",
+						 nv ? JsonbToCString(NULL, &JsonbValueToJsonb(nv)->root, 0) : "null");
 		(*count)++;
 	}
 	appendStringInfoChar(&buf, '}');

@@ -1,0 +1,274 @@
+-- procgov canonical model: the SQL API, the governance trigger on direct
+-- updates, material changes, supplier controls, budget, bank changes,
+-- idempotency, correlation, and every refusal
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS procgov;
+RESET client_min_messages;
+\set SHOW_CONTEXT never
+SET procgov.notify = off;
+SET search_path = public, procgov;
+
+-- master data
+INSERT INTO procgov.entity (entity_id, name, base_currency, controller) VALUES
+	('ACME', 'Acme Distribution GmbH', 'EUR', 'c.controller'),
+	('NWS', 'Northwind Supply Inc', 'USD', NULL);
+INSERT INTO procgov.supplier (entity_id, code, name, status, risk_tier, iban) VALUES
+	('ACME', 'S-KEY', 'Keystone Fasteners', 'approved', 'low', 'DE89370400440532013000'),
+	('ACME', 'S-NEW', 'Newco Packaging', 'prospective', 'high', NULL),
+	('ACME', 'S-HOLD', 'Holdover Metals', 'on_hold', 'medium', 'FR1420041010050500013M02606');
+INSERT INTO procgov.item (entity_id, sku, gtin, description, category_code) VALUES
+	('ACME', 'HX-M8', '4006381333931', 'Hex bolt M8, zinc', '31.16'),
+	('ACME', 'PAL-EU', NULL, 'EUR pallet', '24.11');
+INSERT INTO procgov.budget (entity_id, cost_center, period, amount, committed, spent) VALUES
+	('ACME', 'CC-100', '2026-11', '2000 EUR', '0 EUR', '0 EUR');
+SELECT count(*) AS stream_entries_before FROM procgov.audit_log WHERE stream LIKE '%:ACME:%' \gset
+
+-- a requisition, start to finish
+SET procgov.actor = 'j.doe';
+SELECT procgov.create_requisition('ACME', 'CC-100',
+	'[{"item": "HX-M8", "quantity": 40, "unit_price": "18.75 EUR", "supplier": "S-KEY"},
+	  {"item": "PAL-EU", "quantity": 12, "unit_price": "14.20 EUR", "supplier": "S-KEY"}]',
+	budget_period => '2026-11', needed_by => '2026-12-01') - 'correlation_id' AS created;
+SELECT number, state, requester, total, budget_id IS NOT NULL AS budgeted FROM procgov.requisition;
+SELECT line_no, description, quantity, unit_price FROM procgov.requisition_line ORDER BY line_no;
+SELECT procgov.submit_requisition('ACME', 'REQ-000001') ->> 'state' AS state;
+-- the requester may not approve it
+SELECT procgov.approve_document('requisition', 'ACME', 'REQ-000001');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SET procgov.actor = 'a.novak';
+SELECT procgov.approve_document('requisition', 'ACME', 'REQ-000001', 'fine') ->> 'state' AS state;
+SELECT procgov.approve_document('requisition', 'ACME', 'REQ-000001');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SET procgov.actor = 'b.buyer';
+SELECT jsonb_array_length(procgov.convert_requisition('ACME', 'REQ-000001') -> 'orders') AS orders;
+SELECT number, state, buyer, total, requisition_id IS NOT NULL AS from_requisition FROM procgov.purchase_order;
+SELECT state FROM procgov.requisition;
+
+-- the order: submit, approve (another person), transmit, acknowledge, receive in two parts
+SELECT procgov.submit_order('ACME', 'PO-000001') ->> 'state' AS state;
+SET procgov.actor = 'a.novak';
+SELECT procgov.approve_document('purchase_order', 'ACME', 'PO-000001') ->> 'state' AS state;
+SELECT committed, amount - committed - spent AS available FROM procgov.budget;
+SELECT approved_total, approved_version FROM procgov.purchase_order;
+SET procgov.actor = 'b.buyer';
+SELECT procgov.transmit_order('ACME', 'PO-000001') ->> 'state' AS state;
+SELECT procgov.record_acknowledgement('ACME', 'PO-000001',
+	'[{"line": 1, "confirmed_qty": 40, "confirmed_date": "2026-11-28"}, {"line": 2, "confirmed_qty": 10}]',
+	'two pallets short') ->> 'state' AS state;
+SELECT line_no, quantity, confirmed_qty, confirmed_date FROM procgov.purchase_order_line ORDER BY line_no;
+SET procgov.actor = 'r.receiver';
+SELECT procgov.post_receipt('ACME', 'PO-000001', '[{"line": 1, "quantity": 30}]') #>> '{order,state}' AS order_state;
+SELECT procgov.post_receipt('ACME', 'PO-000001', '[{"line": 1, "quantity": 11}]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.post_receipt('ACME', 'PO-000001', '[{"line": 1, "quantity": 10}, {"line": 2, "quantity": 12}]')
+	#>> '{order,state}' AS order_state;
+SELECT number, state FROM procgov.receipt ORDER BY number;
+SELECT line_no, received_qty FROM procgov.purchase_order_line ORDER BY line_no;
+SET procgov.actor = 'b.buyer';
+SELECT procgov.close_document('purchase_order', 'ACME', 'PO-000001') ->> 'state' AS state;
+SELECT committed FROM procgov.budget;
+
+-- who and when are stamped; everything is in the ledger and shares one correlation id
+SELECT number, state_changed_by, state_changed_at <= now() AS stamped FROM procgov.purchase_order;
+SELECT stream, seq, actor, action, payload FROM procgov.audit_log
+ WHERE stream LIKE 'purchase_order:ACME:PO-0%' ORDER BY stream, seq;
+SELECT count(DISTINCT correlation_id) AS correlation_ids FROM (
+	SELECT correlation_id FROM procgov.requisition UNION ALL SELECT correlation_id FROM procgov.purchase_order
+	UNION ALL SELECT correlation_id FROM procgov.receipt) c;
+SELECT type, aggregatetype, correlation_id = (SELECT correlation_id FROM procgov.requisition) AS same_flow
+  FROM procgov.outbox WHERE entity = 'ACME' ORDER BY id;
+SELECT count(*) AS problems FROM procgov.verify_audit();
+
+-- idempotency: a repeat returns the first result and changes nothing; other input is refused
+SET procgov.actor = 'b.buyer';
+SELECT procgov.create_purchase_order('ACME', 'S-KEY', '[{"item": "HX-M8", "quantity": 10, "unit_price": "18.75 EUR"}]',
+	cost_center => 'CC-100', budget_period => '2026-11', idempotency_key => 'erp-4711') - 'correlation_id' AS first_call;
+SELECT procgov.create_purchase_order('ACME', 'S-KEY', '[{"item": "HX-M8", "quantity": 10, "unit_price": "18.75 EUR"}]',
+	cost_center => 'CC-100', budget_period => '2026-11', idempotency_key => 'erp-4711') - 'correlation_id' AS repeat;
+SELECT procgov.create_purchase_order('ACME', 'S-KEY', '[{"item": "HX-M8", "quantity": 99, "unit_price": "18.75 EUR"}]',
+	cost_center => 'CC-100', budget_period => '2026-11', idempotency_key => 'erp-4711');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT count(*) AS orders FROM procgov.purchase_order;
+SELECT procgov.submit_order('ACME', 'PO-000002', 'submit-1') ->> 'state' AS state;
+SELECT procgov.submit_order('ACME', 'PO-000002', 'submit-1') ->> 'state' AS repeated;
+
+-- a material change after approval: new version, back to approval when the total grows
+SET procgov.actor = 'a.novak';
+SELECT procgov.approve_document('purchase_order', 'ACME', 'PO-000002') ->> 'state' AS state;
+SELECT committed FROM procgov.budget;
+SET procgov.actor = 'b.buyer';
+UPDATE procgov.purchase_order_line SET quantity = 20 WHERE entity_id = 'ACME' AND po_id = 2;
+SELECT number, state, total, version, approved_total, approved_version FROM procgov.purchase_order WHERE po_id = 2;
+SELECT committed FROM procgov.budget;
+SELECT version, total, (snapshot->'lines'->0->>'quantity')::numeric AS qty FROM procgov.purchase_order_version
+ WHERE po_id = 2 ORDER BY version;
+SELECT payload->'before'->>'version' AS before, payload->'after'->>'version' AS after,
+       payload->'before'->'lines'->0->>'quantity' AS qty_before, payload->'after'->'lines'->0->>'quantity' AS qty_after,
+       payload->>'reapproval' AS reapproval
+  FROM procgov.outbox WHERE type = 'po.changed';
+-- the first approver approves version 2 too (it is not her order)
+SET procgov.actor = 'a.novak';
+SELECT procgov.approve_document('purchase_order', 'ACME', 'PO-000002') ->> 'state' AS state;
+-- a lower price is a new version without approval; two changes in one transaction are one version
+SET procgov.actor = 'b.buyer';
+BEGIN;
+UPDATE procgov.purchase_order_line SET unit_price = '18.00 EUR' WHERE entity_id = 'ACME' AND po_id = 2;
+UPDATE procgov.purchase_order_line SET unit_price = '17.50 EUR' WHERE entity_id = 'ACME' AND po_id = 2;
+COMMIT;
+SELECT state, total, version, approved_total FROM procgov.purchase_order WHERE po_id = 2;
+SELECT count(*) AS versions FROM procgov.purchase_order_version WHERE po_id = 2;
+-- a line added after approval is a material change too
+INSERT INTO procgov.purchase_order_line (entity_id, po_id, line_no, description, quantity, unit_price)
+VALUES ('ACME', 2, 2, 'Washers', 300, '0.10 EUR');
+SELECT state, total, version FROM procgov.purchase_order WHERE po_id = 2;
+
+-- supplier controls: no approval or transmission to a blocked or on-hold supplier
+SET procgov.actor = 'a.novak';
+SELECT procgov.approve_document('purchase_order', 'ACME', 'PO-000002') ->> 'state' AS state;
+UPDATE procgov.supplier SET status = 'blocked' WHERE code = 'S-KEY';
+SET procgov.actor = 'b.buyer';
+SELECT procgov.transmit_order('ACME', 'PO-000002');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE procgov.supplier SET status = 'approved' WHERE code = 'S-KEY';
+SELECT procgov.create_purchase_order('ACME', 'S-HOLD', '[{"description": "Steel rod", "quantity": 5, "unit_price": "40 EUR"}]') ->> 'number' AS po;
+SELECT procgov.submit_order('ACME', 'PO-000003') ->> 'state' AS state;
+SET procgov.actor = 'a.novak';
+SELECT procgov.approve_document('purchase_order', 'ACME', 'PO-000003');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.reject_document('purchase_order', 'ACME', 'PO-000003', 'supplier on hold') ->> 'state' AS state;
+
+-- budget: approval beyond what is available is refused; cancel releases
+SELECT amount - committed - spent AS available FROM procgov.budget;
+SET procgov.actor = 'b.buyer';
+SELECT procgov.create_purchase_order('ACME', 'S-KEY', '[{"item": "HX-M8", "quantity": 1000, "unit_price": "18.75 EUR"}]',
+	cost_center => 'CC-100', budget_period => '2026-11') ->> 'number' AS po;
+SELECT procgov.submit_order('ACME', 'PO-000004') ->> 'state' AS state;
+SET procgov.actor = 'a.novak';
+SELECT procgov.approve_document('purchase_order', 'ACME', 'PO-000004');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SET procgov.actor = 'b.buyer';
+SELECT procgov.cancel_document('purchase_order', 'ACME', 'PO-000002', 'customer withdrew the order') ->> 'state' AS state;
+SELECT committed FROM procgov.budget;
+SELECT reason FROM procgov.audit_log WHERE stream = 'purchase_order:ACME:PO-000002' ORDER BY seq DESC LIMIT 1;
+
+-- a supplier's bank account: only through an approved change, then held for the cooling-off period
+SET procgov.actor = 'b.buyer';
+UPDATE procgov.supplier SET iban = 'GB82WEST12345698765432' WHERE code = 'S-KEY';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.request_bank_change('ACME', 'S-KEY', 'GB82WEST12345698765432', 'letter of 2026-11-20, call-back verified') ->> 'state' AS state;
+SELECT procgov.approve_document('bank_change', 'ACME', 'BC-000001');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SET procgov.actor = 'a.novak';
+SELECT procgov.approve_document('bank_change', 'ACME', 'BC-000001') ->> 'state' AS state;
+SELECT code, iban, iban_payable_from > now() + interval '13 days' AS held FROM procgov.supplier WHERE code = 'S-KEY';
+SELECT type, payload #>> '{document,new_iban}' AS new_iban FROM procgov.outbox WHERE type = 'supplier.bank_changed';
+-- an invoice to the new account cannot be posted while payments are held
+SET procgov.actor = 'r.receiver';
+SELECT procgov.register_invoice('ACME', 'S-KEY', 'K-2026-118', '2026-11-25',
+	'[{"po_line": 1, "quantity": 40, "unit_price": "18.75 EUR"}]', 'PO-000001') ->> 'state' AS state;
+SELECT number, supplier_invoice_no, state, total, pay_to_iban FROM procgov.invoice;
+UPDATE procgov.invoice SET state = 'matched' WHERE number = 'INV-000001';
+\set VERBOSITY terse
+UPDATE procgov.invoice SET state = 'posted' WHERE number = 'INV-000001';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
+
+-- direct updates by any client go through the same rules
+UPDATE procgov.purchase_order SET state = 'approved' WHERE number = 'PO-000004';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE procgov.purchase_order SET state = 'draft' WHERE number = 'PO-000001';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+INSERT INTO procgov.purchase_order (entity_id, number, state, supplier_id, buyer, total)
+VALUES ('ACME', 'PO-ROGUE', 'approved', 1, 'x', '1 EUR');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+DELETE FROM procgov.purchase_order WHERE number = 'PO-000004';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE procgov.purchase_order_line SET quantity = 1 WHERE po_id = 1;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- a change that is not a transition is audited with what changed
+UPDATE procgov.purchase_order SET need_by = '2026-12-24' WHERE number = 'PO-000004';
+SELECT action, payload FROM procgov.audit_log WHERE stream = 'purchase_order:ACME:PO-000004' ORDER BY seq DESC LIMIT 1;
+
+-- bad input names what is wrong
+SELECT procgov.create_requisition('NOPE', 'CC-100', '[]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.create_requisition('ACME', 'CC-100', '[]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.create_requisition('ACME', NULL, '[{"item": "HX-M8", "quantity": 1, "unit_price": "1 EUR", "supplier": "S-KEY"}]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.create_requisition('ACME', 'CC-100', '[{"item": "HX-M8", "quantity": 1, "unit_price": "1 EUR"}]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.create_requisition('ACME', 'CC-100', '[{"item": "HX-M8", "quantity": "many", "unit_price": "1 EUR", "supplier": "S-KEY"}]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.create_requisition('ACME', 'CC-100', '[{"item": "HX-M8", "quantity": -2, "unit_price": "1 EUR", "supplier": "S-KEY"}]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.create_requisition('ACME', 'CC-100', '[{"item": "HX-M8", "quantity": 1, "unit_price": "1 EUR", "supplier": "S-KEY"}, {"item": "HX-M8", "quantity": 1, "unit_price": "1 USD", "supplier": "S-KEY"}]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.create_requisition('ACME', 'CC-100', '[{"item": "HX-M8", "quantity": 1, "unit_price": "1 EUX", "supplier": "S-KEY"}]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.create_requisition('ACME', 'CC-100', '[{"item": "NO-SUCH", "quantity": 1, "unit_price": "1 EUR", "supplier": "S-KEY"}]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.create_requisition('ACME', 'CC-100', '[{"item": "HX-M8", "quantity": 1, "unit_price": "1 EUR", "supplier": "S-NONE"}]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.create_requisition('ACME', 'CC-999', '[{"item": "HX-M8", "quantity": 1, "unit_price": "1 EUR", "supplier": "S-KEY"}]', budget_period => '2026-11');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.submit_order('ACME', 'PO-999999');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.approve_document('contract', 'ACME', 'C-1');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.reject_document('purchase_order', 'ACME', 'PO-000004', '');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.cancel_document('purchase_order', 'ACME', 'PO-000004', NULL);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.post_receipt('ACME', 'PO-000004', '[{"line": 1, "quantity": 1}]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.post_receipt('ACME', 'PO-000001', '[{"line": 9, "quantity": 1}]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.register_invoice('ACME', 'S-HOLD', 'X-1', '2026-11-25', '[{"quantity": 1, "unit_price": "1 EUR"}]', 'PO-000001');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.request_bank_change('ACME', 'S-KEY', 'GB82WEST12345698765432', 'again');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.create_purchase_order('ACME', 'S-KEY', '[{"quantity": 1, "unit_price": "1 EUR"}]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.create_purchase_order('ACME', 'S-KEY', '[{"description": "x", "quantity": 1, "unit_price": "1 EUR"}]', idempotency_key => '');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+
+-- enforcement can be turned off only by a superuser, and even then everything is audited
+SET procgov.enforce = off;
+UPDATE procgov.purchase_order SET state = 'closed' WHERE number = 'PO-000003';
+RESET procgov.enforce;
+SELECT action, payload FROM procgov.audit_log WHERE stream = 'purchase_order:ACME:PO-000003' ORDER BY seq DESC LIMIT 1;
+
+-- privileges: each role does its part through the API, nobody writes around it
+RESET procgov.actor;
+CREATE ROLE regress_req IN ROLE procgov_requester;
+CREATE ROLE regress_appr IN ROLE procgov_approver;
+CREATE ROLE regress_nobody;
+SET ROLE regress_nobody;
+SELECT count(*) FROM procgov.purchase_order;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.create_purchase_order('ACME', 'S-KEY', '[{"description": "x", "quantity": 1, "unit_price": "1 EUR"}]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SET ROLE regress_req;
+SELECT procgov.create_purchase_order('ACME', 'S-KEY', '[{"description": "Tape", "quantity": 1, "unit_price": "3 EUR"}]') ->> 'state' AS state;
+SELECT procgov.submit_order('ACME', 'PO-000005') ->> 'state' AS state;
+SELECT procgov.approve_document('purchase_order', 'ACME', 'PO-000005');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE procgov.purchase_order SET state = 'approved' WHERE number = 'PO-000005';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SET procgov.enforce = off;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SET ROLE regress_appr;
+SELECT procgov.approve_document('purchase_order', 'ACME', 'PO-000005') ->> 'state' AS state;
+SELECT procgov.transmit_order('ACME', 'PO-000005');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SELECT buyer, state_changed_by FROM procgov.purchase_order WHERE number = 'PO-000005';
+DROP ROLE regress_req;
+DROP ROLE regress_appr;
+DROP ROLE regress_nobody;
+
+SELECT count(*) AS problems FROM procgov.verify_audit();
+RESET procgov.actor;

@@ -1,0 +1,172 @@
+-- procgov state machine, table-driven: every transition of every kind, legal
+-- or not, is tried on a fresh document, and the outcome is checked against
+-- procgov.transition: a pair with no row is refused as illegal, a pair with
+-- a row is accepted or refused by one of its guards, never otherwise.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS procgov;
+RESET client_min_messages;
+\set SHOW_CONTEXT never
+SET procgov.notify = off;
+SET procgov.actor = 'tester';
+
+INSERT INTO procgov.entity (entity_id, name, base_currency) VALUES ('TT', 'Transition tests', 'EUR');
+INSERT INTO procgov.supplier (entity_id, code, name, status, iban)
+VALUES ('TT', 'S-OK', 'Approved supplier', 'approved', 'DE89370400440532013000');
+
+CREATE TEMP TABLE outcome (kind text, from_state procgov.state, to_state procgov.state, result text);
+
+-- one fresh document of a kind in a state (rules off, as a migration would load it)
+CREATE FUNCTION pg_temp.make_document(kind text, st procgov.state, n integer) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+	sup bigint := (SELECT supplier_id FROM procgov.supplier WHERE entity_id = 'TT' AND code = 'S-OK');
+	po bigint;
+	id bigint;
+BEGIN
+	PERFORM set_config('procgov.enforce', 'off', true);
+	IF kind IN ('purchase_order', 'receipt') THEN
+		INSERT INTO procgov.purchase_order (entity_id, number, supplier_id, buyer, total)
+		VALUES ('TT', 'PO-' || n, sup, 'buyer', '10.00 EUR') RETURNING po_id INTO po;
+		INSERT INTO procgov.purchase_order_line (entity_id, po_id, line_no, description, quantity, unit_price)
+		VALUES ('TT', po, 1, 'thing', 1, '10.00 EUR');
+		UPDATE procgov.purchase_order SET state = CASE WHEN kind = 'receipt' THEN 'transmitted' ELSE st END WHERE po_id = po;
+		id := po;
+	END IF;
+	IF kind = 'receipt' THEN
+		INSERT INTO procgov.receipt (entity_id, number, po_id, received_by, correlation_id)
+		VALUES ('TT', 'GR-' || n, po, 'receiver', gen_random_uuid()) RETURNING receipt_id INTO id;
+		INSERT INTO procgov.receipt_line (entity_id, receipt_id, line_no, quantity) VALUES ('TT', id, 1, 1);
+		UPDATE procgov.receipt SET state = st WHERE receipt_id = id;
+	ELSIF kind = 'requisition' THEN
+		INSERT INTO procgov.requisition (entity_id, number, requester, cost_center, total)
+		VALUES ('TT', 'REQ-' || n, 'requester', 'CC', '10.00 EUR') RETURNING requisition_id INTO id;
+		INSERT INTO procgov.requisition_line (entity_id, requisition_id, line_no, description, quantity, unit_price, supplier_id)
+		VALUES ('TT', id, 1, 'thing', 1, '10.00 EUR', sup);
+		UPDATE procgov.requisition SET state = st WHERE requisition_id = id;
+	ELSIF kind = 'invoice' THEN
+		INSERT INTO procgov.invoice (entity_id, number, supplier_invoice_no, supplier_id, invoice_date, total)
+		VALUES ('TT', 'INV-' || n, 'X-' || n, sup, '2026-11-25', '10.00 EUR') RETURNING invoice_id INTO id;
+		INSERT INTO procgov.invoice_line (entity_id, invoice_id, line_no, description, quantity, unit_price)
+		VALUES ('TT', id, 1, 'thing', 1, '10.00 EUR');
+		UPDATE procgov.invoice SET state = st WHERE invoice_id = id;
+	ELSIF kind = 'bank_change' THEN
+		INSERT INTO procgov.bank_change (entity_id, number, state, supplier_id, new_iban, requested_by, reason)
+		VALUES ('TT', 'BC-' || n, st, sup, 'GB82WEST12345698765432', 'requester', 'test') RETURNING bank_change_id INTO id;
+	END IF;
+	PERFORM set_config('procgov.enforce', 'on', true);
+	RETURN id;
+END $$;
+
+-- try one transition on a fresh document, then undo everything but the outcome
+DO $$
+DECLARE
+	k text;
+	f procgov.state;
+	t procgov.state;
+	n integer := 0;
+	id bigint;
+	res text;
+	msg text;
+	tab record;
+BEGIN
+	FOREACH k IN ARRAY ARRAY['requisition', 'purchase_order', 'receipt', 'invoice', 'bank_change'] LOOP
+		tab := procgov.document_table(k);
+		FOR f IN SELECT unnest(enum_range(NULL::procgov.state)) LOOP
+			FOR t IN SELECT unnest(enum_range(NULL::procgov.state)) LOOP
+				CONTINUE WHEN f = t;
+				n := n + 1;
+				BEGIN
+					id := pg_temp.make_document(k, f, n);
+					EXECUTE format('UPDATE procgov.%I SET state = $1 WHERE %I = $2', tab.tab, tab.id_col) USING t, id;
+					res := 'ok';
+					RAISE EXCEPTION 'undo';
+				EXCEPTION WHEN OTHERS THEN
+					GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+					IF msg = 'undo' THEN
+						NULL;
+					ELSIF SQLSTATE = '55000' AND msg ~ ': guard \S+ does not hold$' THEN
+						res := 'guard ' || substring(msg FROM ': guard (\S+) does not hold$');
+					ELSIF SQLSTATE = '55000' AND msg ~ ' cannot move from ' THEN
+						res := 'illegal';
+					ELSE
+						res := 'error ' || SQLSTATE || ': ' || msg;
+					END IF;
+				END;
+				INSERT INTO outcome VALUES (k, f, t, res);
+			END LOOP;
+		END LOOP;
+	END LOOP;
+END $$;
+
+-- every pair was tried: 5 kinds x 15 states x 14 other states
+SELECT count(*) AS tried FROM outcome;
+
+-- the outcome agrees with procgov.transition everywhere (expect no rows)
+SELECT o.kind, o.from_state, o.to_state, o.result, tr.kind IS NOT NULL AS has_row
+  FROM outcome o
+  LEFT JOIN procgov.transition tr ON tr.kind = o.kind AND tr.from_state = o.from_state AND tr.to_state = o.to_state
+ WHERE (tr.kind IS NULL) <> (o.result = 'illegal') OR o.result LIKE 'error%'
+ ORDER BY 1, 2, 3;
+
+-- per kind: the legal transitions and the illegal ones refused
+SELECT kind, count(*) FILTER (WHERE result <> 'illegal') AS legal,
+       count(*) FILTER (WHERE result = 'illegal') AS illegal_refused
+  FROM outcome GROUP BY kind ORDER BY kind;
+
+-- the legal transitions, and what a fresh document meets there
+SELECT kind, from_state, to_state, result FROM outcome WHERE result <> 'illegal' ORDER BY kind, from_state, to_state;
+
+-- creation: only the states procgov.transition allows (every other one is refused)
+SET procgov.enforce = on;
+DO $$
+DECLARE
+	st procgov.state;
+	ok text[] := '{}';
+BEGIN
+	FOR st IN SELECT unnest(enum_range(NULL::procgov.state)) LOOP
+		BEGIN
+			INSERT INTO procgov.purchase_order (entity_id, number, state, supplier_id, buyer, total)
+			VALUES ('TT', 'NEW-' || st, st, (SELECT supplier_id FROM procgov.supplier WHERE code = 'S-OK'), 'b', '1 EUR');
+			ok := ok || st::text;
+			RAISE EXCEPTION 'undo';
+		EXCEPTION WHEN OTHERS THEN
+			NULL;
+		END;
+	END LOOP;
+	RAISE NOTICE 'purchase orders can be created in: %', ok;
+END $$;
+
+-- changing the rows changes the behaviour, without new code
+BEGIN;
+INSERT INTO procgov.transition (kind, from_state, to_state, description)
+VALUES ('purchase_order', 'closed', 'draft', 'a site that reopens closed orders');
+SELECT pg_temp.make_document('purchase_order', 'closed', 9001) AS po \gset
+UPDATE procgov.purchase_order SET state = 'draft' WHERE po_id = :po;
+SELECT state FROM procgov.purchase_order WHERE po_id = :po;
+ROLLBACK;
+-- a guard added to a row applies to the next document that meets it
+BEGIN;
+UPDATE procgov.transition SET guards = guards || '{supplier_active}'
+ WHERE kind = 'purchase_order' AND from_state = 'draft' AND to_state = 'pending_approval';
+SELECT pg_temp.make_document('purchase_order', 'draft', 9002) AS po \gset
+UPDATE procgov.supplier SET status = 'on_hold' WHERE code = 'S-OK';
+UPDATE procgov.purchase_order SET state = 'pending_approval' WHERE po_id = :po;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+ROLLBACK;
+-- the rules are checked when they are edited, not when a document first meets them
+UPDATE procgov.transition SET guards = '{no_such_guard}'
+ WHERE kind = 'purchase_order' AND from_state = 'draft' AND to_state = 'pending_approval';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+INSERT INTO procgov.transition (kind, from_state, to_state, effects, description)
+VALUES ('purchase_order', 'closed', 'draft', '{reopen_everything}', 'a bad row');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+DELETE FROM procgov.guard WHERE guard = 'nothing_received';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE procgov.effect SET effect = 'commit' WHERE effect = 'commit_budget';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- a guard nobody names can go
+BEGIN;
+UPDATE procgov.transition SET guards = array_remove(guards, 'nothing_received');
+DELETE FROM procgov.guard WHERE guard = 'nothing_received';
+ROLLBACK;
+SELECT count(*) AS guards FROM procgov.guard;
