@@ -1325,6 +1325,9 @@ GRANT EXECUTE ON FUNCTION procgov.poll(text, integer), procgov.ack(text, bigint,
 -- keys on entity_id (Citus' distribution column); money is procgov.amount.
 -- The documents move through procgov.state under the transitions in
 -- procgov.transition, enforced by one C trigger (src/transition.c).
+-- Functions here pin plan_cache_mode = force_generic_plan: their queries
+-- look rows up by key, and custom plans would plan them again on every
+-- call (a measured third of an order's lifecycle, test/bench/model.sh).
 -- ===================================================================
 
 CREATE TYPE procgov.state AS ENUM (
@@ -1755,6 +1758,7 @@ CREATE TRIGGER transition_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE O
 CREATE FUNCTION procgov.check_transition_names() RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 DECLARE
 	missing text;
@@ -1828,6 +1832,7 @@ COMMENT ON FUNCTION procgov.kind_label(text) IS 'a kind as words for messages: p
 CREATE FUNCTION procgov.guard_has_lines(kind text, doc jsonb) RETURNS text
 	LANGUAGE plpgsql STABLE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
 DECLARE
@@ -1849,6 +1854,7 @@ COMMENT ON FUNCTION procgov.guard_has_lines(text, jsonb) IS 'guard has_lines: th
 CREATE FUNCTION procgov.guard_approval_complete(kind text, doc jsonb) RETURNS text
 	LANGUAGE plpgsql STABLE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
 DECLARE
@@ -1871,6 +1877,7 @@ COMMENT ON FUNCTION procgov.guard_approval_complete(text, jsonb) IS 'guard appro
 CREATE FUNCTION procgov.guard_supplier_active(kind text, doc jsonb) RETURNS text
 	LANGUAGE plpgsql STABLE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
 DECLARE
@@ -1890,6 +1897,7 @@ COMMENT ON FUNCTION procgov.guard_supplier_active(text, jsonb) IS 'guard supplie
 CREATE FUNCTION procgov.guard_budget_available(kind text, doc jsonb) RETURNS text
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
 DECLARE
@@ -1923,6 +1931,7 @@ COMMENT ON FUNCTION procgov.guard_budget_available(text, jsonb) IS 'guard budget
 CREATE FUNCTION procgov.guard_received(kind text, doc jsonb, want_full boolean) RETURNS text
 	LANGUAGE plpgsql STABLE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
 DECLARE
@@ -1949,18 +1958,28 @@ $$;
 COMMENT ON FUNCTION procgov.guard_received(text, jsonb, boolean) IS 'what has been received against an order: nothing (NULL), all of it (true) or some of it (false); used by the receiving guards';
 
 CREATE FUNCTION procgov.guard_fully_received(kind text, doc jsonb) RETURNS text
-	LANGUAGE sql STABLE AS $$ SELECT procgov.guard_received(kind, doc, true) $$;
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
+	AS $$ BEGIN RETURN procgov.guard_received(kind, doc, true); END $$;
 COMMENT ON FUNCTION procgov.guard_fully_received(text, jsonb) IS 'guard fully_received: every order line has received at least its quantity';
 CREATE FUNCTION procgov.guard_partly_received(kind text, doc jsonb) RETURNS text
-	LANGUAGE sql STABLE AS $$ SELECT procgov.guard_received(kind, doc, false) $$;
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
+	AS $$ BEGIN RETURN procgov.guard_received(kind, doc, false); END $$;
 COMMENT ON FUNCTION procgov.guard_partly_received(text, jsonb) IS 'guard partly_received: some but not all of the order has been received';
 CREATE FUNCTION procgov.guard_nothing_received(kind text, doc jsonb) RETURNS text
-	LANGUAGE sql STABLE AS $$ SELECT procgov.guard_received(kind, doc, NULL) $$;
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
+	AS $$ BEGIN RETURN procgov.guard_received(kind, doc, NULL); END $$;
 COMMENT ON FUNCTION procgov.guard_nothing_received(text, jsonb) IS 'guard nothing_received: no line of the order has a receipt';
 
 CREATE FUNCTION procgov.guard_order_receivable(kind text, doc jsonb) RETURNS text
 	LANGUAGE plpgsql STABLE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
 DECLARE
@@ -1979,6 +1998,7 @@ COMMENT ON FUNCTION procgov.guard_order_receivable(text, jsonb) IS 'guard order_
 CREATE FUNCTION procgov.guard_bank_account_payable(kind text, doc jsonb) RETURNS text
 	LANGUAGE plpgsql STABLE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
 DECLARE
@@ -2023,6 +2043,7 @@ CREATE FUNCTION procgov.effect_commit_budget(kind text, doc jsonb, from_state pr
 	RETURNS jsonb
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
 DECLARE
@@ -2043,6 +2064,7 @@ CREATE FUNCTION procgov.effect_release_budget(kind text, doc jsonb, from_state p
 	RETURNS jsonb
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
 DECLARE
@@ -2064,6 +2086,7 @@ CREATE FUNCTION procgov.effect_apply_bank_change(kind text, doc jsonb, from_stat
 	RETURNS jsonb
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
 BEGIN
@@ -2201,6 +2224,7 @@ ALTER TABLE procgov.bank_change ENABLE ALWAYS TRIGGER govern_document;
 CREATE FUNCTION procgov.refuse_document_delete() RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
 BEGIN
@@ -2226,6 +2250,7 @@ CREATE TRIGGER refuse_delete BEFORE DELETE OR TRUNCATE ON procgov.bank_change
 CREATE FUNCTION procgov.guard_supplier_iban() RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
 BEGIN
@@ -2247,6 +2272,7 @@ CREATE OR REPLACE FUNCTION procgov.effect_apply_bank_change(kind text, doc jsonb
 	RETURNS jsonb
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
 BEGIN
@@ -2266,6 +2292,7 @@ $$;
 CREATE FUNCTION procgov.record_order_version(old_doc jsonb, new_doc jsonb, OUT version integer, OUT reapprove boolean)
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
 DECLARE
@@ -2315,6 +2342,7 @@ CREATE OR REPLACE FUNCTION procgov.effect_approve_version(kind text, doc jsonb, 
 	RETURNS jsonb
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
 DECLARE
@@ -2333,34 +2361,49 @@ BEGIN
 END
 $$;
 
+-- lines of a received, closed or cancelled order no longer change in substance;
+-- otherwise the order's total follows its lines (the governance trigger versions it)
+CREATE FUNCTION procgov.refresh_order_total(entity text, id bigint) RETURNS void
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+#variable_conflict use_variable
+BEGIN
+	PERFORM procgov.check_lines_editable(entity, id);
+	UPDATE procgov.purchase_order p SET total = s.total
+	  FROM (SELECT coalesce(procgov.sum(l.quantity * l.unit_price), procgov.amount(0, procgov.currency(p0.total))) AS total
+			  FROM procgov.purchase_order p0
+			  LEFT JOIN procgov.purchase_order_line l ON l.entity_id = p0.entity_id AND l.po_id = p0.po_id
+			 WHERE p0.entity_id = entity AND p0.po_id = id
+			 GROUP BY p0.total) s
+	 WHERE p.entity_id = entity AND p.po_id = id AND p.total IS DISTINCT FROM s.total;
+END
+$$;
+COMMENT ON FUNCTION procgov.refresh_order_total(text, bigint) IS 'refuses line changes on an order being received or finished, and sets the order''s total to the sum of its lines when it differs (used by the lines trigger)';
+
 -- keep an order's or requisition's total the sum of its lines (one update per statement)
 CREATE FUNCTION procgov.lines_changed() RETURNS trigger
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
 DECLARE
 	doc record;
 BEGIN
-	IF TG_TABLE_NAME = 'purchase_order_line' THEN
+	IF TG_TABLE_NAME = 'purchase_order_line' AND TG_OP = 'UPDATE' THEN
+		-- an update that leaves quantities and prices alone (receipts, confirmations) changes no total
 		FOR doc IN
-			SELECT DISTINCT c.entity_id, c.po_id AS id FROM changed c
+			SELECT DISTINCT c.entity_id, c.po_id AS id FROM changed c JOIN old_lines o USING (entity_id, po_id, line_no)
+			 WHERE (c.quantity, c.unit_price::text) IS DISTINCT FROM (o.quantity, o.unit_price::text)
 		LOOP
-			-- lines of a received, closed or cancelled order no longer change in substance
-			IF TG_OP <> 'UPDATE' THEN
-				PERFORM procgov.check_lines_editable(doc.entity_id, doc.id);
-			ELSIF EXISTS (
-				SELECT FROM changed c JOIN old_lines o USING (entity_id, po_id, line_no)
-				 WHERE c.entity_id = doc.entity_id AND c.po_id = doc.id
-				   AND (c.quantity, c.unit_price::text) IS DISTINCT FROM (o.quantity, o.unit_price::text)) THEN
-				PERFORM procgov.check_lines_editable(doc.entity_id, doc.id);
-			END IF;
-			UPDATE procgov.purchase_order p
-			   SET total = coalesce((SELECT procgov.sum(l.quantity * l.unit_price) FROM procgov.purchase_order_line l
-									  WHERE l.entity_id = p.entity_id AND l.po_id = p.po_id), procgov.amount(0, procgov.currency(p.total)))
-			 WHERE p.entity_id = doc.entity_id AND p.po_id = doc.id
-			   AND p.total IS DISTINCT FROM coalesce((SELECT procgov.sum(l.quantity * l.unit_price) FROM procgov.purchase_order_line l
-									  WHERE l.entity_id = p.entity_id AND l.po_id = p.po_id), procgov.amount(0, procgov.currency(p.total)));
+			PERFORM procgov.refresh_order_total(doc.entity_id, doc.id);
+		END LOOP;
+	ELSIF TG_TABLE_NAME = 'purchase_order_line' THEN
+		FOR doc IN SELECT DISTINCT c.entity_id, c.po_id AS id FROM changed c
+		LOOP
+			PERFORM procgov.refresh_order_total(doc.entity_id, doc.id);
 		END LOOP;
 	ELSE
 		FOR doc IN SELECT DISTINCT c.entity_id, c.requisition_id AS id FROM changed c
@@ -2381,6 +2424,7 @@ COMMENT ON FUNCTION procgov.lines_changed() IS 'statement trigger on order and r
 CREATE FUNCTION procgov.check_lines_editable(entity text, id bigint) RETURNS void
 	LANGUAGE plpgsql STABLE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
 DECLARE
@@ -2411,10 +2455,15 @@ CREATE TRIGGER lines_deleted AFTER DELETE ON procgov.requisition_line
 	REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION procgov.lines_changed();
 
 -- ---- the SQL API: helpers ----
+-- The API functions below are SECURITY DEFINER with a pinned search_path.
+-- The helpers in this section run only inside them (EXECUTE is revoked
+-- from PUBLIC and granted to nobody), so they need no rights of their own
+-- and run as SECURITY INVOKER on the caller's pinned path: no second
+-- privilege switch per helper call.  All SQL in them is static, so
+-- PL/pgSQL plans it once per backend.
 
 CREATE FUNCTION procgov.check_entity(entity text) RETURNS procgov.entity
-	LANGUAGE plpgsql STABLE SECURITY DEFINER
-	SET search_path = pg_catalog, procgov, pg_temp
+	LANGUAGE plpgsql STABLE
 	AS $$
 #variable_conflict use_variable
 DECLARE
@@ -2433,6 +2482,7 @@ COMMENT ON FUNCTION procgov.check_entity(text) IS 'the entity row, or an error n
 CREATE FUNCTION procgov.document_table(kind text, OUT tab text, OUT id_col text)
 	LANGUAGE plpgsql IMMUTABLE
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
 BEGIN
@@ -2450,46 +2500,100 @@ END
 $$;
 COMMENT ON FUNCTION procgov.document_table(text) IS 'the table and id column of a canonical document kind';
 
--- the internal id of a document given by number; an error when there is none
-CREATE FUNCTION procgov.document_id(kind text, entity text, doc_number text) RETURNS bigint
-	LANGUAGE plpgsql STABLE SECURITY DEFINER
-	SET search_path = pg_catalog, procgov, pg_temp
+-- a document by kind and number, locked for the rest of the transaction: a
+-- concurrent change waits, then this call sees what it did
+CREATE FUNCTION procgov.lock_document(kind text, entity text, doc_number text) RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE
 	AS $$
 #variable_conflict use_variable
 DECLARE
-	t record := procgov.document_table(kind);
-	id bigint;
+	d jsonb;
 BEGIN
-	EXECUTE format('SELECT %I FROM procgov.%I WHERE entity_id = $1 AND number = $2', t.id_col, t.tab)
-	   INTO id USING entity, doc_number;
-	IF id IS NULL THEN
+	CASE kind
+		WHEN 'purchase_order' THEN
+			SELECT to_jsonb(x) INTO d FROM procgov.purchase_order x WHERE x.entity_id = entity AND x.number = doc_number FOR UPDATE;
+		WHEN 'requisition' THEN
+			SELECT to_jsonb(x) INTO d FROM procgov.requisition x WHERE x.entity_id = entity AND x.number = doc_number FOR UPDATE;
+		WHEN 'receipt' THEN
+			SELECT to_jsonb(x) INTO d FROM procgov.receipt x WHERE x.entity_id = entity AND x.number = doc_number FOR UPDATE;
+		WHEN 'invoice' THEN
+			SELECT to_jsonb(x) INTO d FROM procgov.invoice x WHERE x.entity_id = entity AND x.number = doc_number FOR UPDATE;
+		WHEN 'bank_change' THEN
+			SELECT to_jsonb(x) INTO d FROM procgov.bank_change x WHERE x.entity_id = entity AND x.number = doc_number FOR UPDATE;
+		ELSE
+			RAISE EXCEPTION 'unknown document kind "%"', kind
+				USING ERRCODE = '22023', HINT = 'Use requisition, purchase_order, receipt, invoice or bank_change.';
+	END CASE;
+	IF d IS NULL THEN
 		RAISE EXCEPTION '% % does not exist in entity %', procgov.kind_label(kind), coalesce(doc_number, 'NULL'), entity
 			USING ERRCODE = '42704', HINT = 'Check the document number and the entity.';
 	END IF;
-	RETURN id;
+	RETURN d;
 END
 $$;
-COMMENT ON FUNCTION procgov.document_id(text, text, text) IS 'the internal id of a document given by kind, entity and number, or an error';
+COMMENT ON FUNCTION procgov.lock_document(text, text, text) IS 'a document by kind, entity and number as jsonb, its row locked for the rest of the transaction; an error when there is none';
 
-CREATE FUNCTION procgov.next_number(entity text, kind text, prefix text) RETURNS text
-	LANGUAGE sql VOLATILE SECURITY DEFINER
-	SET search_path = pg_catalog, procgov, pg_temp
-	AS $$
-		INSERT INTO procgov.document_counter AS c (entity_id, kind, next_number) VALUES (entity, kind, 2)
-		ON CONFLICT (entity_id, kind) DO UPDATE SET next_number = c.next_number + 1
-		RETURNING prefix || lpad((next_number - 1)::text, 6, '0')
-	$$;
-COMMENT ON FUNCTION procgov.next_number(text, text, text) IS 'the next document number of a kind in an entity, e.g. PO-000042';
-
--- Idempotency: the first call with a key does the work and stores its result;
--- a repeat with the same input returns that result; a different input is refused.
-CREATE FUNCTION procgov.idempotent_begin(entity text, operation text, key text, request jsonb) RETURNS jsonb
-	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-	SET search_path = pg_catalog, procgov, pg_temp
+-- move a document to a state: the governance trigger decides whether it may
+CREATE FUNCTION procgov.set_state(kind text, entity text, doc_number text, to_state procgov.state) RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE
 	AS $$
 #variable_conflict use_variable
 DECLARE
-	h bytea := sha256(convert_to(request::text, 'UTF8'));
+	d jsonb;
+BEGIN
+	CASE kind
+		WHEN 'purchase_order' THEN
+			UPDATE procgov.purchase_order x SET state = to_state WHERE x.entity_id = entity AND x.number = doc_number RETURNING to_jsonb(x) INTO d;
+		WHEN 'requisition' THEN
+			UPDATE procgov.requisition x SET state = to_state WHERE x.entity_id = entity AND x.number = doc_number RETURNING to_jsonb(x) INTO d;
+		WHEN 'receipt' THEN
+			UPDATE procgov.receipt x SET state = to_state WHERE x.entity_id = entity AND x.number = doc_number RETURNING to_jsonb(x) INTO d;
+		WHEN 'invoice' THEN
+			UPDATE procgov.invoice x SET state = to_state WHERE x.entity_id = entity AND x.number = doc_number RETURNING to_jsonb(x) INTO d;
+		WHEN 'bank_change' THEN
+			UPDATE procgov.bank_change x SET state = to_state WHERE x.entity_id = entity AND x.number = doc_number RETURNING to_jsonb(x) INTO d;
+		ELSE
+			RAISE EXCEPTION 'unknown document kind "%"', kind
+				USING ERRCODE = '22023', HINT = 'Use requisition, purchase_order, receipt, invoice or bank_change.';
+	END CASE;
+	IF d IS NULL THEN
+		RAISE EXCEPTION '% % does not exist in entity %', procgov.kind_label(kind), coalesce(doc_number, 'NULL'), entity
+			USING ERRCODE = '42704', HINT = 'Check the document number and the entity.';
+	END IF;
+	RETURN d;
+END
+$$;
+COMMENT ON FUNCTION procgov.set_state(text, text, text, procgov.state) IS 'set a document''s state through the governance trigger (which refuses what the rules forbid); returns the document as it is afterwards';
+
+-- what the API functions return about a document
+CREATE FUNCTION procgov.doc_result(kind text, doc jsonb) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'doc_result' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION procgov.doc_result(text, jsonb) IS 'what the API functions return about a document: kind, entity, number, state, total, version, correlation id';
+
+CREATE FUNCTION procgov.next_number(entity text, kind text, prefix text) RETURNS text
+	LANGUAGE plpgsql VOLATILE
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	n bigint;
+BEGIN
+	INSERT INTO procgov.document_counter AS c (entity_id, kind, next_number) VALUES (entity, kind, 2)
+	ON CONFLICT ON CONSTRAINT document_counter_pkey DO UPDATE SET next_number = c.next_number + 1
+	RETURNING c.next_number - 1 INTO n;
+	RETURN prefix || lpad(n::text, 6, '0');
+END
+$$;
+COMMENT ON FUNCTION procgov.next_number(text, text, text) IS 'the next document number of a kind in an entity, e.g. PO-000042 (gapless: concurrent callers in one entity wait for each other''s commit)';
+
+-- Idempotency: the first call with a key does the work and stores its result;
+-- a repeat with the same input returns that result; a different input is refused.
+-- Callers skip both calls when they have no key.
+CREATE FUNCTION procgov.idempotent_begin(entity text, operation text, key text, request jsonb) RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	h bytea;
 	r procgov.idempotency;
 BEGIN
 	IF key IS NULL THEN
@@ -2500,6 +2604,7 @@ BEGIN
 			USING ERRCODE = '22023', DETAIL = format('The key is %s characters long.', length(key)),
 				  HINT = 'Use a UUID or the ERP''s own request id.';
 	END IF;
+	h := sha256(convert_to(request::text, 'UTF8'));
 	-- a concurrent first call with the same key makes this insert wait for it
 	INSERT INTO procgov.idempotency (entity_id, operation, key, request_hash)
 	VALUES (entity, operation, key, h) ON CONFLICT DO NOTHING;
@@ -2519,97 +2624,59 @@ $$;
 COMMENT ON FUNCTION procgov.idempotent_begin(text, text, text, jsonb) IS 'start an idempotent call: NULL to go ahead, the stored result for a repeat, an error for a reused key with other input';
 
 CREATE FUNCTION procgov.idempotent_end(entity text, operation text, key text, result jsonb) RETURNS jsonb
-	LANGUAGE sql VOLATILE SECURITY DEFINER
-	SET search_path = pg_catalog, procgov, pg_temp
+	LANGUAGE plpgsql VOLATILE
 	AS $$
+#variable_conflict use_variable
+BEGIN
+	IF key IS NOT NULL THEN
 		UPDATE procgov.idempotency i SET result = idempotent_end.result
-		 WHERE key IS NOT NULL AND i.entity_id = entity AND i.operation = idempotent_end.operation AND i.key = idempotent_end.key;
-		SELECT result;
-	$$;
+		 WHERE i.entity_id = entity AND i.operation = idempotent_end.operation AND i.key = idempotent_end.key;
+	END IF;
+	RETURN result;
+END
+$$;
 COMMENT ON FUNCTION procgov.idempotent_end(text, text, text, jsonb) IS 'finish an idempotent call: store its result for repeats, and return it';
 
--- a document line given as jsonb, checked field by field
+-- a document line given as jsonb, checked field by field (src/api.c)
 CREATE FUNCTION procgov.line_field(lines jsonb, i integer, field text, required boolean DEFAULT true) RETURNS text
-	LANGUAGE plpgsql IMMUTABLE
-	SET search_path = pg_catalog, procgov, pg_temp
-	AS $$
-#variable_conflict use_variable
-DECLARE
-	v text := lines->i->>field;
-BEGIN
-	IF v IS NULL AND required THEN
-		RAISE EXCEPTION 'line % has no "%"', i + 1, field
-			USING ERRCODE = '22023', DETAIL = format('The line is %s.', coalesce((lines->i)::text, 'missing')),
-				  HINT = 'Give each line item or description, quantity and unit_price (and supplier on requisitions).';
-	END IF;
-	RETURN v;
-END
-$$;
-COMMENT ON FUNCTION procgov.line_field(jsonb, integer, text, boolean) IS 'one field of one line of a jsonb array of lines, or an error naming the line';
+	AS 'MODULE_PATHNAME', 'line_field' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION procgov.line_field(jsonb, integer, text, boolean) IS 'one field of one line (0-based) of a jsonb array of lines, as ->> renders it, or an error naming the line';
 
 CREATE FUNCTION procgov.line_quantity(lines jsonb, i integer) RETURNS numeric
-	LANGUAGE plpgsql IMMUTABLE
-	SET search_path = pg_catalog, procgov, pg_temp
-	AS $$
-#variable_conflict use_variable
-DECLARE
-	q numeric;
-BEGIN
-	BEGIN
-		q := procgov.line_field(lines, i, 'quantity')::numeric;
-	EXCEPTION WHEN invalid_text_representation THEN
-		RAISE EXCEPTION 'line % has an invalid quantity: "%"', i + 1, lines->i->>'quantity'
-			USING ERRCODE = '22P02', HINT = 'Write the quantity as a number, e.g. 40 or 12.5.';
-	END;
-	IF q <= 0 THEN
-		RAISE EXCEPTION 'line % has a quantity of %', i + 1, q
-			USING ERRCODE = '22023', HINT = 'Quantities are positive.';
-	END IF;
-	RETURN q;
-END
-$$;
-COMMENT ON FUNCTION procgov.line_quantity(jsonb, integer) IS 'the positive quantity of one line, or an error naming the line';
+	AS 'MODULE_PATHNAME', 'line_quantity' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION procgov.line_quantity(jsonb, integer) IS 'the positive, finite quantity of one line, or an error naming the line';
 
 CREATE FUNCTION procgov.line_price(lines jsonb, i integer, currency text DEFAULT NULL) RETURNS procgov.amount
-	LANGUAGE plpgsql STABLE
-	SET search_path = pg_catalog, procgov, pg_temp
+	AS 'MODULE_PATHNAME', 'line_price' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION procgov.line_price(jsonb, integer, text) IS 'the unit price of one line as procgov.amount, not negative, and in the document''s currency when one is given';
+
+CREATE FUNCTION procgov.check_lines(lines jsonb) RETURNS integer
+	AS 'MODULE_PATHNAME', 'check_lines' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION procgov.check_lines(jsonb) IS 'the number of lines, or an error when lines is not a non-empty array';
+
+-- the order line a receipt or acknowledgement line names, checked once per line
+CREATE FUNCTION procgov.line_number(lines jsonb, i integer, order_number text, seen integer[]) RETURNS integer
+	LANGUAGE plpgsql IMMUTABLE
 	AS $$
 #variable_conflict use_variable
 DECLARE
-	p procgov.amount := procgov.line_field(lines, i, 'unit_price')::procgov.amount;
+	v text := procgov.line_field(lines, i, 'line');
 BEGIN
-	IF p < procgov.amount(0, procgov.currency(p)) THEN
-		RAISE EXCEPTION 'line % has a negative unit price: %', i + 1, p
-			USING ERRCODE = '22023', HINT = 'Record credits as their own documents.';
+	IF v !~ '^\s*[0-9]{1,9}\s*$' THEN
+		RAISE EXCEPTION 'line % names order line "%"', i + 1, v
+			USING ERRCODE = '22023', HINT = 'Give "line" as the order''s line number, e.g. 1.';
 	END IF;
-	IF currency IS NOT NULL AND procgov.currency(p) <> currency THEN
-		RAISE EXCEPTION 'line % is in %, the document in %', i + 1, procgov.currency(p), currency
-			USING ERRCODE = '22023', HINT = 'All lines of a document share one currency.';
+	IF v::integer = ANY (seen) THEN
+		RAISE EXCEPTION 'order line % of purchase order % is given twice', v::integer, order_number
+			USING ERRCODE = '22023', HINT = 'Give each order line once, with its whole quantity.';
 	END IF;
-	RETURN p;
+	RETURN v::integer;
 END
 $$;
-COMMENT ON FUNCTION procgov.line_price(jsonb, integer, text) IS 'the unit price of one line as procgov.amount, checked against the document''s currency';
-
-CREATE FUNCTION procgov.check_lines(lines jsonb) RETURNS integer
-	LANGUAGE plpgsql IMMUTABLE
-	SET search_path = pg_catalog, procgov, pg_temp
-	AS $$
-#variable_conflict use_variable
-BEGIN
-	IF lines IS NULL OR jsonb_typeof(lines) <> 'array' OR jsonb_array_length(lines) = 0 THEN
-		RAISE EXCEPTION 'lines must be a non-empty jsonb array'
-			USING ERRCODE = '22023', DETAIL = format('lines is %s.', coalesce(lines::text, 'NULL')),
-				  HINT = 'Pass [{"item": "SKU-1", "quantity": 40, "unit_price": "18.75 EUR"}, ...].';
-	END IF;
-	RETURN jsonb_array_length(lines);
-END
-$$;
-COMMENT ON FUNCTION procgov.check_lines(jsonb) IS 'the number of lines, or an error when lines is not a non-empty array';
+COMMENT ON FUNCTION procgov.line_number(jsonb, integer, text, integer[]) IS 'the order line number a line names, or an error when it is not a number or given twice';
 
 CREATE FUNCTION procgov.supplier_by_code(entity text, code text) RETURNS procgov.supplier
-	LANGUAGE plpgsql STABLE SECURITY DEFINER
-	SET search_path = pg_catalog, procgov, pg_temp
+	LANGUAGE plpgsql STABLE
 	AS $$
 #variable_conflict use_variable
 DECLARE
@@ -2626,8 +2693,7 @@ $$;
 COMMENT ON FUNCTION procgov.supplier_by_code(text, text) IS 'a supplier by its code, or an error';
 
 CREATE FUNCTION procgov.item_by_sku(entity text, sku text) RETURNS procgov.item
-	LANGUAGE plpgsql STABLE SECURITY DEFINER
-	SET search_path = pg_catalog, procgov, pg_temp
+	LANGUAGE plpgsql STABLE
 	AS $$
 #variable_conflict use_variable
 DECLARE
@@ -2647,8 +2713,7 @@ $$;
 COMMENT ON FUNCTION procgov.item_by_sku(text, text) IS 'an item by its SKU (NULL for NULL), or an error';
 
 CREATE FUNCTION procgov.budget_for(entity text, cost_center text, period text) RETURNS bigint
-	LANGUAGE plpgsql STABLE SECURITY DEFINER
-	SET search_path = pg_catalog, procgov, pg_temp
+	LANGUAGE plpgsql STABLE
 	AS $$
 #variable_conflict use_variable
 DECLARE
@@ -2667,55 +2732,34 @@ END
 $$;
 COMMENT ON FUNCTION procgov.budget_for(text, text, text) IS 'the budget line of a cost centre and period (NULL without a period), or an error';
 
--- move a document to a state through the governance trigger
-CREATE FUNCTION procgov.move(kind text, entity text, id bigint, to_state procgov.state) RETURNS void
-	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-	SET search_path = pg_catalog, procgov, pg_temp
+-- the total of a document's lines in its currency, each line checked (item or
+-- description, quantity, price) in order, so the first bad line is named
+CREATE FUNCTION procgov.lines_total(entity text, lines jsonb, need_supplier boolean) RETURNS procgov.amount
+	LANGUAGE plpgsql STABLE
 	AS $$
 #variable_conflict use_variable
 DECLARE
-	t record := procgov.document_table(kind);
+	n integer := procgov.check_lines(lines);
+	cur text := procgov.currency(procgov.line_price(lines, 0));
+	total procgov.amount := procgov.amount(0, cur);
+	sku text;
 BEGIN
-	PERFORM procgov.document_state(kind, entity, id);
-	EXECUTE format('UPDATE procgov.%I SET state = $1 WHERE entity_id = $2 AND %I = $3', t.tab, t.id_col)
-	  USING to_state, entity, id;
+	FOR i IN 0 .. n - 1 LOOP
+		IF need_supplier THEN
+			PERFORM procgov.supplier_by_code(entity, procgov.line_field(lines, i, 'supplier'));
+		END IF;
+		sku := lines->i->>'item';
+		IF sku IS NOT NULL THEN
+			PERFORM procgov.item_by_sku(entity, sku);
+		ELSIF NOT need_supplier THEN
+			PERFORM procgov.line_field(lines, i, 'description');
+		END IF;
+		total := total + procgov.line_quantity(lines, i) * procgov.line_price(lines, i, cur);
+	END LOOP;
+	RETURN total;
 END
 $$;
-COMMENT ON FUNCTION procgov.move(text, text, bigint, procgov.state) IS 'set a document''s state; the governance trigger decides whether it may move';
-
-CREATE FUNCTION procgov.document_state(kind text, entity text, id bigint) RETURNS procgov.state
-	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-	SET search_path = pg_catalog, procgov, pg_temp
-	AS $$
-#variable_conflict use_variable
-DECLARE
-	t record := procgov.document_table(kind);
-	s procgov.state;
-BEGIN
-	-- locked: a concurrent change waits, then this call sees what it did
-	EXECUTE format('SELECT state FROM procgov.%I WHERE entity_id = $1 AND %I = $2 FOR UPDATE', t.tab, t.id_col)
-	   INTO s USING entity, id;
-	RETURN s;
-END
-$$;
-COMMENT ON FUNCTION procgov.document_state(text, text, bigint) IS 'a document''s current state, with the row locked for the rest of the transaction';
-
-CREATE FUNCTION procgov.doc_result(kind text, entity text, id bigint) RETURNS jsonb
-	LANGUAGE plpgsql STABLE SECURITY DEFINER
-	SET search_path = pg_catalog, procgov, pg_temp
-	AS $$
-#variable_conflict use_variable
-DECLARE
-	t record := procgov.document_table(kind);
-	r jsonb;
-BEGIN
-	EXECUTE format('SELECT to_jsonb(d) FROM procgov.%I d WHERE entity_id = $1 AND %I = $2', t.tab, t.id_col)
-	   INTO r USING entity, id;
-	RETURN jsonb_strip_nulls(jsonb_build_object('kind', kind, 'entity', entity, 'number', r->'number',
-		'state', r->'state', 'total', r->'total', 'version', r->'version', 'correlation_id', r->'correlation_id'));
-END
-$$;
-COMMENT ON FUNCTION procgov.doc_result(text, text, bigint) IS 'what the API functions return about a document: kind, entity, number, state, total, version, correlation id';
+COMMENT ON FUNCTION procgov.lines_total(text, jsonb, boolean) IS 'the total of a jsonb array of lines, checking each line (and its supplier on requisitions) and naming the first that is wrong';
 
 -- ---- the SQL API: requisitions ----
 
@@ -2725,17 +2769,15 @@ CREATE FUNCTION procgov.create_requisition(entity text, cost_center text, lines 
 	RETURNS jsonb
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
 DECLARE
-	prior jsonb := procgov.idempotent_begin(entity, 'create_requisition', idempotency_key,
+	prior jsonb := CASE WHEN idempotency_key IS NOT NULL THEN procgov.idempotent_begin(entity, 'create_requisition', idempotency_key,
 		jsonb_build_object('cost_center', cost_center, 'lines', lines, 'requester', requester,
-						   'needed_by', needed_by, 'budget_period', budget_period, 'number', number));
-	n integer;
-	cur text;
+						   'needed_by', needed_by, 'budget_period', budget_period, 'number', number)) END;
 	total procgov.amount;
 	r procgov.requisition;
-	i integer;
 BEGIN
 	IF prior IS NOT NULL THEN
 		RETURN prior;
@@ -2744,27 +2786,20 @@ BEGIN
 	IF cost_center IS NULL OR cost_center = '' THEN
 		RAISE EXCEPTION 'a requisition needs a cost centre' USING ERRCODE = '22023', HINT = 'Pass the cost centre it is charged to.';
 	END IF;
-	n := procgov.check_lines(lines);
-	cur := procgov.currency(procgov.line_price(lines, 0));
-	total := procgov.amount(0, cur);
-	FOR i IN 0 .. n - 1 LOOP
-		PERFORM procgov.supplier_by_code(entity, procgov.line_field(lines, i, 'supplier'));
-		PERFORM procgov.item_by_sku(entity, procgov.line_field(lines, i, 'item', false));
-		total := total + procgov.line_quantity(lines, i) * procgov.line_price(lines, i, cur);
-	END LOOP;
+	total := procgov.lines_total(entity, lines, true);
 	INSERT INTO procgov.requisition (entity_id, number, requester, cost_center, budget_id, needed_by, total)
 	VALUES (entity, coalesce(number, procgov.next_number(entity, 'requisition', 'REQ-')),
 			coalesce(requester, procgov.current_actor()), cost_center,
 			procgov.budget_for(entity, cost_center, budget_period), needed_by, total)
 	RETURNING * INTO r;
 	INSERT INTO procgov.requisition_line (entity_id, requisition_id, line_no, item_id, description, quantity, unit_price, supplier_id)
-	SELECT entity, r.requisition_id, gs.k + 1, (procgov.item_by_sku(entity, lines->gs.k->>'item')).item_id,
-		   coalesce(lines->gs.k->>'description', (procgov.item_by_sku(entity, lines->gs.k->>'item')).description, lines->gs.k->>'item'),
-		   procgov.line_quantity(lines, gs.k), procgov.line_price(lines, gs.k, cur),
-		   (procgov.supplier_by_code(entity, lines->gs.k->>'supplier')).supplier_id
-	  FROM generate_series(0, n - 1) AS gs(k);
-	RETURN procgov.idempotent_end(entity, 'create_requisition', idempotency_key,
-								  procgov.doc_result('requisition', entity, r.requisition_id));
+	SELECT entity, r.requisition_id, gs.k + 1, it.item_id,
+		   coalesce(lines->gs.k->>'description', it.description, lines->gs.k->>'item'),
+		   procgov.line_quantity(lines, gs.k), procgov.line_price(lines, gs.k), sp.supplier_id
+	  FROM generate_series(0, jsonb_array_length(lines) - 1) AS gs(k)
+	  JOIN procgov.supplier sp ON sp.entity_id = entity AND sp.code = lines->gs.k->>'supplier'
+	  LEFT JOIN procgov.item it ON it.entity_id = entity AND it.sku = lines->gs.k->>'item';
+	RETURN procgov.idempotent_end(entity, 'create_requisition', idempotency_key, procgov.doc_result('requisition', to_jsonb(r)));
 END
 $$;
 COMMENT ON FUNCTION procgov.create_requisition(text, text, jsonb, text, date, text, text, text) IS 'create a draft requisition: lines [{"item": sku or "description", "quantity", "unit_price", "supplier": code}, ...]';
@@ -2773,54 +2808,66 @@ CREATE FUNCTION procgov.submit_requisition(entity text, number text, idempotency
 	RETURNS jsonb
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
 DECLARE
-	prior jsonb := procgov.idempotent_begin(entity, 'submit_requisition', idempotency_key, jsonb_build_object('number', number));
-	id bigint;
+	prior jsonb := CASE WHEN idempotency_key IS NOT NULL THEN procgov.idempotent_begin(entity, 'submit_requisition',
+		idempotency_key, jsonb_build_object('number', number)) END;
 BEGIN
 	IF prior IS NOT NULL THEN
 		RETURN prior;
 	END IF;
-	id := procgov.document_id('requisition', entity, number);
-	PERFORM procgov.move('requisition', entity, id, 'submitted');
-	PERFORM procgov.move('requisition', entity, id, 'pending_approval');
-	RETURN procgov.idempotent_end(entity, 'submit_requisition', idempotency_key, procgov.doc_result('requisition', entity, id));
+	PERFORM procgov.set_state('requisition', entity, number, 'submitted');
+	RETURN procgov.idempotent_end(entity, 'submit_requisition', idempotency_key,
+		procgov.doc_result('requisition', procgov.set_state('requisition', entity, number, 'pending_approval')));
 END
 $$;
 COMMENT ON FUNCTION procgov.submit_requisition(text, text, text) IS 'submit a draft requisition for approval';
 
 -- ---- approvals (the policy engine assigns steps; this records the decision) ----
 
+CREATE FUNCTION procgov.decide(kind text, entity text, number text, decision text, comment text, idempotency_key text)
+	RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	op text := CASE decision WHEN 'approved' THEN 'approve_' ELSE 'reject_' END || kind;
+	prior jsonb := CASE WHEN idempotency_key IS NOT NULL THEN procgov.idempotent_begin(entity, op, idempotency_key,
+		jsonb_build_object('number', number, CASE decision WHEN 'approved' THEN 'comment' ELSE 'reason' END, comment)) END;
+	d jsonb;
+BEGIN
+	IF prior IS NOT NULL THEN
+		RETURN prior;
+	END IF;
+	d := procgov.lock_document(kind, entity, number);
+	IF d->>'state' <> 'pending_approval' THEN
+		RAISE EXCEPTION '% % (%) is not awaiting approval', procgov.kind_label(kind), number, entity
+			USING ERRCODE = '55000', DETAIL = format('It is %s.', replace(d->>'state', '_', ' ')),
+				  HINT = 'Only documents pending approval can be approved or rejected.';
+	END IF;
+	INSERT INTO procgov.approval (entity_id, doc_kind, doc_id, doc_version, decision, decided_by, comment)
+	VALUES (entity, kind, procgov.doc_id(kind, d), coalesce((d->>'version')::integer, 1), decision,
+			procgov.current_actor(), comment);
+	IF decision = 'rejected' THEN
+		PERFORM set_config('procgov.reason', comment, true);
+	END IF;
+	RETURN procgov.idempotent_end(entity, op, idempotency_key,
+		procgov.doc_result(kind, procgov.set_state(kind, entity, number, decision::procgov.state)));
+END
+$$;
+COMMENT ON FUNCTION procgov.decide(text, text, text, text, text, text) IS 'record an approval decision on a document pending approval and move it (used by approve_document and reject_document)';
+
 CREATE FUNCTION procgov.approve_document(kind text, entity text, number text, comment text DEFAULT NULL,
 	idempotency_key text DEFAULT NULL)
 	RETURNS jsonb
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
-#variable_conflict use_variable
-DECLARE
-	prior jsonb := procgov.idempotent_begin(entity, 'approve_' || kind, idempotency_key,
-		jsonb_build_object('number', number, 'comment', comment));
-	id bigint;
-	st procgov.state;
-	doc jsonb;
 BEGIN
-	IF prior IS NOT NULL THEN
-		RETURN prior;
-	END IF;
-	id := procgov.document_id(kind, entity, number);
-	st := procgov.document_state(kind, entity, id);
-	IF st <> 'pending_approval' THEN
-		RAISE EXCEPTION '% % (%) is not awaiting approval', procgov.kind_label(kind), number, entity
-			USING ERRCODE = '55000', DETAIL = format('It is %s.', replace(st::text, '_', ' ')),
-				  HINT = 'Only documents pending approval can be approved or rejected.';
-	END IF;
-	doc := procgov.doc_result(kind, entity, id);
-	INSERT INTO procgov.approval (entity_id, doc_kind, doc_id, doc_version, decision, decided_by, comment)
-	VALUES (entity, kind, id, coalesce((doc->>'version')::integer, 1), 'approved', procgov.current_actor(), comment);
-	PERFORM procgov.move(kind, entity, id, 'approved');
-	RETURN procgov.idempotent_end(entity, 'approve_' || kind, idempotency_key, procgov.doc_result(kind, entity, id));
+	RETURN procgov.decide(kind, entity, number, 'approved', comment, idempotency_key);
 END
 $$;
 COMMENT ON FUNCTION procgov.approve_document(text, text, text, text, text) IS 'approve a document pending approval as the acting user; its guards (another approver than the author, supplier, budget) decide whether it moves to approved';
@@ -2830,34 +2877,13 @@ CREATE FUNCTION procgov.reject_document(kind text, entity text, number text, rea
 	RETURNS jsonb
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
-#variable_conflict use_variable
-DECLARE
-	prior jsonb := procgov.idempotent_begin(entity, 'reject_' || kind, idempotency_key,
-		jsonb_build_object('number', number, 'reason', reason));
-	id bigint;
-	st procgov.state;
-	doc jsonb;
 BEGIN
-	IF prior IS NOT NULL THEN
-		RETURN prior;
-	END IF;
 	IF reason IS NULL OR reason = '' THEN
 		RAISE EXCEPTION 'a rejection needs a reason' USING ERRCODE = '22023', HINT = 'Say why, so the author can rework it.';
 	END IF;
-	id := procgov.document_id(kind, entity, number);
-	st := procgov.document_state(kind, entity, id);
-	IF st <> 'pending_approval' THEN
-		RAISE EXCEPTION '% % (%) is not awaiting approval', procgov.kind_label(kind), number, entity
-			USING ERRCODE = '55000', DETAIL = format('It is %s.', replace(st::text, '_', ' ')),
-				  HINT = 'Only documents pending approval can be approved or rejected.';
-	END IF;
-	doc := procgov.doc_result(kind, entity, id);
-	INSERT INTO procgov.approval (entity_id, doc_kind, doc_id, doc_version, decision, decided_by, comment)
-	VALUES (entity, kind, id, coalesce((doc->>'version')::integer, 1), 'rejected', procgov.current_actor(), reason);
-	PERFORM set_config('procgov.reason', reason, true);
-	PERFORM procgov.move(kind, entity, id, 'rejected');
-	RETURN procgov.idempotent_end(entity, 'reject_' || kind, idempotency_key, procgov.doc_result(kind, entity, id));
+	RETURN procgov.decide(kind, entity, number, 'rejected', reason, idempotency_key);
 END
 $$;
 COMMENT ON FUNCTION procgov.reject_document(text, text, text, text, text) IS 'reject a document pending approval, with a reason';
@@ -2866,25 +2892,14 @@ COMMENT ON FUNCTION procgov.reject_document(text, text, text, text, text) IS 're
 
 CREATE FUNCTION procgov.insert_order(entity text, supplier procgov.supplier, lines jsonb, buyer text,
 	cost_center text, budget_id bigint, need_by date, number text, requisition_id bigint, correlation_id uuid)
-	RETURNS bigint
-	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-	SET search_path = pg_catalog, procgov, pg_temp
+	RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE
 	AS $$
 #variable_conflict use_variable
 DECLARE
-	n integer := procgov.check_lines(lines);
-	cur text := procgov.currency(procgov.line_price(lines, 0));
-	total procgov.amount := procgov.amount(0, cur);
+	total procgov.amount := procgov.lines_total(entity, lines, false);
 	po procgov.purchase_order;
-	i integer;
 BEGIN
-	FOR i IN 0 .. n - 1 LOOP
-		PERFORM procgov.item_by_sku(entity, procgov.line_field(lines, i, 'item', false));
-		IF lines->i->>'item' IS NULL THEN
-			PERFORM procgov.line_field(lines, i, 'description');
-		END IF;
-		total := total + procgov.line_quantity(lines, i) * procgov.line_price(lines, i, cur);
-	END LOOP;
 	INSERT INTO procgov.purchase_order (entity_id, number, requisition_id, supplier_id, buyer, cost_center,
 										budget_id, total, need_by, correlation_id)
 	VALUES (entity, coalesce(number, procgov.next_number(entity, 'purchase_order', 'PO-')), requisition_id,
@@ -2892,15 +2907,15 @@ BEGIN
 			coalesce(correlation_id, gen_random_uuid()))
 	RETURNING * INTO po;
 	INSERT INTO procgov.purchase_order_line (entity_id, po_id, line_no, item_id, description, quantity, unit_price, need_by)
-	SELECT entity, po.po_id, gs.k + 1, (procgov.item_by_sku(entity, lines->gs.k->>'item')).item_id,
-		   coalesce(lines->gs.k->>'description', (procgov.item_by_sku(entity, lines->gs.k->>'item')).description),
-		   procgov.line_quantity(lines, gs.k), procgov.line_price(lines, gs.k, cur),
+	SELECT entity, po.po_id, gs.k + 1, it.item_id, coalesce(lines->gs.k->>'description', it.description),
+		   procgov.line_quantity(lines, gs.k), procgov.line_price(lines, gs.k),
 		   coalesce((lines->gs.k->>'need_by')::date, need_by)
-	  FROM generate_series(0, n - 1) AS gs(k);
-	RETURN po.po_id;
+	  FROM generate_series(0, jsonb_array_length(lines) - 1) AS gs(k)
+	  LEFT JOIN procgov.item it ON it.entity_id = entity AND it.sku = lines->gs.k->>'item';
+	RETURN to_jsonb(po);
 END
 $$;
-COMMENT ON FUNCTION procgov.insert_order(text, procgov.supplier, jsonb, text, text, bigint, date, text, bigint, uuid) IS 'insert a draft order and its lines (used by create_purchase_order and convert_requisition)';
+COMMENT ON FUNCTION procgov.insert_order(text, procgov.supplier, jsonb, text, text, bigint, date, text, bigint, uuid) IS 'insert a draft order and its lines, returning the order as jsonb (used by create_purchase_order and convert_requisition)';
 
 CREATE FUNCTION procgov.create_purchase_order(entity text, supplier text, lines jsonb, buyer text DEFAULT NULL,
 	cost_center text DEFAULT NULL, budget_period text DEFAULT NULL, need_by date DEFAULT NULL,
@@ -2908,22 +2923,22 @@ CREATE FUNCTION procgov.create_purchase_order(entity text, supplier text, lines 
 	RETURNS jsonb
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
 DECLARE
-	prior jsonb := procgov.idempotent_begin(entity, 'create_purchase_order', idempotency_key,
+	prior jsonb := CASE WHEN idempotency_key IS NOT NULL THEN procgov.idempotent_begin(entity, 'create_purchase_order', idempotency_key,
 		jsonb_build_object('supplier', supplier, 'lines', lines, 'buyer', buyer, 'cost_center', cost_center,
-						   'budget_period', budget_period, 'need_by', need_by, 'number', number));
-	id bigint;
+						   'budget_period', budget_period, 'need_by', need_by, 'number', number)) END;
 BEGIN
 	IF prior IS NOT NULL THEN
 		RETURN prior;
 	END IF;
 	PERFORM procgov.check_entity(entity);
-	id := procgov.insert_order(entity, procgov.supplier_by_code(entity, supplier), lines, buyer, cost_center,
-							   procgov.budget_for(entity, cost_center, budget_period), need_by, number, NULL, NULL);
 	RETURN procgov.idempotent_end(entity, 'create_purchase_order', idempotency_key,
-								  procgov.doc_result('purchase_order', entity, id));
+		procgov.doc_result('purchase_order',
+			procgov.insert_order(entity, procgov.supplier_by_code(entity, supplier), lines, buyer, cost_center,
+								 procgov.budget_for(entity, cost_center, budget_period), need_by, number, NULL, NULL)));
 END
 $$;
 COMMENT ON FUNCTION procgov.create_purchase_order(text, text, jsonb, text, text, text, date, text, text) IS 'create a draft purchase order to a supplier (by code): lines [{"item": sku or "description", "quantity", "unit_price"}, ...]';
@@ -2933,21 +2948,20 @@ CREATE FUNCTION procgov.convert_requisition(entity text, number text, buyer text
 	RETURNS jsonb
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
 DECLARE
-	prior jsonb := procgov.idempotent_begin(entity, 'convert_requisition', idempotency_key,
-		jsonb_build_object('number', number, 'buyer', buyer));
+	prior jsonb := CASE WHEN idempotency_key IS NOT NULL THEN procgov.idempotent_begin(entity, 'convert_requisition',
+		idempotency_key, jsonb_build_object('number', number, 'buyer', buyer)) END;
 	r procgov.requisition;
 	s record;
 	orders jsonb := '[]';
-	id bigint;
 BEGIN
 	IF prior IS NOT NULL THEN
 		RETURN prior;
 	END IF;
-	SELECT * INTO r FROM procgov.requisition q
-	 WHERE q.entity_id = entity AND q.requisition_id = procgov.document_id('requisition', entity, number) FOR UPDATE;
+	r := jsonb_populate_record(NULL::procgov.requisition, procgov.lock_document('requisition', entity, number));
 	IF r.state <> 'approved' THEN
 		RAISE EXCEPTION 'requisition % (%) is not approved', number, entity
 			USING ERRCODE = '55000', DETAIL = format('It is %s.', replace(r.state::text, '_', ' ')),
@@ -2962,14 +2976,13 @@ BEGIN
 		 WHERE l.entity_id = entity AND l.requisition_id = r.requisition_id
 		 GROUP BY l.supplier_id ORDER BY min(l.line_no)
 	LOOP
-		id := procgov.insert_order(entity,
+		orders := orders || procgov.doc_result('purchase_order', procgov.insert_order(entity,
 			(SELECT sp FROM procgov.supplier sp WHERE sp.entity_id = entity AND sp.supplier_id = s.supplier_id),
-			s.lines, buyer, r.cost_center, r.budget_id, r.needed_by, NULL, r.requisition_id, r.correlation_id);
-		orders := orders || procgov.doc_result('purchase_order', entity, id);
+			s.lines, buyer, r.cost_center, r.budget_id, r.needed_by, NULL, r.requisition_id, r.correlation_id));
 	END LOOP;
-	PERFORM procgov.move('requisition', entity, r.requisition_id, 'closed');
 	RETURN procgov.idempotent_end(entity, 'convert_requisition', idempotency_key,
-		procgov.doc_result('requisition', entity, r.requisition_id) || jsonb_build_object('orders', orders));
+		procgov.doc_result('requisition', procgov.set_state('requisition', entity, number, 'closed'))
+		|| jsonb_build_object('orders', orders));
 END
 $$;
 COMMENT ON FUNCTION procgov.convert_requisition(text, text, text, text) IS 'turn an approved requisition into draft purchase orders, one per supplier, and close it';
@@ -2977,34 +2990,42 @@ COMMENT ON FUNCTION procgov.convert_requisition(text, text, text, text) IS 'turn
 CREATE FUNCTION procgov.order_step(entity text, number text, operation text, to_state procgov.state,
 	idempotency_key text)
 	RETURNS jsonb
-	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-	SET search_path = pg_catalog, procgov, pg_temp
+	LANGUAGE plpgsql VOLATILE
 	AS $$
 #variable_conflict use_variable
 DECLARE
-	prior jsonb := procgov.idempotent_begin(entity, operation, idempotency_key, jsonb_build_object('number', number));
-	id bigint;
+	prior jsonb := CASE WHEN idempotency_key IS NOT NULL THEN procgov.idempotent_begin(entity, operation,
+		idempotency_key, jsonb_build_object('number', number)) END;
 BEGIN
 	IF prior IS NOT NULL THEN
 		RETURN prior;
 	END IF;
-	id := procgov.document_id('purchase_order', entity, number);
-	PERFORM procgov.move('purchase_order', entity, id, to_state);
-	RETURN procgov.idempotent_end(entity, operation, idempotency_key, procgov.doc_result('purchase_order', entity, id));
+	RETURN procgov.idempotent_end(entity, operation, idempotency_key,
+		procgov.doc_result('purchase_order', procgov.set_state('purchase_order', entity, number, to_state)));
 END
 $$;
 COMMENT ON FUNCTION procgov.order_step(text, text, text, procgov.state, text) IS 'move a purchase order to a state, idempotently (used by submit_order and transmit_order)';
 
 CREATE FUNCTION procgov.submit_order(entity text, number text, idempotency_key text DEFAULT NULL) RETURNS jsonb
-	LANGUAGE sql VOLATILE SECURITY DEFINER
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
-	AS $$ SELECT procgov.order_step(entity, number, 'submit_order', 'pending_approval', idempotency_key) $$;
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+BEGIN
+	RETURN procgov.order_step(entity, number, 'submit_order', 'pending_approval', idempotency_key);
+END
+$$;
 COMMENT ON FUNCTION procgov.submit_order(text, text, text) IS 'submit a draft purchase order for approval';
 
 CREATE FUNCTION procgov.transmit_order(entity text, number text, idempotency_key text DEFAULT NULL) RETURNS jsonb
-	LANGUAGE sql VOLATILE SECURITY DEFINER
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
-	AS $$ SELECT procgov.order_step(entity, number, 'transmit_order', 'transmitted', idempotency_key) $$;
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+BEGIN
+	RETURN procgov.order_step(entity, number, 'transmit_order', 'transmitted', idempotency_key);
+END
+$$;
 COMMENT ON FUNCTION procgov.transmit_order(text, text, text) IS 'record that an approved purchase order was sent to its supplier';
 
 CREATE FUNCTION procgov.record_acknowledgement(entity text, number text, lines jsonb DEFAULT NULL,
@@ -3012,54 +3033,56 @@ CREATE FUNCTION procgov.record_acknowledgement(entity text, number text, lines j
 	RETURNS jsonb
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
 DECLARE
-	prior jsonb := procgov.idempotent_begin(entity, 'record_acknowledgement', idempotency_key,
-		jsonb_build_object('number', number, 'lines', lines, 'note', note));
-	po procgov.purchase_order;
+	prior jsonb := CASE WHEN idempotency_key IS NOT NULL THEN procgov.idempotent_begin(entity, 'record_acknowledgement',
+		idempotency_key, jsonb_build_object('number', number, 'lines', lines, 'note', note)) END;
+	d jsonb;
+	po_id bigint;
 	ack_id bigint;
-	i integer;
+	seen integer[] := '{}';
 	ln integer;
 BEGIN
 	IF prior IS NOT NULL THEN
 		RETURN prior;
 	END IF;
-	SELECT * INTO po FROM procgov.purchase_order p
-	 WHERE p.entity_id = entity AND p.po_id = procgov.document_id('purchase_order', entity, number) FOR UPDATE;
-	INSERT INTO procgov.acknowledgement (entity_id, po_id, recorded_by, note)
-	VALUES (entity, po.po_id, procgov.current_actor(), note) RETURNING acknowledgement.ack_id INTO ack_id;
-	IF lines IS NULL THEN
-		-- confirmed as ordered
-		INSERT INTO procgov.acknowledgement_line (entity_id, ack_id, line_no, confirmed_qty, confirmed_date)
-		SELECT entity, ack_id, l.line_no, l.quantity, l.need_by
-		  FROM procgov.purchase_order_line l WHERE l.entity_id = entity AND l.po_id = po.po_id;
-	ELSE
+	d := procgov.lock_document('purchase_order', entity, number);
+	po_id := (d->>'po_id')::bigint;
+	IF d->>'state' NOT IN ('transmitted', 'acknowledged', 'shipped', 'partially_received') THEN
+		RAISE EXCEPTION 'purchase order % (%) cannot be acknowledged', number, entity
+			USING ERRCODE = '55000', DETAIL = format('It is %s.', replace(d->>'state', '_', ' ')),
+				  HINT = 'A supplier acknowledges an order that was transmitted to it.';
+	END IF;
+	IF lines IS NOT NULL THEN
 		FOR i IN 0 .. procgov.check_lines(lines) - 1 LOOP
-			ln := procgov.line_field(lines, i, 'line')::integer;
-			IF NOT EXISTS (SELECT FROM procgov.purchase_order_line l WHERE l.entity_id = entity AND l.po_id = po.po_id AND l.line_no = ln) THEN
+			ln := procgov.line_number(lines, i, number, seen);
+			seen := seen || ln;
+			IF NOT EXISTS (SELECT FROM procgov.purchase_order_line l WHERE l.entity_id = entity AND l.po_id = po_id AND l.line_no = ln) THEN
 				RAISE EXCEPTION 'purchase order % has no line %', number, ln
 					USING ERRCODE = '22023', HINT = 'Acknowledge the order''s own line numbers.';
 			END IF;
-			INSERT INTO procgov.acknowledgement_line (entity_id, ack_id, line_no, confirmed_qty, confirmed_date)
-			VALUES (entity, ack_id, ln, coalesce((lines->i->>'confirmed_qty')::numeric,
-							(SELECT l.quantity FROM procgov.purchase_order_line l WHERE l.entity_id = entity AND l.po_id = po.po_id AND l.line_no = ln)),
-					(lines->i->>'confirmed_date')::date);
 		END LOOP;
 	END IF;
+	INSERT INTO procgov.acknowledgement (entity_id, po_id, recorded_by, note)
+	VALUES (entity, po_id, procgov.current_actor(), note) RETURNING acknowledgement.ack_id INTO ack_id;
+	-- without lines: confirmed as ordered
+	INSERT INTO procgov.acknowledgement_line (entity_id, ack_id, line_no, confirmed_qty, confirmed_date)
+	SELECT entity, ack_id, l.line_no,
+		   CASE WHEN lines IS NULL THEN l.quantity ELSE coalesce((a.j->>'confirmed_qty')::numeric, l.quantity) END,
+		   CASE WHEN lines IS NULL THEN l.need_by ELSE (a.j->>'confirmed_date')::date END
+	  FROM procgov.purchase_order_line l
+	  LEFT JOIN jsonb_array_elements(lines) AS a(j) ON (a.j->>'line')::integer = l.line_no
+	 WHERE l.entity_id = entity AND l.po_id = po_id AND (lines IS NULL OR a.j IS NOT NULL);
 	UPDATE procgov.purchase_order_line l SET confirmed_qty = a.confirmed_qty, confirmed_date = a.confirmed_date
 	  FROM procgov.acknowledgement_line a
 	 WHERE a.entity_id = entity AND a.ack_id = ack_id
-	   AND l.entity_id = entity AND l.po_id = po.po_id AND l.line_no = a.line_no;
-	IF po.state = 'transmitted' THEN
-		PERFORM procgov.move('purchase_order', entity, po.po_id, 'acknowledged');
-	ELSIF po.state NOT IN ('acknowledged', 'shipped', 'partially_received') THEN
-		RAISE EXCEPTION 'purchase order % (%) cannot be acknowledged', number, entity
-			USING ERRCODE = '55000', DETAIL = format('It is %s.', replace(po.state::text, '_', ' ')),
-				  HINT = 'A supplier acknowledges an order that was transmitted to it.';
+	   AND l.entity_id = entity AND l.po_id = po_id AND l.line_no = a.line_no;
+	IF d->>'state' = 'transmitted' THEN
+		d := procgov.set_state('purchase_order', entity, number, 'acknowledged');
 	END IF;
-	RETURN procgov.idempotent_end(entity, 'record_acknowledgement', idempotency_key,
-								  procgov.doc_result('purchase_order', entity, po.po_id));
+	RETURN procgov.idempotent_end(entity, 'record_acknowledgement', idempotency_key, procgov.doc_result('purchase_order', d));
 END
 $$;
 COMMENT ON FUNCTION procgov.record_acknowledgement(text, text, jsonb, text, text) IS 'record the supplier''s acknowledgement of an order: lines [{"line", "confirmed_qty", "confirmed_date"}, ...], or NULL when confirmed as ordered';
@@ -3069,34 +3092,31 @@ CREATE FUNCTION procgov.post_receipt(entity text, order_number text, lines jsonb
 	RETURNS jsonb
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
 DECLARE
-	prior jsonb := procgov.idempotent_begin(entity, 'post_receipt', idempotency_key,
-		jsonb_build_object('order', order_number, 'lines', lines, 'number', number));
-	po procgov.purchase_order;
+	prior jsonb := CASE WHEN idempotency_key IS NOT NULL THEN procgov.idempotent_begin(entity, 'post_receipt',
+		idempotency_key, jsonb_build_object('order', order_number, 'lines', lines, 'number', number)) END;
+	d jsonb;
+	po_id bigint;
 	rc procgov.receipt;
-	n integer;
-	i integer;
+	seen integer[] := '{}';
 	ln integer;
 	q numeric;
 	l procgov.purchase_order_line;
-	full_ boolean;
+	open_lines boolean;
 BEGIN
 	IF prior IS NOT NULL THEN
 		RETURN prior;
 	END IF;
-	SELECT * INTO po FROM procgov.purchase_order p
-	 WHERE p.entity_id = entity AND p.po_id = procgov.document_id('purchase_order', entity, order_number) FOR UPDATE;
-	n := procgov.check_lines(lines);
-	INSERT INTO procgov.receipt (entity_id, number, po_id, received_by, correlation_id)
-	VALUES (entity, coalesce(number, procgov.next_number(entity, 'receipt', 'GR-')), po.po_id,
-			procgov.current_actor(), po.correlation_id)
-	RETURNING * INTO rc;
-	FOR i IN 0 .. n - 1 LOOP
-		ln := procgov.line_field(lines, i, 'line')::integer;
+	d := procgov.lock_document('purchase_order', entity, order_number);
+	po_id := (d->>'po_id')::bigint;
+	FOR i IN 0 .. procgov.check_lines(lines) - 1 LOOP
+		ln := procgov.line_number(lines, i, order_number, seen);
+		seen := seen || ln;
 		q := procgov.line_quantity(lines, i);
-		SELECT * INTO l FROM procgov.purchase_order_line pl WHERE pl.entity_id = entity AND pl.po_id = po.po_id AND pl.line_no = ln;
+		SELECT * INTO l FROM procgov.purchase_order_line pl WHERE pl.entity_id = entity AND pl.po_id = po_id AND pl.line_no = ln;
 		IF NOT FOUND THEN
 			RAISE EXCEPTION 'purchase order % has no line %', order_number, ln
 				USING ERRCODE = '22023', HINT = 'Receive against the order''s own line numbers.';
@@ -3107,23 +3127,29 @@ BEGIN
 					  DETAIL = format('%s ordered, %s received before.', l.quantity, l.received_qty),
 					  HINT = 'Receive at most the open quantity; refuse or return the excess.';
 		END IF;
-		INSERT INTO procgov.receipt_line (entity_id, receipt_id, line_no, quantity) VALUES (entity, rc.receipt_id, ln, q);
 	END LOOP;
-	PERFORM procgov.move('receipt', entity, rc.receipt_id, 'posted');
+	INSERT INTO procgov.receipt (entity_id, number, po_id, received_by, correlation_id)
+	VALUES (entity, coalesce(number, procgov.next_number(entity, 'receipt', 'GR-')), po_id,
+			procgov.current_actor(), (d->>'correlation_id')::uuid)
+	RETURNING * INTO rc;
+	INSERT INTO procgov.receipt_line (entity_id, receipt_id, line_no, quantity)
+	SELECT entity, rc.receipt_id, (r.j->>'line')::integer, procgov.line_quantity(lines, (r.n - 1)::integer)
+	  FROM jsonb_array_elements(lines) WITH ORDINALITY AS r(j, n);
+	PERFORM procgov.set_state('receipt', entity, rc.number, 'posted');
 	UPDATE procgov.purchase_order_line pl SET received_qty = pl.received_qty + r.quantity
 	  FROM procgov.receipt_line r
 	 WHERE r.entity_id = entity AND r.receipt_id = rc.receipt_id
-	   AND pl.entity_id = entity AND pl.po_id = po.po_id AND pl.line_no = r.line_no;
-	SELECT bool_and(pl.received_qty >= pl.quantity) INTO full_
-	  FROM procgov.purchase_order_line pl WHERE pl.entity_id = entity AND pl.po_id = po.po_id;
-	IF full_ THEN
-		PERFORM procgov.move('purchase_order', entity, po.po_id, 'received');
-	ELSIF po.state <> 'partially_received' THEN
-		PERFORM procgov.move('purchase_order', entity, po.po_id, 'partially_received');
+	   AND pl.entity_id = entity AND pl.po_id = po_id AND pl.line_no = r.line_no;
+	open_lines := EXISTS (SELECT FROM procgov.purchase_order_line pl
+						   WHERE pl.entity_id = entity AND pl.po_id = po_id AND pl.received_qty < pl.quantity);
+	IF NOT open_lines THEN
+		d := procgov.set_state('purchase_order', entity, order_number, 'received');
+	ELSIF d->>'state' <> 'partially_received' THEN
+		d := procgov.set_state('purchase_order', entity, order_number, 'partially_received');
 	END IF;
+	rc.state := 'posted';
 	RETURN procgov.idempotent_end(entity, 'post_receipt', idempotency_key,
-		procgov.doc_result('receipt', entity, rc.receipt_id)
-		|| jsonb_build_object('order', procgov.doc_result('purchase_order', entity, po.po_id)));
+		procgov.doc_result('receipt', to_jsonb(rc)) || jsonb_build_object('order', procgov.doc_result('purchase_order', d)));
 END
 $$;
 COMMENT ON FUNCTION procgov.post_receipt(text, text, jsonb, text, text) IS 'post a goods receipt against an order, in full or in part: lines [{"line", "quantity"}, ...]';
@@ -3136,30 +3162,33 @@ CREATE FUNCTION procgov.register_invoice(entity text, supplier text, supplier_in
 	RETURNS jsonb
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
 DECLARE
-	prior jsonb := procgov.idempotent_begin(entity, 'register_invoice', idempotency_key,
+	prior jsonb := CASE WHEN idempotency_key IS NOT NULL THEN procgov.idempotent_begin(entity, 'register_invoice', idempotency_key,
 		jsonb_build_object('supplier', supplier, 'supplier_invoice_no', supplier_invoice_no, 'invoice_date', invoice_date,
-						   'lines', lines, 'order', order_number, 'pay_to_iban', pay_to_iban, 'number', number));
-	s procgov.supplier := procgov.supplier_by_code(entity, supplier);
+						   'lines', lines, 'order', order_number, 'pay_to_iban', pay_to_iban, 'number', number)) END;
+	s procgov.supplier;
 	po procgov.purchase_order;
-	n integer := procgov.check_lines(lines);
-	cur text := procgov.currency(procgov.line_price(lines, 0));
-	total procgov.amount := procgov.amount(0, cur);
+	n integer;
+	cur text;
+	total procgov.amount;
 	inv procgov.invoice;
-	i integer;
 BEGIN
 	IF prior IS NOT NULL THEN
 		RETURN prior;
 	END IF;
+	s := procgov.supplier_by_code(entity, supplier);
+	n := procgov.check_lines(lines);
+	cur := procgov.currency(procgov.line_price(lines, 0));
+	total := procgov.amount(0, cur);
 	IF supplier_invoice_no IS NULL OR supplier_invoice_no = '' OR invoice_date IS NULL THEN
 		RAISE EXCEPTION 'an invoice needs the supplier''s invoice number and date'
 			USING ERRCODE = '22023', HINT = 'Pass them as printed on the invoice.';
 	END IF;
 	IF order_number IS NOT NULL THEN
-		SELECT * INTO po FROM procgov.purchase_order p
-		 WHERE p.entity_id = entity AND p.po_id = procgov.document_id('purchase_order', entity, order_number);
+		po := jsonb_populate_record(NULL::procgov.purchase_order, procgov.lock_document('purchase_order', entity, order_number));
 		IF po.supplier_id <> s.supplier_id THEN
 			RAISE EXCEPTION 'purchase order % is not to supplier %', order_number, supplier
 				USING ERRCODE = '22023', HINT = 'Register the invoice against an order to the same supplier.';
@@ -3176,13 +3205,13 @@ BEGIN
 	RETURNING * INTO inv;
 	INSERT INTO procgov.invoice_line (entity_id, invoice_id, line_no, po_line_no, description, quantity, unit_price)
 	SELECT entity, inv.invoice_id, gs.k + 1, (lines->gs.k->>'po_line')::integer,
-		   coalesce(lines->gs.k->>'description', (SELECT l.description FROM procgov.purchase_order_line l
-												 WHERE l.entity_id = entity AND l.po_id = po.po_id
-												   AND l.line_no = (lines->gs.k->>'po_line')::integer), 'line ' || (gs.k + 1)),
-		   procgov.line_quantity(lines, gs.k), procgov.line_price(lines, gs.k, cur)
-	  FROM generate_series(0, n - 1) AS gs(k);
-	PERFORM procgov.move('invoice', entity, inv.invoice_id, 'submitted');
-	RETURN procgov.idempotent_end(entity, 'register_invoice', idempotency_key, procgov.doc_result('invoice', entity, inv.invoice_id));
+		   coalesce(lines->gs.k->>'description', l.description, 'line ' || (gs.k + 1)),
+		   procgov.line_quantity(lines, gs.k), procgov.line_price(lines, gs.k)
+	  FROM generate_series(0, n - 1) AS gs(k)
+	  LEFT JOIN procgov.purchase_order_line l
+		ON l.entity_id = entity AND l.po_id = po.po_id AND l.line_no = (lines->gs.k->>'po_line')::integer;
+	RETURN procgov.idempotent_end(entity, 'register_invoice', idempotency_key,
+		procgov.doc_result('invoice', procgov.set_state('invoice', entity, inv.number, 'submitted')));
 END
 $$;
 COMMENT ON FUNCTION procgov.register_invoice(text, text, text, date, jsonb, text, procgov.iban, text, text) IS 'register a supplier invoice, optionally against an order: lines [{"po_line", "description", "quantity", "unit_price"}, ...]';
@@ -3192,12 +3221,12 @@ CREATE FUNCTION procgov.cancel_document(kind text, entity text, number text, rea
 	RETURNS jsonb
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
 DECLARE
-	prior jsonb := procgov.idempotent_begin(entity, 'cancel_' || kind, idempotency_key,
-		jsonb_build_object('number', number, 'reason', reason));
-	id bigint;
+	prior jsonb := CASE WHEN idempotency_key IS NOT NULL THEN procgov.idempotent_begin(entity, 'cancel_' || kind,
+		idempotency_key, jsonb_build_object('number', number, 'reason', reason)) END;
 BEGIN
 	IF prior IS NOT NULL THEN
 		RETURN prior;
@@ -3205,10 +3234,9 @@ BEGIN
 	IF reason IS NULL OR reason = '' THEN
 		RAISE EXCEPTION 'a cancellation needs a reason' USING ERRCODE = '22023', HINT = 'Say why; the reason goes into the audit ledger.';
 	END IF;
-	id := procgov.document_id(kind, entity, number);
 	PERFORM set_config('procgov.reason', reason, true);
-	PERFORM procgov.move(kind, entity, id, 'cancelled');
-	RETURN procgov.idempotent_end(entity, 'cancel_' || kind, idempotency_key, procgov.doc_result(kind, entity, id));
+	RETURN procgov.idempotent_end(entity, 'cancel_' || kind, idempotency_key,
+		procgov.doc_result(kind, procgov.set_state(kind, entity, number, 'cancelled')));
 END
 $$;
 COMMENT ON FUNCTION procgov.cancel_document(text, text, text, text, text) IS 'cancel a document with a reason; an approved order releases its budget commitment';
@@ -3217,18 +3245,18 @@ CREATE FUNCTION procgov.close_document(kind text, entity text, number text, idem
 	RETURNS jsonb
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
 DECLARE
-	prior jsonb := procgov.idempotent_begin(entity, 'close_' || kind, idempotency_key, jsonb_build_object('number', number));
-	id bigint;
+	prior jsonb := CASE WHEN idempotency_key IS NOT NULL THEN procgov.idempotent_begin(entity, 'close_' || kind,
+		idempotency_key, jsonb_build_object('number', number)) END;
 BEGIN
 	IF prior IS NOT NULL THEN
 		RETURN prior;
 	END IF;
-	id := procgov.document_id(kind, entity, number);
-	PERFORM procgov.move(kind, entity, id, 'closed');
-	RETURN procgov.idempotent_end(entity, 'close_' || kind, idempotency_key, procgov.doc_result(kind, entity, id));
+	RETURN procgov.idempotent_end(entity, 'close_' || kind, idempotency_key,
+		procgov.doc_result(kind, procgov.set_state(kind, entity, number, 'closed')));
 END
 $$;
 COMMENT ON FUNCTION procgov.close_document(text, text, text, text) IS 'close a document; an order releases what it still commits on its budget';
@@ -3238,17 +3266,19 @@ CREATE FUNCTION procgov.request_bank_change(entity text, supplier text, new_iban
 	RETURNS jsonb
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
 DECLARE
-	prior jsonb := procgov.idempotent_begin(entity, 'request_bank_change', idempotency_key,
-		jsonb_build_object('supplier', supplier, 'new_iban', new_iban, 'reason', reason));
-	s procgov.supplier := procgov.supplier_by_code(entity, supplier);
+	prior jsonb := CASE WHEN idempotency_key IS NOT NULL THEN procgov.idempotent_begin(entity, 'request_bank_change',
+		idempotency_key, jsonb_build_object('supplier', supplier, 'new_iban', new_iban, 'reason', reason)) END;
+	s procgov.supplier;
 	bc procgov.bank_change;
 BEGIN
 	IF prior IS NOT NULL THEN
 		RETURN prior;
 	END IF;
+	s := procgov.supplier_by_code(entity, supplier);
 	IF reason IS NULL OR reason = '' THEN
 		RAISE EXCEPTION 'a bank account change needs a reason'
 			USING ERRCODE = '22023', HINT = 'Say how the supplier asked for it (letter, call-back to a known number).';
@@ -3261,8 +3291,7 @@ BEGIN
 	VALUES (entity, procgov.next_number(entity, 'bank_change', 'BC-'), 'pending_approval', s.supplier_id, s.iban,
 			new_iban, procgov.current_actor(), reason)
 	RETURNING * INTO bc;
-	RETURN procgov.idempotent_end(entity, 'request_bank_change', idempotency_key,
-								  procgov.doc_result('bank_change', entity, bc.bank_change_id));
+	RETURN procgov.idempotent_end(entity, 'request_bank_change', idempotency_key, procgov.doc_result('bank_change', to_jsonb(bc)));
 END
 $$;
 COMMENT ON FUNCTION procgov.request_bank_change(text, text, procgov.iban, text, text) IS 'request a change of a supplier''s bank account; it takes effect when an approver other than the requester approves it, and payments to the new account wait for the cooling-off period';
@@ -3383,10 +3412,10 @@ BEGIN
 				'guard_budget_available', 'guard_received', 'guard_fully_received', 'guard_partly_received',
 				'guard_nothing_received', 'guard_order_receivable', 'guard_bank_account_payable',
 				'effect_commit_budget', 'effect_release_budget', 'effect_apply_bank_change', 'effect_approve_version',
-				'record_order_version', 'lines_changed', 'check_lines_editable', 'check_entity',
-				'document_table', 'document_id', 'next_number', 'idempotent_begin', 'idempotent_end', 'line_field',
-				'line_quantity', 'line_price', 'check_lines', 'supplier_by_code', 'item_by_sku', 'budget_for', 'move',
-				'document_state', 'doc_result', 'create_requisition', 'submit_requisition', 'approve_document',
+				'record_order_version', 'lines_changed', 'refresh_order_total', 'check_lines_editable', 'check_entity',
+				'document_table', 'lock_document', 'set_state', 'next_number', 'idempotent_begin', 'idempotent_end',
+				'line_field', 'line_quantity', 'line_price', 'check_lines', 'line_number', 'lines_total',
+				'supplier_by_code', 'item_by_sku', 'budget_for', 'doc_result', 'decide', 'create_requisition', 'submit_requisition', 'approve_document',
 				'reject_document', 'insert_order', 'create_purchase_order', 'convert_requisition', 'order_step',
 				'submit_order', 'transmit_order', 'record_acknowledgement', 'post_receipt', 'register_invoice',
 				'cancel_document', 'close_document', 'request_bank_change')

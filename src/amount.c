@@ -158,6 +158,18 @@ amount_numeric(const Amount *a)
 	return DatumGetNumeric(v);
 }
 
+Amount *
+amount_from_cstring(const char *str)
+{
+	pv_error	err;
+	int64		units;
+	uint16		cur;
+
+	if (!amount_parse(str, strlen(str), &units, &cur, &err))
+		procgov_report(&err, NULL);
+	return amount_new(units, cur);
+}
+
 /* Text input: the pure-C parser, with its failure reported softly where possible. */
 PG_FUNCTION_INFO_V1(amount_in);
 Datum

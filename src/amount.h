@@ -26,6 +26,9 @@ typedef struct Amount
 /* A new zero-padded amount. */
 extern Amount *amount_new(int64 units, uint16 cur);
 
+/* An amount from its text form, or the input error amount_in raises. */
+extern Amount *amount_from_cstring(const char *str);
+
 /* Text form of an amount, palloc'd, for messages. */
 extern char *amount_to_cstring(const Amount *a);
 

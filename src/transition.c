@@ -27,6 +27,7 @@
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "nodes/makefuncs.h"
 #include "nodes/value.h"
 #include "parser/parse_func.h"
 #include "utils/syscache.h"
@@ -39,6 +40,7 @@
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/json.h"
+#include "utils/numeric.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -419,9 +421,93 @@ col_text(HeapTuple tup, TupleDesc desc, AttrNumber att)
 static Jsonb *
 row_document(HeapTuple tup, TupleDesc desc)
 {
-	Datum		json = DirectFunctionCall1(row_to_json, heap_copy_tuple_as_datum(tup, desc));
+	/* to_jsonb(row), called with an expression that names the row type */
+	static FmgrInfo flinfo;
+	static Const *arg = NULL;
 
-	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(TextDatumGetCString(json))));
+	if (arg == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+		Const	   *c = makeNullConst(RECORDOID, -1, InvalidOid);
+
+		fmgr_info_cxt(F_TO_JSONB, &flinfo, TopMemoryContext);
+		flinfo.fn_expr = (Node *) makeFuncExpr(F_TO_JSONB, JSONBOID, list_make1(c), InvalidOid,
+											   InvalidOid, COERCE_EXPLICIT_CALL);
+		MemoryContextSwitchTo(old);
+		arg = c;
+	}
+	arg->consttype = desc->tdtypeid;
+	return DatumGetJsonbP(FunctionCall1(&flinfo, heap_copy_tuple_as_datum(tup, desc)));
+}
+
+static void
+push_key(JsonbParseState **st, const char *key)
+{
+	JsonbValue	k;
+
+	k.type = jbvString;
+	k.val.string.val = unconstify(char *, key);
+	k.val.string.len = strlen(key);
+	(void) pushJsonbValue(st, WJB_KEY, &k);
+}
+
+static void
+push_text(JsonbParseState **st, const char *key, const char *val)
+{
+	JsonbValue	v;
+
+	push_key(st, key);
+	if (val == NULL)
+		v.type = jbvNull;
+	else
+	{
+		v.type = jbvString;
+		v.val.string.val = unconstify(char *, val);
+		v.val.string.len = strlen(val);
+	}
+	(void) pushJsonbValue(st, WJB_VALUE, &v);
+}
+
+/*
+ * What the ledger and the event say about a transition: {"from", "to"},
+ * the version when the document has one, "enforced": false when the rules
+ * were off, and the document itself for events.  Built as jsonb directly.
+ */
+static Jsonb *
+transition_payload(const char *from, const char *to, const char *version, bool enforced, Jsonb *document)
+{
+	JsonbParseState *st = NULL;
+	JsonbValue	v;
+	JsonbValue *res;
+
+	(void) pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	push_text(&st, "from", from);
+	push_text(&st, "to", to);
+	if (version)
+	{
+		push_key(&st, "version");
+		v.type = jbvNumeric;
+		v.val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(version),
+															ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+		(void) pushJsonbValue(&st, WJB_VALUE, &v);
+	}
+	if (!enforced)
+	{
+		push_key(&st, "enforced");
+		v.type = jbvBool;
+		v.val.boolean = false;
+		(void) pushJsonbValue(&st, WJB_VALUE, &v);
+	}
+	if (document)
+	{
+		push_key(&st, "document");
+		v.type = jbvBinary;
+		v.val.binary.data = &document->root;
+		v.val.binary.len = VARSIZE(document) - VARHDRSZ;
+		(void) pushJsonbValue(&st, WJB_VALUE, &v);
+	}
+	res = pushJsonbValue(&st, WJB_END_OBJECT, NULL);
+	return JsonbValueToJsonb(res);
 }
 
 /* Call fn(args...) allowing a NULL result. */
@@ -826,52 +912,26 @@ govern_document(PG_FUNCTION_ARGS)
 
 	/* the ledger and the event, in this transaction */
 	{
-		StringInfoData buf;
 		char	   *version = col_text(newtup, desc, t->version);
 
-		initStringInfo(&buf);
-		appendStringInfoString(&buf, "{\"from\": ");
-		if (from)
-			escape_json(&buf, from);
-		else
-			appendStringInfoString(&buf, "null");
-		appendStringInfoString(&buf, ", \"to\": ");
-		escape_json(&buf, to);
-		if (version)
-			appendStringInfo(&buf, ", \"version\": %s", version);
-		if (!procgov_enforce)
-			appendStringInfoString(&buf, ", \"enforced\": false");
-		appendStringInfoChar(&buf, '}');
 		(void) procgov_audit_append(stream_of(kind, entity, number),
 									cstring_to_text(is_insert ? "create" : "transition"),
-									DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data))),
+									transition_payload(from, to, version, procgov_enforce, NULL),
 									procgov_reason && procgov_reason[0] ? cstring_to_text(procgov_reason) : NULL);
 
 		if (rule && rule->event_type)
 		{
 			ProcgovEvent ev;
-			pg_uuid_t  *corr = NULL;
-			Jsonb	   *after = row_document(newtup, desc);
 
-			if (correlation)
-				corr = DatumGetUUIDP(DirectFunctionCall1(uuid_in, CStringGetDatum(correlation)));
-			resetStringInfo(&buf);
-			appendStringInfoString(&buf, "{\"from\": ");
-			if (from)
-				escape_json(&buf, from);
-			else
-				appendStringInfoString(&buf, "null");
-			appendStringInfoString(&buf, ", \"to\": ");
-			escape_json(&buf, to);
-			appendStringInfo(&buf, ", \"document\": %s}", JsonbToCString(NULL, &after->root, VARSIZE(after)));
 			memset(&ev, 0, sizeof(ev));
 			ev.event_type = rule->event_type;
 			ev.aggregate_kind = kind;
 			ev.aggregate_id = psprintf("%s:%s", entity, number);
 			ev.entity = entity;
 			ev.aggregate_version = version ? strtol(version, NULL, 10) : 0;
-			ev.correlation_id = corr;
-			ev.payload = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+			if (correlation)
+				ev.correlation_id = DatumGetUUIDP(DirectFunctionCall1(uuid_in, CStringGetDatum(correlation)));
+			ev.payload = transition_payload(from, to, NULL, true, row_document(newtup, desc));
 			(void) procgov_emit(&ev);
 		}
 	}

@@ -1,0 +1,248 @@
+/*-------------------------------------------------------------------------
+ * src/api.c
+ *		C helpers of the SQL API: document lines given as a jsonb array,
+ *		read and checked field by field (each failure naming the line), and
+ *		the small jsonb result every API function returns.
+ *
+ * The API functions (create_requisition, create_purchase_order, post_receipt,
+ * ...) take lines as [{"item": ..., "quantity": ..., "unit_price": ...}, ...].
+ * These helpers are what they read them with: in C because an order of
+ * five lines reads some twenty fields, and a PL/pgSQL helper per field
+ * (with an exception block per quantity) cost more than the order itself.
+ *-------------------------------------------------------------------------
+ */
+#include "amount.h"
+
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
+
+#define LINE_HINT "Give each line item or description, quantity and unit_price (and supplier on requisitions)."
+
+/* Line i (0-based) of an array, or NULL when there is none. */
+static JsonbValue *
+line_at(Jsonb *lines, int i)
+{
+	if (lines == NULL || i < 0 || !JB_ROOT_IS_ARRAY(lines) || JB_ROOT_IS_SCALAR(lines))
+		return NULL;
+	return getIthJsonbValueFromContainer(&lines->root, (uint32) i);
+}
+
+/* The line as jsonb text for messages, or "missing". */
+static char *
+line_text(JsonbValue *line)
+{
+	if (line == NULL)
+		return pstrdup("missing");
+	if (line->type == jbvBinary)
+		return JsonbToCString(NULL, line->val.binary.data, line->val.binary.len);
+	return JsonbToCString(NULL, &JsonbValueToJsonb(line)->root, 0);
+}
+
+/* A field as text, as ->> renders it (NULL for a missing field or JSON null). */
+static char *
+field_text(JsonbValue *line, const char *field)
+{
+	JsonbValue *v;
+
+	if (line == NULL || line->type != jbvBinary || !JsonContainerIsObject(line->val.binary.data))
+		return NULL;
+	v = getKeyJsonValueFromContainer(line->val.binary.data, field, strlen(field), NULL);
+	if (v == NULL)
+		return NULL;
+	switch (v->type)
+	{
+		case jbvNull:
+			return NULL;
+		case jbvString:
+			return pnstrdup(v->val.string.val, v->val.string.len);
+		case jbvNumeric:
+			return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
+		case jbvBool:
+			return pstrdup(v->val.boolean ? "true" : "false");
+		case jbvBinary:
+			return JsonbToCString(NULL, v->val.binary.data, v->val.binary.len);
+		default:
+			return NULL;
+	}
+}
+
+/* One field of line i, or an error naming the line when it is required and absent. */
+static char *
+line_field_internal(Jsonb *lines, int i, const char *field, bool required)
+{
+	JsonbValue *line = line_at(lines, i);
+	char	   *v = field_text(line, field);
+
+	if (v == NULL && required)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("line %d has no \"%s\"", i + 1, field),
+				 errdetail("The line is %s.", line_text(line)),
+				 errhint(LINE_HINT)));
+	return v;
+}
+
+/* A plain decimal number: digits with at most one point, an optional sign and exponent. */
+static bool
+is_decimal(const char *s)
+{
+	bool		digits = false;
+
+	while (*s == ' ')
+		s++;
+	if (*s == '+' || *s == '-')
+		s++;
+	while (*s >= '0' && *s <= '9')
+		s++, digits = true;
+	if (*s == '.')
+	{
+		s++;
+		while (*s >= '0' && *s <= '9')
+			s++, digits = true;
+	}
+	if (!digits)
+		return false;
+	if (*s == 'e' || *s == 'E')
+	{
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!(*s >= '0' && *s <= '9'))
+			return false;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	while (*s == ' ')
+		s++;
+	return *s == '\0';
+}
+
+PG_FUNCTION_INFO_V1(check_lines);
+Datum
+check_lines(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *lines = PG_ARGISNULL(0) ? NULL : PG_GETARG_JSONB_P(0);
+
+	if (lines == NULL || !JB_ROOT_IS_ARRAY(lines) || JB_ROOT_IS_SCALAR(lines) || JB_ROOT_COUNT(lines) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("lines must be a non-empty jsonb array"),
+				 errdetail("lines is %s.", lines ? JsonbToCString(NULL, &lines->root, VARSIZE(lines)) : "NULL"),
+				 errhint("Pass [{\"item\": \"SKU-1\", \"quantity\": 40, \"unit_price\": \"18.75 EUR\"}, ...].")));
+	PG_RETURN_INT32(JB_ROOT_COUNT(lines));
+}
+
+PG_FUNCTION_INFO_V1(line_field);
+Datum
+line_field(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *lines = PG_ARGISNULL(0) ? NULL : PG_GETARG_JSONB_P(0);
+	int32		i = PG_ARGISNULL(1) ? -1 : PG_GETARG_INT32(1);
+	char	   *field = PG_ARGISNULL(2) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	bool		required = PG_ARGISNULL(3) ? true : PG_GETARG_BOOL(3);
+	char	   *v = line_field_internal(lines, i, field, required);
+
+	if (v == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(v));
+}
+
+PG_FUNCTION_INFO_V1(line_quantity);
+Datum
+line_quantity(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *lines = PG_ARGISNULL(0) ? NULL : PG_GETARG_JSONB_P(0);
+	int32		i = PG_ARGISNULL(1) ? -1 : PG_GETARG_INT32(1);
+	char	   *v = line_field_internal(lines, i, "quantity", true);
+	Numeric		q;
+
+	/* NaN and Infinity are numerics, not quantities */
+	if (!is_decimal(v))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("line %d has an invalid quantity: \"%s\"", i + 1, v),
+				 errhint("Write the quantity as a number, e.g. 40 or 12.5.")));
+	q = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(v),
+											ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+	if (!DatumGetBool(DirectFunctionCall2(numeric_gt, NumericGetDatum(q),
+										  DirectFunctionCall1(int4_numeric, Int32GetDatum(0)))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("line %d has a quantity of %s", i + 1,
+						DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(q)))),
+				 errhint("Quantities are positive.")));
+	PG_RETURN_NUMERIC(q);
+}
+
+PG_FUNCTION_INFO_V1(line_price);
+Datum
+line_price(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *lines = PG_ARGISNULL(0) ? NULL : PG_GETARG_JSONB_P(0);
+	int32		i = PG_ARGISNULL(1) ? -1 : PG_GETARG_INT32(1);
+	char	   *v = line_field_internal(lines, i, "unit_price", true);
+	Amount	   *p = amount_from_cstring(v);
+
+	if (p->units < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("line %d has a negative unit price: %s", i + 1, amount_to_cstring(p)),
+				 errhint("Record credits as their own documents.")));
+	if (!PG_ARGISNULL(2))
+	{
+		char	   *want = text_to_cstring(PG_GETARG_TEXT_PP(2));
+		char		have[4];
+
+		currency_code(p->cur, have);
+		if (strcmp(have, want) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("line %d is in %s, the document in %s", i + 1, have, want),
+					 errhint("All lines of a document share one currency.")));
+	}
+	PG_RETURN_AMOUNT_P(p);
+}
+
+/*
+ * procgov.doc_result(kind, document): {"kind", "entity", "number", "state",
+ * "total", "version", "correlation_id"} taken from the document's row as
+ * jsonb, leaving out what it has not.
+ */
+PG_FUNCTION_INFO_V1(doc_result);
+Datum
+doc_result(PG_FUNCTION_ARGS)
+{
+	static const char *const fields[][2] = {
+		{"entity", "entity_id"}, {"number", "number"}, {"state", "state"}, {"total", "total"},
+		{"version", "version"}, {"correlation_id", "correlation_id"}
+	};
+	text	   *kind = PG_GETARG_TEXT_PP(0);
+	Jsonb	   *doc = PG_GETARG_JSONB_P(1);
+	JsonbParseState *st = NULL;
+	JsonbValue	k,
+				v;
+
+	(void) pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	k.type = jbvString;
+	k.val.string.val = "kind";
+	k.val.string.len = 4;
+	(void) pushJsonbValue(&st, WJB_KEY, &k);
+	v.type = jbvString;
+	v.val.string.val = VARDATA_ANY(kind);
+	v.val.string.len = VARSIZE_ANY_EXHDR(kind);
+	(void) pushJsonbValue(&st, WJB_VALUE, &v);
+	if (JB_ROOT_IS_OBJECT(doc))
+		for (int i = 0; i < (int) lengthof(fields); i++)
+		{
+			JsonbValue *f = getKeyJsonValueFromContainer(&doc->root, fields[i][1], strlen(fields[i][1]), NULL);
+
+			if (f == NULL || f->type == jbvNull)
+				continue;
+			k.val.string.val = unconstify(char *, fields[i][0]);
+			k.val.string.len = strlen(fields[i][0]);
+			(void) pushJsonbValue(&st, WJB_KEY, &k);
+			(void) pushJsonbValue(&st, WJB_VALUE, f);
+		}
+	PG_RETURN_JSONB_P(JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL)));
+}
