@@ -2382,7 +2382,25 @@ END
 $$;
 COMMENT ON FUNCTION procgov.refresh_order_total(text, bigint) IS 'refuses line changes on an order being received or finished, and sets the order''s total to the sum of its lines when it differs (used by the lines trigger)';
 
--- keep an order's or requisition's total the sum of its lines (one update per statement)
+CREATE FUNCTION procgov.refresh_requisition_total(entity text, id bigint) RETURNS void
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+#variable_conflict use_variable
+BEGIN
+	UPDATE procgov.requisition r SET total = s.total
+	  FROM (SELECT coalesce(procgov.sum(l.quantity * l.unit_price), procgov.amount(0, procgov.currency(r0.total))) AS total
+			  FROM procgov.requisition r0
+			  LEFT JOIN procgov.requisition_line l ON l.entity_id = r0.entity_id AND l.requisition_id = r0.requisition_id
+			 WHERE r0.entity_id = entity AND r0.requisition_id = id
+			 GROUP BY r0.total) s
+	 WHERE r.entity_id = entity AND r.requisition_id = id AND r.total IS DISTINCT FROM s.total;
+END
+$$;
+COMMENT ON FUNCTION procgov.refresh_requisition_total(text, bigint) IS 'sets a requisition''s total to the sum of its lines when it differs (used by the lines trigger)';
+
+-- keep an order's or requisition's total the sum of its lines (rows inserted or deleted: once per statement)
 CREATE FUNCTION procgov.lines_changed() RETURNS trigger
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
@@ -2392,14 +2410,10 @@ CREATE FUNCTION procgov.lines_changed() RETURNS trigger
 DECLARE
 	doc record;
 BEGIN
-	IF TG_TABLE_NAME = 'purchase_order_line' AND TG_OP = 'UPDATE' THEN
-		-- an update that leaves quantities and prices alone (receipts, confirmations) changes no total
-		FOR doc IN
-			SELECT DISTINCT c.entity_id, c.po_id AS id FROM changed c JOIN old_lines o USING (entity_id, po_id, line_no)
-			 WHERE (c.quantity, c.unit_price::text) IS DISTINCT FROM (o.quantity, o.unit_price::text)
-		LOOP
-			PERFORM procgov.refresh_order_total(doc.entity_id, doc.id);
-		END LOOP;
+	IF TG_LEVEL = 'ROW' AND TG_TABLE_NAME = 'purchase_order_line' THEN
+		PERFORM procgov.refresh_order_total(NEW.entity_id, NEW.po_id);
+	ELSIF TG_LEVEL = 'ROW' THEN
+		PERFORM procgov.refresh_requisition_total(NEW.entity_id, NEW.requisition_id);
 	ELSIF TG_TABLE_NAME = 'purchase_order_line' THEN
 		FOR doc IN SELECT DISTINCT c.entity_id, c.po_id AS id FROM changed c
 		LOOP
@@ -2408,18 +2422,13 @@ BEGIN
 	ELSE
 		FOR doc IN SELECT DISTINCT c.entity_id, c.requisition_id AS id FROM changed c
 		LOOP
-			UPDATE procgov.requisition r
-			   SET total = coalesce((SELECT procgov.sum(l.quantity * l.unit_price) FROM procgov.requisition_line l
-									  WHERE l.entity_id = r.entity_id AND l.requisition_id = r.requisition_id), procgov.amount(0, procgov.currency(r.total)))
-			 WHERE r.entity_id = doc.entity_id AND r.requisition_id = doc.id
-			   AND r.total IS DISTINCT FROM coalesce((SELECT procgov.sum(l.quantity * l.unit_price) FROM procgov.requisition_line l
-									  WHERE l.entity_id = r.entity_id AND l.requisition_id = r.requisition_id), procgov.amount(0, procgov.currency(r.total)));
+			PERFORM procgov.refresh_requisition_total(doc.entity_id, doc.id);
 		END LOOP;
 	END IF;
 	RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION procgov.lines_changed() IS 'statement trigger on order and requisition lines: keeps the document''s total the sum of its lines, which the governance trigger versions after approval';
+COMMENT ON FUNCTION procgov.lines_changed() IS 'trigger on order and requisition lines (per statement for inserts and deletes, per row for changed quantities and prices): keeps the document''s total the sum of its lines, which the governance trigger versions after approval';
 
 CREATE FUNCTION procgov.check_lines_editable(entity text, id bigint) RETURNS void
 	LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -2443,14 +2452,20 @@ COMMENT ON FUNCTION procgov.check_lines_editable(text, bigint) IS 'refuses quant
 
 CREATE TRIGGER lines_inserted AFTER INSERT ON procgov.purchase_order_line
 	REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION procgov.lines_changed();
-CREATE TRIGGER lines_updated AFTER UPDATE ON procgov.purchase_order_line
-	REFERENCING OLD TABLE AS old_lines NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION procgov.lines_changed();
+-- updates: only those that change a quantity or a price, decided by the executor
+-- (receipts and confirmations update lines many times a day and change no total);
+-- queued row events fire after the statement, so the first recomputes the total
+-- and the others find it right
+CREATE TRIGGER lines_updated AFTER UPDATE OF quantity, unit_price ON procgov.purchase_order_line
+	FOR EACH ROW WHEN (OLD.quantity IS DISTINCT FROM NEW.quantity OR OLD.unit_price::text IS DISTINCT FROM NEW.unit_price::text)
+	EXECUTE FUNCTION procgov.lines_changed();
 CREATE TRIGGER lines_deleted AFTER DELETE ON procgov.purchase_order_line
 	REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION procgov.lines_changed();
 CREATE TRIGGER lines_inserted AFTER INSERT ON procgov.requisition_line
 	REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION procgov.lines_changed();
-CREATE TRIGGER lines_updated AFTER UPDATE ON procgov.requisition_line
-	REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION procgov.lines_changed();
+CREATE TRIGGER lines_updated AFTER UPDATE OF quantity, unit_price ON procgov.requisition_line
+	FOR EACH ROW WHEN (OLD.quantity IS DISTINCT FROM NEW.quantity OR OLD.unit_price::text IS DISTINCT FROM NEW.unit_price::text)
+	EXECUTE FUNCTION procgov.lines_changed();
 CREATE TRIGGER lines_deleted AFTER DELETE ON procgov.requisition_line
 	REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION procgov.lines_changed();
 
@@ -3412,7 +3427,7 @@ BEGIN
 				'guard_budget_available', 'guard_received', 'guard_fully_received', 'guard_partly_received',
 				'guard_nothing_received', 'guard_order_receivable', 'guard_bank_account_payable',
 				'effect_commit_budget', 'effect_release_budget', 'effect_apply_bank_change', 'effect_approve_version',
-				'record_order_version', 'lines_changed', 'refresh_order_total', 'check_lines_editable', 'check_entity',
+				'record_order_version', 'lines_changed', 'refresh_order_total', 'refresh_requisition_total', 'check_lines_editable', 'check_entity',
 				'document_table', 'lock_document', 'set_state', 'next_number', 'idempotent_begin', 'idempotent_end',
 				'line_field', 'line_quantity', 'line_price', 'check_lines', 'line_number', 'lines_total',
 				'supplier_by_code', 'item_by_sku', 'budget_for', 'doc_result', 'decide', 'create_requisition', 'submit_requisition', 'approve_document',
