@@ -13,7 +13,8 @@
  *
  * Guards and effects are SQL functions named in procgov.guard and
  * procgov.effect; the trigger calls them through fmgr with the document as
- * jsonb.  Anything that updates the table goes through this trigger, so
+ * jsonb, each as the owner of its function (never with the rights of the
+ * SECURITY DEFINER API that caused the update).  Anything that updates the table goes through this trigger, so
  * no client gets around the rules: procgov.enforce = off (superusers only)
  * lets a migration load history, and even then every change is audited.
  *-------------------------------------------------------------------------
@@ -24,6 +25,8 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -77,6 +80,7 @@ typedef struct RuleFunction
 	char	   *name;
 	Oid			fn;				/* InvalidOid: no such guard/effect */
 	char	   *hint;			/* guards only */
+	Oid			owner;			/* the function runs as its owner */
 	FmgrInfo	flinfo;
 	bool		flinfo_valid;
 } RuleFunction;
@@ -95,7 +99,8 @@ typedef struct Rule
 typedef struct StateMachine
 {
 	HTAB	   *rules;			/* NULL: reload */
-	MemoryContext cxt;
+	MemoryContext cxt;			/* the current rules */
+	MemoryContext retired;		/* replaced rules, freed at transaction end */
 	Oid			transition_rel;
 	Oid			guard_rel;
 	Oid			effect_rel;
@@ -138,21 +143,41 @@ transition_invalidate(Datum arg, Oid relid)
 	int			i;
 
 	(void) arg;
+	/* only marked: a trigger further up the stack may still hold a rule */
 	if (relid == InvalidOid || relid == sm.transition_rel || relid == sm.guard_rel || relid == sm.effect_rel)
-	{
 		sm.rules = NULL;
-		if (sm.cxt)
-			MemoryContextReset(sm.cxt);
-	}
 	for (i = 0; i < ntables; i++)
 		if (relid == InvalidOid || relid == tables[i].relid)
 			tables[i].valid = false;
+}
+
+/* A function changed (owner, body, dropped): compile the rules again. */
+static void
+transition_proc_changed(Datum arg, int cacheid, uint32 hashvalue)
+{
+	(void) arg;
+	(void) cacheid;
+	(void) hashvalue;
+	sm.rules = NULL;
+}
+
+/* Rules replaced during a transaction are freed when it ends. */
+static void
+transition_xact_end(XactEvent event, void *arg)
+{
+	(void) arg;
+	if ((event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+		 event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT ||
+		 event == XACT_EVENT_PREPARE) && sm.retired)
+		MemoryContextDeleteChildren(sm.retired);
 }
 
 void
 TransitionInit(void)
 {
 	CacheRegisterRelcacheCallback(transition_invalidate, (Datum) 0);
+	CacheRegisterSyscacheCallback(PROCOID, transition_proc_changed, (Datum) 0);
+	RegisterXactCallback(transition_xact_end, NULL);
 }
 
 static char *
@@ -193,6 +218,19 @@ load_functions(Oid relid, bool with_hint, Snapshot snap)
 		rf = (RuleFunction *) (entry + NAMEDATALEN);
 		rf->name = pstrdup(name);
 		rf->fn = isnull ? InvalidOid : DatumGetObjectId(fn);
+		rf->owner = InvalidOid;
+		if (OidIsValid(rf->fn))
+		{
+			HeapTuple	proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(rf->fn));
+
+			if (HeapTupleIsValid(proc))
+			{
+				rf->owner = ((Form_pg_proc) GETSTRUCT(proc))->proowner;
+				ReleaseSysCache(proc);
+			}
+			else
+				rf->fn = InvalidOid;	/* dropped: reported as unknown */
+		}
 		rf->hint = with_hint ? text_col(tup, RelationGetDescr(rel), GD_HINT) : NULL;
 		rf->flinfo_valid = false;
 	}
@@ -255,9 +293,17 @@ load_rules(void)
 	sm.transition_rel = procgov_relid("transition");
 	sm.guard_rel = procgov_relid("guard");
 	sm.effect_rel = procgov_relid("effect");
-	if (sm.cxt == NULL)
-		sm.cxt = AllocSetContextCreate(TopMemoryContext, "procgov state machine", ALLOCSET_DEFAULT_SIZES);
-	MemoryContextReset(sm.cxt);
+	/*
+	 * A new context for the new rules; the old ones may still be in use by a
+	 * trigger further up the stack (a guard that edits the rules, or an
+	 * invalidation read while a guard runs), so they retire until the
+	 * transaction ends.
+	 */
+	if (sm.retired == NULL)
+		sm.retired = AllocSetContextCreate(TopMemoryContext, "procgov retired rules", ALLOCSET_SMALL_SIZES);
+	if (sm.cxt)
+		MemoryContextSetParent(sm.cxt, sm.retired);
+	sm.cxt = AllocSetContextCreate(TopMemoryContext, "procgov state machine", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(sm.cxt);
 	snap = RegisterSnapshot(GetLatestSnapshot());
 	guards = load_functions(sm.guard_rel, true, snap);
@@ -517,6 +563,8 @@ call_rule_function(RuleFunction *rf, int nargs, Datum *args, bool *argnull, bool
 	LOCAL_FCINFO(fcinfo, 4);
 	Datum		result;
 	int			i;
+	Oid			save_userid;
+	int			save_sec;
 
 	if (!rf->flinfo_valid)
 	{
@@ -535,7 +583,18 @@ call_rule_function(RuleFunction *rf, int nargs, Datum *args, bool *argnull, bool
 		fcinfo->args[i].value = args[i];
 		fcinfo->args[i].isnull = argnull[i];
 	}
+
+	/*
+	 * A guard or effect runs as the owner of its function, as a foreign-key
+	 * check runs as the table's owner: the API functions are SECURITY
+	 * DEFINER, and a site's own guard must not run with their rights.  An
+	 * error unwinds the switch with the (sub)transaction.
+	 */
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	if (OidIsValid(rf->owner) && rf->owner != save_userid)
+		SetUserIdAndSecContext(rf->owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
 	result = FunctionCallInvoke(fcinfo);
+	SetUserIdAndSecContext(save_userid, save_sec);
 	*isnull = fcinfo->isnull;
 	return result;
 }

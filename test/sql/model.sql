@@ -266,6 +266,35 @@ SELECT procgov.transmit_order('ACME', 'PO-000005');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 RESET ROLE;
 SELECT buyer, state_changed_by FROM procgov.purchase_order WHERE number = 'PO-000005';
+-- a site's own guard runs as its function's owner, never with the rights of
+-- the SECURITY DEFINER API that caused the update
+CREATE ROLE regress_site IN ROLE procgov_admin;
+CREATE SCHEMA regress_site AUTHORIZATION regress_site;
+SET ROLE regress_site;
+CREATE FUNCTION regress_site.who_runs(kind text, doc jsonb) RETURNS text
+	LANGUAGE sql AS $$ SELECT 'runs as ' || current_user $$;
+INSERT INTO procgov.guard (guard, function, description, hint)
+VALUES ('site_check', 'regress_site.who_runs(text, jsonb)', 'a site''s own check', 'Ask the site.');
+UPDATE procgov.transition SET guards = guards || '{site_check}'
+ WHERE kind = 'purchase_order' AND from_state = 'draft' AND to_state = 'pending_approval';
+RESET ROLE;
+SET procgov.actor = 'b.buyer';
+SELECT procgov.create_purchase_order('ACME', 'S-KEY', '[{"description": "Glue", "quantity": 1, "unit_price": "4 EUR"}]') ->> 'number' AS number;
+SELECT procgov.submit_order('ACME', 'PO-000006');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- giving the function away, or replacing it, is seen at once
+ALTER FUNCTION regress_site.who_runs(text, jsonb) OWNER TO regress_req;
+SELECT procgov.submit_order('ACME', 'PO-000006');
+ALTER FUNCTION regress_site.who_runs(text, jsonb) OWNER TO regress_site;
+CREATE OR REPLACE FUNCTION regress_site.who_runs(kind text, doc jsonb) RETURNS text
+	LANGUAGE sql AS $$ SELECT NULL::text $$;
+SELECT procgov.submit_order('ACME', 'PO-000006') ->> 'state' AS state;
+UPDATE procgov.transition SET guards = array_remove(guards, 'site_check')
+ WHERE kind = 'purchase_order' AND from_state = 'draft' AND to_state = 'pending_approval';
+DELETE FROM procgov.guard WHERE guard = 'site_check';
+DROP SCHEMA regress_site CASCADE;
+DROP ROLE regress_site;
+RESET procgov.actor;
 DROP ROLE regress_req;
 DROP ROLE regress_appr;
 DROP ROLE regress_nobody;
