@@ -2130,7 +2130,17 @@ INSERT INTO procgov.event_type (event_type, description, builtin) VALUES
 	('po.created', 'a purchase order was created', true),
 	('po.cancelled', 'a purchase order was cancelled', true),
 	('po.closed', 'a purchase order was closed', true),
-	('invoice.posted', 'an invoice was approved for payment', true);
+	('invoice.posted', 'an invoice was approved for payment', true),
+	('requisition.reworked', 'a rejected requisition went back to its requester as a draft', true),
+	('requisition.converted', 'an approved requisition became purchase orders', true),
+	('po.reworked', 'a rejected purchase order went back to its buyer as a draft', true),
+	('po.shipped', 'the supplier shipped a purchase order', true),
+	('po.partially_received', 'part of a purchase order was received', true),
+	('po.received', 'all of a purchase order was received', true),
+	('receipt.cancelled', 'a receipt being recorded was abandoned', true),
+	('invoice.paid', 'an invoice was paid', true),
+	('invoice.cancelled', 'an invoice was withdrawn or rejected', true),
+	('bank_change.cancelled', 'a requested bank account change was withdrawn', true);
 
 INSERT INTO procgov.transition (kind, from_state, to_state, guards, effects, event_type, description, builtin) VALUES
 	-- requisition
@@ -2139,8 +2149,8 @@ INSERT INTO procgov.transition (kind, from_state, to_state, guards, effects, eve
 	('requisition', 'submitted', 'pending_approval', '{}', '{}', 'approval.requested', 'it awaits approval', true),
 	('requisition', 'pending_approval', 'approved', '{approval_complete,budget_available}', '{}', 'requisition.approved', 'an approver other than the requester approves it', true),
 	('requisition', 'pending_approval', 'rejected', '{}', '{}', 'approval.rejected', 'an approver rejects it', true),
-	('requisition', 'rejected', 'draft', '{}', '{}', NULL, 'the requester reworks it', true),
-	('requisition', 'approved', 'closed', '{}', '{}', NULL, 'it was turned into purchase orders', true),
+	('requisition', 'rejected', 'draft', '{}', '{}', 'requisition.reworked', 'the requester reworks it', true),
+	('requisition', 'approved', 'closed', '{}', '{}', 'requisition.converted', 'it was turned into purchase orders', true),
 	('requisition', 'draft', 'cancelled', '{}', '{}', 'requisition.cancelled', 'the requester withdraws it', true),
 	('requisition', 'submitted', 'cancelled', '{}', '{}', 'requisition.cancelled', 'the requester withdraws it', true),
 	('requisition', 'pending_approval', 'cancelled', '{}', '{}', 'requisition.cancelled', 'the requester withdraws it', true),
@@ -2151,20 +2161,20 @@ INSERT INTO procgov.transition (kind, from_state, to_state, guards, effects, eve
 	('purchase_order', 'draft', 'pending_approval', '{has_lines}', '{}', 'approval.requested', 'the buyer submits it for approval', true),
 	('purchase_order', 'pending_approval', 'approved', '{approval_complete,supplier_active,budget_available}', '{commit_budget,approve_version}', 'po.approved', 'an approver other than the buyer approves it; its total is committed', true),
 	('purchase_order', 'pending_approval', 'rejected', '{}', '{}', 'approval.rejected', 'an approver rejects it', true),
-	('purchase_order', 'rejected', 'draft', '{}', '{}', NULL, 'the buyer reworks it', true),
+	('purchase_order', 'rejected', 'draft', '{}', '{}', 'po.reworked', 'the buyer reworks it', true),
 	('purchase_order', 'approved', 'transmitted', '{supplier_active}', '{}', 'po.transmitted', 'it is sent to the supplier', true),
 	('purchase_order', 'transmitted', 'acknowledged', '{}', '{}', 'po.acknowledged', 'the supplier confirms it', true),
-	('purchase_order', 'acknowledged', 'shipped', '{}', '{}', NULL, 'the supplier ships it', true),
-	('purchase_order', 'transmitted', 'partially_received', '{partly_received}', '{}', NULL, 'part of it arrives', true),
-	('purchase_order', 'acknowledged', 'partially_received', '{partly_received}', '{}', NULL, 'part of it arrives', true),
-	('purchase_order', 'shipped', 'partially_received', '{partly_received}', '{}', NULL, 'part of it arrives', true),
-	('purchase_order', 'transmitted', 'received', '{fully_received}', '{}', NULL, 'all of it arrives', true),
-	('purchase_order', 'acknowledged', 'received', '{fully_received}', '{}', NULL, 'all of it arrives', true),
-	('purchase_order', 'shipped', 'received', '{fully_received}', '{}', NULL, 'all of it arrives', true),
-	('purchase_order', 'partially_received', 'received', '{fully_received}', '{}', NULL, 'the rest arrives', true),
-	('purchase_order', 'approved', 'pending_approval', '{}', '{release_budget}', NULL, 'a material change sends it back for approval', true),
-	('purchase_order', 'transmitted', 'pending_approval', '{}', '{release_budget}', NULL, 'a material change sends it back for approval', true),
-	('purchase_order', 'acknowledged', 'pending_approval', '{}', '{release_budget}', NULL, 'a material change sends it back for approval', true),
+	('purchase_order', 'acknowledged', 'shipped', '{}', '{}', 'po.shipped', 'the supplier ships it', true),
+	('purchase_order', 'transmitted', 'partially_received', '{partly_received}', '{}', 'po.partially_received', 'part of it arrives', true),
+	('purchase_order', 'acknowledged', 'partially_received', '{partly_received}', '{}', 'po.partially_received', 'part of it arrives', true),
+	('purchase_order', 'shipped', 'partially_received', '{partly_received}', '{}', 'po.partially_received', 'part of it arrives', true),
+	('purchase_order', 'transmitted', 'received', '{fully_received}', '{}', 'po.received', 'all of it arrives', true),
+	('purchase_order', 'acknowledged', 'received', '{fully_received}', '{}', 'po.received', 'all of it arrives', true),
+	('purchase_order', 'shipped', 'received', '{fully_received}', '{}', 'po.received', 'all of it arrives', true),
+	('purchase_order', 'partially_received', 'received', '{fully_received}', '{}', 'po.received', 'the rest arrives', true),
+	('purchase_order', 'approved', 'pending_approval', '{}', '{release_budget}', 'approval.requested', 'a material change sends it back for approval', true),
+	('purchase_order', 'transmitted', 'pending_approval', '{}', '{release_budget}', 'approval.requested', 'a material change sends it back for approval', true),
+	('purchase_order', 'acknowledged', 'pending_approval', '{}', '{release_budget}', 'approval.requested', 'a material change sends it back for approval', true),
 	('purchase_order', 'received', 'matched', '{}', '{}', 'match.completed', 'its invoices match what was ordered and received', true),
 	('purchase_order', 'received', 'closed', '{}', '{release_budget}', 'po.closed', 'it is complete', true),
 	('purchase_order', 'matched', 'closed', '{}', '{release_budget}', 'po.closed', 'it is complete', true),
@@ -2178,7 +2188,7 @@ INSERT INTO procgov.transition (kind, from_state, to_state, guards, effects, eve
 	-- receipt
 	('receipt', NULL, 'draft', '{}', '{}', NULL, 'a receipt is being recorded', true),
 	('receipt', 'draft', 'posted', '{has_lines,order_receivable}', '{}', 'receipt.posted', 'goods are received', true),
-	('receipt', 'draft', 'cancelled', '{}', '{}', NULL, 'the receipt is abandoned', true),
+	('receipt', 'draft', 'cancelled', '{}', '{}', 'receipt.cancelled', 'the receipt is abandoned', true),
 	-- invoice
 	('invoice', NULL, 'draft', '{}', '{}', NULL, 'an invoice is being recorded', true),
 	('invoice', 'draft', 'submitted', '{has_lines}', '{}', 'invoice.received', 'the invoice is registered', true),
@@ -2186,15 +2196,15 @@ INSERT INTO procgov.transition (kind, from_state, to_state, guards, effects, eve
 	('invoice', 'submitted', 'disputed', '{}', '{}', 'match.exception', 'it does not match', true),
 	('invoice', 'disputed', 'matched', '{}', '{}', 'match.completed', 'the dispute is settled', true),
 	('invoice', 'matched', 'posted', '{bank_account_payable}', '{}', 'invoice.posted', 'it is approved for payment', true),
-	('invoice', 'posted', 'closed', '{}', '{}', NULL, 'it is paid', true),
-	('invoice', 'draft', 'cancelled', '{}', '{}', NULL, 'it is abandoned', true),
-	('invoice', 'submitted', 'cancelled', '{}', '{}', NULL, 'it is withdrawn', true),
-	('invoice', 'disputed', 'cancelled', '{}', '{}', NULL, 'it is rejected', true),
+	('invoice', 'posted', 'closed', '{}', '{}', 'invoice.paid', 'it is paid', true),
+	('invoice', 'draft', 'cancelled', '{}', '{}', 'invoice.cancelled', 'it is abandoned', true),
+	('invoice', 'submitted', 'cancelled', '{}', '{}', 'invoice.cancelled', 'it is withdrawn', true),
+	('invoice', 'disputed', 'cancelled', '{}', '{}', 'invoice.cancelled', 'it is rejected', true),
 	-- bank account change
 	('bank_change', NULL, 'pending_approval', '{}', '{}', 'approval.requested', 'a change of a supplier''s bank account is requested', true),
 	('bank_change', 'pending_approval', 'approved', '{approval_complete}', '{apply_bank_change}', 'supplier.bank_changed', 'an approver other than the requester approves it; the account changes, payments to it are held for the cooling-off period', true),
 	('bank_change', 'pending_approval', 'rejected', '{}', '{}', 'approval.rejected', 'an approver rejects it', true),
-	('bank_change', 'pending_approval', 'cancelled', '{}', '{}', NULL, 'the request is withdrawn', true);
+	('bank_change', 'pending_approval', 'cancelled', '{}', '{}', 'bank_change.cancelled', 'the request is withdrawn', true);
 -- a site's own rows are kept by pg_dump; procgov's are reinstalled with the extension
 SELECT pg_catalog.pg_extension_config_dump('procgov.transition', 'WHERE NOT builtin');
 

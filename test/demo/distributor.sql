@@ -172,6 +172,88 @@ SELECT consumer, event->>'type' AS type, event->'aggregate'->>'id' AS aggregate,
 SELECT consumer, delivered, acknowledged, dead_lettered FROM procgov.consumer ORDER BY consumer;
 
 \echo
+\echo '## 8. Requisition to received order: the state machine, in every transaction'
+UNLISTEN procgov_events;
+\echo 'Northwind Supply (entity NWS, books in USD) sets up its master data: suppliers, items, a budget line.'
+INSERT INTO procgov.entity (entity_id, name, base_currency, controller) VALUES ('NWS', 'Northwind Supply Inc', 'USD', 'carla.controller');
+INSERT INTO procgov.supplier (entity_id, code, name, status, risk_tier, iban) VALUES
+	('NWS', 'KEY', 'Keystone Fasteners Inc', 'approved', 'low', 'GB29NWBK60161331926819'),
+	('NWS', 'HOLD', 'Holdover Metals', 'on_hold', 'high', 'DE89370400440532013000');
+INSERT INTO procgov.item (entity_id, sku, gtin, description, category_code) VALUES
+	('NWS', 'HX-M8', '4006381333931', 'Hex bolt M8, zinc', '31.16'),
+	('NWS', 'NUT-M8', NULL, 'Hex nut M8', '31.16');
+INSERT INTO procgov.budget (entity_id, cost_center, period, amount, committed, spent)
+VALUES ('NWS', 'WH-EAST', '2026-11', '2500 USD', '0 USD', '0 USD');
+\echo 'Maria in the east warehouse asks for bolts and nuts (the ERP passes her name as procgov.actor):'
+SET procgov.actor = 'maria.requester';
+SELECT procgov.create_requisition('NWS', 'WH-EAST',
+	'[{"item": "HX-M8", "quantity": 2000, "unit_price": "0.19 USD", "supplier": "KEY"},
+	  {"item": "NUT-M8", "quantity": 2000, "unit_price": "0.07 USD", "supplier": "KEY"}]',
+	budget_period => '2026-11') - 'correlation_id' AS requisition;
+SELECT procgov.submit_requisition('NWS', 'REQ-000001') ->> 'state' AS state;
+\echo 'She tries to approve her own request; segregation of duties says no:'
+SELECT pg_temp.attempt($$SELECT procgov.approve_document('requisition', 'NWS', 'REQ-000001')$$) AS outcome;
+SET procgov.actor = 'omar.approver';
+SELECT procgov.approve_document('requisition', 'NWS', 'REQ-000001', 'stock below minimum') ->> 'state' AS state;
+\echo 'Ben in purchasing turns it into an order, one per supplier, and submits it:'
+SET procgov.actor = 'ben.buyer';
+SELECT o ->> 'number' AS purchase_order, o ->> 'state' AS state, o ->> 'total' AS total
+  FROM jsonb_array_elements(procgov.convert_requisition('NWS', 'REQ-000001') -> 'orders') AS o;
+SELECT procgov.submit_order('NWS', 'PO-000001') ->> 'state' AS state;
+\echo 'The ERP tries a shortcut with a direct UPDATE; the same trigger refuses it:'
+SELECT pg_temp.attempt($$UPDATE procgov.purchase_order SET state = 'transmitted' WHERE number = 'PO-000001'$$) AS outcome;
+SET procgov.actor = 'omar.approver';
+SELECT procgov.approve_document('purchase_order', 'NWS', 'PO-000001') ->> 'state' AS state;
+SELECT cost_center, amount, committed, amount - committed - spent AS available FROM procgov.budget WHERE entity_id = 'NWS';
+\echo 'Keystone raises the bolt price after approval: a new version, and back to approval (the total grew):'
+SET procgov.actor = 'ben.buyer';
+BEGIN;
+SET LOCAL procgov.reason = 'supplier price increase, mail of 24 Nov';
+UPDATE procgov.purchase_order_line SET unit_price = '0.21 USD'
+ WHERE po_id = (SELECT po_id FROM procgov.purchase_order WHERE number = 'PO-000001') AND line_no = 1;
+COMMIT;
+SELECT number, state, version, total, approved_total FROM procgov.purchase_order WHERE entity_id = 'NWS';
+SET procgov.actor = 'omar.approver';
+SELECT procgov.approve_document('purchase_order', 'NWS', 'PO-000001', 'accepted the increase') ->> 'state' AS state;
+SET procgov.actor = 'ben.buyer';
+SELECT procgov.transmit_order('NWS', 'PO-000001') ->> 'state' AS state;
+\echo 'Keystone confirms, 200 nuts short; the goods arrive in two deliveries:'
+SELECT procgov.record_acknowledgement('NWS', 'PO-000001',
+	'[{"line": 1, "confirmed_qty": 2000, "confirmed_date": "2026-11-30"}, {"line": 2, "confirmed_qty": 1800}]',
+	'nuts back-ordered') ->> 'state' AS state;
+SET procgov.actor = 'rita.receiving';
+SELECT procgov.post_receipt('NWS', 'PO-000001', '[{"line": 1, "quantity": 2000}, {"line": 2, "quantity": 1800}]') -> 'order' ->> 'state' AS order_state;
+SELECT pg_temp.attempt($$SELECT procgov.post_receipt('NWS', 'PO-000001', '[{"line": 2, "quantity": 300}]')$$) AS receiving_too_much;
+SELECT procgov.post_receipt('NWS', 'PO-000001', '[{"line": 2, "quantity": 200}]') -> 'order' ->> 'state' AS order_state;
+SELECT line_no, quantity, confirmed_qty, received_qty, unit_price FROM procgov.purchase_order_line
+ WHERE entity_id = 'NWS' ORDER BY line_no;
+\echo 'Meanwhile an order to a supplier on hold cannot be approved:'
+SET procgov.actor = 'ben.buyer';
+SELECT procgov.create_purchase_order('NWS', 'HOLD', '[{"description": "Steel rod 12mm", "quantity": 50, "unit_price": "8.40 USD"}]') ->> 'number' AS number;
+SELECT procgov.submit_order('NWS', 'PO-000002') ->> 'state' AS state;
+SET procgov.actor = 'omar.approver';
+SELECT pg_temp.attempt($$SELECT procgov.approve_document('purchase_order', 'NWS', 'PO-000002')$$) AS outcome;
+\echo 'The audit trail of PO-000001: who moved it, when, from what to what (hash-chained, see chapter 6):'
+SELECT seq, actor, action, coalesce(payload ->> 'from', '-') AS "from", coalesce(payload ->> 'to', '-') AS "to",
+       coalesce(reason, '') AS reason
+  FROM procgov.audit_log WHERE stream = 'purchase_order:NWS:PO-000001' ORDER BY seq;
+\echo 'One correlation id ties the requisition, the order and its receipts together:'
+SELECT split_part(a.stream, ':', 1) AS document, split_part(a.stream, ':', 3) AS number, count(*) AS ledger_entries
+  FROM procgov.audit_log a
+ WHERE a.stream LIKE '%:NWS:%' AND split_part(a.stream, ':', 1) IN ('requisition', 'purchase_order', 'receipt')
+   AND split_part(a.stream, ':', 3) IN (SELECT number FROM procgov.requisition WHERE entity_id = 'NWS'
+		UNION ALL SELECT number FROM procgov.purchase_order WHERE entity_id = 'NWS' AND correlation_id = (SELECT correlation_id FROM procgov.requisition WHERE number = 'REQ-000001')
+		UNION ALL SELECT number FROM procgov.receipt WHERE entity_id = 'NWS')
+ GROUP BY 1, 2 ORDER BY min(a.entry_id);
+\echo 'And the ERP sync job receives every state change as an event, in order, sharing that correlation id:'
+SELECT id, type, aggregateid, (envelope ->> 'correlation_id') = (SELECT correlation_id::text FROM procgov.requisition WHERE number = 'REQ-000001') AS same_correlation
+  FROM procgov.poll('erp-sync', 100) WHERE aggregateid LIKE 'NWS:%';
+SELECT procgov.ack('erp-sync', (SELECT max(id) FROM procgov.outbox)) AS acked;
+SELECT count(*) AS ledger_problems FROM procgov.verify_audit();
+RESET procgov.actor;
+
+\echo
 \echo '## What is next'
-\echo 'The canonical documents and their state machine, policy, matching with exception'
-\echo 'cases, jobs on pg_cron and the BI views arrive as later chapters.'
+\echo 'Policy (approval matrices, limits, delegation), governing the ERP''s own tables,'
+\echo 'three-way matching with exception cases, jobs on pg_cron and the BI views arrive'
+\echo 'as later chapters.'
