@@ -40,6 +40,7 @@
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/json.h"
@@ -565,6 +566,8 @@ call_rule_function(RuleFunction *rf, int nargs, Datum *args, bool *argnull, bool
 	int			i;
 	Oid			save_userid;
 	int			save_sec;
+	int			save_nestlevel = 0;
+	bool		switch_user;
 
 	if (!rf->flinfo_valid)
 	{
@@ -591,10 +594,21 @@ call_rule_function(RuleFunction *rf, int nargs, Datum *args, bool *argnull, bool
 	 * error unwinds the switch with the (sub)transaction.
 	 */
 	GetUserIdAndSecContext(&save_userid, &save_sec);
-	if (OidIsValid(rf->owner) && rf->owner != save_userid)
+	switch_user = OidIsValid(rf->owner) && rf->owner != save_userid;
+	if (switch_user)
+	{
+		/* and on procgov's search_path, so the caller's cannot redirect what it calls */
+		save_nestlevel = NewGUCNestLevel();
+		(void) set_config_option("search_path", "pg_catalog, procgov, pg_temp", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
 		SetUserIdAndSecContext(rf->owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	}
 	result = FunctionCallInvoke(fcinfo);
-	SetUserIdAndSecContext(save_userid, save_sec);
+	if (switch_user)
+	{
+		SetUserIdAndSecContext(save_userid, save_sec);
+		AtEOXact_GUC(true, save_nestlevel);
+	}
 	*isnull = fcinfo->isnull;
 	return result;
 }
