@@ -362,7 +362,32 @@ find_rule(const char *kind, const char *from, const char *to)
 	return hash_search(sm.rules, key, HASH_FIND, NULL);
 }
 
-/* The states a document of this kind may move to from one state, for a hint. */
+/* The states a document of this kind may move to from one state, for a hint, in state order. */
+static const char *const state_order[] = {
+	"draft", "submitted", "pending_approval", "approved", "rejected", "transmitted", "acknowledged",
+	"shipped", "partially_received", "received", "matched", "disputed", "posted", "closed", "cancelled"
+};
+
+static int
+state_rank(const char *state)
+{
+	for (int i = 0; i < (int) lengthof(state_order); i++)
+		if (strcmp(state, state_order[i]) == 0)
+			return i;
+	return (int) lengthof(state_order);
+}
+
+static int
+state_cmp(const void *a, const void *b)
+{
+	const char *sa = *(const char *const *) a;
+	const char *sb = *(const char *const *) b;
+	int			ra = state_rank(sa),
+				rb = state_rank(sb);
+
+	return ra != rb ? (ra < rb ? -1 : 1) : strcmp(sa, sb);
+}
+
 static char *
 next_states(const char *kind, const char *from)
 {
@@ -370,14 +395,22 @@ next_states(const char *kind, const char *from)
 	Rule	   *r;
 	StringInfoData buf;
 	char		prefix[RULE_KEY_MAX];
+	const char **found;
+	int			n = 0;
 
 	snprintf(prefix, sizeof(prefix), "%s|%s|", kind, from ? from : "");
-	initStringInfo(&buf);
+	found = palloc(sizeof(char *) * (hash_get_num_entries(sm.rules) + 1));
 	hash_seq_init(&hs, sm.rules);
 	while ((r = hash_seq_search(&hs)) != NULL)
 		if (strncmp(r->key, prefix, strlen(prefix)) == 0)
-			appendStringInfo(&buf, "%s%s", buf.len ? ", " : "", r->key + strlen(prefix));
-	return buf.len ? buf.data : pstrdup("none");
+			found[n++] = r->key + strlen(prefix);
+	if (n == 0)
+		return NULL;
+	qsort(found, n, sizeof(char *), state_cmp);
+	initStringInfo(&buf);
+	for (int i = 0; i < n; i++)
+		appendStringInfo(&buf, "%s%s", i ? ", " : "", found[i]);
+	return buf.data;
 }
 
 /* ===================================================================
@@ -825,6 +858,7 @@ govern_document(PG_FUNCTION_ARGS)
 	Rule	   *rule;
 	Jsonb	   *doc = NULL;
 	char	   *label;
+	char	   *nexts;
 	int			i;
 	bool		is_insert;
 
@@ -901,12 +935,16 @@ govern_document(PG_FUNCTION_ARGS)
 						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 						 errmsg("%s cannot be created in state %s", label, to),
 						 errdetail("procgov.transition has no row for %s created in %s.", kind, to),
-						 errhint("A %s is created in: %s.", kind, next_states(kind, NULL))));
+						 (nexts = next_states(kind, NULL)) != NULL
+						 ? errhint("A %s is created in: %s.", kind, nexts)
+						 : errhint("procgov.transition has no creation row for %s: add one (from_state NULL).", kind)));
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("%s cannot move from %s to %s", label, from, to),
 					 errdetail("procgov.transition has no row for %s from %s to %s.", kind, from, to),
-					 errhint("From %s a %s may move to: %s.", from, kind, next_states(kind, from))));
+					 (nexts = next_states(kind, from)) != NULL
+					 ? errhint("From %s a %s may move to: %s.", from, kind, nexts)
+					 : errhint("A %s in state %s moves no further.", kind, from)));
 		}
 
 		/* guards, in order: the first that does not hold refuses the transition */

@@ -176,6 +176,8 @@ UPDATE procgov.invoice SET state = 'posted' WHERE number = 'INV-000001';
 -- direct updates by any client go through the same rules
 UPDATE procgov.purchase_order SET state = 'approved' WHERE number = 'PO-000004';
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE procgov.purchase_order SET state = 'transmitted' WHERE number = 'PO-000004';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 UPDATE procgov.purchase_order SET state = 'draft' WHERE number = 'PO-000001';
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 INSERT INTO procgov.purchase_order (entity_id, number, state, supplier_id, buyer, total)
