@@ -579,7 +579,7 @@ DECLARE
 BEGIN
 	FOREACH r IN ARRAY ARRAY['procgov_admin', 'procgov_requester', 'procgov_approver',
 							 'procgov_receiver', 'procgov_auditor', 'procgov_reader',
-							 'procgov_consumer']
+							 'procgov_consumer', 'procgov_scorer']
 	LOOP
 		IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r) THEN
 			EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);
@@ -1472,6 +1472,10 @@ CREATE TABLE procgov.requisition (
 	cost_center		text NOT NULL,
 	budget_id		bigint,
 	needed_by		date,
+	site			text,
+	urgent			boolean NOT NULL DEFAULT false,
+	expedite_reason	text,
+	policy_id		bigint,
 	total			procgov.amount NOT NULL,
 	correlation_id	uuid NOT NULL DEFAULT gen_random_uuid(),
 	version			integer NOT NULL DEFAULT 1,
@@ -1480,6 +1484,7 @@ CREATE TABLE procgov.requisition (
 	state_changed_by text,
 	CONSTRAINT requisition_pkey PRIMARY KEY (entity_id, requisition_id),
 	CONSTRAINT requisition_number_key UNIQUE (entity_id, number),
+	CONSTRAINT requisition_expedite_reason CHECK (NOT urgent OR coalesce(expedite_reason, '') <> ''),
 	CONSTRAINT requisition_budget_fkey FOREIGN KEY (entity_id, budget_id) REFERENCES procgov.budget
 );
 CREATE TABLE procgov.requisition_line (
@@ -1513,6 +1518,10 @@ CREATE TABLE procgov.purchase_order (
 	approved_version integer,
 	approved_total	procgov.amount,
 	need_by			date,
+	site			text,
+	urgent			boolean NOT NULL DEFAULT false,
+	expedite_reason	text,
+	policy_id		bigint,
 	correlation_id	uuid NOT NULL DEFAULT gen_random_uuid(),
 	created_at		timestamptz NOT NULL DEFAULT now(),
 	state_changed_at timestamptz,
@@ -1521,6 +1530,7 @@ CREATE TABLE procgov.purchase_order (
 	CONSTRAINT purchase_order_number_key UNIQUE (entity_id, number),
 	CONSTRAINT purchase_order_supplier_fkey FOREIGN KEY (entity_id, supplier_id) REFERENCES procgov.supplier,
 	CONSTRAINT purchase_order_requisition_fkey FOREIGN KEY (entity_id, requisition_id) REFERENCES procgov.requisition,
+	CONSTRAINT purchase_order_expedite_reason CHECK (NOT urgent OR coalesce(expedite_reason, '') <> ''),
 	CONSTRAINT purchase_order_budget_fkey FOREIGN KEY (entity_id, budget_id) REFERENCES procgov.budget
 );
 CREATE TABLE procgov.purchase_order_line (
@@ -1641,12 +1651,16 @@ CREATE TABLE procgov.bank_change (
 	new_iban		procgov.iban NOT NULL,
 	requested_by	text NOT NULL,
 	reason			text NOT NULL,
+	urgent			boolean NOT NULL DEFAULT false,
+	expedite_reason	text,
+	policy_id		bigint,
 	correlation_id	uuid NOT NULL DEFAULT gen_random_uuid(),
 	created_at		timestamptz NOT NULL DEFAULT now(),
 	state_changed_at timestamptz,
 	state_changed_by text,
 	CONSTRAINT bank_change_pkey PRIMARY KEY (entity_id, bank_change_id),
 	CONSTRAINT bank_change_number_key UNIQUE (entity_id, number),
+	CONSTRAINT bank_change_expedite_reason CHECK (NOT urgent OR coalesce(expedite_reason, '') <> ''),
 	CONSTRAINT bank_change_supplier_fkey FOREIGN KEY (entity_id, supplier_id) REFERENCES procgov.supplier
 );
 
@@ -1679,6 +1693,10 @@ CREATE TABLE procgov.approval (
 	decided_by		text NOT NULL,
 	decided_at		timestamptz NOT NULL DEFAULT now(),
 	comment			text,
+	step_id			bigint,
+	policy_id		bigint,
+	policy_hash		bytea,
+	on_behalf_of	text,
 	CONSTRAINT approval_pkey PRIMARY KEY (entity_id, approval_id)
 );
 CREATE INDEX approval_doc ON procgov.approval (entity_id, doc_kind, doc_id, doc_version);
@@ -1862,7 +1880,22 @@ DECLARE
 	id bigint := procgov.doc_id(kind, doc);
 	v integer := coalesce((doc->>'version')::integer, 1);
 	owner text := coalesce(doc->>'buyer', doc->>'requester', doc->>'requested_by');
+	open_n integer;
+	open_list text;
 BEGIN
+	-- submitted under a policy: every step of its plan is approved (none for an auto-approval)
+	IF doc->>'policy_id' IS NOT NULL THEN
+		SELECT count(*), string_agg(format('step %s (%s, %s of %s, %s)', s.step_id, s.role, s.approved, s.required, s.status),
+									', ' ORDER BY s.step_no)
+		  INTO open_n, open_list
+		  FROM procgov.approval_step s
+		 WHERE s.entity_id = e AND s.doc_kind = kind AND s.doc_id = id AND s.status IN ('pending', 'held', 'rejected');
+		IF open_n = 0 THEN
+			RETURN NULL;
+		END IF;
+		RETURN format('%s %s has %s open approval step(s): %s.', initcap(procgov.kind_label(kind)), doc->>'number', open_n, open_list);
+	END IF;
+	-- no policy: one approval by someone other than the author
 	IF EXISTS (SELECT FROM procgov.approval a
 				WHERE a.entity_id = e AND a.doc_kind = kind AND a.doc_id = id AND a.doc_version = v
 				  AND a.decision = 'approved' AND a.decided_by IS DISTINCT FROM owner) THEN
@@ -2329,10 +2362,13 @@ BEGIN
 		VALUES (e, id, version, total, snap || jsonb_build_object('version', version),
 				nullif(current_setting('procgov.reason'), ''), procgov.current_actor());
 	END IF;
+	-- a change within the policy's change tolerance stands; without a policy any increase needs approval
 	reapprove := (old_doc->>'supplier_id') IS DISTINCT FROM (new_doc->>'supplier_id')
 				 OR approved IS NULL
 				 OR procgov.currency(approved) <> procgov.currency(total)
-				 OR total > approved;
+				 OR (total > approved AND NOT procgov.within(total, approved,
+						coalesce((SELECT p.change_tolerance FROM procgov.policy p
+								   WHERE p.entity_id = e AND p.policy_id = (new_doc->>'policy_id')::bigint), '0')));
 	SELECT v.snapshot INTO before FROM procgov.purchase_order_version v
 	 WHERE v.entity_id = e AND v.po_id = id AND v.version = (old_doc->>'approved_version')::integer;
 	PERFORM procgov.emit('po.changed', 'purchase_order:' || e || ':' || (new_doc->>'number'),
@@ -2835,17 +2871,8 @@ CREATE FUNCTION procgov.submit_requisition(entity text, number text, idempotency
 	SET search_path = pg_catalog, procgov, pg_temp
 	SET plan_cache_mode = force_generic_plan
 	AS $$
-#variable_conflict use_variable
-DECLARE
-	prior jsonb := CASE WHEN idempotency_key IS NOT NULL THEN procgov.idempotent_begin(entity, 'submit_requisition',
-		idempotency_key, jsonb_build_object('number', number)) END;
 BEGIN
-	IF prior IS NOT NULL THEN
-		RETURN prior;
-	END IF;
-	PERFORM procgov.set_state('requisition', entity, number, 'submitted');
-	RETURN procgov.idempotent_end(entity, 'submit_requisition', idempotency_key,
-		procgov.doc_result('requisition', procgov.set_state('requisition', entity, number, 'pending_approval')));
+	RETURN procgov.submit('requisition', entity, number, false, NULL, idempotency_key);
 END
 $$;
 COMMENT ON FUNCTION procgov.submit_requisition(text, text, text) IS 'submit a draft requisition for approval';
@@ -2862,6 +2889,8 @@ DECLARE
 	prior jsonb := CASE WHEN idempotency_key IS NOT NULL THEN procgov.idempotent_begin(entity, op, idempotency_key,
 		jsonb_build_object('number', number, CASE decision WHEN 'approved' THEN 'comment' ELSE 'reason' END, comment)) END;
 	d jsonb;
+	sid bigint;
+	r jsonb;
 BEGIN
 	IF prior IS NOT NULL THEN
 		RETURN prior;
@@ -2871,6 +2900,16 @@ BEGIN
 		RAISE EXCEPTION '% % (%) is not awaiting approval', procgov.kind_label(kind), number, entity
 			USING ERRCODE = '55000', DETAIL = format('It is %s.', replace(d->>'state', '_', ' ')),
 				  HINT = 'Only documents pending approval can be approved or rejected.';
+	END IF;
+	-- under a policy: the step this person may decide, with every check of procgov.approve()
+	IF d->>'policy_id' IS NOT NULL THEN
+		sid := procgov.step_for_actor(kind, entity, number);
+		IF sid IS NULL THEN
+			RAISE EXCEPTION '% % (%) has no open approval step', procgov.kind_label(kind), number, entity
+				USING ERRCODE = '55000', HINT = 'Its plan is complete; the guards of the transition decide whether it moves.';
+		END IF;
+		r := procgov.decide_step(sid, decision, comment, NULL);
+		RETURN procgov.idempotent_end(entity, op, idempotency_key, (r -> 'document') || jsonb_build_object('step', r - 'document'));
 	END IF;
 	INSERT INTO procgov.approval (entity_id, doc_kind, doc_id, doc_version, decision, decided_by, comment)
 	VALUES (entity, kind, procgov.doc_id(kind, d), coalesce((d->>'version')::integer, 1), decision,
@@ -3037,7 +3076,7 @@ CREATE FUNCTION procgov.submit_order(entity text, number text, idempotency_key t
 	SET plan_cache_mode = force_generic_plan
 	AS $$
 BEGIN
-	RETURN procgov.order_step(entity, number, 'submit_order', 'pending_approval', idempotency_key);
+	RETURN procgov.submit('purchase_order', entity, number, false, NULL, idempotency_key);
 END
 $$;
 COMMENT ON FUNCTION procgov.submit_order(text, text, text) IS 'submit a draft purchase order for approval';
@@ -3463,3 +3502,1139 @@ GRANT EXECUTE ON FUNCTION procgov.post_receipt(text, text, jsonb, text, text),
 	TO procgov_receiver, procgov_admin;
 GRANT EXECUTE ON FUNCTION procgov.request_bank_change(text, text, procgov.iban, text, text) TO procgov_admin;
 -- END model privileges
+
+-- BEGIN policy
+-- ===================================================================
+-- Policy as data: versioned policy sets per entity, approval rules as
+-- rows, approvers with limits, delegations, the approval steps a document
+-- must pass, and advisory signals.  procgov.evaluate() compiles a policy
+-- version once per backend and evaluates documents in C (src/policy.c);
+-- the effect plan_approval turns its plan into approval steps whenever a
+-- document goes to pending_approval, so no client can skip the policy.
+-- ===================================================================
+
+CREATE TYPE procgov.policy_status AS ENUM ('draft', 'active', 'retired');
+COMMENT ON TYPE procgov.policy_status IS 'lifecycle of a policy version: draft (editable), active (one per entity), retired';
+
+CREATE TABLE procgov.policy (
+	entity_id		text NOT NULL REFERENCES procgov.entity,
+	policy_id		bigint GENERATED ALWAYS AS IDENTITY,
+	version			integer NOT NULL CHECK (version > 0),
+	name			text NOT NULL,
+	status			procgov.policy_status NOT NULL DEFAULT 'draft',
+	default_role	text NOT NULL DEFAULT 'approver',
+	default_sla		interval NOT NULL DEFAULT '2 days' CHECK (default_sla > '0'),
+	change_tolerance procgov.tolerance NOT NULL DEFAULT '0',
+	expedite_sla	interval NOT NULL DEFAULT '4 hours' CHECK (expedite_sla > '0'),
+	buyer_may_receive boolean NOT NULL DEFAULT false,
+	hash			bytea,
+	created_at		timestamptz NOT NULL DEFAULT now(),
+	created_by		text NOT NULL DEFAULT procgov.current_actor(),
+	activated_at	timestamptz,
+	activated_by	text,
+	retired_at		timestamptz,
+	CONSTRAINT policy_pkey PRIMARY KEY (entity_id, policy_id),
+	CONSTRAINT policy_version_key UNIQUE (entity_id, version)
+);
+CREATE UNIQUE INDEX policy_one_active ON procgov.policy (entity_id) WHERE status = 'active';
+COMMENT ON TABLE procgov.policy IS 'versioned policy sets per entity: draft -> active -> retired, exactly one active per entity; a version''s rules are frozen once it leaves draft';
+COMMENT ON COLUMN procgov.policy.entity_id IS 'entity the policy governs';
+COMMENT ON COLUMN procgov.policy.policy_id IS 'internal id';
+COMMENT ON COLUMN procgov.policy.version IS 'version number within the entity';
+COMMENT ON COLUMN procgov.policy.name IS 'a name for people, e.g. FY2027 approval matrix';
+COMMENT ON COLUMN procgov.policy.status IS 'draft, active or retired; set status = ''active'' (or call procgov.activate_policy) to activate';
+COMMENT ON COLUMN procgov.policy.default_role IS 'role that approves a document no rule covers (one approval)';
+COMMENT ON COLUMN procgov.policy.default_sla IS 'SLA of a step whose rule names none';
+COMMENT ON COLUMN procgov.policy.change_tolerance IS 'a material change of an approved order within this tolerance of the approved total stands; beyond it the order is approved again';
+COMMENT ON COLUMN procgov.policy.expedite_sla IS 'the faster path: an urgent document''s steps are due within this at most';
+COMMENT ON COLUMN procgov.policy.buyer_may_receive IS 'false: the buyer who raised an order may not post its receipt';
+COMMENT ON COLUMN procgov.policy.hash IS 'SHA-256 of the version as procgov.export_policy() writes it (without approvers), set on activation';
+COMMENT ON COLUMN procgov.policy.created_at IS 'when the version was created';
+COMMENT ON COLUMN procgov.policy.created_by IS 'who created it';
+COMMENT ON COLUMN procgov.policy.activated_at IS 'when it became active';
+COMMENT ON COLUMN procgov.policy.activated_by IS 'who activated it';
+COMMENT ON COLUMN procgov.policy.retired_at IS 'when another version replaced it';
+
+CREATE TABLE procgov.approval_rule (
+	entity_id		text NOT NULL,
+	policy_id		bigint NOT NULL,
+	rule_id			bigint GENERATED ALWAYS AS IDENTITY,
+	name			text NOT NULL,
+	doc_kind		text CHECK (doc_kind IN ('requisition', 'purchase_order', 'bank_change')),
+	amount_min		procgov.amount,
+	amount_max		procgov.amount,
+	cumulative		text CHECK (cumulative IN ('requester', 'supplier')),
+	cumulative_window interval CHECK (cumulative_window > '0'),
+	category_prefix	text CHECK (category_prefix <> ''),
+	supplier_risk_tiers text[] CHECK (supplier_risk_tiers <@ ARRAY['low', 'medium', 'high']),
+	supplier_statuses procgov.supplier_status[],
+	new_supplier_days integer CHECK (new_supplier_days > 0),
+	site			text,
+	cost_center		text,
+	off_contract	boolean,
+	over_contract	procgov.tolerance,
+	urgent			boolean,
+	signal_kind		text,
+	signal_min_score numeric CHECK (signal_min_score BETWEEN 0 AND 1),
+	signal_min_confidence numeric CHECK (signal_min_confidence BETWEEN 0 AND 1),
+	outcome			text NOT NULL CHECK (outcome IN ('auto_approve', 'require', 'block')),
+	role			text,
+	approvers		integer NOT NULL DEFAULT 1 CHECK (approvers BETWEEN 1 AND 10),
+	sla				interval CHECK (sla > '0'),
+	escalate_to		text,
+	reason			text,
+	CONSTRAINT approval_rule_pkey PRIMARY KEY (entity_id, rule_id),
+	CONSTRAINT approval_rule_name_key UNIQUE (entity_id, policy_id, name),
+	CONSTRAINT approval_rule_policy_fkey FOREIGN KEY (entity_id, policy_id) REFERENCES procgov.policy ON DELETE CASCADE,
+	CONSTRAINT approval_rule_role CHECK ((outcome = 'require') = (role IS NOT NULL)),
+	CONSTRAINT approval_rule_block_reason CHECK (outcome <> 'block' OR coalesce(reason, '') <> ''),
+	-- the line between recommendation and authorisation: a signal never approves
+	CONSTRAINT approval_rule_signal_never_approves CHECK (signal_kind IS NULL OR outcome <> 'auto_approve'),
+	CONSTRAINT approval_rule_signal_thresholds CHECK ((signal_kind IS NULL) = (signal_min_score IS NULL)),
+	CONSTRAINT approval_rule_band CHECK (amount_min IS NULL OR amount_max IS NULL
+		OR (procgov.currency(amount_min) = procgov.currency(amount_max) AND amount_min OPERATOR(procgov.<) amount_max)),
+	CONSTRAINT approval_rule_cumulative CHECK ((cumulative IS NULL) = (cumulative_window IS NULL)
+		AND (cumulative IS NULL OR amount_min IS NOT NULL OR amount_max IS NOT NULL))
+);
+CREATE INDEX approval_rule_policy ON procgov.approval_rule (entity_id, policy_id);
+COMMENT ON TABLE procgov.approval_rule IS 'approval rules of a policy version: conditions (all that are set must hold) and an outcome (auto_approve, require a role, or block); docs/policy.md says how matching rules combine';
+COMMENT ON COLUMN procgov.approval_rule.entity_id IS 'entity of the policy';
+COMMENT ON COLUMN procgov.approval_rule.policy_id IS 'the policy version the rule belongs to';
+COMMENT ON COLUMN procgov.approval_rule.rule_id IS 'internal id; rules are considered in this order';
+COMMENT ON COLUMN procgov.approval_rule.name IS 'name shown in plans and explanations';
+COMMENT ON COLUMN procgov.approval_rule.doc_kind IS 'condition: document kind (requisition, purchase_order, bank_change); NULL: any';
+COMMENT ON COLUMN procgov.approval_rule.amount_min IS 'condition: total at least this (its currency: only documents in that currency match)';
+COMMENT ON COLUMN procgov.approval_rule.amount_max IS 'condition: total below this';
+COMMENT ON COLUMN procgov.approval_rule.cumulative IS 'requester or supplier: the amount band applies to this document plus the same requester''s (supplier''s) documents submitted within cumulative_window, so split orders are judged as one';
+COMMENT ON COLUMN procgov.approval_rule.cumulative_window IS 'rolling window of the cumulative amount';
+COMMENT ON COLUMN procgov.approval_rule.category_prefix IS 'condition: some line''s item category starts with this';
+COMMENT ON COLUMN procgov.approval_rule.supplier_risk_tiers IS 'condition: some supplier of the document has one of these risk tiers';
+COMMENT ON COLUMN procgov.approval_rule.supplier_statuses IS 'condition: some supplier has one of these statuses';
+COMMENT ON COLUMN procgov.approval_rule.new_supplier_days IS 'condition: some supplier was created within this many days';
+COMMENT ON COLUMN procgov.approval_rule.site IS 'condition: the document''s site or warehouse';
+COMMENT ON COLUMN procgov.approval_rule.cost_center IS 'condition: the document''s cost centre';
+COMMENT ON COLUMN procgov.approval_rule.off_contract IS 'condition: true when some line has no valid contract; false when every line has one';
+COMMENT ON COLUMN procgov.approval_rule.over_contract IS 'condition: some line''s unit price is above its contract price by more than this tolerance';
+COMMENT ON COLUMN procgov.approval_rule.urgent IS 'condition: the document is expedited (true) or not (false)';
+COMMENT ON COLUMN procgov.approval_rule.signal_kind IS 'condition: an advisory signal of this kind with at least signal_min_score and signal_min_confidence; such a rule may add review or hold, never approve';
+COMMENT ON COLUMN procgov.approval_rule.signal_min_score IS 'score threshold (0 to 1)';
+COMMENT ON COLUMN procgov.approval_rule.signal_min_confidence IS 'confidence threshold (0 to 1); NULL: any';
+COMMENT ON COLUMN procgov.approval_rule.outcome IS 'auto_approve, require (an approval step for role) or block (with reason)';
+COMMENT ON COLUMN procgov.approval_rule.role IS 'role that must approve (outcome require)';
+COMMENT ON COLUMN procgov.approval_rule.approvers IS 'how many different people of that role must approve';
+COMMENT ON COLUMN procgov.approval_rule.sla IS 'how long the step may take; NULL: the policy''s default_sla';
+COMMENT ON COLUMN procgov.approval_rule.escalate_to IS 'role or person an overdue step goes to';
+COMMENT ON COLUMN procgov.approval_rule.reason IS 'why a document is blocked (outcome block)';
+
+CREATE TABLE procgov.approver (
+	entity_id		text NOT NULL REFERENCES procgov.entity,
+	person			text NOT NULL,
+	role			text NOT NULL,
+	approval_limit	procgov.amount,
+	active			boolean NOT NULL DEFAULT true,
+	CONSTRAINT approver_pkey PRIMARY KEY (entity_id, person, role)
+);
+COMMENT ON TABLE procgov.approver IS 'who holds which approval role in an entity, and up to what amount';
+COMMENT ON COLUMN procgov.approver.entity_id IS 'entity';
+COMMENT ON COLUMN procgov.approver.person IS 'the person, as procgov.actor names them';
+COMMENT ON COLUMN procgov.approver.role IS 'approval role, e.g. manager, director, cfo';
+COMMENT ON COLUMN procgov.approver.approval_limit IS 'largest total the person may approve in this role (its currency only); NULL: no limit';
+COMMENT ON COLUMN procgov.approver.active IS 'false: no longer assigned or allowed to approve';
+
+CREATE TABLE procgov.delegation (
+	entity_id		text NOT NULL REFERENCES procgov.entity,
+	delegation_id	bigint GENERATED ALWAYS AS IDENTITY,
+	from_person		text NOT NULL,
+	to_person		text NOT NULL,
+	valid			tstzrange NOT NULL CHECK (NOT isempty(valid) AND NOT lower_inf(valid) AND NOT upper_inf(valid)),
+	role			text,
+	doc_kind		text,
+	created_at		timestamptz NOT NULL DEFAULT now(),
+	created_by		text NOT NULL,
+	revoked_at		timestamptz,
+	CONSTRAINT delegation_pkey PRIMARY KEY (entity_id, delegation_id),
+	CONSTRAINT delegation_not_to_self CHECK (from_person <> to_person)
+);
+CREATE INDEX delegation_to ON procgov.delegation (entity_id, to_person);
+COMMENT ON TABLE procgov.delegation IS 'delegations of approval authority: from a person to another, for a period, optionally for one role or document kind';
+COMMENT ON COLUMN procgov.delegation.entity_id IS 'entity';
+COMMENT ON COLUMN procgov.delegation.delegation_id IS 'internal id';
+COMMENT ON COLUMN procgov.delegation.from_person IS 'who delegates (an approver)';
+COMMENT ON COLUMN procgov.delegation.to_person IS 'who may approve on their behalf, within their limit';
+COMMENT ON COLUMN procgov.delegation.valid IS 'the period it holds';
+COMMENT ON COLUMN procgov.delegation.role IS 'scope: only this role; NULL: every role of from_person';
+COMMENT ON COLUMN procgov.delegation.doc_kind IS 'scope: only this document kind; NULL: every kind';
+COMMENT ON COLUMN procgov.delegation.created_at IS 'when it was made';
+COMMENT ON COLUMN procgov.delegation.created_by IS 'who made it';
+COMMENT ON COLUMN procgov.delegation.revoked_at IS 'when it was revoked, if it was';
+
+CREATE TABLE procgov.approval_step (
+	entity_id		text NOT NULL,
+	step_id			bigint GENERATED ALWAYS AS IDENTITY,
+	doc_kind		text NOT NULL,
+	doc_id			bigint NOT NULL,
+	doc_number		text NOT NULL,
+	doc_version		integer NOT NULL,
+	policy_id		bigint NOT NULL,
+	step_no			integer NOT NULL,
+	role			text NOT NULL,
+	required		integer NOT NULL CHECK (required BETWEEN 1 AND 10),
+	approved		integer NOT NULL DEFAULT 0,
+	status			text NOT NULL DEFAULT 'pending'
+					CHECK (status IN ('pending', 'held', 'approved', 'rejected', 'superseded')),
+	rules			text[] NOT NULL,
+	reason			text,
+	assigned_to		text[] NOT NULL DEFAULT '{}',
+	urgent			boolean NOT NULL DEFAULT false,
+	sla				interval NOT NULL,
+	due_at			timestamptz NOT NULL,
+	escalate_to		text,
+	escalations		integer NOT NULL DEFAULT 0,
+	created_at		timestamptz NOT NULL DEFAULT now(),
+	decided_at		timestamptz,
+	CONSTRAINT approval_step_pkey PRIMARY KEY (entity_id, step_id),
+	CONSTRAINT approval_step_policy_fkey FOREIGN KEY (entity_id, policy_id) REFERENCES procgov.policy
+);
+CREATE INDEX approval_step_doc ON procgov.approval_step (entity_id, doc_kind, doc_id);
+CREATE INDEX approval_step_open ON procgov.approval_step (entity_id, due_at) WHERE status IN ('pending', 'held');
+COMMENT ON TABLE procgov.approval_step IS 'the approval steps a document must pass, from its policy''s plan; a document is approved when every current step is';
+COMMENT ON COLUMN procgov.approval_step.entity_id IS 'entity';
+COMMENT ON COLUMN procgov.approval_step.step_id IS 'the id procgov.approve() and procgov.reject() take';
+COMMENT ON COLUMN procgov.approval_step.doc_kind IS 'document kind';
+COMMENT ON COLUMN procgov.approval_step.doc_id IS 'document id';
+COMMENT ON COLUMN procgov.approval_step.doc_number IS 'document number';
+COMMENT ON COLUMN procgov.approval_step.doc_version IS 'the document version the step was planned for';
+COMMENT ON COLUMN procgov.approval_step.policy_id IS 'the policy version that planned it';
+COMMENT ON COLUMN procgov.approval_step.step_no IS 'position in the plan';
+COMMENT ON COLUMN procgov.approval_step.role IS 'the role that approves it';
+COMMENT ON COLUMN procgov.approval_step.required IS 'how many different people must approve';
+COMMENT ON COLUMN procgov.approval_step.approved IS 'how many have';
+COMMENT ON COLUMN procgov.approval_step.status IS 'pending, held (by a signal, until someone of the role clears it), approved, rejected, superseded (by a later plan)';
+COMMENT ON COLUMN procgov.approval_step.rules IS 'the rules that asked for it';
+COMMENT ON COLUMN procgov.approval_step.reason IS 'why it is held';
+COMMENT ON COLUMN procgov.approval_step.assigned_to IS 'who could approve it when it was planned (role holders within their limit, and their delegates)';
+COMMENT ON COLUMN procgov.approval_step.urgent IS 'planned for an expedited document';
+COMMENT ON COLUMN procgov.approval_step.sla IS 'how long it may take';
+COMMENT ON COLUMN procgov.approval_step.due_at IS 'when it is overdue';
+COMMENT ON COLUMN procgov.approval_step.escalate_to IS 'role or person an overdue step goes to';
+COMMENT ON COLUMN procgov.approval_step.escalations IS 'how often it was escalated';
+COMMENT ON COLUMN procgov.approval_step.created_at IS 'when it was planned';
+COMMENT ON COLUMN procgov.approval_step.decided_at IS 'when it was approved or rejected';
+
+CREATE TABLE procgov.signal (
+	entity_id		text NOT NULL,
+	signal_id		bigint GENERATED ALWAYS AS IDENTITY,
+	doc_kind		text NOT NULL,
+	doc_id			bigint NOT NULL,
+	doc_number		text NOT NULL,
+	source			text NOT NULL CHECK (source <> ''),
+	model_version	text,
+	kind			text NOT NULL CHECK (kind <> ''),
+	score			numeric NOT NULL CHECK (score BETWEEN 0 AND 1),
+	confidence		numeric CHECK (confidence BETWEEN 0 AND 1),
+	rationale		text,
+	created_at		timestamptz NOT NULL DEFAULT now(),
+	created_by		text NOT NULL,
+	CONSTRAINT signal_pkey PRIMARY KEY (entity_id, signal_id)
+);
+CREATE INDEX signal_doc ON procgov.signal (entity_id, doc_kind, doc_id);
+COMMENT ON TABLE procgov.signal IS 'advisory signals from outside scorers (models, agents, fraud rules): they may add review or hold a document through rules, never approve one';
+COMMENT ON COLUMN procgov.signal.entity_id IS 'entity';
+COMMENT ON COLUMN procgov.signal.signal_id IS 'internal id';
+COMMENT ON COLUMN procgov.signal.doc_kind IS 'document kind';
+COMMENT ON COLUMN procgov.signal.doc_id IS 'document id';
+COMMENT ON COLUMN procgov.signal.doc_number IS 'document number';
+COMMENT ON COLUMN procgov.signal.source IS 'who scored: a model, an agent, a rule engine';
+COMMENT ON COLUMN procgov.signal.model_version IS 'the scorer''s version';
+COMMENT ON COLUMN procgov.signal.kind IS 'what it scores, e.g. fraud, price_anomaly';
+COMMENT ON COLUMN procgov.signal.score IS 'score from 0 to 1';
+COMMENT ON COLUMN procgov.signal.confidence IS 'confidence from 0 to 1';
+COMMENT ON COLUMN procgov.signal.rationale IS 'why, in the scorer''s words';
+COMMENT ON COLUMN procgov.signal.created_at IS 'when it arrived';
+COMMENT ON COLUMN procgov.signal.created_by IS 'the acting user that sent it';
+
+COMMENT ON COLUMN procgov.requisition.site IS 'site or warehouse (policy condition)';
+COMMENT ON COLUMN procgov.requisition.urgent IS 'expedited: takes the policy''s faster path; needs expedite_reason';
+COMMENT ON COLUMN procgov.requisition.expedite_reason IS 'the written justification of an expedited document';
+COMMENT ON COLUMN procgov.requisition.policy_id IS 'the policy version the document was last submitted under';
+COMMENT ON COLUMN procgov.purchase_order.site IS 'site or warehouse (policy condition)';
+COMMENT ON COLUMN procgov.purchase_order.urgent IS 'expedited: takes the policy''s faster path; needs expedite_reason';
+COMMENT ON COLUMN procgov.purchase_order.expedite_reason IS 'the written justification of an expedited document';
+COMMENT ON COLUMN procgov.purchase_order.policy_id IS 'the policy version the document was last submitted under';
+COMMENT ON COLUMN procgov.bank_change.urgent IS 'expedited: takes the policy''s faster path; needs expedite_reason';
+COMMENT ON COLUMN procgov.bank_change.expedite_reason IS 'the written justification of an expedited request';
+COMMENT ON COLUMN procgov.bank_change.policy_id IS 'the policy version the request was submitted under';
+COMMENT ON COLUMN procgov.approval.step_id IS 'the approval step decided (policy mode)';
+COMMENT ON COLUMN procgov.approval.policy_id IS 'the policy version the decision was given under';
+COMMENT ON COLUMN procgov.approval.policy_hash IS 'that version''s hash (procgov.policy.hash)';
+COMMENT ON COLUMN procgov.approval.on_behalf_of IS 'the approver a delegate acted for';
+
+-- changed rules reach every session's next evaluation (relcache invalidation)
+CREATE TRIGGER policy_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON procgov.policy
+	FOR EACH STATEMENT EXECUTE FUNCTION procgov.config_changed();
+CREATE TRIGGER approval_rule_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON procgov.approval_rule
+	FOR EACH STATEMENT EXECUTE FUNCTION procgov.config_changed();
+
+-- ---- the policy lifecycle ----
+
+-- SHA-256 of a policy version as export_policy writes it (src/policy.c)
+CREATE FUNCTION procgov.policy_hash(entity text, version integer) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'policy_hash' LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION procgov.policy_hash(text, integer) IS 'SHA-256 of a policy version as procgov.export_policy() writes it without approvers: the hash approvals record';
+
+-- A version's content is frozen once it leaves draft; activating it retires
+-- the active one, computes its hash, audits and emits policy.activated.
+-- Enforced by trigger, so an UPDATE ... SET status does the same as the function.
+CREATE FUNCTION procgov.policy_lifecycle() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	prev procgov.policy;
+BEGIN
+	IF TG_OP = 'DELETE' THEN
+		IF OLD.status <> 'draft' THEN
+			RAISE EXCEPTION 'policy version % of entity % is %; only drafts can be deleted', OLD.version, OLD.entity_id, OLD.status
+				USING ERRCODE = '55000', HINT = 'Retire it by activating another version; its history stays.';
+		END IF;
+		RETURN OLD;
+	END IF;
+	IF TG_OP = 'INSERT' THEN
+		IF NEW.status <> 'draft' THEN
+			RAISE EXCEPTION 'a policy version is created as a draft'
+				USING ERRCODE = '55000', DETAIL = format('Version %s of entity %s was inserted as %s.', NEW.version, NEW.entity_id, NEW.status),
+					  HINT = 'Insert it as a draft, add its rules, then activate it with procgov.activate_policy().';
+		END IF;
+		NEW.hash := NULL;
+		NEW.activated_at := NULL;
+		NEW.activated_by := NULL;
+		NEW.retired_at := NULL;
+		RETURN NEW;
+	END IF;
+	-- UPDATE
+	IF (NEW.entity_id, NEW.version, NEW.name, NEW.default_role, NEW.default_sla, NEW.change_tolerance::text,
+		NEW.expedite_sla, NEW.buyer_may_receive)
+	   IS DISTINCT FROM (OLD.entity_id, OLD.version, OLD.name, OLD.default_role, OLD.default_sla, OLD.change_tolerance::text,
+		OLD.expedite_sla, OLD.buyer_may_receive)
+	   AND OLD.status <> 'draft' THEN
+		RAISE EXCEPTION 'policy version % of entity % is %; its settings no longer change', OLD.version, OLD.entity_id, OLD.status
+			USING ERRCODE = '55000', HINT = 'Copy it to a new draft with procgov.copy_policy(), change that, and activate it.';
+	END IF;
+	IF NEW.status = OLD.status THEN
+		NEW.hash := OLD.hash;
+		NEW.activated_at := OLD.activated_at;
+		NEW.activated_by := OLD.activated_by;
+		NEW.retired_at := OLD.retired_at;
+		RETURN NEW;
+	END IF;
+	IF OLD.status = 'draft' AND NEW.status = 'active' THEN
+		SELECT * INTO prev FROM procgov.policy p WHERE p.entity_id = NEW.entity_id AND p.status = 'active' FOR UPDATE;
+		IF FOUND THEN
+			UPDATE procgov.policy p SET status = 'retired' WHERE p.entity_id = prev.entity_id AND p.policy_id = prev.policy_id;
+		END IF;
+		NEW.hash := procgov.policy_hash(NEW.entity_id, NEW.version);
+		NEW.activated_at := now();
+		NEW.activated_by := procgov.current_actor();
+		PERFORM procgov.audit_append('policy:' || NEW.entity_id, 'activate',
+			jsonb_build_object('version', NEW.version, 'name', NEW.name, 'hash', encode(NEW.hash, 'hex'),
+							   'previous_version', prev.version,
+							   'rules', (SELECT count(*) FROM procgov.approval_rule r WHERE r.entity_id = NEW.entity_id AND r.policy_id = NEW.policy_id)));
+		PERFORM procgov.emit('policy.activated', 'policy:' || NEW.entity_id,
+			jsonb_build_object('version', NEW.version, 'name', NEW.name, 'hash', encode(NEW.hash, 'hex'), 'previous_version', prev.version),
+			NULL, NULL, NEW.version, NEW.entity_id);
+		RETURN NEW;
+	END IF;
+	IF OLD.status = 'active' AND NEW.status = 'retired' THEN
+		NEW.retired_at := now();
+		NEW.hash := OLD.hash;
+		NEW.activated_at := OLD.activated_at;
+		NEW.activated_by := OLD.activated_by;
+		PERFORM procgov.audit_append('policy:' || NEW.entity_id, 'retire', jsonb_build_object('version', NEW.version));
+		RETURN NEW;
+	END IF;
+	RAISE EXCEPTION 'policy version % of entity % cannot go from % to %', OLD.version, OLD.entity_id, OLD.status, NEW.status
+		USING ERRCODE = '55000', HINT = 'A version goes draft -> active -> retired; activating another version retires the active one.';
+END
+$$;
+COMMENT ON FUNCTION procgov.policy_lifecycle() IS 'trigger on procgov.policy: drafts only are created and deleted, a version''s settings freeze when it leaves draft, activation retires the active version, hashes, audits and emits policy.activated';
+CREATE TRIGGER policy_lifecycle BEFORE INSERT OR UPDATE OR DELETE ON procgov.policy
+	FOR EACH ROW EXECUTE FUNCTION procgov.policy_lifecycle();
+
+CREATE FUNCTION procgov.rules_frozen() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	r procgov.approval_rule := CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+	p procgov.policy;
+BEGIN
+	SELECT * INTO p FROM procgov.policy WHERE entity_id = r.entity_id AND policy_id = r.policy_id;
+	IF p.status <> 'draft' OR (TG_OP = 'UPDATE' AND (OLD.entity_id, OLD.policy_id) IS DISTINCT FROM (NEW.entity_id, NEW.policy_id)) THEN
+		RAISE EXCEPTION 'policy version % of entity % is %; its rules no longer change', p.version, p.entity_id, p.status
+			USING ERRCODE = '55000', DETAIL = format('%s of rule "%s" refused.', TG_OP, r.name),
+				  HINT = 'Copy it to a new draft with procgov.copy_policy(), change that, and activate it.';
+	END IF;
+	RETURN r;
+END
+$$;
+COMMENT ON FUNCTION procgov.rules_frozen() IS 'trigger on procgov.approval_rule: only a draft policy''s rules change, so an active version means one fixed set of rules';
+CREATE TRIGGER rules_frozen BEFORE INSERT OR UPDATE OR DELETE ON procgov.approval_rule
+	FOR EACH ROW EXECUTE FUNCTION procgov.rules_frozen();
+
+CREATE FUNCTION procgov.activate_policy(entity text, version integer) RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	p procgov.policy;
+BEGIN
+	UPDATE procgov.policy x SET status = 'active' WHERE x.entity_id = entity AND x.version = activate_policy.version AND x.status = 'draft'
+	RETURNING * INTO p;
+	IF NOT FOUND THEN
+		SELECT * INTO p FROM procgov.policy x WHERE x.entity_id = entity AND x.version = activate_policy.version;
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'policy version % of entity % does not exist', version, entity
+				USING ERRCODE = '42704', HINT = 'List the versions in procgov.policy.';
+		END IF;
+		RAISE EXCEPTION 'policy version % of entity % is %, not a draft', version, entity, p.status
+			USING ERRCODE = '55000', HINT = 'Only a draft can be activated; copy this one with procgov.copy_policy().';
+	END IF;
+	RETURN jsonb_build_object('entity', p.entity_id, 'version', p.version, 'status', p.status, 'hash', encode(p.hash, 'hex'));
+END
+$$;
+COMMENT ON FUNCTION procgov.activate_policy(text, integer) IS 'activate a draft policy version: the active one retires; audited, emits policy.activated';
+
+CREATE FUNCTION procgov.copy_policy(entity text, version integer, name text DEFAULT NULL) RETURNS integer
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	src procgov.policy;
+	dst procgov.policy;
+BEGIN
+	SELECT * INTO src FROM procgov.policy x WHERE x.entity_id = entity AND x.version = copy_policy.version;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'policy version % of entity % does not exist', version, entity
+			USING ERRCODE = '42704', HINT = 'List the versions in procgov.policy.';
+	END IF;
+	PERFORM 1 FROM procgov.entity e WHERE e.entity_id = entity FOR UPDATE;	-- one new version at a time
+	INSERT INTO procgov.policy (entity_id, version, name, default_role, default_sla, change_tolerance, expedite_sla, buyer_may_receive)
+	SELECT entity, (SELECT max(x.version) + 1 FROM procgov.policy x WHERE x.entity_id = entity), coalesce(name, src.name),
+		   src.default_role, src.default_sla, src.change_tolerance, src.expedite_sla, src.buyer_may_receive
+	RETURNING * INTO dst;
+	INSERT INTO procgov.approval_rule (entity_id, policy_id, name, doc_kind, amount_min, amount_max, cumulative, cumulative_window,
+		category_prefix, supplier_risk_tiers, supplier_statuses, new_supplier_days, site, cost_center, off_contract, over_contract,
+		urgent, signal_kind, signal_min_score, signal_min_confidence, outcome, role, approvers, sla, escalate_to, reason)
+	SELECT entity, dst.policy_id, r.name, r.doc_kind, r.amount_min, r.amount_max, r.cumulative, r.cumulative_window,
+		r.category_prefix, r.supplier_risk_tiers, r.supplier_statuses, r.new_supplier_days, r.site, r.cost_center, r.off_contract,
+		r.over_contract, r.urgent, r.signal_kind, r.signal_min_score, r.signal_min_confidence, r.outcome, r.role, r.approvers,
+		r.sla, r.escalate_to, r.reason
+	  FROM procgov.approval_rule r WHERE r.entity_id = entity AND r.policy_id = src.policy_id ORDER BY r.rule_id;
+	RETURN dst.version;
+END
+$$;
+COMMENT ON FUNCTION procgov.copy_policy(text, integer, text) IS 'copy a policy version with its rules to a new draft version; returns the new version number';
+
+CREATE FUNCTION procgov.import_policy(document text) RETURNS integer
+	AS 'MODULE_PATHNAME', 'import_policy' LANGUAGE C VOLATILE STRICT SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp;
+COMMENT ON FUNCTION procgov.import_policy(text) IS 'import a whole policy from its JSON document as a new draft version (and, when given, the entity''s approvers); an invalid document is refused with the JSON path of its first error; returns the new version';
+
+CREATE FUNCTION procgov.export_policy(entity text, version integer DEFAULT NULL, approvers boolean DEFAULT true) RETURNS text
+	AS 'MODULE_PATHNAME', 'export_policy' LANGUAGE C STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp;
+COMMENT ON FUNCTION procgov.export_policy(text, integer, boolean) IS 'a policy version (default: the active one) as a JSON document procgov.import_policy() reads back';
+
+-- ---- evaluating documents ----
+
+-- The facts a policy looks at, gathered from a document row (as the trigger
+-- passes it): total, requester, site, cost centre, suppliers with risk tier,
+-- status and age, item categories, contract prices per line, urgency,
+-- signals, and the cumulative totals the policy's rules ask for.
+CREATE FUNCTION procgov.document_facts(kind text, doc jsonb, policy_id bigint DEFAULT NULL) RETURNS jsonb
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	e text := doc->>'entity_id';
+	id bigint := procgov.doc_id(kind, doc);
+	requester text := coalesce(doc->>'buyer', doc->>'requester', doc->>'requested_by');
+	total procgov.amount := (doc->>'total')::procgov.amount;
+	on_date date := coalesce((doc->>'created_at')::timestamptz, now())::date;
+	lines jsonb;
+	suppliers jsonb;
+	cumulative jsonb := '{}';
+	w record;
+	s procgov.amount;
+BEGIN
+	IF kind = 'purchase_order' THEN
+		SELECT coalesce(jsonb_agg(jsonb_build_object('category', i.category_code, 'unit_price', l.unit_price::text,
+				'contract_price', (SELECT min(c.unit_price)::text FROM procgov.contract c
+									WHERE c.entity_id = e AND c.supplier_id = (doc->>'supplier_id')::bigint
+									  AND (c.item_id = l.item_id OR (c.item_id IS NULL AND i.category_code LIKE c.category_code || '%'))
+									  AND on_date BETWEEN c.valid_from AND c.valid_to
+									  AND procgov.currency(c.unit_price) = procgov.currency(l.unit_price)))
+				ORDER BY l.line_no), '[]')
+		  INTO lines
+		  FROM procgov.purchase_order_line l LEFT JOIN procgov.item i ON i.entity_id = l.entity_id AND i.item_id = l.item_id
+		 WHERE l.entity_id = e AND l.po_id = id;
+		suppliers := (SELECT jsonb_agg(jsonb_build_object('code', sp.code, 'risk_tier', sp.risk_tier, 'status', sp.status,
+								'since', sp.created_at::date))
+						FROM procgov.supplier sp WHERE sp.entity_id = e AND sp.supplier_id = (doc->>'supplier_id')::bigint);
+	ELSIF kind = 'requisition' THEN
+		SELECT coalesce(jsonb_agg(jsonb_build_object('category', i.category_code, 'unit_price', l.unit_price::text,
+				'contract_price', (SELECT min(c.unit_price)::text FROM procgov.contract c
+									WHERE c.entity_id = e AND c.supplier_id = l.supplier_id
+									  AND (c.item_id = l.item_id OR (c.item_id IS NULL AND i.category_code LIKE c.category_code || '%'))
+									  AND on_date BETWEEN c.valid_from AND c.valid_to
+									  AND procgov.currency(c.unit_price) = procgov.currency(l.unit_price)))
+				ORDER BY l.line_no), '[]')
+		  INTO lines
+		  FROM procgov.requisition_line l LEFT JOIN procgov.item i ON i.entity_id = l.entity_id AND i.item_id = l.item_id
+		 WHERE l.entity_id = e AND l.requisition_id = id;
+		suppliers := (SELECT jsonb_agg(jsonb_build_object('code', sp.code, 'risk_tier', sp.risk_tier, 'status', sp.status,
+								'since', sp.created_at::date) ORDER BY sp.code)
+						FROM procgov.supplier sp WHERE sp.entity_id = e AND sp.supplier_id IN
+							(SELECT l.supplier_id FROM procgov.requisition_line l WHERE l.entity_id = e AND l.requisition_id = id));
+	ELSE
+		lines := '[]';
+		suppliers := (SELECT jsonb_agg(jsonb_build_object('code', sp.code, 'risk_tier', sp.risk_tier, 'status', sp.status,
+								'since', sp.created_at::date))
+						FROM procgov.supplier sp WHERE sp.entity_id = e AND sp.supplier_id = (doc->>'supplier_id')::bigint);
+	END IF;
+	-- cumulative totals over the windows the policy's rules name: this document
+	-- and the same requester's (supplier's) documents of its kind submitted within the window
+	IF policy_id IS NOT NULL AND total IS NOT NULL THEN
+		FOR w IN SELECT DISTINCT r.cumulative, r.cumulative_window FROM procgov.approval_rule r
+				  WHERE r.entity_id = e AND r.policy_id = document_facts.policy_id AND r.cumulative IS NOT NULL
+				    AND (r.doc_kind IS NULL OR r.doc_kind = kind)
+		LOOP
+			IF kind = 'purchase_order' THEN
+				SELECT procgov.sum(p.total) INTO s FROM procgov.purchase_order p
+				 WHERE p.entity_id = e AND p.po_id <> id AND p.created_at >= now() - w.cumulative_window
+				   AND p.state NOT IN ('draft', 'rejected', 'cancelled')
+				   AND procgov.currency(p.total) = procgov.currency(total)
+				   AND CASE w.cumulative WHEN 'requester' THEN p.buyer = requester
+										 ELSE p.supplier_id = (doc->>'supplier_id')::bigint END;
+			ELSIF kind = 'requisition' AND w.cumulative = 'requester' THEN
+				SELECT procgov.sum(q.total) INTO s FROM procgov.requisition q
+				 WHERE q.entity_id = e AND q.requisition_id <> id AND q.created_at >= now() - w.cumulative_window
+				   AND q.state NOT IN ('draft', 'rejected', 'cancelled')
+				   AND procgov.currency(q.total) = procgov.currency(total) AND q.requester = requester;
+			ELSE
+				s := NULL;
+			END IF;
+			cumulative := jsonb_set(cumulative, ARRAY[w.cumulative], coalesce(cumulative -> w.cumulative, '{}'), true);
+			cumulative := jsonb_set(cumulative, ARRAY[w.cumulative, extract(epoch FROM w.cumulative_window)::bigint::text],
+				to_jsonb((total + coalesce(s, procgov.amount(0, procgov.currency(total))))::text), true);
+		END LOOP;
+	END IF;
+	RETURN jsonb_strip_nulls(jsonb_build_object(
+		'kind', kind, 'entity_id', e, 'number', doc->>'number', 'total', doc->>'total', 'requester', requester,
+		'site', doc->>'site', 'cost_center', doc->>'cost_center', 'urgent', coalesce((doc->>'urgent')::boolean, false),
+		'categories', (SELECT coalesce(jsonb_agg(DISTINCT x->>'category') FILTER (WHERE x->>'category' IS NOT NULL), '[]')
+						 FROM jsonb_array_elements(lines) x),
+		'lines', lines, 'suppliers', coalesce(suppliers, '[]'),
+		'signals', (SELECT coalesce(jsonb_agg(jsonb_build_object('kind', g.kind, 'score', g.score, 'confidence', g.confidence,
+								'source', g.source) ORDER BY g.signal_id), '[]')
+					  FROM procgov.signal g WHERE g.entity_id = e AND g.doc_kind = kind AND g.doc_id = id),
+		'cumulative', cumulative, 'today', current_date));
+END
+$$;
+COMMENT ON FUNCTION procgov.document_facts(text, jsonb, bigint) IS 'the facts a policy evaluates, gathered from a document row as jsonb (docs/policy.md lists them); give the policy version to include the cumulative totals its rules ask for';
+
+CREATE FUNCTION procgov.document_row(kind text, entity text, number text) RETURNS jsonb
+	LANGUAGE plpgsql STABLE
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	d jsonb;
+BEGIN
+	CASE kind
+		WHEN 'purchase_order' THEN SELECT to_jsonb(x) INTO d FROM procgov.purchase_order x WHERE x.entity_id = entity AND x.number = document_row.number;
+		WHEN 'requisition' THEN SELECT to_jsonb(x) INTO d FROM procgov.requisition x WHERE x.entity_id = entity AND x.number = document_row.number;
+		WHEN 'bank_change' THEN SELECT to_jsonb(x) INTO d FROM procgov.bank_change x WHERE x.entity_id = entity AND x.number = document_row.number;
+		ELSE RAISE EXCEPTION 'document kind "%" has no approval policy', kind
+			USING ERRCODE = '22023', HINT = 'Policies govern requisition, purchase_order and bank_change.';
+	END CASE;
+	IF d IS NULL THEN
+		RAISE EXCEPTION '% % does not exist in entity %', procgov.kind_label(kind), coalesce(number, 'NULL'), entity
+			USING ERRCODE = '42704', HINT = 'Check the document number and the entity.';
+	END IF;
+	RETURN d;
+END
+$$;
+COMMENT ON FUNCTION procgov.document_row(text, text, text) IS 'a document with an approval policy, as jsonb, or an error';
+
+CREATE FUNCTION procgov.active_policy(entity text) RETURNS bigint
+	LANGUAGE sql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$ SELECT policy_id FROM procgov.policy WHERE entity_id = entity AND status = 'active' $$;
+COMMENT ON FUNCTION procgov.active_policy(text) IS 'the id of the entity''s active policy version, or NULL';
+
+-- the step plan (src/policy.c): no side effects
+CREATE FUNCTION procgov.evaluate(kind text, facts jsonb, policy_id bigint DEFAULT NULL,
+	OUT step_no integer, OUT outcome text, OUT role text, OUT approvers integer, OUT sla interval,
+	OUT escalate_to text, OUT reason text, OUT rules text[])
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'policy_evaluate' LANGUAGE C STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp;
+COMMENT ON FUNCTION procgov.evaluate(text, jsonb, bigint) IS 'the step plan a policy version (default: the entity''s active one) gives for a document''s facts, with no side effects: auto_approve, require (one row per role) or block; a what-if for UIs';
+
+CREATE FUNCTION procgov.evaluate(kind text, entity text, number text,
+	OUT step_no integer, OUT outcome text, OUT role text, OUT approvers integer, OUT sla interval,
+	OUT escalate_to text, OUT reason text, OUT rules text[])
+	RETURNS SETOF record
+	LANGUAGE sql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$ SELECT * FROM procgov.evaluate(kind, procgov.document_facts(kind, procgov.document_row(kind, entity, number),
+										 procgov.active_policy(entity))) $$;
+COMMENT ON FUNCTION procgov.evaluate(text, text, text) IS 'the step plan the entity''s active policy gives a stored document now, with no side effects';
+
+CREATE FUNCTION procgov.explain(kind text, facts jsonb, policy_id bigint DEFAULT NULL,
+	OUT rule text, OUT matched boolean, OUT outcome text, OUT why text)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'policy_explain' LANGUAGE C STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp;
+COMMENT ON FUNCTION procgov.explain(text, jsonb, bigint) IS 'every rule of a policy version, whether it matched the document''s facts, and why (or why not)';
+
+CREATE FUNCTION procgov.explain(kind text, entity text, number text,
+	OUT rule text, OUT matched boolean, OUT outcome text, OUT why text)
+	RETURNS SETOF record
+	LANGUAGE sql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$ SELECT * FROM procgov.explain(kind, procgov.document_facts(kind, procgov.document_row(kind, entity, number),
+										procgov.active_policy(entity))) $$;
+COMMENT ON FUNCTION procgov.explain(text, text, text) IS 'which rules of the entity''s active policy match a stored document, and why';
+
+-- who may approve a step of this role for this amount now: role holders within
+-- their limit and the people they delegated to, never the author
+CREATE FUNCTION procgov.eligible_approvers(entity text, role text, kind text, amount procgov.amount, author text,
+	at timestamptz DEFAULT now())
+	RETURNS TABLE (person text, on_behalf_of text)
+	LANGUAGE sql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+	WITH holders AS (
+		SELECT a.person FROM procgov.approver a
+		 WHERE a.entity_id = entity AND a.role = eligible_approvers.role AND a.active
+		   AND (a.approval_limit IS NULL OR amount IS NULL
+				OR (procgov.currency(a.approval_limit) = procgov.currency(amount) AND amount OPERATOR(procgov.<=) a.approval_limit)))
+	SELECT h.person, NULL::text FROM holders h WHERE h.person IS DISTINCT FROM author
+	UNION
+	SELECT d.to_person, d.from_person FROM procgov.delegation d JOIN holders h ON h.person = d.from_person
+	 WHERE d.entity_id = entity AND d.revoked_at IS NULL AND d.valid @> at
+	   AND (d.role IS NULL OR d.role = eligible_approvers.role) AND (d.doc_kind IS NULL OR d.doc_kind = kind)
+	   AND d.to_person IS DISTINCT FROM author
+	$$;
+COMMENT ON FUNCTION procgov.eligible_approvers(text, text, text, procgov.amount, text, timestamptz) IS 'who may approve a step of a role for an amount at a time: active role holders within their limit, and their delegates in period and scope; never the author';
+
+-- ---- the effect that turns a plan into approval steps ----
+
+CREATE FUNCTION procgov.effect_plan_approval(kind text, doc jsonb, from_state procgov.state, to_state procgov.state)
+	RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	e text := doc->>'entity_id';
+	id bigint := procgov.doc_id(kind, doc);
+	v integer := coalesce((doc->>'version')::integer, 1);
+	author text := coalesce(doc->>'buyer', doc->>'requester', doc->>'requested_by');
+	urgent boolean := coalesce((doc->>'urgent')::boolean, false);
+	pol procgov.policy;
+	st record;
+	n integer := 0;
+BEGIN
+	-- the version active now; locked, so activation waits for this submit and
+	-- the document records a version that was active when it was submitted
+	FOR attempt IN 1 .. 3 LOOP
+		SELECT * INTO pol FROM procgov.policy p WHERE p.entity_id = e AND p.status = 'active' FOR SHARE;
+		-- an activation that committed while this waited: the version it retired no
+		-- longer qualifies, and the one it activated is seen by the next statement
+		EXIT WHEN FOUND OR NOT EXISTS (SELECT FROM procgov.policy p WHERE p.entity_id = e AND p.status = 'active');
+	END LOOP;
+	-- a new plan replaces whatever an earlier submission planned
+	UPDATE procgov.approval_step s SET status = 'superseded'
+	 WHERE s.entity_id = e AND s.doc_kind = kind AND s.doc_id = id AND s.status <> 'superseded';
+	IF pol.policy_id IS NULL THEN
+		RETURN jsonb_build_object('policy_id', NULL);	-- no policy: one approval by someone other than the author
+	END IF;
+	IF urgent THEN
+		PERFORM procgov.audit_append(kind || ':' || e || ':' || (doc->>'number'), 'expedite',
+			jsonb_build_object('justification', doc->>'expedite_reason', 'policy_version', pol.version));
+	END IF;
+	FOR st IN SELECT * FROM procgov.evaluate(kind, procgov.document_facts(kind, doc, pol.policy_id), pol.policy_id) LOOP
+		IF st.outcome = 'block' THEN
+			RAISE EXCEPTION '% % (%) is blocked by policy version %: %', procgov.kind_label(kind), doc->>'number', e, pol.version, st.reason
+				USING ERRCODE = '55000', DETAIL = format('Rules: %s.', array_to_string(st.rules, ', ')),
+					  HINT = 'Change the document so the blocking rule no longer applies, or ask the controller about the policy.';
+		ELSIF st.outcome IN ('require', 'hold') THEN
+			n := n + 1;
+			INSERT INTO procgov.approval_step (entity_id, doc_kind, doc_id, doc_number, doc_version, policy_id, step_no, role,
+				required, status, rules, reason, assigned_to, urgent, sla, due_at, escalate_to)
+			VALUES (e, kind, id, doc->>'number', v, pol.policy_id, n, st.role, st.approvers,
+					CASE st.outcome WHEN 'hold' THEN 'held' ELSE 'pending' END, st.rules, st.reason,
+					coalesce((SELECT array_agg(DISTINCT x.person ORDER BY x.person)
+								FROM procgov.eligible_approvers(e, st.role, kind, (doc->>'total')::procgov.amount, author) x), '{}'),
+					urgent, st.sla, now() + st.sla, st.escalate_to);
+		END IF;
+	END LOOP;
+	RETURN jsonb_build_object('policy_id', pol.policy_id);
+END
+$$;
+COMMENT ON FUNCTION procgov.effect_plan_approval(text, jsonb, procgov.state, procgov.state) IS 'effect plan_approval: on the way to pending_approval, evaluates the active policy and records its plan as approval steps (a block refuses the move); records the policy version on the document';
+
+INSERT INTO procgov.effect (effect, function, description, builtin) VALUES
+	('plan_approval', 'procgov.effect_plan_approval(text, jsonb, procgov.state, procgov.state)',
+	 'evaluate the active policy and record its plan as approval steps; a block refuses the move', true);
+
+CREATE FUNCTION procgov.guard_receiver_not_buyer(kind text, doc jsonb) RETURNS text
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	po procgov.purchase_order;
+	pol procgov.policy;
+BEGIN
+	SELECT * INTO po FROM procgov.purchase_order WHERE entity_id = doc->>'entity_id' AND po_id = (doc->>'po_id')::bigint;
+	SELECT * INTO pol FROM procgov.policy WHERE entity_id = po.entity_id AND policy_id = po.policy_id;
+	IF pol.policy_id IS NULL OR pol.buyer_may_receive OR po.buyer IS DISTINCT FROM procgov.current_actor() THEN
+		RETURN NULL;
+	END IF;
+	RETURN format('%s raised purchase order %s and may not post its receipt under policy version %s.',
+				  po.buyer, po.number, pol.version);
+END
+$$;
+COMMENT ON FUNCTION procgov.guard_receiver_not_buyer(text, jsonb) IS 'guard receiver_not_buyer: under a policy that says so, the buyer who raised an order does not post its receipt';
+INSERT INTO procgov.guard (guard, function, description, hint, builtin) VALUES
+	('receiver_not_buyer', 'procgov.guard_receiver_not_buyer(text, jsonb)',
+	 'the buyer who raised the order does not post its receipt, when the policy says so',
+	 'Have someone in receiving post it.', true);
+
+UPDATE procgov.transition SET effects = effects || '{plan_approval}'
+ WHERE builtin AND to_state = 'pending_approval' AND kind IN ('requisition', 'purchase_order')
+   AND from_state IS NOT NULL;
+UPDATE procgov.transition SET effects = effects || '{plan_approval}'
+ WHERE builtin AND kind = 'bank_change' AND from_state IS NULL;
+UPDATE procgov.transition SET guards = guards || '{receiver_not_buyer}'
+ WHERE builtin AND kind = 'receipt' AND from_state = 'draft' AND to_state = 'posted';
+
+-- ---- deciding steps ----
+
+-- The one function every approval goes through: segregation of duties,
+-- eligibility (role, limit, delegation), one approval per person and
+-- document, and the document approved once its last step is.
+CREATE FUNCTION procgov.decide_step(step_id bigint, decision text, comment text, idempotency_key text) RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	s procgov.approval_step;
+	d jsonb;
+	pol procgov.policy;
+	actor text := procgov.current_actor();
+	author text;
+	via record;
+	amount procgov.amount;
+	prior jsonb;
+	op text := CASE decision WHEN 'approved' THEN 'approve_step' ELSE 'reject_step' END;
+	open_steps integer;
+BEGIN
+	SELECT * INTO s FROM procgov.approval_step x WHERE x.step_id = decide_step.step_id;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'approval step % does not exist', step_id
+			USING ERRCODE = '42704', HINT = 'Find open steps in procgov.approval_step (status pending or held).';
+	END IF;
+	prior := CASE WHEN idempotency_key IS NOT NULL THEN procgov.idempotent_begin(s.entity_id, op, idempotency_key,
+		jsonb_build_object('step', step_id, 'comment', comment)) END;
+	IF prior IS NOT NULL THEN
+		RETURN prior;
+	END IF;
+	-- the document first, then the step: the order every decision locks in
+	d := procgov.lock_document(s.doc_kind, s.entity_id, s.doc_number);
+	SELECT * INTO s FROM procgov.approval_step x WHERE x.entity_id = s.entity_id AND x.step_id = decide_step.step_id FOR UPDATE;
+	IF s.status NOT IN ('pending', 'held') THEN
+		RAISE EXCEPTION 'approval step % of % % is %', step_id, procgov.kind_label(s.doc_kind), s.doc_number, s.status
+			USING ERRCODE = '55000',
+				  DETAIL = format('Step %s (%s) needed %s approval(s) and has %s.', s.step_no, s.role, s.required, s.approved),
+				  HINT = 'Only pending or held steps are decided.';
+	END IF;
+	IF d->>'state' <> 'pending_approval' THEN
+		RAISE EXCEPTION '% % (%) is not awaiting approval', procgov.kind_label(s.doc_kind), s.doc_number, s.entity_id
+			USING ERRCODE = '55000', DETAIL = format('It is %s.', replace(d->>'state', '_', ' ')),
+				  HINT = 'Only documents pending approval can be approved or rejected.';
+	END IF;
+	SELECT * INTO pol FROM procgov.policy p WHERE p.entity_id = s.entity_id AND p.policy_id = s.policy_id;
+	author := coalesce(d->>'buyer', d->>'requester', d->>'requested_by');
+	amount := (d->>'total')::procgov.amount;
+	IF actor = author THEN
+		RAISE EXCEPTION '% may not decide on % %: they raised it', actor, procgov.kind_label(s.doc_kind), s.doc_number
+			USING ERRCODE = '42501', DETAIL = 'Segregation of duties: the requester never approves their own document.',
+				  HINT = format('Someone else holding role %s decides step %s.', s.role, s.step_id);
+	END IF;
+	IF decision = 'approved' AND EXISTS (SELECT FROM procgov.approval a
+				WHERE a.entity_id = s.entity_id AND a.doc_kind = s.doc_kind AND a.doc_id = s.doc_id
+				  AND a.step_id IN (SELECT x.step_id FROM procgov.approval_step x
+									 WHERE x.entity_id = s.entity_id AND x.doc_kind = s.doc_kind AND x.doc_id = s.doc_id
+									   AND x.status <> 'superseded')
+				  AND a.decided_by = actor AND a.decision = 'approved') THEN
+		RAISE EXCEPTION '% already approved % %', actor, procgov.kind_label(s.doc_kind), s.doc_number
+			USING ERRCODE = '42501', DETAIL = 'Segregation of duties: one person gives at most one approval per document.',
+				  HINT = format('Another holder of role %s approves step %s.', s.role, s.step_id);
+	END IF;
+	SELECT * INTO via FROM procgov.eligible_approvers(s.entity_id, s.role, s.doc_kind, amount, author) x
+	 WHERE x.person = actor ORDER BY x.on_behalf_of NULLS FIRST LIMIT 1;
+	IF NOT FOUND THEN
+		IF EXISTS (SELECT FROM procgov.approver a WHERE a.entity_id = s.entity_id AND a.person = actor AND a.role = s.role AND a.active) THEN
+			RAISE EXCEPTION '%''s approval limit as % does not cover % % (%)', actor, s.role, procgov.kind_label(s.doc_kind), s.doc_number, amount
+				USING ERRCODE = '42501',
+					  DETAIL = format('The limit is %s.', (SELECT coalesce(a.approval_limit::text, 'none') FROM procgov.approver a
+														   WHERE a.entity_id = s.entity_id AND a.person = actor AND a.role = s.role)),
+					  HINT = format('Someone with role %s and a higher limit decides step %s.', s.role, s.step_id);
+		END IF;
+		RAISE EXCEPTION '% does not hold role % in entity %, nor a delegation for it', actor, s.role, s.entity_id
+			USING ERRCODE = '42501',
+				  DETAIL = format('Step %s of %s %s needs role %s.', s.step_id, procgov.kind_label(s.doc_kind), s.doc_number, s.role),
+				  HINT = 'Add the person to procgov.approver, or have a holder of the role delegate with procgov.delegate().';
+	END IF;
+	INSERT INTO procgov.approval (entity_id, doc_kind, doc_id, doc_version, decision, decided_by, comment, step_id, policy_id,
+								  policy_hash, on_behalf_of)
+	VALUES (s.entity_id, s.doc_kind, s.doc_id, s.doc_version, decision, actor, comment, s.step_id, s.policy_id, pol.hash,
+			via.on_behalf_of);
+	IF decision = 'rejected' THEN
+		UPDATE procgov.approval_step x SET status = 'rejected', decided_at = now()
+		 WHERE x.entity_id = s.entity_id AND x.step_id = s.step_id;
+		PERFORM set_config('procgov.reason', comment, true);
+		d := procgov.set_state(s.doc_kind, s.entity_id, s.doc_number, 'rejected');
+	ELSE
+		UPDATE procgov.approval_step x
+		   SET approved = x.approved + 1,
+			   status = CASE WHEN x.approved + 1 >= x.required THEN 'approved' ELSE x.status END,
+			   decided_at = CASE WHEN x.approved + 1 >= x.required THEN now() END
+		 WHERE x.entity_id = s.entity_id AND x.step_id = s.step_id
+		RETURNING * INTO s;
+		SELECT count(*) INTO open_steps FROM procgov.approval_step x
+		 WHERE x.entity_id = s.entity_id AND x.doc_kind = s.doc_kind AND x.doc_id = s.doc_id AND x.status IN ('pending', 'held', 'rejected');
+		IF open_steps = 0 THEN
+			d := procgov.set_state(s.doc_kind, s.entity_id, s.doc_number, 'approved');
+		END IF;
+	END IF;
+	SELECT * INTO s FROM procgov.approval_step x WHERE x.entity_id = s.entity_id AND x.step_id = s.step_id;
+	RETURN procgov.idempotent_end(s.entity_id, op, idempotency_key,
+		jsonb_build_object('step', s.step_id, 'role', s.role, 'status', s.status, 'approved', s.approved, 'required', s.required,
+						   'on_behalf_of', via.on_behalf_of, 'document', procgov.doc_result(s.doc_kind, d)));
+END
+$$;
+COMMENT ON FUNCTION procgov.decide_step(bigint, text, text, text) IS 'approve or reject one approval step as the acting user, with every segregation-of-duties check (used by approve, reject and approve_document)';
+
+CREATE FUNCTION procgov.approve(step_id bigint, comment text DEFAULT NULL, idempotency_key text DEFAULT NULL) RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+BEGIN
+	RETURN procgov.decide_step(step_id, 'approved', comment, idempotency_key);
+END
+$$;
+COMMENT ON FUNCTION procgov.approve(bigint, text, text) IS 'approve an approval step as the acting user (procgov.actor); the document is approved when its last step is';
+
+CREATE FUNCTION procgov.reject(step_id bigint, reason text, idempotency_key text DEFAULT NULL) RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+BEGIN
+	IF reason IS NULL OR reason = '' THEN
+		RAISE EXCEPTION 'a rejection needs a reason' USING ERRCODE = '22023', HINT = 'Say why, so the author can rework it.';
+	END IF;
+	RETURN procgov.decide_step(step_id, 'rejected', reason, idempotency_key);
+END
+$$;
+COMMENT ON FUNCTION procgov.reject(bigint, text, text) IS 'reject an approval step with a reason; the document is rejected';
+
+-- the step of a document the acting user may decide (for approve_document)
+CREATE FUNCTION procgov.step_for_actor(kind text, entity text, number text) RETURNS bigint
+	LANGUAGE plpgsql STABLE
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	d jsonb := procgov.document_row(kind, entity, number);
+	actor text := procgov.current_actor();
+	sid bigint;
+BEGIN
+	SELECT s.step_id INTO sid FROM procgov.approval_step s
+	 WHERE s.entity_id = entity AND s.doc_kind = kind AND s.doc_id = procgov.doc_id(kind, d) AND s.status IN ('pending', 'held')
+	   AND EXISTS (SELECT FROM procgov.eligible_approvers(entity, s.role, kind, (d->>'total')::procgov.amount,
+							coalesce(d->>'buyer', d->>'requester', d->>'requested_by')) x WHERE x.person = actor)
+	 ORDER BY s.step_no LIMIT 1;
+	IF sid IS NULL THEN
+		-- no step this person may decide: let decide_step say why, on the first open step
+		SELECT s.step_id INTO sid FROM procgov.approval_step s
+		 WHERE s.entity_id = entity AND s.doc_kind = kind AND s.doc_id = procgov.doc_id(kind, d) AND s.status IN ('pending', 'held')
+		 ORDER BY s.step_no LIMIT 1;
+	END IF;
+	RETURN sid;
+END
+$$;
+COMMENT ON FUNCTION procgov.step_for_actor(text, text, text) IS 'the first open step of a document the acting user may decide, else its first open step';
+
+CREATE FUNCTION procgov.submit(kind text, entity text, number text, urgent boolean DEFAULT false,
+	justification text DEFAULT NULL, idempotency_key text DEFAULT NULL)
+	RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	prior jsonb := CASE WHEN idempotency_key IS NOT NULL THEN procgov.idempotent_begin(entity, 'submit_' || kind, idempotency_key,
+		jsonb_build_object('number', number, 'urgent', urgent, 'justification', justification)) END;
+	d jsonb;
+BEGIN
+	IF prior IS NOT NULL THEN
+		RETURN prior;
+	END IF;
+	IF urgent AND coalesce(btrim(justification), '') = '' THEN
+		RAISE EXCEPTION 'an urgent % needs a written justification', procgov.kind_label(kind)
+			USING ERRCODE = '22023', HINT = 'Say why it cannot take the normal path; the justification goes into the audit ledger.';
+	END IF;
+	IF kind IS NULL OR kind NOT IN ('requisition', 'purchase_order') THEN
+		RAISE EXCEPTION 'document kind "%" is not submitted for approval', kind
+			USING ERRCODE = '22023', HINT = 'Submit a requisition or a purchase_order; a bank change is pending approval when requested.';
+	END IF;
+	d := procgov.lock_document(kind, entity, number);
+	IF coalesce((d->>'urgent')::boolean, false) IS DISTINCT FROM urgent OR (d->>'expedite_reason') IS DISTINCT FROM justification THEN
+		IF kind = 'purchase_order' THEN
+			UPDATE procgov.purchase_order x SET urgent = submit.urgent, expedite_reason = justification
+			 WHERE x.entity_id = entity AND x.number = submit.number;
+		ELSIF kind = 'requisition' THEN
+			UPDATE procgov.requisition x SET urgent = submit.urgent, expedite_reason = justification
+			 WHERE x.entity_id = entity AND x.number = submit.number;
+		END IF;
+	END IF;
+	IF kind = 'requisition' AND d->>'state' = 'draft' THEN
+		PERFORM procgov.set_state(kind, entity, number, 'submitted');
+	END IF;
+	d := procgov.set_state(kind, entity, number, 'pending_approval');
+	-- a plan with no step (auto-approve) approves at once; the guards still run
+	IF (d->>'policy_id') IS NOT NULL AND NOT EXISTS (
+			SELECT FROM procgov.approval_step s WHERE s.entity_id = entity AND s.doc_kind = kind
+			   AND s.doc_id = procgov.doc_id(kind, d) AND s.status <> 'superseded') THEN
+		d := procgov.set_state(kind, entity, number, 'approved');
+	END IF;
+	RETURN procgov.idempotent_end(entity, 'submit_' || kind, idempotency_key,
+		procgov.doc_result(kind, d) || jsonb_build_object('steps',
+			(SELECT coalesce(jsonb_agg(jsonb_build_object('step', s.step_id, 'role', s.role, 'required', s.required,
+					'status', s.status, 'due_at', s.due_at, 'assigned_to', s.assigned_to) ORDER BY s.step_no), '[]')
+			   FROM procgov.approval_step s WHERE s.entity_id = entity AND s.doc_kind = kind
+				AND s.doc_id = procgov.doc_id(kind, d) AND s.status <> 'superseded')));
+END
+$$;
+COMMENT ON FUNCTION procgov.submit(text, text, text, boolean, text, text) IS 'submit a requisition or purchase order for approval under the active policy (urgent: the faster path, with a written justification); returns the document and its approval steps; a plan with no step approves it at once';
+
+CREATE FUNCTION procgov.delegate(entity text, to_person text, valid_until timestamptz, valid_from timestamptz DEFAULT now(),
+	role text DEFAULT NULL, doc_kind text DEFAULT NULL)
+	RETURNS bigint
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	actor text := procgov.current_actor();
+	id bigint;
+BEGIN
+	IF NOT EXISTS (SELECT FROM procgov.approver a WHERE a.entity_id = entity AND a.person = actor AND a.active
+					  AND (delegate.role IS NULL OR a.role = delegate.role)) THEN
+		RAISE EXCEPTION '% holds no approval role% in entity % to delegate', actor,
+			coalesce(' ' || delegate.role, ''), entity
+			USING ERRCODE = '42501', HINT = 'Only an approver delegates, and only the roles they hold.';
+	END IF;
+	IF to_person IS NULL OR to_person = actor THEN
+		RAISE EXCEPTION 'a delegation goes to someone else' USING ERRCODE = '22023', HINT = 'Name the person who approves in your place.';
+	END IF;
+	IF valid_until IS NULL OR valid_until <= valid_from THEN
+		RAISE EXCEPTION 'a delegation needs an end after its start'
+			USING ERRCODE = '22023', DETAIL = format('It runs from %s to %s.', valid_from, coalesce(valid_until::text, 'NULL')),
+				  HINT = 'Give the date the delegation ends.';
+	END IF;
+	INSERT INTO procgov.delegation (entity_id, from_person, to_person, valid, role, doc_kind, created_by)
+	VALUES (entity, actor, to_person, tstzrange(valid_from, valid_until), role, doc_kind, actor)
+	RETURNING delegation_id INTO id;
+	PERFORM procgov.audit_append('approver:' || entity || ':' || actor, 'delegate',
+		jsonb_build_object('delegation', id, 'to', to_person, 'from', valid_from, 'until', valid_until, 'role', role, 'doc_kind', doc_kind));
+	RETURN id;
+END
+$$;
+COMMENT ON FUNCTION procgov.delegate(text, text, timestamptz, timestamptz, text, text) IS 'delegate the acting approver''s authority (optionally one role or document kind) to another person for a period; audited';
+
+CREATE FUNCTION procgov.revoke_delegation(entity text, delegation_id bigint) RETURNS void
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	actor text := procgov.current_actor();
+BEGIN
+	UPDATE procgov.delegation d SET revoked_at = now()
+	 WHERE d.entity_id = entity AND d.delegation_id = revoke_delegation.delegation_id AND d.revoked_at IS NULL
+	   AND (d.from_person = actor OR pg_has_role(session_user, 'procgov_admin', 'member'));
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'delegation % of entity % is not yours to revoke, or does not exist', delegation_id, entity
+			USING ERRCODE = '42501', HINT = 'The delegating approver or procgov_admin revokes it.';
+	END IF;
+	PERFORM procgov.audit_append('approver:' || entity || ':' || actor, 'revoke_delegation', jsonb_build_object('delegation', delegation_id));
+END
+$$;
+COMMENT ON FUNCTION procgov.revoke_delegation(text, bigint) IS 'end a delegation now (its author or procgov_admin); audited';
+
+-- ---- advisory signals: recommendation, never authorisation ----
+
+CREATE FUNCTION procgov.signal(kind text, entity text, number text, source text, signal_kind text, score numeric,
+	confidence numeric DEFAULT NULL, rationale text DEFAULT NULL, model_version text DEFAULT NULL)
+	RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	d jsonb;
+	id bigint;
+	sig bigint;
+	st record;
+	added jsonb := '[]';
+	n integer;
+BEGIN
+	IF source IS NULL OR source = '' OR signal_kind IS NULL OR signal_kind = '' THEN
+		RAISE EXCEPTION 'a signal names its source and its kind'
+			USING ERRCODE = '22023', HINT = 'Pass e.g. source => ''fraud-model'', signal_kind => ''fraud''.';
+	END IF;
+	IF score IS NULL OR score < 0 OR score > 1 OR confidence < 0 OR confidence > 1 THEN
+		RAISE EXCEPTION 'signal score and confidence lie between 0 and 1'
+			USING ERRCODE = '22003', DETAIL = format('Score %s, confidence %s.', coalesce(score::text, 'NULL'), coalesce(confidence::text, 'NULL')),
+				  HINT = 'Scale the scorer''s output to 0..1.';
+	END IF;
+	d := procgov.lock_document(kind, entity, number);
+	id := procgov.doc_id(kind, d);
+	INSERT INTO procgov.signal (entity_id, doc_kind, doc_id, doc_number, source, model_version, kind, score, confidence, rationale, created_by)
+	VALUES (entity, kind, id, number, source, model_version, signal_kind, score, confidence, rationale, procgov.current_actor())
+	RETURNING signal_id INTO sig;
+	PERFORM procgov.audit_append(kind || ':' || entity || ':' || number, 'signal',
+		jsonb_build_object('signal', sig, 'source', source, 'model_version', model_version, 'kind', signal_kind,
+						   'score', score, 'confidence', confidence, 'rationale', rationale));
+	-- a pending document is judged again: the signal may add review or a hold,
+	-- never take a step away, approve, or change an amount
+	IF d->>'state' = 'pending_approval' AND (d->>'policy_id') IS NOT NULL THEN
+		FOR st IN SELECT * FROM procgov.evaluate(kind, procgov.document_facts(kind, d, (d->>'policy_id')::bigint),
+												 (d->>'policy_id')::bigint)
+				   WHERE outcome IN ('require', 'hold', 'block') LOOP
+			IF st.outcome = 'block' THEN
+				st.outcome := 'hold';
+				st.role := (SELECT p.default_role FROM procgov.policy p WHERE p.entity_id = entity AND p.policy_id = (d->>'policy_id')::bigint);
+			END IF;
+			-- already planned: a step for this role asking at least as much (or the same hold)
+			CONTINUE WHEN EXISTS (SELECT FROM procgov.approval_step s
+				WHERE s.entity_id = entity AND s.doc_kind = kind AND s.doc_id = id AND s.status <> 'superseded'
+				  AND s.role = st.role AND s.required >= st.approvers
+				  AND (st.outcome = 'require' OR (s.status = 'held' AND s.rules @> st.rules)));
+			SELECT coalesce(max(s.step_no), 0) + 1 INTO n FROM procgov.approval_step s
+			 WHERE s.entity_id = entity AND s.doc_kind = kind AND s.doc_id = id;
+			INSERT INTO procgov.approval_step (entity_id, doc_kind, doc_id, doc_number, doc_version, policy_id, step_no, role,
+				required, status, rules, reason, assigned_to, urgent, sla, due_at, escalate_to)
+			VALUES (entity, kind, id, number, coalesce((d->>'version')::integer, 1), (d->>'policy_id')::bigint, n, st.role,
+					st.approvers, CASE st.outcome WHEN 'hold' THEN 'held' ELSE 'pending' END, st.rules, st.reason,
+					coalesce((SELECT array_agg(DISTINCT x.person ORDER BY x.person)
+								FROM procgov.eligible_approvers(entity, st.role, kind, (d->>'total')::procgov.amount,
+									coalesce(d->>'buyer', d->>'requester', d->>'requested_by')) x), '{}'),
+					coalesce((d->>'urgent')::boolean, false), st.sla, now() + st.sla, st.escalate_to);
+			added := added || jsonb_build_object('role', st.role, 'status', CASE st.outcome WHEN 'hold' THEN 'held' ELSE 'pending' END,
+												 'rules', st.rules);
+		END LOOP;
+	END IF;
+	RETURN jsonb_build_object('signal', sig, 'added_steps', added);
+END
+$$;
+COMMENT ON FUNCTION procgov.signal(text, text, text, text, text, numeric, numeric, text, text) IS 'attach an advisory signal (score and confidence 0..1) from an outside scorer to a document; audited with its source and model version; through the policy''s signal rules it may add review or hold a pending document, never approve, remove a step or change an amount';
+-- END policy
+
+-- BEGIN policy privileges
+REVOKE ALL ON procgov.policy, procgov.approval_rule, procgov.approver, procgov.delegation, procgov.approval_step,
+	procgov.signal FROM PUBLIC;
+GRANT SELECT ON procgov.policy, procgov.approval_rule, procgov.approver, procgov.delegation, procgov.approval_step,
+	procgov.signal TO procgov_admin, procgov_requester, procgov_approver, procgov_receiver, procgov_auditor, procgov_reader;
+GRANT INSERT, UPDATE, DELETE ON procgov.policy, procgov.approval_rule, procgov.approver TO procgov_admin;
+DO $grants$
+DECLARE
+	f regprocedure;
+BEGIN
+	FOR f IN
+		SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+		 WHERE p.pronamespace = 'procgov'::regnamespace
+		   AND p.proname IN ('policy_hash', 'policy_lifecycle', 'rules_frozen', 'activate_policy', 'copy_policy', 'import_policy',
+				'export_policy', 'document_facts', 'document_row', 'active_policy', 'evaluate', 'explain', 'eligible_approvers',
+				'effect_plan_approval', 'guard_receiver_not_buyer', 'decide_step', 'approve', 'reject', 'step_for_actor',
+				'submit', 'delegate', 'revoke_delegation', 'signal')
+	LOOP
+		EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
+	END LOOP;
+END
+$grants$;
+GRANT EXECUTE ON FUNCTION procgov.activate_policy(text, integer), procgov.copy_policy(text, integer, text),
+	procgov.import_policy(text), procgov.export_policy(text, integer, boolean), procgov.policy_hash(text, integer)
+	TO procgov_admin;
+GRANT EXECUTE ON FUNCTION procgov.evaluate(text, jsonb, bigint), procgov.evaluate(text, text, text),
+	procgov.explain(text, jsonb, bigint), procgov.explain(text, text, text),
+	procgov.document_facts(text, jsonb, bigint), procgov.active_policy(text)
+	TO procgov_admin, procgov_requester, procgov_approver, procgov_receiver, procgov_auditor, procgov_reader;
+GRANT EXECUTE ON FUNCTION procgov.submit(text, text, text, boolean, text, text) TO procgov_requester, procgov_admin;
+GRANT EXECUTE ON FUNCTION procgov.approve(bigint, text, text), procgov.reject(bigint, text, text),
+	procgov.delegate(text, text, timestamptz, timestamptz, text, text), procgov.revoke_delegation(text, bigint)
+	TO procgov_approver, procgov_admin;
+GRANT EXECUTE ON FUNCTION procgov.signal(text, text, text, text, text, numeric, numeric, text, text) TO procgov_scorer, procgov_admin;
+-- END policy privileges
+
+-- BEGIN dump
+-- Everything a site stores survives pg_dump: configuration and documents,
+-- with the sequences behind their ids.  procgov's own rows of the rule
+-- tables are reinstalled with the extension instead.  Restore into a new
+-- database with PGOPTIONS='-c session_replication_role=replica' so the
+-- governance triggers do not judge history again (docs/model.md).
+DO $dump$
+DECLARE
+	t text;
+	s text;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['entity', 'supplier', 'item', 'contract', 'budget', 'document_counter', 'requisition',
+			'requisition_line', 'purchase_order', 'purchase_order_line', 'purchase_order_version', 'acknowledgement',
+			'acknowledgement_line', 'receipt', 'receipt_line', 'invoice', 'invoice_line', 'bank_change', 'exception_case',
+			'approval', 'idempotency', 'budget_commitment', 'outbox', 'policy', 'approval_rule', 'approver', 'delegation',
+			'approval_step', 'signal']
+	LOOP
+		PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.format('procgov.%I', t)::regclass, '');
+		FOR s IN SELECT pg_catalog.pg_get_serial_sequence(pg_catalog.format('procgov.%I', t), a.attname)
+				   FROM pg_catalog.pg_attribute a
+				  WHERE a.attrelid = pg_catalog.format('procgov.%I', t)::regclass AND a.attnum > 0 AND NOT a.attisdropped
+					AND pg_catalog.pg_get_serial_sequence(pg_catalog.format('procgov.%I', t), a.attname) IS NOT NULL
+		LOOP
+			PERFORM pg_catalog.pg_extension_config_dump(s::regclass, '');
+		END LOOP;
+	END LOOP;
+END
+$dump$;
+-- END dump

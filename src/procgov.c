@@ -139,6 +139,7 @@ _PG_init(void)
 	AuditInit();
 	EventsInit();
 	TransitionInit();
+	PolicyInit();
 
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("procgov");

@@ -38,6 +38,7 @@ extern void AmountInit(void);
 extern void AuditInit(void);
 extern void EventsInit(void);
 extern void TransitionInit(void);
+extern void PolicyInit(void);
 
 /* ---- settings (procgov.c) ---- */
 

@@ -126,7 +126,7 @@ BEGIN
 	FOR st IN SELECT unnest(enum_range(NULL::procgov.state)) LOOP
 		BEGIN
 			INSERT INTO procgov.purchase_order (entity_id, number, state, supplier_id, buyer, total)
-			VALUES ('TT', 'NEW-' || st, st, (SELECT supplier_id FROM procgov.supplier WHERE code = 'S-OK'), 'b', '1 EUR');
+			VALUES ('TT', 'NEW-' || st, st, (SELECT supplier_id FROM procgov.supplier WHERE entity_id = 'TT' AND code = 'S-OK'), 'b', '1 EUR');
 			ok := ok || st::text;
 			RAISE EXCEPTION 'undo';
 		EXCEPTION WHEN OTHERS THEN
