@@ -125,6 +125,7 @@ typedef struct CompiledPolicy
 	HTAB	   *index;
 	uint32	   *seen;			/* epoch per rule, to visit each once */
 	uint32		epoch;
+	int			shapes;			/* bit (1 << shape) for each index shape in use */
 } CompiledPolicy;
 
 typedef struct ActiveEntry
@@ -270,31 +271,64 @@ index_add(HTAB *index, const char *key, int rule)
 	e->rules[e->n++] = rule;
 }
 
-static void
-index_key(char *buf, int kind, char type, const char *value)
+/*
+ * Index keys: kind, the shape (which of cost centre, site and category
+ * prefix the rule names) and those values.  A rule goes under exactly one key
+ * per kind it applies to; a document looks up, for each shape some rule
+ * has, the key its own values make (one per category prefix when the shape
+ * names a prefix).  Values too long for a key send the rule to the shape
+ * without them, where the full check still decides.
+ */
+#define SHAPE_C 1
+#define SHAPE_S 2
+#define SHAPE_P 4
+
+static bool
+index_key(char *buf, int kind, int shape, const char *cc, const char *site, const char *prefix, size_t prefix_len)
 {
-	snprintf(buf, INDEX_KEY_MAX, "%d\x1f%c\x1f%s", kind, type, value ? value : "");
+	size_t		n = 0;
+	size_t		lc = (shape & SHAPE_C) ? strlen(cc) : 0,
+				ls = (shape & SHAPE_S) ? strlen(site) : 0;
+
+	if (lc + ls + prefix_len + 8 > INDEX_KEY_MAX)
+		return false;
+	memset(buf, 0, INDEX_KEY_MAX);
+	buf[n++] = (char) ('0' + kind);
+	buf[n++] = (char) ('0' + shape);
+	if (shape & SHAPE_C)
+	{
+		memcpy(buf + n, cc, lc);
+		n += lc;
+	}
+	buf[n++] = '\x1f';
+	if (shape & SHAPE_S)
+	{
+		memcpy(buf + n, site, ls);
+		n += ls;
+	}
+	buf[n++] = '\x1f';
+	if (shape & SHAPE_P)
+		memcpy(buf + n, prefix, prefix_len);
+	return true;
 }
 
-/* Where a rule goes in the index: its most selective condition, short enough to be a key. */
 static void
 index_rule(CompiledPolicy *cp, int i)
 {
 	PolicyRule *r = &cp->rules[i];
 	char		key[INDEX_KEY_MAX];
+	int			shape = (r->cost_center ? SHAPE_C : 0) | (r->site ? SHAPE_S : 0) | (r->category_prefix ? SHAPE_P : 0);
 
+	while (!index_key(key, 0, shape, r->cost_center, r->site, r->category_prefix,
+					  (shape & SHAPE_P) ? strlen(r->category_prefix) : 0))
+		shape &= shape - 1;		/* drop a dimension until the key fits */
+	cp->shapes |= 1 << shape;
 	for (int k = 0; k < NKINDS; k++)
 	{
 		if (r->kind >= 0 && r->kind != k)
 			continue;
-		if (r->cost_center && strlen(r->cost_center) < INDEX_KEY_MAX - 8)
-			index_key(key, k, 'c', r->cost_center);
-		else if (r->site && strlen(r->site) < INDEX_KEY_MAX - 8)
-			index_key(key, k, 's', r->site);
-		else if (r->category_prefix && strlen(r->category_prefix) < INDEX_KEY_MAX - 8)
-			index_key(key, k, 'p', r->category_prefix);
-		else
-			index_key(key, k, 'g', NULL);
+		(void) index_key(key, k, shape, r->cost_center, r->site, r->category_prefix,
+						 (shape & SHAPE_P) ? strlen(r->category_prefix) : 0);
 		index_add(cp->index, key, i);
 	}
 }
@@ -518,6 +552,10 @@ typedef struct Facts
 	FactSignal *sig;
 	JsonbContainer *cumulative;
 	const char *today;
+	JsonbContainer *root;
+	bool		have_suppliers;	/* the parts below are read when a rule first asks */
+	bool		have_lines;
+	bool		have_signals;
 } Facts;
 
 static JsonbValue *
@@ -619,7 +657,20 @@ read_facts(const char *kind, Jsonb *facts, Facts *f)
 
 		f->cats[i] = e && e->type == jbvString ? pnstrdup(e->val.string.val, e->val.string.len) : "";
 	}
-	arr = jcontainer(jget(root, "suppliers"));
+	f->root = root;
+	f->cumulative = jcontainer(jget(root, "cumulative"));
+}
+
+/* The suppliers, lines and signals of the facts, read when a rule first needs them. */
+static void
+need_suppliers(Facts *f)
+{
+	JsonbContainer *arr;
+
+	if (f->have_suppliers)
+		return;
+	f->have_suppliers = true;
+	arr = jcontainer(jget(f->root, "suppliers"));
 	f->nsup = jarray_len(arr);
 	f->sup = palloc0(sizeof(FactSupplier) * (f->nsup + 1));
 	for (int i = 0; i < f->nsup; i++)
@@ -630,7 +681,17 @@ read_facts(const char *kind, Jsonb *facts, Facts *f)
 		f->sup[i].status = jstr(s, "status");
 		f->sup[i].since = jstr(s, "since");
 	}
-	arr = jcontainer(jget(root, "lines"));
+}
+
+static void
+need_lines(Facts *f)
+{
+	JsonbContainer *arr;
+
+	if (f->have_lines)
+		return;
+	f->have_lines = true;
+	arr = jcontainer(jget(f->root, "lines"));
 	f->nlines = jarray_len(arr);
 	f->lines = palloc0(sizeof(FactLine) * (f->nlines + 1));
 	for (int i = 0; i < f->nlines; i++)
@@ -642,7 +703,17 @@ read_facts(const char *kind, Jsonb *facts, Facts *f)
 		f->lines[i].has_contract = amount_from_text(jstr(l, "contract_price"), &f->lines[i].contract, &c2)
 			&& c2 == f->lines[i].cur;
 	}
-	arr = jcontainer(jget(root, "signals"));
+}
+
+static void
+need_signals(Facts *f)
+{
+	JsonbContainer *arr;
+
+	if (f->have_signals)
+		return;
+	f->have_signals = true;
+	arr = jcontainer(jget(f->root, "signals"));
 	f->nsig = jarray_len(arr);
 	f->sig = palloc0(sizeof(FactSignal) * (f->nsig + 1));
 	for (int i = 0; i < f->nsig; i++)
@@ -653,7 +724,6 @@ read_facts(const char *kind, Jsonb *facts, Facts *f)
 		f->sig[i].score = jnum(jget(s, "score"));
 		f->sig[i].confidence = jnum(jget(s, "confidence"));
 	}
-	f->cumulative = jcontainer(jget(root, "cumulative"));
 }
 
 /* Days from a YYYY-MM-DD date to another; -1 when either is missing or malformed. */
@@ -712,7 +782,7 @@ list_text(char **list, int n)
 	do { if (why) { appendStringInfo(why, __VA_ARGS__); return why->data; } return "no"; } while (0)
 
 static const char *
-rule_mismatch(const PolicyRule *r, const Facts *f, StringInfo why)
+rule_mismatch(const PolicyRule *r, Facts *f, StringInfo why)
 {
 	if (r->kind >= 0 && r->kind != f->kind)
 		NO("it is for %s documents", kind_names[r->kind]);
@@ -769,6 +839,12 @@ rule_mismatch(const PolicyRule *r, const Facts *f, StringInfo why)
 		if (!any)
 			NO("no line's category starts with %s", r->category_prefix);
 	}
+	if (r->nrisk >= 0 || r->nstatus >= 0 || r->new_supplier_days > 0)
+		need_suppliers(f);
+	if (r->off_contract >= 0 || r->has_over)
+		need_lines(f);
+	if (r->signal_kind)
+		need_signals(f);
 	if (r->nrisk >= 0)
 	{
 		bool		any = false;
@@ -842,7 +918,7 @@ rule_mismatch(const PolicyRule *r, const Facts *f, StringInfo why)
 	return NULL;
 }
 
-/* The candidates: the rules indexed under the facts' cost centre, site, category prefixes, and the rest. */
+/* The candidates: for each index shape in use, the rules under the key the facts make. */
 static int
 candidates(CompiledPolicy *cp, const Facts *f, int *out)
 {
@@ -855,9 +931,9 @@ candidates(CompiledPolicy *cp, const Facts *f, int *out)
 		memset(cp->seen, 0, sizeof(uint32) * (cp->nrules + 1));
 		cp->epoch = 1;
 	}
-#define TAKE(k) \
+#define TAKE() \
 	do { \
-		if ((e = hash_search(cp->index, (k), HASH_FIND, NULL)) != NULL) \
+		if ((e = hash_search(cp->index, key, HASH_FIND, NULL)) != NULL) \
 			for (int j = 0; j < e->n; j++) \
 				if (cp->seen[e->rules[j]] != cp->epoch) \
 				{ \
@@ -866,29 +942,25 @@ candidates(CompiledPolicy *cp, const Facts *f, int *out)
 				} \
 	} while (0)
 
-	index_key(key, f->kind, 'g', NULL);
-	TAKE(key);
-	if (f->cost_center && strlen(f->cost_center) < INDEX_KEY_MAX - 8)
+	for (int shape = 0; shape < 8; shape++)
 	{
-		index_key(key, f->kind, 'c', f->cost_center);
-		TAKE(key);
-	}
-	if (f->site && strlen(f->site) < INDEX_KEY_MAX - 8)
-	{
-		index_key(key, f->kind, 's', f->site);
-		TAKE(key);
-	}
-	for (int i = 0; i < f->ncat; i++)
-	{
-		size_t		len = strlen(f->cats[i]);
-		char		prefix[INDEX_KEY_MAX];
-
-		for (size_t l = 1; l <= len && l < INDEX_KEY_MAX - 8; l++)
+		if (!(cp->shapes & (1 << shape)))
+			continue;
+		if (((shape & SHAPE_C) && f->cost_center == NULL) || ((shape & SHAPE_S) && f->site == NULL))
+			continue;
+		if (!(shape & SHAPE_P))
 		{
-			memcpy(prefix, f->cats[i], l);
-			prefix[l] = '\0';
-			index_key(key, f->kind, 'p', prefix);
-			TAKE(key);
+			if (index_key(key, f->kind, shape, f->cost_center, f->site, NULL, 0))
+				TAKE();
+			continue;
+		}
+		for (int i = 0; i < f->ncat; i++)
+		{
+			size_t		len = strlen(f->cats[i]);
+
+			for (size_t l = 1; l <= len; l++)
+				if (index_key(key, f->kind, shape, f->cost_center, f->site, f->cats[i], l))
+					TAKE();
 		}
 	}
 #undef TAKE
@@ -946,7 +1018,7 @@ interval_less(const Interval *a, const Interval *b)
  * from signal rules are added; with no require, an auto_approve approves;
  * with neither, the policy's default role approves. */
 static int
-make_plan(CompiledPolicy *cp, const Facts *f, PlanStep *steps)
+make_plan(CompiledPolicy *cp, Facts *f, PlanStep *steps)
 {
 	int		   *cand = palloc(sizeof(int) * (cp->nrules + 1));
 	int			nc = candidates(cp, f, cand);
@@ -1137,7 +1209,7 @@ policy_evaluate(PG_FUNCTION_ARGS)
 }
 
 static char *
-rule_summary(const PolicyRule *r, const Facts *f)
+rule_summary(const PolicyRule *r, Facts *f)
 {
 	StringInfoData b;
 
