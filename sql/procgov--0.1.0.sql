@@ -2914,6 +2914,9 @@ BEGIN
 	INSERT INTO procgov.approval (entity_id, doc_kind, doc_id, doc_version, decision, decided_by, comment)
 	VALUES (entity, kind, procgov.doc_id(kind, d), coalesce((d->>'version')::integer, 1), decision,
 			procgov.current_actor(), comment);
+	PERFORM procgov.audit_append(kind || ':' || entity || ':' || number,
+		CASE decision WHEN 'approved' THEN 'approve' ELSE 'reject' END,
+		jsonb_build_object('decision', decision, 'doc_version', coalesce((d->>'version')::integer, 1)), nullif(comment, ''));
 	IF decision = 'rejected' THEN
 		PERFORM set_config('procgov.reason', comment, true);
 	END IF;
@@ -4316,6 +4319,11 @@ BEGIN
 								  policy_hash, on_behalf_of)
 	VALUES (s.entity_id, s.doc_kind, s.doc_id, s.doc_version, decision, actor, comment, s.step_id, s.policy_id, pol.hash,
 			via.on_behalf_of);
+	PERFORM procgov.audit_append(s.doc_kind || ':' || s.entity_id || ':' || s.doc_number,
+		CASE decision WHEN 'approved' THEN 'approve' ELSE 'reject' END,
+		jsonb_build_object('step', s.step_id, 'role', s.role, 'decision', decision, 'on_behalf_of', via.on_behalf_of,
+						   'policy_version', pol.version, 'policy_hash', encode(pol.hash, 'hex'), 'doc_version', s.doc_version),
+		nullif(comment, ''));
 	IF decision = 'rejected' THEN
 		UPDATE procgov.approval_step x SET status = 'rejected', decided_at = now()
 		 WHERE x.entity_id = s.entity_id AND x.step_id = s.step_id;

@@ -253,7 +253,85 @@ SELECT count(*) AS ledger_problems FROM procgov.verify_audit();
 RESET procgov.actor;
 
 \echo
+\echo '## 9. Policy as data: the approval matrix the controller edits, enforced in every submit'
+\echo 'Carla, the controller, imports the matrix from its JSON document (docs/examples/northwind_policy.json) and activates it:'
+SET procgov.actor = 'carla.controller';
+UPDATE procgov.supplier SET created_at = '2019-05-01' WHERE entity_id = 'NWS';	-- long-standing suppliers
+INSERT INTO procgov.item (entity_id, sku, description, category_code) VALUES ('NWS', 'LAP-14', 'Laptop 14"', '43.21');
+SELECT procgov.import_policy(pg_read_file(:'root' || '/docs/examples/northwind_policy.json')) AS draft_version;
+SELECT procgov.activate_policy('NWS', 1) - 'hash' AS activated;
+SELECT version, name, status, (SELECT count(*) FROM procgov.approval_rule r WHERE r.policy_id = p.policy_id) AS rules,
+       left(encode(hash, 'hex'), 16) || '...' AS hash
+  FROM procgov.policy p WHERE entity_id = 'NWS';
+\echo 'A what-if for the buying screen: 12,000 USD of laptops for the east warehouse, off contract. Which rules, and why?'
+SELECT rule, outcome, why FROM procgov.explain('purchase_order', jsonb_build_object('entity_id', 'NWS', 'total', '12000.00 USD',
+		'site', 'WH-EAST', 'categories', jsonb_build_array('43.21'), 'lines', jsonb_build_array(jsonb_build_object('unit_price', '1200.00 USD')),
+		'suppliers', jsonb_build_array(jsonb_build_object('risk_tier', 'low', 'status', 'approved', 'since', '2019-05-01')), 'today', current_date))
+ WHERE matched;
+\echo 'Ben orders exactly that; the submit plans the steps the matrix asks for:'
+SET procgov.actor = 'ben.buyer';
+SELECT procgov.create_purchase_order('NWS', 'KEY', '[{"item": "LAP-14", "quantity": 10, "unit_price": "1200.00 USD"}]', number => 'PO-IT-1') ->> 'number' AS po;
+UPDATE procgov.purchase_order SET site = 'WH-EAST' WHERE entity_id = 'NWS' AND number = 'PO-IT-1';
+SELECT s ->> 'step' AS step, s ->> 'role' AS role, s ->> 'required' AS approvals_needed, s -> 'assigned_to' AS who_can_approve
+  FROM jsonb_array_elements(procgov.submit_order('NWS', 'PO-IT-1') -> 'steps') s;
+\echo 'Ben may not approve his own order, Omar (manager, 10k) holds no director role, Ivan approves once only:'
+SELECT pg_temp.attempt($$SELECT procgov.approve_document('purchase_order', 'NWS', 'PO-IT-1')$$) AS ben;
+SET procgov.actor = 'omar.approver';
+SELECT pg_temp.attempt(format('SELECT procgov.approve(%s)', (SELECT step_id FROM procgov.approval_step WHERE doc_number = 'PO-IT-1' AND role = 'director'))) AS omar;
+SET procgov.actor = 'ivan.it';
+SELECT procgov.approve_document('purchase_order', 'NWS', 'PO-IT-1') #>> '{step,role}' AS ivan_approved;
+SELECT pg_temp.attempt($$SELECT procgov.approve_document('purchase_order', 'NWS', 'PO-IT-1')$$) AS ivan_again;
+\echo 'Dora, the director, is travelling: she delegates the director role to Omar for a week, and he approves on her behalf:'
+SET procgov.actor = 'dora.director';
+SELECT procgov.delegate('NWS', 'omar.approver', now() + interval '7 days', role => 'director') AS delegation;
+SET procgov.actor = 'omar.approver';
+SELECT procgov.approve_document('purchase_order', 'NWS', 'PO-IT-1', 'for Dora') -> 'step' ->> 'on_behalf_of' AS on_behalf_of;
+SET procgov.actor = 'iris.it';
+SELECT procgov.approve_document('purchase_order', 'NWS', 'PO-IT-1') ->> 'state' AS after_iris;
+SET procgov.actor = 'erin.site';
+SELECT procgov.approve_document('purchase_order', 'NWS', 'PO-IT-1') ->> 'state' AS after_erin;
+SET procgov.actor = 'cora.category';
+SELECT procgov.approve_document('purchase_order', 'NWS', 'PO-IT-1') ->> 'state' AS after_cora;
+SELECT s.step_no, s.role, s.required, s.status, string_agg(a.decided_by || coalesce(' for ' || a.on_behalf_of, ''), ', ') AS approved_by,
+       p.version AS policy_version
+  FROM procgov.approval_step s JOIN procgov.policy p USING (entity_id, policy_id)
+  LEFT JOIN procgov.approval a ON a.entity_id = s.entity_id AND a.step_id = s.step_id
+ WHERE s.doc_number = 'PO-IT-1' GROUP BY s.step_no, s.role, s.required, s.status, p.version ORDER BY s.step_no;
+\echo 'An urgent order needs a written justification, then takes the fast path (steps due in 4 hours):'
+SET procgov.actor = 'ben.buyer';
+SELECT procgov.create_purchase_order('NWS', 'KEY', '[{"item": "HX-M8", "quantity": 10000, "unit_price": "0.21 USD"}]', number => 'PO-RUSH') ->> 'number' AS po;
+SELECT pg_temp.attempt($$SELECT procgov.submit('purchase_order', 'NWS', 'PO-RUSH', urgent => true)$$) AS without_reason;
+SELECT s ->> 'role' AS role, (s ->> 'due_at')::timestamptz - now() < interval '4 hours 1 minute' AS due_within_4_hours
+  FROM jsonb_array_elements(procgov.submit('purchase_order', 'NWS', 'PO-RUSH', urgent => true,
+		justification => 'east line stopped: bolts out') -> 'steps') s;
+\echo 'A fraud model scores the rush order: advisory only, it adds a hold a person must clear, and can approve nothing:'
+SET procgov.actor = 'fraud-model';
+SELECT procgov.signal('purchase_order', 'NWS', 'PO-RUSH', 'fraud-model', 'fraud', 0.91, 0.82,
+	'supplier bank account changed recently', 'fm-2.3') -> 'added_steps' AS added_steps;
+SELECT role, status, reason FROM procgov.approval_step WHERE doc_number = 'PO-RUSH' AND status <> 'superseded' ORDER BY step_no;
+SET procgov.actor = 'omar.approver';
+SELECT procgov.approve_document('purchase_order', 'NWS', 'PO-RUSH') ->> 'state' AS after_manager;
+SET procgov.actor = 'dora.director';
+SELECT procgov.approve_document('purchase_order', 'NWS', 'PO-RUSH') ->> 'state' AS after_director;
+SET procgov.actor = 'lena.manager';
+SELECT procgov.approve_document('purchase_order', 'NWS', 'PO-RUSH', 'called Keystone back on the known number') ->> 'state' AS after_hold_cleared;
+SET procgov.actor = 'cora.category';
+SELECT procgov.approve_document('purchase_order', 'NWS', 'PO-RUSH') ->> 'state' AS after_category_manager;
+\echo 'Ben may not post the receipt of his own order; Rita in receiving does:'
+SET procgov.actor = 'ben.buyer';
+SELECT procgov.transmit_order('NWS', 'PO-RUSH') ->> 'state' AS state;
+SELECT pg_temp.attempt($$SELECT procgov.post_receipt('NWS', 'PO-RUSH', '[{"line": 1, "quantity": 10000}]')$$) AS ben_receiving;
+SET procgov.actor = 'rita.receiving';
+SELECT procgov.post_receipt('NWS', 'PO-RUSH', '[{"line": 1, "quantity": 10000}]') -> 'order' ->> 'state' AS order_state;
+\echo 'The ledger shows the expedite, the signal and every decision; the ERP sync job gets policy.activated too:'
+SELECT seq, actor, action, coalesce(payload ->> 'to', payload ->> 'justification', payload ->> 'kind', '') AS what
+  FROM procgov.audit_log WHERE stream = 'purchase_order:NWS:PO-RUSH' ORDER BY seq;
+SELECT type, aggregateid FROM procgov.poll('erp-sync', 100) WHERE type LIKE 'policy.%';
+SELECT procgov.ack('erp-sync', (SELECT max(id) FROM procgov.outbox)) AS acked;
+SELECT count(*) AS ledger_problems FROM procgov.verify_audit();
+RESET procgov.actor;
+
+\echo
 \echo '## What is next'
-\echo 'Policy (approval matrices, limits, delegation), governing the ERP''s own tables,'
-\echo 'three-way matching with exception cases, jobs on pg_cron and the BI views arrive'
-\echo 'as later chapters.'
+\echo 'Governing the ERP''s own tables, three-way matching with exception cases, jobs on'
+\echo 'pg_cron and the BI views arrive as later chapters.'
