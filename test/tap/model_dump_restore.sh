@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Documents, policies, approvals and the ledger survive pg_dump and restore:
+# restored with session_replication_role = replica (so the governance
+# triggers do not judge history again), every row is back, the ledger
+# verifies, the id sequences and document numbers continue, and the restored
+# database governs new documents under the restored policy.  Restored without
+# it, the governance trigger refuses the history loudly: nothing half-restores
+# in silence.
+set -u
+cd "$(dirname "$0")/../.."
+. test/tap/lib.sh
+work=$(mktemp -d)
+trap 'rm -rf "$work"; for d in tap_model_src tap_model_dst tap_model_bad; do dropdb --if-exists $d >/dev/null 2>&1; done' EXIT
+for d in tap_model_src tap_model_dst tap_model_bad; do dropdb --if-exists $d >/dev/null 2>&1; done
+createdb tap_model_src
+q -d tap_model_src >/dev/null <<'SQL'
+SET client_min_messages = warning;
+CREATE EXTENSION procgov;
+SET procgov.notify = off;
+INSERT INTO procgov.entity (entity_id, name, base_currency) VALUES ('NWS', 'Northwind', 'USD');
+INSERT INTO procgov.supplier (entity_id, code, name, status, iban, created_at)
+VALUES ('NWS', 'KEY', 'Keystone', 'approved', 'GB29NWBK60161331926819', '2019-01-01');
+INSERT INTO procgov.budget (entity_id, cost_center, period, amount, committed, spent) VALUES ('NWS', 'WH', '2026-11', '50000 USD', '0 USD', '0 USD');
+INSERT INTO procgov.approver (entity_id, person, role) VALUES ('NWS', 'omar', 'manager'), ('NWS', 'dora', 'director');
+INSERT INTO procgov.policy (entity_id, version, name) VALUES ('NWS', 1, 'matrix');
+INSERT INTO procgov.approval_rule (entity_id, policy_id, name, amount_min, outcome, role)
+SELECT 'NWS', policy_id, 'director above 5k', '5000 USD', 'require', 'director' FROM procgov.policy;
+INSERT INTO procgov.approval_rule (entity_id, policy_id, name, amount_max, outcome, role)
+SELECT 'NWS', policy_id, 'manager below 5k', '5000 USD', 'require', 'manager' FROM procgov.policy;
+SELECT procgov.activate_policy('NWS', 1);
+SET procgov.actor = 'ben';
+SELECT procgov.create_purchase_order('NWS', 'KEY', jsonb_build_array(jsonb_build_object('description', 'bolts', 'quantity', 100, 'unit_price', '12.00 USD')),
+	cost_center => 'WH', budget_period => '2026-11');
+SELECT procgov.submit_order('NWS', 'PO-000001');
+SET procgov.actor = 'omar';
+SELECT procgov.approve_document('purchase_order', 'NWS', 'PO-000001');
+SET procgov.actor = 'ben';
+SELECT procgov.transmit_order('NWS', 'PO-000001');
+SET procgov.actor = 'rita';
+SELECT procgov.post_receipt('NWS', 'PO-000001', '[{"line": 1, "quantity": 40}]');
+SET procgov.actor = 'ben';
+SELECT procgov.create_purchase_order('NWS', 'KEY', jsonb_build_array(jsonb_build_object('description', 'racks', 'quantity', 10, 'unit_price', '900.00 USD')));
+SELECT procgov.submit_order('NWS', 'PO-000002');
+SELECT procgov.seal_audit() IS NOT NULL;
+SQL
+counts="SELECT (SELECT count(*) FROM procgov.purchase_order) || '/' || (SELECT count(*) FROM procgov.purchase_order_line) || '/' ||
+	(SELECT count(*) FROM procgov.receipt) || '/' || (SELECT count(*) FROM procgov.approval_step) || '/' ||
+	(SELECT count(*) FROM procgov.approval) || '/' || (SELECT count(*) FROM procgov.policy) || '/' ||
+	(SELECT count(*) FROM procgov.approval_rule) || '/' || (SELECT count(*) FROM procgov.audit_log) || '/' ||
+	(SELECT count(*) FROM procgov.outbox) || '/' || (SELECT committed FROM procgov.budget)"
+src_counts=$(q -d tap_model_src -c "$counts")
+is "$(q -d tap_model_src -c "SELECT count(*) FROM procgov.verify_audit()")" 0 "the original ledger verifies"
+
+pg_dump -Fc -f "$work/model.dump" tap_model_src
+ok $? "pg_dump of a database with documents and a policy"
+
+createdb tap_model_dst
+PGOPTIONS='-c session_replication_role=replica' pg_restore -d tap_model_dst "$work/model.dump" 2>"$work/restore.err"
+ok $? "pg_restore with session_replication_role = replica $(head -c 300 "$work/restore.err")"
+is "$(q -d tap_model_dst -c "$counts")" "$src_counts" "every order, line, receipt, step, approval, policy, rule, ledger entry and event is back, and the budget's commitment"
+is "$(q -d tap_model_dst -c "SELECT count(*) FROM procgov.verify_audit()")" 0 "the restored ledger verifies"
+is "$(q -d tap_model_dst -c "SELECT string_agg(number || ':' || state, ',' ORDER BY number) FROM procgov.purchase_order")" \
+   "PO-000001:partially_received,PO-000002:pending_approval" "the documents keep their states"
+is "$(q -d tap_model_dst -c "SELECT status || ':' || (hash = procgov.policy_hash('NWS', 1)) FROM procgov.policy")" "active:true" \
+   "the policy is still active and its hash still verifies"
+
+# the restored database governs: numbers and ids continue, the policy plans, the rules refuse
+is "$(q -d tap_model_dst -c "SET procgov.notify = off; SET procgov.actor = 'ben';
+	SELECT procgov.create_purchase_order('NWS', 'KEY', jsonb_build_array(jsonb_build_object('description', 'tape', 'quantity', 1, 'unit_price', '9.00 USD'))) ->> 'number'" | tail -1)" \
+   "PO-000003" "document numbers continue after the restore"
+is "$(q -d tap_model_dst -c "SELECT (SELECT max(po_id) FROM procgov.purchase_order) > 2")" t "identity sequences continue after the restore"
+is "$(q -d tap_model_dst -c "SET procgov.notify = off; SET procgov.actor = 'ben';
+	SELECT procgov.submit_order('NWS', 'PO-000003') #>> '{steps,0,role}'" | tail -1)" manager "the restored policy plans the next submit"
+is "$(q -d tap_model_dst -c "SET procgov.notify = off; SET procgov.actor = 'dora';
+	SELECT procgov.approve_document('purchase_order', 'NWS', 'PO-000002') ->> 'state'" | tail -1)" approved \
+   "a step planned before the dump is approved after the restore"
+is "$(q -d tap_model_dst -c "UPDATE procgov.purchase_order SET state = 'closed' WHERE number = 'PO-000003'" 2>&1 | grep -c 'cannot move from pending_approval to closed')" 1 \
+   "the restored tables are governed again"
+is "$(q -d tap_model_dst -c "SELECT count(*) FROM procgov.verify_audit()")" 0 "the ledger verifies after new entries"
+
+# without replica mode the trigger refuses to judge history as new documents
+createdb tap_model_bad
+pg_restore -d tap_model_bad "$work/model.dump" 2>"$work/bad.err"
+is "$(grep -c 'cannot be created in state' "$work/bad.err" | awk '{print ($1 > 0)}')" 1 "a restore without replica mode is refused loudly by the governance trigger"
+done_testing
