@@ -4141,6 +4141,23 @@ CREATE FUNCTION procgov.eligible_approvers(entity text, role text, kind text, am
 	$$;
 COMMENT ON FUNCTION procgov.eligible_approvers(text, text, text, procgov.amount, text, timestamptz) IS 'who may approve a step of a role for an amount at a time: active role holders within their limit, and their delegates in period and scope; never the author';
 
+-- one step of a plan, for a document given as its row: assigned to who may approve it now
+CREATE FUNCTION procgov.add_step(kind text, doc jsonb, policy_id bigint, step_no integer, outcome text, role text,
+	approvers integer, sla interval, escalate_to text, reason text, rules text[])
+	RETURNS void
+	LANGUAGE sql VOLATILE
+	AS $$
+	INSERT INTO procgov.approval_step (entity_id, doc_kind, doc_id, doc_number, doc_version, policy_id, step_no, role,
+		required, status, rules, reason, assigned_to, urgent, sla, due_at, escalate_to)
+	VALUES (doc->>'entity_id', kind, procgov.doc_id(kind, doc), doc->>'number', coalesce((doc->>'version')::integer, 1),
+			policy_id, step_no, role, approvers, CASE outcome WHEN 'hold' THEN 'held' ELSE 'pending' END, rules, reason,
+			coalesce((SELECT array_agg(DISTINCT x.person ORDER BY x.person)
+						FROM procgov.eligible_approvers(doc->>'entity_id', role, kind, (doc->>'total')::procgov.amount,
+							coalesce(doc->>'buyer', doc->>'requester', doc->>'requested_by')) x), '{}'),
+			coalesce((doc->>'urgent')::boolean, false), sla, now() + sla, escalate_to)
+	$$;
+COMMENT ON FUNCTION procgov.add_step(text, jsonb, bigint, integer, text, text, integer, interval, text, text, text[]) IS 'record one step of a plan for a document (used by plan_approval and signal): pending, or held for a hold, assigned to who may approve it now';
+
 -- ---- the effect that turns a plan into approval steps ----
 
 CREATE FUNCTION procgov.effect_plan_approval(kind text, doc jsonb, from_state procgov.state, to_state procgov.state)
@@ -4153,8 +4170,6 @@ CREATE FUNCTION procgov.effect_plan_approval(kind text, doc jsonb, from_state pr
 DECLARE
 	e text := doc->>'entity_id';
 	id bigint := procgov.doc_id(kind, doc);
-	v integer := coalesce((doc->>'version')::integer, 1);
-	author text := coalesce(doc->>'buyer', doc->>'requester', doc->>'requested_by');
 	urgent boolean := coalesce((doc->>'urgent')::boolean, false);
 	pol procgov.policy;
 	st record;
@@ -4185,13 +4200,8 @@ BEGIN
 					  HINT = 'Change the document so the blocking rule no longer applies, or ask the controller about the policy.';
 		ELSIF st.outcome IN ('require', 'hold') THEN
 			n := n + 1;
-			INSERT INTO procgov.approval_step (entity_id, doc_kind, doc_id, doc_number, doc_version, policy_id, step_no, role,
-				required, status, rules, reason, assigned_to, urgent, sla, due_at, escalate_to)
-			VALUES (e, kind, id, doc->>'number', v, pol.policy_id, n, st.role, st.approvers,
-					CASE st.outcome WHEN 'hold' THEN 'held' ELSE 'pending' END, st.rules, st.reason,
-					coalesce((SELECT array_agg(DISTINCT x.person ORDER BY x.person)
-								FROM procgov.eligible_approvers(e, st.role, kind, (doc->>'total')::procgov.amount, author) x), '{}'),
-					urgent, st.sla, now() + st.sla, st.escalate_to);
+			PERFORM procgov.add_step(kind, doc, pol.policy_id, n, st.outcome, st.role, st.approvers, st.sla, st.escalate_to,
+									 st.reason, st.rules);
 		END IF;
 	END LOOP;
 	RETURN jsonb_build_object('policy_id', pol.policy_id);
@@ -4562,14 +4572,8 @@ BEGIN
 				  AND (st.outcome = 'require' OR (s.status = 'held' AND s.rules @> st.rules)));
 			SELECT coalesce(max(s.step_no), 0) + 1 INTO n FROM procgov.approval_step s
 			 WHERE s.entity_id = entity AND s.doc_kind = kind AND s.doc_id = id;
-			INSERT INTO procgov.approval_step (entity_id, doc_kind, doc_id, doc_number, doc_version, policy_id, step_no, role,
-				required, status, rules, reason, assigned_to, urgent, sla, due_at, escalate_to)
-			VALUES (entity, kind, id, number, coalesce((d->>'version')::integer, 1), (d->>'policy_id')::bigint, n, st.role,
-					st.approvers, CASE st.outcome WHEN 'hold' THEN 'held' ELSE 'pending' END, st.rules, st.reason,
-					coalesce((SELECT array_agg(DISTINCT x.person ORDER BY x.person)
-								FROM procgov.eligible_approvers(entity, st.role, kind, (d->>'total')::procgov.amount,
-									coalesce(d->>'buyer', d->>'requester', d->>'requested_by')) x), '{}'),
-					coalesce((d->>'urgent')::boolean, false), st.sla, now() + st.sla, st.escalate_to);
+			PERFORM procgov.add_step(kind, d, (d->>'policy_id')::bigint, n, st.outcome, st.role, st.approvers, st.sla,
+									 st.escalate_to, st.reason, st.rules);
 			added := added || jsonb_build_object('role', st.role, 'status', CASE st.outcome WHEN 'hold' THEN 'held' ELSE 'pending' END,
 												 'rules', st.rules);
 		END LOOP;
@@ -4595,7 +4599,7 @@ BEGIN
 		 WHERE p.pronamespace = 'procgov'::regnamespace
 		   AND p.proname IN ('policy_hash', 'policy_lifecycle', 'rules_frozen', 'activate_policy', 'copy_policy', 'import_policy',
 				'export_policy', 'document_facts', 'document_row', 'active_policy', 'evaluate', 'explain', 'eligible_approvers',
-				'effect_plan_approval', 'guard_receiver_not_buyer', 'decide_step', 'approve', 'reject', 'step_for_actor',
+				'effect_plan_approval', 'add_step', 'guard_receiver_not_buyer', 'decide_step', 'approve', 'reject', 'step_for_actor',
 				'submit', 'delegate', 'revoke_delegation', 'signal')
 	LOOP
 		EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
