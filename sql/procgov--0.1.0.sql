@@ -1476,6 +1476,9 @@ CREATE TABLE procgov.requisition (
 	urgent			boolean NOT NULL DEFAULT false,
 	expedite_reason	text,
 	policy_id		bigint,
+	created_by		text,
+	submitted_by	text,
+	submitted_at	timestamptz,
 	total			procgov.amount NOT NULL,
 	correlation_id	uuid NOT NULL DEFAULT gen_random_uuid(),
 	version			integer NOT NULL DEFAULT 1,
@@ -1522,6 +1525,9 @@ CREATE TABLE procgov.purchase_order (
 	urgent			boolean NOT NULL DEFAULT false,
 	expedite_reason	text,
 	policy_id		bigint,
+	created_by		text,
+	submitted_by	text,
+	submitted_at	timestamptz,
 	correlation_id	uuid NOT NULL DEFAULT gen_random_uuid(),
 	created_at		timestamptz NOT NULL DEFAULT now(),
 	state_changed_at timestamptz,
@@ -1654,6 +1660,8 @@ CREATE TABLE procgov.bank_change (
 	urgent			boolean NOT NULL DEFAULT false,
 	expedite_reason	text,
 	policy_id		bigint,
+	submitted_by	text,
+	submitted_at	timestamptz,
 	correlation_id	uuid NOT NULL DEFAULT gen_random_uuid(),
 	created_at		timestamptz NOT NULL DEFAULT now(),
 	state_changed_at timestamptz,
@@ -1847,6 +1855,14 @@ CREATE FUNCTION procgov.kind_label(kind text) RETURNS text
 	AS $$ SELECT replace(kind, '_', ' ') $$;
 COMMENT ON FUNCTION procgov.kind_label(text) IS 'a kind as words for messages: purchase_order becomes purchase order';
 
+-- everyone who authored a document: its buyer, requester or requester of a
+-- change, who created it and who submitted it (segregation of duties)
+CREATE FUNCTION procgov.doc_authors(doc jsonb) RETURNS text[]
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	AS $$ SELECT coalesce(array_agg(DISTINCT a) FILTER (WHERE a IS NOT NULL), '{}')
+			FROM unnest(ARRAY[doc->>'buyer', doc->>'requester', doc->>'requested_by', doc->>'created_by', doc->>'submitted_by']) AS a $$;
+COMMENT ON FUNCTION procgov.doc_authors(jsonb) IS 'everyone who authored a document given as its row: buyer, requester, requester of a change, creator, submitter';
+
 CREATE FUNCTION procgov.guard_has_lines(kind text, doc jsonb) RETURNS text
 	LANGUAGE plpgsql STABLE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
@@ -1879,7 +1895,7 @@ DECLARE
 	e text := doc->>'entity_id';
 	id bigint := procgov.doc_id(kind, doc);
 	v integer := coalesce((doc->>'version')::integer, 1);
-	owner text := coalesce(doc->>'buyer', doc->>'requester', doc->>'requested_by');
+	authors text[] := procgov.doc_authors(doc);
 	open_n integer;
 	open_list text;
 BEGIN
@@ -1898,11 +1914,12 @@ BEGIN
 	-- no policy: one approval by someone other than the author
 	IF EXISTS (SELECT FROM procgov.approval a
 				WHERE a.entity_id = e AND a.doc_kind = kind AND a.doc_id = id AND a.doc_version = v
-				  AND a.decision = 'approved' AND a.decided_by IS DISTINCT FROM owner) THEN
+				  AND a.decision = 'approved' AND a.decided_by <> ALL (authors)) THEN
 		RETURN NULL;
 	END IF;
 	RETURN format('%s %s (version %s) has no approval by anyone other than %s.',
-				  initcap(procgov.kind_label(kind)), doc->>'number', v, coalesce(owner, 'its author'));
+				  initcap(procgov.kind_label(kind)), doc->>'number', v,
+				  coalesce(nullif(array_to_string(authors, ' or '), ''), 'its author'));
 END
 $$;
 COMMENT ON FUNCTION procgov.guard_approval_complete(text, jsonb) IS 'guard approval_complete: the current version carries an approval given by someone other than its author (segregation of duties)';
@@ -3820,8 +3837,9 @@ BEGIN
 		NEW.expedite_sla, NEW.buyer_may_receive)
 	   IS DISTINCT FROM (OLD.entity_id, OLD.version, OLD.name, OLD.default_role, OLD.default_sla, OLD.change_tolerance::text,
 		OLD.expedite_sla, OLD.buyer_may_receive)
-	   AND OLD.status <> 'draft' THEN
-		RAISE EXCEPTION 'policy version % of entity % is %; its settings no longer change', OLD.version, OLD.entity_id, OLD.status
+	   AND (OLD.status <> 'draft' OR NEW.status <> 'draft') THEN
+		RAISE EXCEPTION 'policy version % of entity % is %; its settings no longer change', OLD.version, OLD.entity_id,
+			CASE WHEN OLD.status = 'draft' THEN 'being activated' ELSE OLD.status::text END
 			USING ERRCODE = '55000', HINT = 'Copy it to a new draft with procgov.copy_policy(), change that, and activate it.';
 	END IF;
 	IF NEW.status = OLD.status THEN
@@ -3874,7 +3892,9 @@ DECLARE
 	r procgov.approval_rule := CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
 	p procgov.policy;
 BEGIN
-	SELECT * INTO p FROM procgov.policy WHERE entity_id = r.entity_id AND policy_id = r.policy_id;
+	-- locked: a rule written while another session activates this version either
+	-- commits before the activation reads the rules, or is refused after it
+	SELECT * INTO p FROM procgov.policy WHERE entity_id = r.entity_id AND policy_id = r.policy_id FOR SHARE;
 	IF p.status <> 'draft' OR (TG_OP = 'UPDATE' AND (OLD.entity_id, OLD.policy_id) IS DISTINCT FROM (NEW.entity_id, NEW.policy_id)) THEN
 		RAISE EXCEPTION 'policy version % of entity % is %; its rules no longer change', p.version, p.entity_id, p.status
 			USING ERRCODE = '55000', DETAIL = format('%s of rule "%s" refused.', TG_OP, r.name),
@@ -4023,14 +4043,14 @@ BEGIN
 		LOOP
 			IF kind = 'purchase_order' THEN
 				SELECT procgov.sum(p.total) INTO s FROM procgov.purchase_order p
-				 WHERE p.entity_id = e AND p.po_id <> id AND p.created_at >= now() - w.cumulative_window
+				 WHERE p.entity_id = e AND p.po_id <> id AND p.submitted_at >= now() - w.cumulative_window
 				   AND p.state NOT IN ('draft', 'rejected', 'cancelled')
 				   AND procgov.currency(p.total) = procgov.currency(total)
 				   AND CASE w.cumulative WHEN 'requester' THEN p.buyer = requester
 										 ELSE p.supplier_id = (doc->>'supplier_id')::bigint END;
 			ELSIF kind = 'requisition' AND w.cumulative = 'requester' THEN
 				SELECT procgov.sum(q.total) INTO s FROM procgov.requisition q
-				 WHERE q.entity_id = e AND q.requisition_id <> id AND q.created_at >= now() - w.cumulative_window
+				 WHERE q.entity_id = e AND q.requisition_id <> id AND q.submitted_at >= now() - w.cumulative_window
 				   AND q.state NOT IN ('draft', 'rejected', 'cancelled')
 				   AND procgov.currency(q.total) = procgov.currency(total) AND q.requester = requester;
 			ELSE
@@ -4121,7 +4141,7 @@ COMMENT ON FUNCTION procgov.explain(text, text, text) IS 'which rules of the ent
 
 -- who may approve a step of this role for this amount now: role holders within
 -- their limit and the people they delegated to, never the author
-CREATE FUNCTION procgov.eligible_approvers(entity text, role text, kind text, amount procgov.amount, author text,
+CREATE FUNCTION procgov.eligible_approvers(entity text, role text, kind text, amount procgov.amount, authors text[],
 	at timestamptz DEFAULT now())
 	RETURNS TABLE (person text, on_behalf_of text)
 	LANGUAGE sql STABLE SECURITY DEFINER
@@ -4132,14 +4152,15 @@ CREATE FUNCTION procgov.eligible_approvers(entity text, role text, kind text, am
 		 WHERE a.entity_id = entity AND a.role = eligible_approvers.role AND a.active
 		   AND (a.approval_limit IS NULL OR amount IS NULL
 				OR (procgov.currency(a.approval_limit) = procgov.currency(amount) AND amount OPERATOR(procgov.<=) a.approval_limit)))
-	SELECT h.person, NULL::text FROM holders h WHERE h.person IS DISTINCT FROM author
+	SELECT h.person, NULL::text FROM holders h WHERE h.person <> ALL (coalesce(authors, '{}'))
 	UNION
+	-- an author's authority is not theirs to lend on their own document
 	SELECT d.to_person, d.from_person FROM procgov.delegation d JOIN holders h ON h.person = d.from_person
 	 WHERE d.entity_id = entity AND d.revoked_at IS NULL AND d.valid @> at
 	   AND (d.role IS NULL OR d.role = eligible_approvers.role) AND (d.doc_kind IS NULL OR d.doc_kind = kind)
-	   AND d.to_person IS DISTINCT FROM author
+	   AND d.to_person <> ALL (coalesce(authors, '{}')) AND d.from_person <> ALL (coalesce(authors, '{}'))
 	$$;
-COMMENT ON FUNCTION procgov.eligible_approvers(text, text, text, procgov.amount, text, timestamptz) IS 'who may approve a step of a role for an amount at a time: active role holders within their limit, and their delegates in period and scope; never the author';
+COMMENT ON FUNCTION procgov.eligible_approvers(text, text, text, procgov.amount, text[], timestamptz) IS 'who may approve a step of a role for an amount at a time: active role holders within their limit, and their delegates in period and scope; never an author of the document, nor on an author''s behalf';
 
 -- one step of a plan, for a document given as its row: assigned to who may approve it now
 CREATE FUNCTION procgov.add_step(kind text, doc jsonb, policy_id bigint, step_no integer, outcome text, role text,
@@ -4153,7 +4174,7 @@ CREATE FUNCTION procgov.add_step(kind text, doc jsonb, policy_id bigint, step_no
 			policy_id, step_no, role, approvers, CASE outcome WHEN 'hold' THEN 'held' ELSE 'pending' END, rules, reason,
 			coalesce((SELECT array_agg(DISTINCT x.person ORDER BY x.person)
 						FROM procgov.eligible_approvers(doc->>'entity_id', role, kind, (doc->>'total')::procgov.amount,
-							coalesce(doc->>'buyer', doc->>'requester', doc->>'requested_by')) x), '{}'),
+							procgov.doc_authors(doc)) x), '{}'),
 			coalesce((doc->>'urgent')::boolean, false), sla, now() + sla, escalate_to)
 	$$;
 COMMENT ON FUNCTION procgov.add_step(text, jsonb, bigint, integer, text, text, integer, interval, text, text, text[]) IS 'record one step of a plan for a document (used by plan_approval and signal): pending, or held for a hold, assigned to who may approve it now';
@@ -4177,23 +4198,35 @@ DECLARE
 BEGIN
 	-- the version active now; locked, so activation waits for this submit and
 	-- the document records a version that was active when it was submitted
-	FOR attempt IN 1 .. 3 LOOP
+	FOR attempt IN 1 .. 5 LOOP
 		SELECT * INTO pol FROM procgov.policy p WHERE p.entity_id = e AND p.status = 'active' FOR SHARE;
 		-- an activation that committed while this waited: the version it retired no
 		-- longer qualifies, and the one it activated is seen by the next statement
 		EXIT WHEN FOUND OR NOT EXISTS (SELECT FROM procgov.policy p WHERE p.entity_id = e AND p.status = 'active');
+		IF attempt = 5 THEN
+			RAISE EXCEPTION 'the active policy of entity % kept changing while % % was submitted', e, procgov.kind_label(kind), doc->>'number'
+				USING ERRCODE = '40001', HINT = 'Submit it again.';
+		END IF;
 	END LOOP;
 	-- a new plan replaces whatever an earlier submission planned
 	UPDATE procgov.approval_step s SET status = 'superseded'
 	 WHERE s.entity_id = e AND s.doc_kind = kind AND s.doc_id = id AND s.status <> 'superseded';
 	IF pol.policy_id IS NULL THEN
-		RETURN jsonb_build_object('policy_id', NULL);	-- no policy: one approval by someone other than the author
+		-- no policy: one approval by someone other than the author
+		RETURN jsonb_build_object('policy_id', NULL, 'submitted_by', procgov.current_actor(), 'submitted_at', now());
+	END IF;
+	-- cumulative rules: one submit at a time per requester and per supplier, so
+	-- two orders submitted at once each count the other
+	IF EXISTS (SELECT FROM procgov.approval_rule r WHERE r.entity_id = e AND r.policy_id = pol.policy_id AND r.cumulative IS NOT NULL) THEN
+		PERFORM pg_advisory_xact_lock(hashtext('procgov cumulative ' || e || ' requester ' || coalesce(doc->>'buyer', doc->>'requester', '')));
+		PERFORM pg_advisory_xact_lock(hashtext('procgov cumulative ' || e || ' supplier ' || coalesce(doc->>'supplier_id', '')));
 	END IF;
 	IF urgent THEN
 		PERFORM procgov.audit_append(kind || ':' || e || ':' || (doc->>'number'), 'expedite',
 			jsonb_build_object('justification', doc->>'expedite_reason', 'policy_version', pol.version));
 	END IF;
-	FOR st IN SELECT * FROM procgov.evaluate(kind, procgov.document_facts(kind, doc, pol.policy_id), pol.policy_id) LOOP
+	FOR st IN SELECT * FROM procgov.evaluate(kind, procgov.document_facts(kind, doc || jsonb_build_object('submitted_at', now()),
+																			  pol.policy_id), pol.policy_id) LOOP
 		IF st.outcome = 'block' THEN
 			RAISE EXCEPTION '% % (%) is blocked by policy version %: %', procgov.kind_label(kind), doc->>'number', e, pol.version, st.reason
 				USING ERRCODE = '55000', DETAIL = format('Rules: %s.', array_to_string(st.rules, ', ')),
@@ -4204,7 +4237,7 @@ BEGIN
 									 st.reason, st.rules);
 		END IF;
 	END LOOP;
-	RETURN jsonb_build_object('policy_id', pol.policy_id);
+	RETURN jsonb_build_object('policy_id', pol.policy_id, 'submitted_by', procgov.current_actor(), 'submitted_at', now());
 END
 $$;
 COMMENT ON FUNCTION procgov.effect_plan_approval(text, jsonb, procgov.state, procgov.state) IS 'effect plan_approval: on the way to pending_approval, evaluates the active policy and records its plan as approval steps (a block refuses the move); records the policy version on the document';
@@ -4260,7 +4293,7 @@ DECLARE
 	d jsonb;
 	pol procgov.policy;
 	actor text := procgov.current_actor();
-	author text;
+	authors text[];
 	via record;
 	amount procgov.amount;
 	prior jsonb;
@@ -4292,25 +4325,28 @@ BEGIN
 				  HINT = 'Only documents pending approval can be approved or rejected.';
 	END IF;
 	SELECT * INTO pol FROM procgov.policy p WHERE p.entity_id = s.entity_id AND p.policy_id = s.policy_id;
-	author := coalesce(d->>'buyer', d->>'requester', d->>'requested_by');
+	authors := procgov.doc_authors(d);
 	amount := (d->>'total')::procgov.amount;
-	IF actor = author THEN
+	IF actor = ANY (authors) THEN
 		RAISE EXCEPTION '% may not decide on % %: they raised it', actor, procgov.kind_label(s.doc_kind), s.doc_number
-			USING ERRCODE = '42501', DETAIL = 'Segregation of duties: the requester never approves their own document.',
+			USING ERRCODE = '42501', DETAIL = 'Segregation of duties: the requester never approves their own document (its buyer, requester, creator or submitter).',
 				  HINT = format('Someone else holding role %s decides step %s.', s.role, s.step_id);
 	END IF;
+	SELECT * INTO via FROM procgov.eligible_approvers(s.entity_id, s.role, s.doc_kind, amount, authors) x
+	 WHERE x.person = actor ORDER BY x.on_behalf_of NULLS FIRST LIMIT 1;
+	-- one person, one approval per document: whether they gave it themselves or
+	-- through a delegate, and whoever now acts for them
 	IF decision = 'approved' AND EXISTS (SELECT FROM procgov.approval a
 				WHERE a.entity_id = s.entity_id AND a.doc_kind = s.doc_kind AND a.doc_id = s.doc_id
 				  AND a.step_id IN (SELECT x.step_id FROM procgov.approval_step x
 									 WHERE x.entity_id = s.entity_id AND x.doc_kind = s.doc_kind AND x.doc_id = s.doc_id
 									   AND x.status <> 'superseded')
-				  AND a.decided_by = actor AND a.decision = 'approved') THEN
-		RAISE EXCEPTION '% already approved % %', actor, procgov.kind_label(s.doc_kind), s.doc_number
-			USING ERRCODE = '42501', DETAIL = 'Segregation of duties: one person gives at most one approval per document.',
+				  AND a.decision = 'approved'
+				  AND (a.decided_by IN (actor, via.on_behalf_of) OR a.on_behalf_of IN (actor, via.on_behalf_of))) THEN
+		RAISE EXCEPTION '% already approved % %', coalesce(via.on_behalf_of, actor), procgov.kind_label(s.doc_kind), s.doc_number
+			USING ERRCODE = '42501', DETAIL = 'Segregation of duties: one person gives at most one approval per document, in person or through a delegate.',
 				  HINT = format('Another holder of role %s approves step %s.', s.role, s.step_id);
 	END IF;
-	SELECT * INTO via FROM procgov.eligible_approvers(s.entity_id, s.role, s.doc_kind, amount, author) x
-	 WHERE x.person = actor ORDER BY x.on_behalf_of NULLS FIRST LIMIT 1;
 	IF NOT FOUND THEN
 		IF EXISTS (SELECT FROM procgov.approver a WHERE a.entity_id = s.entity_id AND a.person = actor AND a.role = s.role AND a.active) THEN
 			RAISE EXCEPTION '%''s approval limit as % does not cover % % (%)', actor, s.role, procgov.kind_label(s.doc_kind), s.doc_number, amount
@@ -4396,8 +4432,9 @@ DECLARE
 BEGIN
 	SELECT s.step_id INTO sid FROM procgov.approval_step s
 	 WHERE s.entity_id = entity AND s.doc_kind = kind AND s.doc_id = procgov.doc_id(kind, d) AND s.status IN ('pending', 'held')
+	   AND s.status = 'pending'	-- a hold is cleared only by name: procgov.approve(step_id)
 	   AND EXISTS (SELECT FROM procgov.eligible_approvers(entity, s.role, kind, (d->>'total')::procgov.amount,
-							coalesce(d->>'buyer', d->>'requester', d->>'requested_by')) x WHERE x.person = actor)
+							procgov.doc_authors(d)) x WHERE x.person = actor)
 	 ORDER BY s.step_no LIMIT 1;
 	IF sid IS NULL THEN
 		-- no step this person may decide: let decide_step say why, on the first open step
@@ -4547,6 +4584,10 @@ BEGIN
 			USING ERRCODE = '22003', DETAIL = format('Score %s, confidence %s.', coalesce(score::text, 'NULL'), coalesce(confidence::text, 'NULL')),
 				  HINT = 'Scale the scorer''s output to 0..1.';
 	END IF;
+	IF kind IS NULL OR kind NOT IN ('requisition', 'purchase_order', 'bank_change') THEN
+		RAISE EXCEPTION 'document kind "%" has no approval policy', kind
+			USING ERRCODE = '22023', HINT = 'Signals concern requisition, purchase_order and bank_change.';
+	END IF;
 	d := procgov.lock_document(kind, entity, number);
 	id := procgov.doc_id(kind, d);
 	INSERT INTO procgov.signal (entity_id, doc_kind, doc_id, doc_number, source, model_version, kind, score, confidence, rationale, created_by)
@@ -4566,10 +4607,12 @@ BEGIN
 				st.role := (SELECT p.default_role FROM procgov.policy p WHERE p.entity_id = entity AND p.policy_id = (d->>'policy_id')::bigint);
 			END IF;
 			-- already planned: a step for this role asking at least as much (or the same hold)
+			-- already planned: a step for this role asking at least as much, or the same
+			-- hold (cleared or not: a cleared hold is not raised again by the same signal rule)
 			CONTINUE WHEN EXISTS (SELECT FROM procgov.approval_step s
 				WHERE s.entity_id = entity AND s.doc_kind = kind AND s.doc_id = id AND s.status <> 'superseded'
-				  AND s.role = st.role AND s.required >= st.approvers
-				  AND (st.outcome = 'require' OR (s.status = 'held' AND s.rules @> st.rules)));
+				  AND CASE st.outcome WHEN 'require' THEN s.role = st.role AND s.required >= st.approvers
+									  ELSE s.reason IS NOT NULL AND s.rules @> st.rules END);
 			SELECT coalesce(max(s.step_no), 0) + 1 INTO n FROM procgov.approval_step s
 			 WHERE s.entity_id = entity AND s.doc_kind = kind AND s.doc_id = id;
 			PERFORM procgov.add_step(kind, d, (d->>'policy_id')::bigint, n, st.outcome, st.role, st.approvers, st.sla,
@@ -4599,7 +4642,7 @@ BEGIN
 		 WHERE p.pronamespace = 'procgov'::regnamespace
 		   AND p.proname IN ('policy_hash', 'policy_lifecycle', 'rules_frozen', 'activate_policy', 'copy_policy', 'import_policy',
 				'export_policy', 'document_facts', 'document_row', 'active_policy', 'evaluate', 'explain', 'eligible_approvers',
-				'effect_plan_approval', 'add_step', 'guard_receiver_not_buyer', 'decide_step', 'approve', 'reject', 'step_for_actor',
+				'effect_plan_approval', 'add_step', 'doc_authors', 'guard_receiver_not_buyer', 'decide_step', 'approve', 'reject', 'step_for_actor',
 				'submit', 'delegate', 'revoke_delegation', 'signal')
 	LOOP
 		EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);

@@ -161,9 +161,14 @@ static void
 policy_xact_end(XactEvent event, void *arg)
 {
 	(void) arg;
-	if ((event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_COMMIT ||
-		 event == XACT_EVENT_PARALLEL_ABORT || event == XACT_EVENT_PREPARE) && pc.retired)
-		MemoryContextDeleteChildren(pc.retired);
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_COMMIT ||
+		event == XACT_EVENT_PARALLEL_ABORT || event == XACT_EVENT_PREPARE)
+	{
+		if (pc.retired)
+			MemoryContextDeleteChildren(pc.retired);
+		/* which version is active is read again in each transaction (it lived in TopTransactionContext) */
+		pc.active = NULL;
+	}
 }
 
 void
@@ -186,6 +191,9 @@ cache_ready(void)
 	if (pc.cxt)
 		MemoryContextSetParent(pc.cxt, pc.retired);
 	pc.cxt = AllocSetContextCreate(TopMemoryContext, "procgov policies", ALLOCSET_DEFAULT_SIZES);
+	/* cleared first: an invalidation read during the lookups below counts */
+	pc.stale = false;
+	pc.active = NULL;
 	pc.policy_rel = procgov_relid("policy");
 	pc.rule_rel = procgov_relid("approval_rule");
 
@@ -194,12 +202,21 @@ cache_ready(void)
 	ctl.entrysize = sizeof(CompiledPolicy);
 	ctl.hcxt = pc.cxt;
 	pc.compiled = hash_create("procgov compiled policies", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+/* The entity -> active version map of this transaction. */
+static void
+active_ready(void)
+{
+	HASHCTL		ctl;
+
+	if (pc.active)
+		return;
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = NAMEDATALEN;
 	ctl.entrysize = sizeof(ActiveEntry);
-	ctl.hcxt = pc.cxt;
+	ctl.hcxt = TopTransactionContext;
 	pc.active = hash_create("procgov active policies", 16, &ctl, HASH_ELEM | POLICY_HASH_STRINGS | HASH_CONTEXT);
-	pc.stale = false;
 }
 
 /* ===================================================================
@@ -261,7 +278,7 @@ index_add(HTAB *index, const char *key, int rule)
 	{
 		e->n = 0;
 		e->cap = 4;
-		e->rules = MemoryContextAlloc(pc.cxt, sizeof(int) * e->cap);
+		e->rules = palloc(sizeof(int) * e->cap);
 	}
 	if (e->n == e->cap)
 	{
@@ -349,6 +366,9 @@ compile_policy(int64 policy_id)
 	Oid			argtypes[1] = {INT8OID};
 	Datum		args[1];
 	MemoryContext old;
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	MemoryContext target;
+	bool		is_draft;
 	HASHCTL		ctl;
 	uint64		n;
 
@@ -358,7 +378,7 @@ compile_policy(int64 policy_id)
 
 	args[0] = Int64GetDatum(policy_id);
 	SPI_connect();
-	if (SPI_execute_with_args("SELECT entity_id, version, default_role, default_sla, expedite_sla "
+	if (SPI_execute_with_args("SELECT entity_id, version, default_role, default_sla, expedite_sla, status = 'draft' "
 							  "FROM procgov.policy WHERE policy_id = $1",
 							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
 	{
@@ -368,7 +388,13 @@ compile_policy(int64 policy_id)
 				 errmsg("policy %lld does not exist", (long long) policy_id),
 				 errhint("List the versions in procgov.policy.")));
 	}
-	old = MemoryContextSwitchTo(pc.cxt);
+	/*
+	 * An active or retired version's rules never change, so it is compiled
+	 * once per backend; a draft's may, so it is compiled for this call only.
+	 */
+	is_draft = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 6, &found));
+	target = is_draft ? caller_cxt : pc.cxt;
+	old = MemoryContextSwitchTo(target);
 	cp = palloc0(sizeof(CompiledPolicy));
 	cp->policy_id = policy_id;
 	{
@@ -387,7 +413,7 @@ compile_policy(int64 policy_id)
 	if (SPI_execute_with_args(RULE_QUERY, 1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the rules of policy %lld", (long long) policy_id);
 	n = SPI_processed;
-	old = MemoryContextSwitchTo(pc.cxt);
+	old = MemoryContextSwitchTo(target);
 	cp->nrules = (int) n;
 	cp->rules = palloc0(sizeof(PolicyRule) * (n + 1));
 	cp->seen = palloc0(sizeof(uint32) * (n + 1));
@@ -395,7 +421,7 @@ compile_policy(int64 policy_id)
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = INDEX_KEY_MAX;
 	ctl.entrysize = sizeof(IndexEntry);
-	ctl.hcxt = pc.cxt;
+	ctl.hcxt = target;
 	cp->index = hash_create("procgov policy index", 64, &ctl, HASH_ELEM | POLICY_HASH_STRINGS | HASH_CONTEXT);
 	for (uint64 i = 0; i < n; i++)
 	{
@@ -460,6 +486,8 @@ compile_policy(int64 policy_id)
 	}
 	MemoryContextSwitchTo(old);
 	SPI_finish();
+	if (is_draft)
+		return cp;
 	/* into the cache only once whole */
 	{
 		CompiledPolicy *entry = hash_search(pc.compiled, &policy_id, HASH_ENTER, &found);
@@ -480,6 +508,7 @@ active_policy(const char *entity)
 
 	if (entity == NULL || strlen(entity) >= NAMEDATALEN)
 		return 0;
+	active_ready();
 	memset(key, 0, sizeof(key));
 	strlcpy(key, entity, sizeof(key));
 	e = hash_search(pc.active, key, HASH_FIND, NULL);
@@ -880,6 +909,8 @@ rule_mismatch(const PolicyRule *r, Facts *f, StringInfo why)
 	{
 		bool		off = false;
 
+		if (f->nlines == 0)
+			NO("the document has no lines to hold against contracts");
 		for (int i = 0; i < f->nlines && !off; i++)
 			off = !f->lines[i].has_contract;
 		if (off != (bool) r->off_contract)
@@ -897,8 +928,9 @@ rule_mismatch(const PolicyRule *r, Facts *f, StringInfo why)
 
 			if (!l->has_price || !l->has_contract || l->price <= l->contract)
 				continue;
-			if (tolerance_allowance(&r->over, l->contract, l->cur, &allow, &err))
-				any = !tolerance_within(l->price, l->contract, allow);
+			/* a tolerance in another currency than the line's cannot vouch for it: the rule holds */
+			any = !tolerance_allowance(&r->over, l->contract, l->cur, &allow, &err) ||
+				!tolerance_within(l->price, l->contract, allow);
 		}
 		if (!any)
 			NO("no line's price is above its contract price beyond the tolerance");
@@ -1017,6 +1049,16 @@ interval_less(const Interval *a, const Interval *b)
  * require applies, merged per role (most approvers, shortest SLA); holds
  * from signal rules are added; with no require, an auto_approve approves;
  * with neither, the policy's default role approves. */
+static void
+too_many_steps(CompiledPolicy *cp)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("policy version %d of entity %s plans more than %d approval steps for one document", cp->version,
+					cp->entity, MAX_STEPS),
+			 errhint("Merge rules that ask different roles for the same documents.")));
+}
+
 static int
 make_plan(CompiledPolicy *cp, Facts *f, PlanStep *steps)
 {
@@ -1058,7 +1100,7 @@ make_plan(CompiledPolicy *cp, Facts *f, PlanStep *steps)
 			PlanStep   *s;
 
 			if (nsteps == MAX_STEPS)
-				continue;
+				too_many_steps(cp);
 			s = &steps[nsteps++];
 			memset(s, 0, sizeof(*s));
 			s->outcome = OUT_HOLD;
@@ -1074,14 +1116,16 @@ make_plan(CompiledPolicy *cp, Facts *f, PlanStep *steps)
 		{
 			PlanStep   *s = NULL;
 
-			required = true;
+			/* a signal adds review; it never stands in for the default approver */
+			if (r->signal_kind == NULL)
+				required = true;
 			for (int i = 0; i < nsteps; i++)
 				if (steps[i].outcome == OUT_REQUIRE && strcmp(steps[i].role, r->role) == 0)
 					s = &steps[i];
 			if (s == NULL)
 			{
 				if (nsteps == MAX_STEPS)
-					continue;
+					too_many_steps(cp);
 				s = &steps[nsteps++];
 				memset(s, 0, sizeof(*s));
 				s->outcome = OUT_REQUIRE;
@@ -1091,14 +1135,12 @@ make_plan(CompiledPolicy *cp, Facts *f, PlanStep *steps)
 			}
 			else if (interval_less(&sla, &s->sla))
 			{
+				/* the escalation target of the rule with the shortest SLA */
 				s->sla = sla;
-				if (r->escalate_to)
-					s->escalate_to = r->escalate_to;
+				s->escalate_to = r->escalate_to;
 			}
 			if (r->approvers > s->approvers)
 				s->approvers = r->approvers;
-			if (s->escalate_to == NULL)
-				s->escalate_to = r->escalate_to;
 			step_add_rule(s, r->name);
 		}
 		else
@@ -1118,9 +1160,11 @@ make_plan(CompiledPolicy *cp, Facts *f, PlanStep *steps)
 		steps[0] = autos;
 		return 1;
 	}
-	if (!required && !autoed && nsteps < MAX_STEPS)
+	if (!required && !autoed)
 	{
 		/* no rule covers the document: the default role approves, first */
+		if (nsteps == MAX_STEPS)
+			too_many_steps(cp);
 		memmove(&steps[1], &steps[0], sizeof(PlanStep) * nsteps);
 		memset(&steps[0], 0, sizeof(PlanStep));
 		steps[0].outcome = OUT_REQUIRE;
@@ -1447,44 +1491,51 @@ export_text(const char *entity, int version, bool with_version, bool approvers, 
 		if (!for_hash)			/* the hash is of the content, whatever the version's status */
 			json_object_object_add(doc, "status", json_object_new_string(status));
 		jadd(doc, "name", jtext(t, d, 3));
+		/* every container hangs on doc as soon as it exists, so an error frees it with doc */
 		settings = json_object_new_object();
+		json_object_object_add(doc, "settings", settings);
 		jadd(settings, "default_role", jtext(t, d, 4));
 		jadd(settings, "default_sla", jtext(t, d, 5));
 		jadd(settings, "change_tolerance", jtext(t, d, 6));
 		jadd(settings, "expedite_sla", jtext(t, d, 7));
 		jadd(settings, "buyer_may_receive", jbool(t, d, 8));
-		json_object_object_add(doc, "settings", settings);
 
 		args[1] = Int64GetDatum(policy_id);
 		argtypes[1] = INT8OID;
 		if (SPI_execute_with_args(EXPORT_RULES, 2, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not read the rules of policy %lld", (long long) policy_id);
 		rules = json_object_new_array();
+		json_object_object_add(doc, "rules", rules);
 		for (uint64 i = 0; i < SPI_processed; i++)
 		{
 			struct json_object *rule = json_object_new_object(),
-					   *when = json_object_new_object(),
-					   *then = json_object_new_object();
+					   *when,
+					   *then;
 
+			json_object_array_add(rules, rule);
+			jadd(rule, "name", jtext(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+			when = json_object_new_object();
+			json_object_object_add(rule, "when", when);
+			then = json_object_new_object();
+			json_object_object_add(rule, "then", then);
 			t = SPI_tuptable->vals[i];
 			d = SPI_tuptable->tupdesc;
-			jadd(rule, "name", jtext(t, d, 1));
 			jadd(when, "kind", jtext(t, d, 2));
 			if (SPI_getvalue(t, d, 3) || SPI_getvalue(t, d, 4))
 			{
 				struct json_object *band = json_object_new_object();
 
+				json_object_object_add(when, "amount", band);
 				jadd(band, "min", jtext(t, d, 3));
 				jadd(band, "max", jtext(t, d, 4));
-				json_object_object_add(when, "amount", band);
 			}
 			if (SPI_getvalue(t, d, 5))
 			{
 				struct json_object *cum = json_object_new_object();
 
+				json_object_object_add(when, "cumulative", cum);
 				jadd(cum, "per", jtext(t, d, 5));
 				jadd(cum, "window", jtext(t, d, 6));
-				json_object_object_add(when, "cumulative", cum);
 			}
 			jadd(when, "category_prefix", jtext(t, d, 7));
 			jadd(when, "supplier_risk", jtext_array(t, d, 8));
@@ -1499,10 +1550,10 @@ export_text(const char *entity, int version, bool with_version, bool approvers, 
 			{
 				struct json_object *sig = json_object_new_object();
 
+				json_object_object_add(when, "signal", sig);
 				jadd(sig, "kind", jtext(t, d, 16));
 				jadd(sig, "min_score", jdouble(t, d, 17));
 				jadd(sig, "min_confidence", jdouble(t, d, 18));
-				json_object_object_add(when, "signal", sig);
 			}
 			jadd(then, "outcome", jtext(t, d, 19));
 			jadd(then, "role", jtext(t, d, 20));
@@ -1511,16 +1562,13 @@ export_text(const char *entity, int version, bool with_version, bool approvers, 
 			jadd(then, "sla", jtext(t, d, 22));
 			jadd(then, "escalate_to", jtext(t, d, 23));
 			jadd(then, "reason", jtext(t, d, 24));
-			json_object_object_add(rule, "when", when);
-			json_object_object_add(rule, "then", then);
-			json_object_array_add(rules, rule);
 		}
-		json_object_object_add(doc, "rules", rules);
 
 		if (approvers)
 		{
 			struct json_object *list = json_object_new_array();
 
+			json_object_object_add(doc, "approvers", list);
 			if (SPI_execute_with_args("SELECT person, role, approval_limit::text, active FROM procgov.approver "
 									  "WHERE entity_id = $1 ORDER BY person, role", 1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 				elog(ERROR, "could not read the approvers of entity %s", entity);
@@ -1528,15 +1576,14 @@ export_text(const char *entity, int version, bool with_version, bool approvers, 
 			{
 				struct json_object *a = json_object_new_object();
 
+				json_object_array_add(list, a);
 				t = SPI_tuptable->vals[i];
 				d = SPI_tuptable->tupdesc;
 				jadd(a, "person", jtext(t, d, 1));
 				jadd(a, "role", jtext(t, d, 2));
 				jadd(a, "limit", jtext(t, d, 3));
 				jadd(a, "active", jbool(t, d, 4));
-				json_object_array_add(list, a);
 			}
-			json_object_object_add(doc, "approvers", list);
 		}
 		out = SPI_pstrdup_text(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 													 JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -1904,6 +1951,25 @@ text_or_null(const char *s, char *nullflag)
  */
 static bool import_in_insert = false;
 
+static bool
+only_space(const char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	return *s == '\0';
+}
+
+/* Where the tokener stopped; json_tokener_get_parse_end() arrived in json-c 0.15. */
+static size_t
+parse_end(struct json_tokener *tok)
+{
+#if defined(JSON_C_VERSION_NUM) && JSON_C_VERSION_NUM >= ((0 << 16) | (15 << 8))
+	return json_tokener_get_parse_end(tok);
+#else
+	return (size_t) tok->char_offset;
+#endif
+}
+
 static void
 import_context(void *arg)
 {
@@ -1921,15 +1987,23 @@ import_policy(PG_FUNCTION_ARGS)
 	struct json_tokener *tok = json_tokener_new();
 	ImportPath	path;
 	int			version = 0;
+	size_t		end;
 	ErrorContextCallback ctxcb;
 
 	initStringInfo(&path.buf);
 	appendStringInfoChar(&path.buf, '$');
-	doc = json_tokener_parse_ex(tok, src, (int) strlen(src) + 1);
-	if (doc == NULL || json_tokener_get_error(tok) != json_tokener_success)
+	doc = json_tokener_parse_ex(tok, src, (int) strlen(src));
+	end = parse_end(tok);
+	if (doc == NULL && json_tokener_get_error(tok) == json_tokener_continue)
 	{
-		const char *msg = json_tokener_error_desc(json_tokener_get_error(tok));
-		size_t		off = json_tokener_get_parse_end(tok);
+		doc = json_tokener_parse_ex(tok, "", 1);	/* the end of the input ends a number, or is an error */
+		end = strlen(src);
+	}
+	if (doc == NULL || json_tokener_get_error(tok) != json_tokener_success || !only_space(src + Min(end, strlen(src))))
+	{
+		const char *msg = doc != NULL && json_tokener_get_error(tok) == json_tokener_success
+			? "more follows the document" : json_tokener_error_desc(json_tokener_get_error(tok));
+		size_t		off = end;
 
 		json_tokener_free(tok);
 		if (doc)

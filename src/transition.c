@@ -124,6 +124,8 @@ typedef struct TableInfo
 	AttrNumber	supplier;
 	AttrNumber	total;
 	AttrNumber	approved_total;
+	AttrNumber	created_by;
+	AttrNumber	protected_cols[3];	/* set only by procgov: policy_id, submitted_by, submitted_at */
 } TableInfo;
 
 #define MAX_TABLES 32
@@ -465,6 +467,10 @@ table_info(Relation rel)
 	t->supplier = attnum_of(desc, "supplier_id");
 	t->total = attnum_of(desc, "total");
 	t->approved_total = attnum_of(desc, "approved_total");
+	t->created_by = attnum_of(desc, "created_by");
+	t->protected_cols[0] = attnum_of(desc, "policy_id");
+	t->protected_cols[1] = attnum_of(desc, "submitted_by");
+	t->protected_cols[2] = attnum_of(desc, "submitted_at");
 	if (t->state == 0 || t->number == 0 || t->entity == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
@@ -473,6 +479,16 @@ table_info(Relation rel)
 				 errhint("Put existing ERP tables under governance with procgov.govern() instead.")));
 	t->valid = true;
 	return t;
+}
+
+static Oid
+getTypeOutputInfoOid(Oid type)
+{
+	Oid			out;
+	bool		varlena;
+
+	getTypeOutputInfo(type, &out, &varlena);
+	return out;
 }
 
 /* Text form of a column (NULL when SQL NULL), through the type's output function. */
@@ -711,6 +727,42 @@ apply_changes(HeapTuple tup, TupleDesc desc, Jsonb *changes, const char *effect)
  * The trigger
  * =================================================================== */
 
+/*
+ * What segregation of duties rests on is recorded by procgov, never by the
+ * statement: the policy a document was submitted under and who submitted it
+ * (set by the effect plan_approval), and who created it (set here).
+ */
+static void
+check_protected(const TableInfo *t, TupleDesc desc, HeapTuple oldtup, HeapTuple newtup, const char *label)
+{
+	AttrNumber	cols[4];
+	int			n = 0;
+
+	for (int i = 0; i < (int) lengthof(t->protected_cols); i++)
+		if (t->protected_cols[i])
+			cols[n++] = t->protected_cols[i];
+	if (oldtup && t->created_by)
+		cols[n++] = t->created_by;
+	for (int i = 0; i < n; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, cols[i] - 1);
+		bool		nnull,
+					onull = true;
+		Datum		nv = heap_getattr(newtup, cols[i], desc, &nnull);
+		Datum		ov = oldtup ? heap_getattr(oldtup, cols[i], desc, &onull) : (Datum) 0;
+
+		if (nnull == onull && (nnull || datumIsEqual(ov, nv, att->attbyval, att->attlen)))
+			continue;
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("%s: column %s is recorded by procgov, not set by a statement", label, NameStr(att->attname)),
+				 errdetail("The statement would change it from %s to %s.",
+						   onull ? "NULL" : OidOutputFunctionCall(getTypeOutputInfoOid(att->atttypid), ov),
+						   nnull ? "NULL" : OidOutputFunctionCall(getTypeOutputInfoOid(att->atttypid), nv)),
+				 errhint("policy_id, submitted_by and submitted_at are recorded when the document is submitted, created_by when it is created.")));
+	}
+}
+
 /* "purchase order PO-1001 (ACME)" for messages. */
 static char *
 doc_label(const char *kind, const char *number, const char *entity)
@@ -895,6 +947,17 @@ govern_document(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
 				 errmsg("%s has no state", label),
 				 errhint("Every governed document has a state.")));
+	if (procgov_enforce)
+		check_protected(t, desc, oldtup, newtup, label);
+	if (is_insert && t->created_by)
+	{
+		bool		isnull;
+
+		/* a migration with the rules off may load who created the document */
+		(void) heap_getattr(newtup, t->created_by, desc, &isnull);
+		if (procgov_enforce || isnull)
+			newtup = set_column(newtup, desc, t->created_by, procgov_actor_name());
+	}
 
 	/* a change that is not a transition */
 	if (!is_insert && strcmp(from, to) == 0)

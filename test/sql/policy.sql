@@ -211,6 +211,42 @@ SELECT procgov.delegate('POL', 'dep2', '2026-01-01 00:00+00', '2026-02-01 00:00+
 SELECT procgov.revoke_delegation('POL', :future_delegation);
 SELECT revoked_at IS NOT NULL AS revoked FROM procgov.delegation WHERE delegation_id = :future_delegation;
 
+-- delegation never lends an author's authority, nor counts one person twice
+SET procgov.actor = 'b.buyer';
+SELECT procgov.delegate('POL', 'pal1', now() + interval '7 days', now() - interval '1 hour', 'manager') IS NOT NULL AS buyer_delegated;
+SELECT procgov.create_purchase_order('POL', 'S-OK', '[{"item": "HX", "quantity": 60, "unit_price": "10.00 EUR"}]', number => 'SOD-1') ->> 'number' AS po;
+SELECT procgov.submit_order('POL', 'SOD-1') #>> '{steps,0,assigned_to}' AS assigned_to;
+SET procgov.actor = 'pal1';
+SELECT procgov.approve_document('purchase_order', 'POL', 'SOD-1');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SET procgov.actor = 'mgr1';
+SELECT procgov.delegate('POL', 'pal2', now() + interval '7 days', now() - interval '1 hour', 'manager') IS NOT NULL AS mgr1_delegated;
+SET procgov.actor = 'b.buyer';
+SELECT procgov.create_purchase_order('POL', 'S-OK', '[{"item": "LAP", "quantity": 1, "unit_price": "900.00 EUR"}]', number => 'SOD-2') ->> 'number' AS po;
+SELECT jsonb_path_query_array(procgov.submit_order('POL', 'SOD-2'), '$.steps[*].role') AS roles;
+SELECT step_id AS sod2 FROM procgov.approval_step WHERE doc_number = 'SOD-2' AND role = 'manager' AND status = 'pending' \gset
+SET procgov.actor = 'mgr1';
+SELECT procgov.approve(:sod2) #>> '{approved}' AS approvals;
+SET procgov.actor = 'pal2';
+SELECT procgov.approve(:sod2);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- the columns segregation of duties rests on are procgov's, not a statement's
+UPDATE procgov.purchase_order SET policy_id = NULL WHERE entity_id = 'POL' AND number = 'SOD-2';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE procgov.purchase_order SET created_by = 'someone.else' WHERE entity_id = 'POL' AND number = 'SOD-2';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT number, created_by, submitted_by, submitted_at IS NOT NULL AS submitted FROM procgov.purchase_order WHERE entity_id = 'POL' AND number LIKE 'SOD-%' ORDER BY number;
+-- who creates an order for someone else is its author too
+SET procgov.actor = 'mgr2';
+SELECT procgov.create_purchase_order('POL', 'S-OK', '[{"item": "HX", "quantity": 70, "unit_price": "10.00 EUR"}]', buyer => 'b.buyer', number => 'SOD-3') ->> 'number' AS po;
+SET procgov.actor = 'b.buyer';
+SELECT procgov.submit_order('POL', 'SOD-3') ->> 'state' AS state;
+SET procgov.actor = 'mgr2';
+SELECT procgov.approve_document('purchase_order', 'POL', 'SOD-3');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SET procgov.actor = 'mgr1';
+SELECT procgov.approve_document('purchase_order', 'POL', 'SOD-3') ->> 'state' AS state;
+
 -- a rejection rejects the document; a decided step is not decided again
 SET procgov.actor = 'b.buyer';
 SELECT procgov.create_purchase_order('POL', 'S-OK', '[{"item": "HX", "quantity": 100, "unit_price": "10.00 EUR"}]') ->> 'number' AS po;
@@ -281,11 +317,20 @@ SELECT procgov.approve_document('purchase_order', 'POL', 'PO-000004') ->> 'state
 SET procgov.actor = 'rev1';
 SELECT procgov.approve_document('purchase_order', 'POL', 'PO-000004') ->> 'state' AS state;
 -- the hold is cleared by someone of the policy's default role
+-- a hold is never cleared in passing: approve_document does not pick it
 SET procgov.actor = 'ops1';
-SELECT procgov.approve_document('purchase_order', 'POL', 'PO-000004', 'called the supplier back') ->> 'state' AS state;
+SELECT procgov.approve_document('purchase_order', 'POL', 'PO-000004');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT step_id AS hold FROM procgov.approval_step WHERE doc_number = 'PO-000004' AND status = 'held' \gset
+SELECT procgov.approve(:hold, 'called the supplier back') #>> '{document,state}' AS state;
+-- a cleared hold is not raised again by the same signal rule
+SET procgov.actor = 'fraud-model';
+SELECT procgov.signal('purchase_order', 'POL', 'PO-000004', 'fraud-model', 'fraud', 0.97, 0.9, 'still odd', 'fm-2.3') -> 'added_steps' AS added_after_clearing;
 -- and the director's step (split orders) is the last
 SET procgov.actor = 'dir1';
 SELECT procgov.approve_document('purchase_order', 'POL', 'PO-000004') ->> 'state' AS state;
+-- a signal rule adds review; it never stands in for the default approver
+SELECT pg_temp.plan('purchase_order', '{"entity_id": "POL", "total": "300.00 EUR", "signals": [{"kind": "price_anomaly", "score": 0.9}]}', :p1) AS signal_on_uncovered;
 -- what a signal may not do
 SELECT procgov.signal('purchase_order', 'POL', 'PO-000004', 'fraud-model', 'fraud', 1.5);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
@@ -336,6 +381,8 @@ SELECT version, status, name FROM procgov.policy WHERE entity_id = 'POL' ORDER B
 -- an invalid document is refused with the path of its first error, and nothing is imported
 SELECT count(*) AS versions_before FROM procgov.policy WHERE entity_id = 'POL';
 SELECT procgov.import_policy('{"entity": "POL", "name": "x", "rules": [');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.import_policy('{"entity": "POL", "name": "x", "rules": []} {"entity": "POL"}');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT procgov.import_policy('{"entity": "POL", "name": "x", "rules": [{"name": "a", "then": {"outcome": "require", "role": "m"}}, {"name": "b", "when": {"amount": {"min": "ten euros"}}, "then": {"outcome": "require", "role": "m"}}]}');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
