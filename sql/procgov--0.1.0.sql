@@ -2556,27 +2556,6 @@ END
 $$;
 COMMENT ON FUNCTION procgov.check_entity(text) IS 'the entity row, or an error naming the unknown code';
 
-CREATE FUNCTION procgov.document_table(kind text, OUT tab text, OUT id_col text)
-	LANGUAGE plpgsql IMMUTABLE
-	SET search_path = pg_catalog, procgov, pg_temp
-	SET plan_cache_mode = force_generic_plan
-	AS $$
-#variable_conflict use_variable
-BEGIN
-	CASE kind
-		WHEN 'requisition' THEN tab := 'requisition'; id_col := 'requisition_id';
-		WHEN 'purchase_order' THEN tab := 'purchase_order'; id_col := 'po_id';
-		WHEN 'receipt' THEN tab := 'receipt'; id_col := 'receipt_id';
-		WHEN 'invoice' THEN tab := 'invoice'; id_col := 'invoice_id';
-		WHEN 'bank_change' THEN tab := 'bank_change'; id_col := 'bank_change_id';
-		ELSE RAISE EXCEPTION 'unknown document kind "%"', kind
-			USING ERRCODE = '22023',
-				  HINT = 'Use requisition, purchase_order, receipt, invoice or bank_change.';
-	END CASE;
-END
-$$;
-COMMENT ON FUNCTION procgov.document_table(text) IS 'the table and id column of a canonical document kind';
-
 -- a document by kind and number, locked for the rest of the transaction: a
 -- concurrent change waits, then this call sees what it did
 CREATE FUNCTION procgov.lock_document(kind text, entity text, doc_number text) RETURNS jsonb
@@ -3496,7 +3475,7 @@ BEGIN
 				'guard_nothing_received', 'guard_order_receivable', 'guard_bank_account_payable',
 				'effect_commit_budget', 'effect_release_budget', 'effect_apply_bank_change', 'effect_approve_version',
 				'record_order_version', 'lines_changed', 'refresh_order_total', 'refresh_requisition_total', 'check_lines_editable', 'check_entity',
-				'document_table', 'lock_document', 'set_state', 'next_number', 'idempotent_begin', 'idempotent_end',
+				'lock_document', 'set_state', 'next_number', 'idempotent_begin', 'idempotent_end',
 				'line_field', 'line_quantity', 'line_price', 'check_lines', 'line_number', 'lines_total',
 				'supplier_by_code', 'item_by_sku', 'budget_for', 'doc_result', 'decide', 'create_requisition', 'submit_requisition', 'approve_document',
 				'reject_document', 'insert_order', 'create_purchase_order', 'convert_requisition', 'order_step',
@@ -4225,8 +4204,7 @@ BEGIN
 		PERFORM procgov.audit_append(kind || ':' || e || ':' || (doc->>'number'), 'expedite',
 			jsonb_build_object('justification', doc->>'expedite_reason', 'policy_version', pol.version));
 	END IF;
-	FOR st IN SELECT * FROM procgov.evaluate(kind, procgov.document_facts(kind, doc || jsonb_build_object('submitted_at', now()),
-																			  pol.policy_id), pol.policy_id) LOOP
+	FOR st IN SELECT * FROM procgov.evaluate(kind, procgov.document_facts(kind, doc, pol.policy_id), pol.policy_id) LOOP
 		IF st.outcome = 'block' THEN
 			RAISE EXCEPTION '% % (%) is blocked by policy version %: %', procgov.kind_label(kind), doc->>'number', e, pol.version, st.reason
 				USING ERRCODE = '55000', DETAIL = format('Rules: %s.', array_to_string(st.rules, ', ')),

@@ -48,6 +48,13 @@ field_text(JsonbValue *line, const char *field)
 	if (line == NULL || line->type != jbvBinary || !JsonContainerIsObject(line->val.binary.data))
 		return NULL;
 	v = getKeyJsonValueFromContainer(line->val.binary.data, field, strlen(field), NULL);
+	return procgov_jsonb_value_text(v);
+}
+
+/* A jsonb value as ->> renders it; NULL for SQL NULL (absent or JSON null). */
+char *
+procgov_jsonb_value_text(JsonbValue *v)
+{
 	if (v == NULL)
 		return NULL;
 	switch (v->type)

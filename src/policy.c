@@ -598,15 +598,7 @@ jget(JsonbContainer *c, const char *key)
 static const char *
 jstr(JsonbContainer *c, const char *key)
 {
-	JsonbValue *v = jget(c, key);
-
-	if (v == NULL)
-		return NULL;
-	if (v->type == jbvString)
-		return pnstrdup(v->val.string.val, v->val.string.len);
-	if (v->type == jbvNumeric)
-		return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
-	return NULL;
+	return procgov_jsonb_value_text(jget(c, key));
 }
 
 static double
@@ -1253,7 +1245,7 @@ policy_evaluate(PG_FUNCTION_ARGS)
 }
 
 static char *
-rule_summary(const PolicyRule *r, Facts *f)
+rule_summary(const PolicyRule *r)
 {
 	StringInfoData b;
 
@@ -1285,7 +1277,6 @@ rule_summary(const PolicyRule *r, Facts *f)
 		appendStringInfo(&b, r->urgent ? "; urgent" : "; not urgent");
 	if (r->signal_kind)
 		appendStringInfo(&b, "; a %s signal of score >= %g", r->signal_kind, r->min_score);
-	(void) f;
 	return b.data;
 }
 
@@ -1336,7 +1327,7 @@ policy_explain(PG_FUNCTION_ARGS)
 		values[0] = CStringGetTextDatum(r->name);
 		values[1] = BoolGetDatum(miss == NULL);
 		values[2] = CStringGetTextDatum(r->outcome == OUT_BLOCK && r->signal_kind ? "hold" : outcome_names[r->outcome]);
-		values[3] = CStringGetTextDatum(miss ? miss : rule_summary(r, &f));
+		values[3] = CStringGetTextDatum(miss ? miss : rule_summary(r));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	if (!covered)

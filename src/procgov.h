@@ -29,6 +29,9 @@
 /* Turn a parser failure into an error with its SQLSTATE (soft if asked). */
 extern void procgov_report(const pv_error *err, Node *escontext);
 
+/* A jsonb value as ->> renders it; NULL for SQL NULL (absent or JSON null). (api.c) */
+extern char *procgov_jsonb_value_text(JsonbValue *v);
+
 /* Set up a materialized result (tuplestore) for a set-returning function. */
 extern void procgov_materialize_srf(FunctionCallInfo fcinfo);
 

@@ -481,16 +481,6 @@ table_info(Relation rel)
 	return t;
 }
 
-static Oid
-getTypeOutputInfoOid(Oid type)
-{
-	Oid			out;
-	bool		varlena;
-
-	getTypeOutputInfo(type, &out, &varlena);
-	return out;
-}
-
 /* Text form of a column (NULL when SQL NULL), through the type's output function. */
 static char *
 col_text(HeapTuple tup, TupleDesc desc, AttrNumber att)
@@ -750,15 +740,17 @@ check_protected(const TableInfo *t, TupleDesc desc, HeapTuple oldtup, HeapTuple 
 					onull = true;
 		Datum		nv = heap_getattr(newtup, cols[i], desc, &nnull);
 		Datum		ov = oldtup ? heap_getattr(oldtup, cols[i], desc, &onull) : (Datum) 0;
+		char	   *was;
+		char	   *now;
 
 		if (nnull == onull && (nnull || datumIsEqual(ov, nv, att->attbyval, att->attlen)))
 			continue;
+		was = oldtup ? col_text(oldtup, desc, cols[i]) : NULL;
+		now = col_text(newtup, desc, cols[i]);
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("%s: column %s is recorded by procgov, not set by a statement", label, NameStr(att->attname)),
-				 errdetail("The statement would change it from %s to %s.",
-						   onull ? "NULL" : OidOutputFunctionCall(getTypeOutputInfoOid(att->atttypid), ov),
-						   nnull ? "NULL" : OidOutputFunctionCall(getTypeOutputInfoOid(att->atttypid), nv)),
+				 errdetail("The statement would change it from %s to %s.", was ? was : "NULL", now ? now : "NULL"),
 				 errhint("policy_id, submitted_by and submitted_at are recorded when the document is submitted, created_by when it is created.")));
 	}
 }

@@ -67,17 +67,19 @@ DECLARE
 	id bigint;
 	res text;
 	msg text;
-	tab record;
+	tab text;
+	id_col text;
 BEGIN
 	FOREACH k IN ARRAY ARRAY['requisition', 'purchase_order', 'receipt', 'invoice', 'bank_change'] LOOP
-		tab := procgov.document_table(k);
+		tab := k;
+		id_col := CASE k WHEN 'purchase_order' THEN 'po_id' ELSE k || '_id' END;
 		FOR f IN SELECT unnest(enum_range(NULL::procgov.state)) LOOP
 			FOR t IN SELECT unnest(enum_range(NULL::procgov.state)) LOOP
 				CONTINUE WHEN f = t;
 				n := n + 1;
 				BEGIN
 					id := pg_temp.make_document(k, f, n);
-					EXECUTE format('UPDATE procgov.%I SET state = $1 WHERE %I = $2', tab.tab, tab.id_col) USING t, id;
+					EXECUTE format('UPDATE procgov.%I SET state = $1 WHERE %I = $2', tab, id_col) USING t, id;
 					res := 'ok';
 					RAISE EXCEPTION 'undo';
 				EXCEPTION WHEN OTHERS THEN
