@@ -1615,11 +1615,18 @@ CREATE TABLE procgov.receipt_line (
 	CONSTRAINT receipt_line_doc_fkey FOREIGN KEY (entity_id, receipt_id) REFERENCES procgov.receipt ON DELETE CASCADE
 );
 
+-- the supplier's invoice number as duplicate detection compares it
+CREATE FUNCTION procgov.invoice_number_key(supplier_invoice_no text) RETURNS text
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	RETURN regexp_replace(upper(regexp_replace(supplier_invoice_no, '[^[:alnum:]]', '', 'g')), '(^|[^0-9])0+([0-9])', '\1\2', 'g');
+COMMENT ON FUNCTION procgov.invoice_number_key(text) IS 'a supplier invoice number normalised for duplicate detection: letters and digits only, upper case, numbers without leading zeros (inv-0042 and INV42 are the same)';
+
 CREATE TABLE procgov.invoice (
 	entity_id		text NOT NULL,
 	invoice_id		bigint GENERATED ALWAYS AS IDENTITY,
 	number			text NOT NULL,
 	supplier_invoice_no text NOT NULL,
+	supplier_invoice_key text GENERATED ALWAYS AS (procgov.invoice_number_key(supplier_invoice_no)) STORED,
 	state			procgov.state NOT NULL DEFAULT 'draft',
 	supplier_id		bigint NOT NULL,
 	po_id			bigint,
@@ -1635,10 +1642,14 @@ CREATE TABLE procgov.invoice (
 	CONSTRAINT invoice_supplier_fkey FOREIGN KEY (entity_id, supplier_id) REFERENCES procgov.supplier,
 	CONSTRAINT invoice_po_fkey FOREIGN KEY (entity_id, po_id) REFERENCES procgov.purchase_order
 );
+CREATE INDEX invoice_supplier_key ON procgov.invoice (entity_id, supplier_id, supplier_invoice_key);
+CREATE INDEX invoice_supplier_total ON procgov.invoice (entity_id, supplier_id, total, invoice_date);
+CREATE INDEX invoice_unmatched ON procgov.invoice (entity_id, invoice_id) WHERE state IN ('submitted', 'disputed');
 CREATE TABLE procgov.invoice_line (
 	entity_id		text NOT NULL,
 	invoice_id		bigint NOT NULL,
 	line_no			integer NOT NULL CHECK (line_no > 0),
+	po_id			bigint,
 	po_line_no		integer,
 	description		text NOT NULL,
 	quantity		numeric(18,4) NOT NULL CHECK (quantity > 0),
@@ -1682,13 +1693,18 @@ CREATE TABLE procgov.exception_case (
 	owner			text,
 	opened_at		timestamptz NOT NULL DEFAULT now(),
 	due_at			timestamptz,
+	updated_at		timestamptz NOT NULL DEFAULT now(),
 	resolved_at		timestamptz,
+	resolved_by		text,
 	resolution		text,
 	details			jsonb NOT NULL DEFAULT '{}',
 	correlation_id	uuid,
-	CONSTRAINT exception_case_pkey PRIMARY KEY (entity_id, case_id)
+	CONSTRAINT exception_case_pkey PRIMARY KEY (entity_id, case_id),
+	CONSTRAINT exception_case_resolved CHECK ((status = 'resolved') = (resolved_at IS NOT NULL AND resolution IS NOT NULL))
 );
-CREATE INDEX exception_case_open ON procgov.exception_case (entity_id, doc_kind, doc_number) WHERE status = 'open';
+-- one open case per document and kind: a repeated finding updates it
+CREATE UNIQUE INDEX exception_case_open ON procgov.exception_case (entity_id, doc_kind, doc_number, kind) WHERE status = 'open';
+CREATE INDEX exception_case_doc ON procgov.exception_case (entity_id, doc_kind, doc_number);
 
 -- approvals recorded by procgov.approve() and procgov.reject()
 CREATE TABLE procgov.approval (
@@ -2190,6 +2206,7 @@ INSERT INTO procgov.event_type (event_type, description, builtin) VALUES
 	('receipt.cancelled', 'a receipt being recorded was abandoned', true),
 	('invoice.paid', 'an invoice was paid', true),
 	('invoice.cancelled', 'an invoice was withdrawn or rejected', true),
+	('invoice.disputed', 'an invoice did not match and waits for its exception cases', true),
 	('bank_change.cancelled', 'a requested bank account change was withdrawn', true);
 
 INSERT INTO procgov.transition (kind, from_state, to_state, guards, effects, event_type, description, builtin) VALUES
@@ -2243,7 +2260,7 @@ INSERT INTO procgov.transition (kind, from_state, to_state, guards, effects, eve
 	('invoice', NULL, 'draft', '{}', '{}', NULL, 'an invoice is being recorded', true),
 	('invoice', 'draft', 'submitted', '{has_lines}', '{}', 'invoice.received', 'the invoice is registered', true),
 	('invoice', 'submitted', 'matched', '{}', '{}', 'match.completed', 'it matches its order and receipts', true),
-	('invoice', 'submitted', 'disputed', '{}', '{}', 'match.exception', 'it does not match', true),
+	('invoice', 'submitted', 'disputed', '{}', '{}', 'invoice.disputed', 'it does not match', true),
 	('invoice', 'disputed', 'matched', '{}', '{}', 'match.completed', 'the dispute is settled', true),
 	('invoice', 'matched', 'posted', '{bank_account_payable}', '{}', 'invoice.posted', 'it is approved for payment', true),
 	('invoice', 'posted', 'closed', '{}', '{}', 'invoice.paid', 'it is paid', true),
@@ -3265,8 +3282,8 @@ BEGIN
 			s.supplier_id, po.po_id, invoice_date, total, coalesce(pay_to_iban, s.iban),
 			coalesce(po.correlation_id, gen_random_uuid()))
 	RETURNING * INTO inv;
-	INSERT INTO procgov.invoice_line (entity_id, invoice_id, line_no, po_line_no, description, quantity, unit_price)
-	SELECT entity, inv.invoice_id, gs.k + 1, (lines->gs.k->>'po_line')::integer,
+	INSERT INTO procgov.invoice_line (entity_id, invoice_id, line_no, po_id, po_line_no, description, quantity, unit_price)
+	SELECT entity, inv.invoice_id, gs.k + 1, po.po_id, (lines->gs.k->>'po_line')::integer,
 		   coalesce(lines->gs.k->>'description', l.description, 'line ' || (gs.k + 1)),
 		   procgov.line_quantity(lines, gs.k), procgov.line_price(lines, gs.k)
 	  FROM generate_series(0, n - 1) AS gs(k)
@@ -3422,12 +3439,20 @@ COMMENT ON COLUMN procgov.bank_change.new_iban IS 'account requested';
 COMMENT ON COLUMN procgov.bank_change.requested_by IS 'who asked (may not approve it)';
 COMMENT ON COLUMN procgov.bank_change.reason IS 'how the supplier asked for it';
 COMMENT ON TABLE procgov.exception_case IS 'exceptions with an owner and a due date: mismatches, stalled documents, drift';
-COMMENT ON COLUMN procgov.exception_case.kind IS 'what went wrong, e.g. price_mismatch';
+COMMENT ON COLUMN procgov.exception_case.kind IS 'what went wrong, e.g. price_over, no_receipt (docs/matching.md lists the kinds)';
 COMMENT ON COLUMN procgov.exception_case.doc_kind IS 'kind of the document concerned';
 COMMENT ON COLUMN procgov.exception_case.doc_number IS 'number of the document concerned';
 COMMENT ON COLUMN procgov.exception_case.status IS 'open or resolved';
 COMMENT ON COLUMN procgov.exception_case.owner IS 'who must resolve it';
 COMMENT ON COLUMN procgov.exception_case.due_at IS 'when it must be resolved';
+COMMENT ON COLUMN procgov.exception_case.updated_at IS 'when the finding last changed (a rematch with new figures updates the open case)';
+COMMENT ON COLUMN procgov.exception_case.resolved_at IS 'when it was resolved';
+COMMENT ON COLUMN procgov.exception_case.resolved_by IS 'who resolved it (procgov.actor), or procgov when a rematch cleared it';
+COMMENT ON COLUMN procgov.exception_case.resolution IS 'variance_accepted, credit_requested, receipt_corrected, cleared or cancelled';
+COMMENT ON COLUMN procgov.exception_case.details IS 'what the owner needs: the document, the order, the receipts and the figures per line';
+COMMENT ON COLUMN procgov.invoice.supplier_invoice_key IS 'supplier_invoice_no normalised by procgov.invoice_number_key(), for duplicate detection';
+COMMENT ON COLUMN procgov.invoice_line.po_id IS 'the order this line bills (procgov.register_invoice sets the invoice''s order); NULL: the invoice''s po_id';
+COMMENT ON COLUMN procgov.invoice_line.po_line_no IS 'the order line it bills';
 COMMENT ON TABLE procgov.approval IS 'approval decisions: who approved or rejected which version of which document';
 COMMENT ON COLUMN procgov.approval.doc_version IS 'the document version decided on';
 COMMENT ON COLUMN procgov.approval.decision IS 'approved or rejected';
@@ -3868,9 +3893,14 @@ CREATE FUNCTION procgov.rules_frozen() RETURNS trigger
 	AS $$
 #variable_conflict use_variable
 DECLARE
-	r procgov.approval_rule := CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+	r record;
 	p procgov.policy;
 BEGIN
+	IF TG_OP = 'DELETE' THEN
+		r := OLD;
+	ELSE
+		r := NEW;
+	END IF;
 	-- locked: a rule written while another session activates this version either
 	-- commits before the activation reads the rules, or is refused after it
 	SELECT * INTO p FROM procgov.policy WHERE entity_id = r.entity_id AND policy_id = r.policy_id FOR SHARE;
@@ -3882,7 +3912,7 @@ BEGIN
 	RETURN r;
 END
 $$;
-COMMENT ON FUNCTION procgov.rules_frozen() IS 'trigger on procgov.approval_rule: only a draft policy''s rules change, so an active version means one fixed set of rules';
+COMMENT ON FUNCTION procgov.rules_frozen() IS 'trigger on procgov.approval_rule and procgov.match_rule: only a draft policy''s rules change, so an active version means one fixed set of rules';
 CREATE TRIGGER rules_frozen BEFORE INSERT OR UPDATE OR DELETE ON procgov.approval_rule
 	FOR EACH ROW EXECUTE FUNCTION procgov.rules_frozen();
 
@@ -3939,6 +3969,11 @@ BEGIN
 		r.over_contract, r.urgent, r.signal_kind, r.signal_min_score, r.signal_min_confidence, r.outcome, r.role, r.approvers,
 		r.sla, r.escalate_to, r.reason
 	  FROM procgov.approval_rule r WHERE r.entity_id = entity AND r.policy_id = src.policy_id ORDER BY r.rule_id;
+	INSERT INTO procgov.match_rule (entity_id, policy_id, name, supplier_code, category_prefix, qty_tolerance, price_tolerance,
+		two_way, owner, sla, variance_role, duplicate_period, duplicate_window)
+	SELECT entity, dst.policy_id, r.name, r.supplier_code, r.category_prefix, r.qty_tolerance, r.price_tolerance,
+		r.two_way, r.owner, r.sla, r.variance_role, r.duplicate_period, r.duplicate_window
+	  FROM procgov.match_rule r WHERE r.entity_id = entity AND r.policy_id = src.policy_id ORDER BY r.rule_id;
 	RETURN dst.version;
 END
 $$;
@@ -4641,6 +4676,492 @@ GRANT EXECUTE ON FUNCTION procgov.approve(bigint, text, text), procgov.reject(bi
 GRANT EXECUTE ON FUNCTION procgov.signal(text, text, text, text, text, numeric, numeric, text, text) TO procgov_scorer, procgov_admin;
 -- END policy privileges
 
+-- BEGIN matching
+-- ===================================================================
+-- Matching: invoices against orders and receipts within the tolerances
+-- of the active policy's match rules, decided in C (src/match.c);
+-- mismatches become owned exception cases, and their resolutions are
+-- functions that audit and emit.  docs/matching.md is the reference.
+-- ===================================================================
+
+CREATE TABLE procgov.match_rule (
+	entity_id		text NOT NULL,
+	policy_id		bigint NOT NULL,
+	rule_id			bigint GENERATED ALWAYS AS IDENTITY,
+	name			text NOT NULL,
+	supplier_code	text,
+	category_prefix	text CHECK (category_prefix <> ''),
+	qty_tolerance	procgov.tolerance,
+	price_tolerance	procgov.tolerance,
+	two_way			boolean,
+	owner			text CHECK (owner <> ''),
+	sla				interval CHECK (sla > '0'),
+	variance_role	text CHECK (variance_role <> ''),
+	duplicate_period interval CHECK (duplicate_period > '0'),
+	duplicate_window interval CHECK (duplicate_window >= '0'),
+	CONSTRAINT match_rule_pkey PRIMARY KEY (entity_id, rule_id),
+	CONSTRAINT match_rule_name_key UNIQUE (entity_id, policy_id, name),
+	CONSTRAINT match_rule_policy_fkey FOREIGN KEY (entity_id, policy_id) REFERENCES procgov.policy ON DELETE CASCADE,
+	CONSTRAINT match_rule_duplicates_per_supplier CHECK (category_prefix IS NULL OR (duplicate_period IS NULL AND duplicate_window IS NULL))
+);
+COMMENT ON TABLE procgov.match_rule IS 'match tolerances, modes, owners and duplicate windows of a policy version, by entity, supplier and item category; each setting comes from the most specific rule that names it (docs/matching.md)';
+COMMENT ON COLUMN procgov.match_rule.entity_id IS 'entity';
+COMMENT ON COLUMN procgov.match_rule.policy_id IS 'the policy version the rule belongs to (frozen once it leaves draft)';
+COMMENT ON COLUMN procgov.match_rule.rule_id IS 'internal id';
+COMMENT ON COLUMN procgov.match_rule.name IS 'a name for people, unique within the version';
+COMMENT ON COLUMN procgov.match_rule.supplier_code IS 'only this supplier (procgov.supplier.code); NULL: every supplier';
+COMMENT ON COLUMN procgov.match_rule.category_prefix IS 'only order lines whose item category starts with this; NULL: every category';
+COMMENT ON COLUMN procgov.match_rule.qty_tolerance IS 'how far billed quantity may exceed what may be billed, valued at the order price (''2%'', ''50.00 EUR'', both); NULL: from a less specific rule; default ''0''';
+COMMENT ON COLUMN procgov.match_rule.price_tolerance IS 'how far the billed unit price may differ from the order price; NULL: from a less specific rule; default ''0''';
+COMMENT ON COLUMN procgov.match_rule.two_way IS 'true: match the invoice against the order only (services without receipts); default false';
+COMMENT ON COLUMN procgov.match_rule.owner IS 'who owns the exception cases (a role or a person); default accounts_payable';
+COMMENT ON COLUMN procgov.match_rule.sla IS 'how soon an exception case is due; default 3 days';
+COMMENT ON COLUMN procgov.match_rule.variance_role IS 'approval role that may accept a variance, within its limit; default controller';
+COMMENT ON COLUMN procgov.match_rule.duplicate_period IS 'an invoice number the supplier used within this period of the invoice date is a duplicate; default 1 year';
+COMMENT ON COLUMN procgov.match_rule.duplicate_window IS 'an invoice of the same amount within this many days under another number is a duplicate; default 3 days';
+
+CREATE TRIGGER rules_frozen BEFORE INSERT OR UPDATE OR DELETE ON procgov.match_rule
+	FOR EACH ROW EXECUTE FUNCTION procgov.rules_frozen();
+
+CREATE INDEX purchase_order_line_price ON procgov.purchase_order_line
+	USING gist (procgov.amountrange(unit_price, unit_price, '[]'));
+COMMENT ON INDEX procgov.purchase_order_line_price IS 'order lines by unit price, for the candidate search of unmatched invoice lines (procgov.match_candidates)';
+CREATE INDEX receipt_po ON procgov.receipt (entity_id, po_id);
+
+-- ---- the engine ----
+
+CREATE FUNCTION procgov.match_lines(entity text, invoice_id bigint, two_way boolean,
+	OUT line_no integer, OUT po_id bigint, OUT po_line_no integer, OUT result text, OUT accepted boolean,
+	OUT quantity numeric, OUT unit_price procgov.amount, OUT ordered numeric, OUT order_price procgov.amount,
+	OUT received numeric, OUT invoiced_before numeric, OUT billable numeric, OUT price_variance procgov.amount,
+	OUT price_allowance procgov.amount, OUT quantity_tolerance procgov.tolerance, OUT price_tolerance procgov.tolerance,
+	OUT two_way_match boolean, OUT duplicate_of text, OUT owner text, OUT sla interval, OUT invoice_result text)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'match_lines' LANGUAGE C STABLE;
+COMMENT ON FUNCTION procgov.match_lines(text, bigint, boolean) IS 'the matching engine''s per-line decision for one invoice (by id), without side effects; procgov.three_way_match() is the interface';
+
+CREATE FUNCTION procgov.match_run(entity text, invoice_number text, max_invoices integer,
+	OUT invoices bigint, OUT lines bigint, OUT matched bigint, OUT disputed bigint, OUT exceptions bigint)
+	RETURNS record
+	AS 'MODULE_PATHNAME', 'match_run' LANGUAGE C VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp;
+COMMENT ON FUNCTION procgov.match_run(text, text, integer) IS 'lock unmatched invoices (one by number, or all that no other run holds), match them and act on the outcome; procgov.match_pending() and procgov.match_invoice() are the interface';
+
+CREATE FUNCTION procgov.three_way_match(entity text, invoice_number text, two_way boolean DEFAULT NULL)
+	RETURNS TABLE (line_no integer, order_number text, po_line_no integer, result text, accepted boolean,
+		quantity numeric, unit_price procgov.amount, ordered numeric, order_price procgov.amount, received numeric,
+		invoiced_before numeric, billable numeric, price_variance procgov.amount, price_allowance procgov.amount,
+		quantity_tolerance procgov.tolerance, price_tolerance procgov.tolerance, two_way_match boolean,
+		duplicate_of text, owner text, sla interval, invoice_result text)
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_column
+DECLARE
+	id bigint;
+BEGIN
+	SELECT i.invoice_id INTO id FROM procgov.invoice i WHERE i.entity_id = three_way_match.entity AND i.number = invoice_number;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'invoice % does not exist in entity %', coalesce(invoice_number, 'NULL'), coalesce(three_way_match.entity, 'NULL')
+			USING ERRCODE = '42704', HINT = 'Check the invoice number and the entity.';
+	END IF;
+	RETURN QUERY
+	SELECT m.line_no, po.number, m.po_line_no, m.result, m.accepted, m.quantity, m.unit_price, m.ordered, m.order_price,
+		   m.received, m.invoiced_before, m.billable, m.price_variance, m.price_allowance, m.quantity_tolerance,
+		   m.price_tolerance, m.two_way_match, m.duplicate_of, m.owner, m.sla, m.invoice_result
+	  FROM procgov.match_lines(three_way_match.entity, id, three_way_match.two_way) m
+	  LEFT JOIN procgov.purchase_order po ON po.entity_id = three_way_match.entity AND po.po_id = m.po_id
+	 ORDER BY m.line_no;
+END
+$$;
+COMMENT ON FUNCTION procgov.three_way_match(text, text, boolean) IS 'match an invoice line by line against its order and receipts, without changing anything: the result per line (matched, quantity_over_received, price_over, ...) and the figures behind it; two_way => true compares with the order only';
+
+CREATE FUNCTION procgov.match_pending(entity text DEFAULT NULL, max_invoices integer DEFAULT NULL,
+	OUT invoices bigint, OUT lines bigint, OUT matched bigint, OUT disputed bigint, OUT exceptions bigint)
+	RETURNS record
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+BEGIN
+	IF max_invoices IS NOT NULL AND max_invoices < 1 THEN
+		RAISE EXCEPTION 'max_invoices must be positive, not %', max_invoices
+			USING ERRCODE = '22023', HINT = 'Pass NULL to match every unmatched invoice.';
+	END IF;
+	SELECT r.invoices, r.lines, r.matched, r.disputed, r.exceptions
+	  INTO invoices, lines, matched, disputed, exceptions
+	  FROM procgov.match_run(entity, NULL, max_invoices) r;
+END
+$$;
+COMMENT ON FUNCTION procgov.match_pending(text, integer) IS 'match every unmatched invoice (submitted or disputed) of an entity, or of all: set-based, skipping invoices another run holds; returns how many invoices and lines it matched, disputed, and the exception cases it opened or updated';
+
+CREATE FUNCTION procgov.match_invoice(entity text, invoice_number text) RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	inv procgov.invoice;
+BEGIN
+	SELECT * INTO inv FROM procgov.invoice i WHERE i.entity_id = entity AND i.number = invoice_number;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'invoice % does not exist in entity %', coalesce(invoice_number, 'NULL'), coalesce(entity, 'NULL')
+			USING ERRCODE = '42704', HINT = 'Check the invoice number and the entity.';
+	END IF;
+	IF inv.state NOT IN ('submitted', 'disputed') THEN
+		RAISE EXCEPTION 'invoice % is %, not waiting to be matched', invoice_number, inv.state
+			USING ERRCODE = '55000', HINT = 'Only submitted and disputed invoices are matched.';
+	END IF;
+	PERFORM procgov.match_run(entity, invoice_number, 1);
+	SELECT * INTO inv FROM procgov.invoice i WHERE i.entity_id = entity AND i.number = invoice_number;
+	RETURN procgov.doc_result('invoice', to_jsonb(inv)) ||
+		jsonb_build_object('open_cases', (SELECT coalesce(jsonb_agg(jsonb_build_object('case_id', c.case_id, 'kind', c.kind,
+			'owner', c.owner, 'due_at', c.due_at) ORDER BY c.case_id), '[]')
+			FROM procgov.exception_case c
+		   WHERE c.entity_id = entity AND c.doc_kind = 'invoice' AND c.doc_number = invoice_number AND c.status = 'open'));
+END
+$$;
+COMMENT ON FUNCTION procgov.match_invoice(text, text) IS 'match one invoice now (waiting for a run that holds it) and act on the outcome; returns the invoice and its open exception cases';
+
+-- ---- exception cases ----
+
+CREATE FUNCTION procgov.match_kinds() RETURNS text[]
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN ARRAY['duplicate_invoice', 'no_order', 'currency_mismatch', 'fully_invoiced', 'no_receipt',
+				 'quantity_over_received', 'quantity_over_ordered', 'price_over', 'price_under'];
+COMMENT ON FUNCTION procgov.match_kinds() IS 'the kinds of exception case matching opens';
+
+-- the value at stake in a case: what the variance costs, in the order's currency
+CREATE FUNCTION procgov.case_variance(kind text, details jsonb) RETURNS procgov.amount
+	LANGUAGE sql IMMUTABLE
+	RETURN (SELECT procgov.sum(procgov.abs(CASE
+				WHEN kind IN ('price_over', 'price_under')
+				THEN ((l->>'unit_price')::procgov.amount OPERATOR(procgov.-) (l->>'order_price')::procgov.amount)
+					 OPERATOR(procgov.*) (l->>'quantity')::numeric
+				ELSE (l->>'order_price')::procgov.amount
+					 OPERATOR(procgov.*) ((l->>'quantity')::numeric - greatest((l->>'billable')::numeric, 0)) END))
+			  FROM jsonb_array_elements(details->'lines') l);
+COMMENT ON FUNCTION procgov.case_variance(text, jsonb) IS 'what the variance of a price or quantity case amounts to at the order''s prices';
+
+CREATE FUNCTION procgov.match_exceptions(ent text[], num text[], line integer[], po bigint[], po_line integer[],
+	kinds text[], qty numeric[], ordered numeric[], received numeric[], invoiced numeric[], billable numeric[],
+	owners text[], slas interval[], dup text[], r_ent text[], r_num text[], price procgov.amount[],
+	order_price procgov.amount[], allowance procgov.amount[], roles text[])
+	RETURNS bigint
+	LANGUAGE plpgsql VOLATILE
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	c record;
+	n bigint := 0;
+BEGIN
+	-- open cases of re-matched invoices whose finding is gone: cleared
+	FOR c IN
+		UPDATE procgov.exception_case x
+		   SET status = 'resolved', resolution = 'cleared', resolved_at = now(), resolved_by = 'procgov', updated_at = now()
+		  FROM unnest(r_ent, r_num) AS r(e, nm)
+		 WHERE x.entity_id = r.e AND x.doc_kind = 'invoice' AND x.doc_number = r.nm AND x.status = 'open'
+		   AND x.kind = ANY (procgov.match_kinds())
+		   AND NOT EXISTS (SELECT FROM unnest(ent, num, kinds) AS f(e, nm, k)
+							WHERE f.e = x.entity_id AND f.nm = x.doc_number AND f.k = x.kind)
+		RETURNING x.*
+	LOOP
+		PERFORM procgov.case_resolved(c.entity_id, c.case_id, c.doc_number, c.kind, 'cleared', 'the rematch no longer finds it',
+									  c.correlation_id, NULL);
+	END LOOP;
+	-- one open case per invoice and kind, with the lines and their figures
+	FOR c IN
+		WITH l AS (
+			SELECT * FROM unnest(ent, num, line, po, po_line, kinds, qty, price, ordered, order_price, received, invoiced,
+								 billable, allowance, owners, slas, dup, roles)
+				AS x(e, nm, line_no, po_id, po_line_no, kind, quantity, unit_price, ordered, order_price, received,
+					 invoiced_before, billable, price_allowance, owner, sla, duplicate_of, variance_role)),
+		g AS (
+			SELECT l.e, l.nm, l.kind, min(l.owner) AS owner, min(l.sla) AS sla, min(l.variance_role) AS variance_role,
+				   nullif(min(l.duplicate_of), '') AS duplicate_of,
+				   jsonb_agg(jsonb_build_object('line', l.line_no, 'po_line', nullif(l.po_line_no, 0),
+						'quantity', l.quantity, 'unit_price', l.unit_price, 'ordered', l.ordered, 'order_price', l.order_price,
+						'received', l.received, 'invoiced_before', l.invoiced_before, 'billable', l.billable,
+						'price_allowance', l.price_allowance) ORDER BY l.line_no) AS lines
+			  FROM l GROUP BY l.e, l.nm, l.kind)
+		INSERT INTO procgov.exception_case AS x (entity_id, kind, doc_kind, doc_number, owner, due_at, details, correlation_id)
+		SELECT g.e, g.kind, 'invoice', g.nm, g.owner, now() + g.sla,
+			   jsonb_build_object('invoice', i.number, 'supplier_invoice_no', i.supplier_invoice_no, 'supplier', s.code,
+					'invoice_date', i.invoice_date, 'total', i.total, 'order', o.number, 'buyer', o.buyer,
+					'variance_role', g.variance_role, 'duplicate_of', g.duplicate_of,
+					'receipts', (SELECT coalesce(jsonb_agg(jsonb_build_object('number', r.number, 'received_at', r.received_at,
+										'received_by', r.received_by) ORDER BY r.receipt_id), '[]')
+								   FROM procgov.receipt r
+								  WHERE r.entity_id = i.entity_id AND r.po_id = i.po_id AND r.state = 'posted'),
+					'lines', g.lines),
+			   i.correlation_id
+		  FROM g
+		  JOIN procgov.invoice i ON i.entity_id = g.e AND i.number = g.nm
+		  JOIN procgov.supplier s ON s.entity_id = i.entity_id AND s.supplier_id = i.supplier_id
+		  LEFT JOIN procgov.purchase_order o ON o.entity_id = i.entity_id AND o.po_id = i.po_id
+		ON CONFLICT (entity_id, doc_kind, doc_number, kind) WHERE status = 'open'
+		DO UPDATE SET details = excluded.details, updated_at = now()
+			WHERE x.details IS DISTINCT FROM excluded.details
+		RETURNING x.*, (x.opened_at = x.updated_at) AS opened
+	LOOP
+		PERFORM procgov.audit_append('invoice:' || c.entity_id || ':' || c.doc_number,
+			CASE WHEN c.opened THEN 'exception.opened' ELSE 'exception.updated' END,
+			jsonb_build_object('case_id', c.case_id, 'kind', c.kind, 'owner', c.owner, 'due_at', c.due_at, 'details', c.details));
+		PERFORM procgov.emit('match.exception', 'invoice:' || c.entity_id || ':' || c.doc_number,
+			jsonb_build_object('case_id', c.case_id, 'kind', c.kind, 'opened', c.opened, 'owner', c.owner, 'due_at', c.due_at,
+							   'invoice', c.doc_number, 'order', c.details->'order', 'lines', c.details->'lines'),
+			c.correlation_id, NULL, NULL, c.entity_id);
+		n := n + 1;
+	END LOOP;
+	RETURN n;
+END
+$$;
+COMMENT ON FUNCTION procgov.match_exceptions(text[], text[], integer[], bigint[], integer[], text[], numeric[], numeric[], numeric[], numeric[], numeric[], text[], interval[], text[], text[], text[], procgov.amount[], procgov.amount[], procgov.amount[], text[]) IS 'the exception cases of a match run: opens or updates one case per invoice and kind (never a second open one), clears cases whose finding is gone, audits and emits match.exception';
+
+CREATE FUNCTION procgov.case_resolved(entity text, case_id bigint, doc_number text, kind text, resolution text, reason text,
+	correlation_id uuid, extra jsonb)
+	RETURNS void
+	LANGUAGE sql VOLATILE
+	AS $$
+	SELECT procgov.audit_append('invoice:' || entity || ':' || doc_number, 'exception.resolved',
+		jsonb_build_object('case_id', case_id, 'kind', kind, 'resolution', resolution) || coalesce(extra, '{}'), reason);
+	SELECT procgov.emit('exception.resolved', 'invoice:' || entity || ':' || doc_number,
+		jsonb_build_object('case_id', case_id, 'kind', kind, 'resolution', resolution, 'reason', reason,
+						   'resolved_by', procgov.current_actor()) || coalesce(extra, '{}'),
+		correlation_id, NULL, NULL, entity);
+	$$;
+COMMENT ON FUNCTION procgov.case_resolved(text, bigint, text, text, text, text, uuid, jsonb) IS 'audit and announce (exception.resolved) the resolution of an invoice''s exception case';
+
+-- lock an open case for a resolution and check it is one this resolution settles
+CREATE FUNCTION procgov.case_for_resolution(entity text, case_id bigint, kinds text[], what text) RETURNS procgov.exception_case
+	LANGUAGE plpgsql VOLATILE
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	c procgov.exception_case;
+BEGIN
+	-- the invoice first, as a match run locks it: a resolution and a run take turns
+	PERFORM 1 FROM procgov.invoice i JOIN procgov.exception_case x
+		ON x.entity_id = i.entity_id AND x.doc_kind = 'invoice' AND x.doc_number = i.number
+	 WHERE x.entity_id = entity AND x.case_id = case_id FOR UPDATE OF i;
+	SELECT * INTO c FROM procgov.exception_case x WHERE x.entity_id = entity AND x.case_id = case_id FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'exception case % does not exist in entity %', coalesce(case_id::text, 'NULL'), coalesce(entity, 'NULL')
+			USING ERRCODE = '42704', HINT = 'List the open cases in procgov.exception_case.';
+	END IF;
+	IF c.status <> 'open' THEN
+		RAISE EXCEPTION 'exception case % is already resolved (%)', case_id, c.resolution
+			USING ERRCODE = '55000', DETAIL = format('%s resolved it.', c.resolved_by),
+				  HINT = 'Nothing is left to do; a new finding opens a new case.';
+	END IF;
+	IF c.doc_kind <> 'invoice' OR NOT c.kind = ANY (kinds) THEN
+		RAISE EXCEPTION 'exception case % is a % case; % does not settle it', case_id, c.kind, what
+			USING ERRCODE = '55000', DETAIL = format('%s settles %s cases.', what, array_to_string(kinds, ', ')),
+				  HINT = CASE c.kind
+					WHEN 'duplicate_invoice' THEN 'Cancel the duplicate invoice with procgov.cancel_document().'
+					WHEN 'no_receipt' THEN 'Post the receipt (procgov.correct_receipt) or wait for the delivery.'
+					WHEN 'no_order' THEN 'Register the invoice against its order, or cancel it.'
+					WHEN 'currency_mismatch' THEN 'Ask the supplier for an invoice in the order''s currency.'
+					ELSE 'Use procgov.accept_variance, procgov.request_credit_note or procgov.correct_receipt as the kind allows.' END;
+	END IF;
+	RETURN c;
+END
+$$;
+COMMENT ON FUNCTION procgov.case_for_resolution(text, bigint, text[], text) IS 'lock an open exception case (and its invoice) for a resolution, refusing cases of kinds the resolution does not settle';
+
+CREATE FUNCTION procgov.settle_case(c procgov.exception_case, resolution text, reason text, extra jsonb) RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+DECLARE
+	inv jsonb;
+BEGIN
+	IF reason IS NULL OR btrim(reason) = '' THEN
+		RAISE EXCEPTION 'resolving exception case % needs a reason', c.case_id
+			USING ERRCODE = '22023', HINT = 'Say why, for the auditor: e.g. the supplier''s price list changed on 1 March.';
+	END IF;
+	UPDATE procgov.exception_case x
+	   SET status = 'resolved', resolution = settle_case.resolution, resolved_at = now(),
+		   resolved_by = procgov.current_actor(), updated_at = now(),
+		   details = x.details || jsonb_build_object('resolution', coalesce(extra, '{}') || jsonb_build_object('reason', reason))
+	 WHERE x.entity_id = c.entity_id AND x.case_id = c.case_id;
+	PERFORM procgov.case_resolved(c.entity_id, c.case_id, c.doc_number, c.kind, resolution, reason, c.correlation_id, extra);
+	-- the invoice is matched again at once: it goes on when nothing else is open
+	inv := procgov.match_invoice(c.entity_id, c.doc_number);
+	RETURN jsonb_build_object('case_id', c.case_id, 'kind', c.kind, 'resolution', resolution) || coalesce(extra, '{}')
+		|| jsonb_build_object('invoice', inv);
+END
+$$;
+COMMENT ON FUNCTION procgov.settle_case(procgov.exception_case, text, text, jsonb) IS 'resolve a locked exception case: record, audit, emit exception.resolved, and match its invoice again';
+
+CREATE FUNCTION procgov.accept_variance(entity text, case_id bigint, reason text) RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	c procgov.exception_case := procgov.case_for_resolution(entity, case_id,
+		ARRAY['price_over', 'price_under', 'quantity_over_received', 'quantity_over_ordered'], 'accepting the variance');
+	value procgov.amount := procgov.case_variance(c.kind, c.details);
+	role text := coalesce(c.details->>'variance_role', 'controller');
+	me text := procgov.current_actor();
+	authors text[];
+BEGIN
+	SELECT ARRAY(SELECT DISTINCT a FROM unnest(ARRAY[o.buyer, o.created_by, o.submitted_by]) a WHERE a IS NOT NULL ORDER BY a)
+	  INTO authors
+	  FROM procgov.purchase_order o WHERE o.entity_id = entity AND o.number = c.details->>'order';
+	IF NOT EXISTS (SELECT FROM procgov.eligible_approvers(entity, role, 'invoice', value, authors) e WHERE e.person = me) THEN
+		RAISE EXCEPTION '% may not accept a variance of % on invoice %', me, value, c.doc_number
+			USING ERRCODE = '42501',
+				  DETAIL = format('Policy gives this decision to the %s role, within its approval limit, and never to the order''s buyer (%s).',
+								  role, coalesce(array_to_string(authors, ', '), 'none')),
+				  HINT = format('Ask a %s whose limit covers %s, or request a credit note instead.', role, value);
+	END IF;
+	RETURN procgov.settle_case(c, 'variance_accepted', reason, jsonb_build_object('variance', value, 'role', role));
+END
+$$;
+COMMENT ON FUNCTION procgov.accept_variance(text, bigint, text) IS 'accept the price or quantity variance of an exception case: only a holder of the policy''s variance role within their limit (never the order''s buyer) may; the invoice then goes on at the billed figures';
+
+CREATE FUNCTION procgov.request_credit_note(entity text, case_id bigint, reason text) RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	c procgov.exception_case := procgov.case_for_resolution(entity, case_id,
+		ARRAY['price_over', 'quantity_over_received', 'quantity_over_ordered'], 'requesting a credit note');
+BEGIN
+	RETURN procgov.settle_case(c, 'credit_requested', reason,
+		jsonb_build_object('credit_due', procgov.case_variance(c.kind, c.details), 'supplier', c.details->'supplier'));
+END
+$$;
+COMMENT ON FUNCTION procgov.request_credit_note(text, bigint, text) IS 'settle an overbilling case by claiming a credit note for the variance (credit_due in the exception.resolved event); the invoice goes on, billing no more than was received';
+
+CREATE FUNCTION procgov.correct_receipt(entity text, case_id bigint, reason text, lines jsonb DEFAULT NULL) RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	c procgov.exception_case := procgov.case_for_resolution(entity, case_id,
+		ARRAY['no_receipt', 'quantity_over_received'], 'correcting the receipt');
+	rc jsonb;
+BEGIN
+	IF reason IS NULL OR btrim(reason) = '' THEN
+		RAISE EXCEPTION 'resolving exception case % needs a reason', case_id
+			USING ERRCODE = '22023', HINT = 'Say why, for the auditor: e.g. the supplier''s price list changed on 1 March.';
+	END IF;
+	-- by default: receive what the invoice bills beyond what may be billed, within what is still open
+	lines := coalesce(lines, (
+		SELECT jsonb_agg(jsonb_build_object('line', (l->>'po_line')::integer,
+				'quantity', least((l->>'quantity')::numeric - greatest((l->>'billable')::numeric, 0),
+								  (l->>'ordered')::numeric - (l->>'received')::numeric)) ORDER BY (l->>'po_line')::integer)
+		  FROM jsonb_array_elements(c.details->'lines') l
+		 WHERE least((l->>'quantity')::numeric - greatest((l->>'billable')::numeric, 0),
+					 (l->>'ordered')::numeric - (l->>'received')::numeric) > 0));
+	IF lines IS NULL THEN
+		RAISE EXCEPTION 'exception case % leaves nothing to receive', case_id
+			USING ERRCODE = '55000', DETAIL = 'The order''s lines are received in full already.',
+				  HINT = 'Accept the variance or request a credit note instead.';
+	END IF;
+	rc := procgov.post_receipt(entity, c.details->>'order', lines);
+	RETURN procgov.settle_case(c, 'receipt_corrected', reason, jsonb_build_object('receipt', rc->>'number', 'received', lines));
+END
+$$;
+COMMENT ON FUNCTION procgov.correct_receipt(text, bigint, text, jsonb) IS 'settle a no_receipt or quantity case by posting the receipt that was missing (by default what the invoice bills beyond what was received, within the order), as the acting receiver; the invoice is matched again';
+
+-- a cancelled invoice leaves no open case behind
+CREATE FUNCTION procgov.invoice_cancelled() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+DECLARE
+	c procgov.exception_case;
+BEGIN
+	FOR c IN
+		UPDATE procgov.exception_case x
+		   SET status = 'resolved', resolution = 'cancelled', resolved_at = now(),
+			   resolved_by = procgov.current_actor(), updated_at = now()
+		 WHERE x.entity_id = NEW.entity_id AND x.doc_kind = 'invoice' AND x.doc_number = NEW.number AND x.status = 'open'
+		RETURNING x.*
+	LOOP
+		PERFORM procgov.case_resolved(c.entity_id, c.case_id, c.doc_number, c.kind, 'cancelled', 'the invoice was cancelled',
+									  c.correlation_id, NULL);
+	END LOOP;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION procgov.invoice_cancelled() IS 'trigger on procgov.invoice: cancelling an invoice resolves its open exception cases as cancelled';
+CREATE TRIGGER invoice_cancelled AFTER UPDATE OF state ON procgov.invoice
+	FOR EACH ROW WHEN (NEW.state = 'cancelled' AND OLD.state <> 'cancelled')
+	EXECUTE FUNCTION procgov.invoice_cancelled();
+
+-- ---- the operator and the candidate search ----
+
+CREATE FUNCTION procgov.line_matches(procgov.invoice_line, procgov.purchase_order_line) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'match_line_op' LANGUAGE C STABLE STRICT SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp;
+COMMENT ON FUNCTION procgov.line_matches(procgov.invoice_line, procgov.purchase_order_line) IS 'implementation of ~=: same entity and currency, unit price within the applicable price tolerance, quantity within what was ordered (quantity tolerance applied)';
+
+CREATE OPERATOR procgov.~= (LEFTARG = procgov.invoice_line, RIGHTARG = procgov.purchase_order_line,
+	FUNCTION = procgov.line_matches);
+COMMENT ON OPERATOR procgov.~= (procgov.invoice_line, procgov.purchase_order_line) IS 'the invoice line agrees with the order line within the tolerances the active policy gives that supplier and category (receipts are three_way_match''s business)';
+
+CREATE FUNCTION procgov.match_candidates(entity text, invoice_number text)
+	RETURNS TABLE (line_no integer, order_number text, po_line_no integer, description text, unit_price procgov.amount,
+		open_quantity numeric, price_difference procgov.amount)
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_column
+BEGIN
+	RETURN QUERY
+	SELECT l.line_no, po.number, pl.line_no, pl.description, pl.unit_price, pl.quantity - pl.invoiced_qty,
+		   l.unit_price OPERATOR(procgov.-) pl.unit_price
+	  FROM procgov.three_way_match(match_candidates.entity, invoice_number) m
+	  JOIN procgov.invoice i ON i.entity_id = match_candidates.entity AND i.number = invoice_number
+	  JOIN procgov.invoice_line l ON l.entity_id = i.entity_id AND l.invoice_id = i.invoice_id AND l.line_no = m.line_no
+	  JOIN procgov.purchase_order_line pl
+		ON procgov.amountrange(pl.unit_price, pl.unit_price, '[]') && procgov.band(l.unit_price, m.price_tolerance)
+	   AND pl.entity_id = i.entity_id AND pl.invoiced_qty < pl.quantity
+	  JOIN procgov.purchase_order po ON po.entity_id = pl.entity_id AND po.po_id = pl.po_id AND po.supplier_id = i.supplier_id
+	 WHERE m.result NOT IN ('matched', 'duplicate_invoice')
+	   AND po.state IN ('approved', 'transmitted', 'acknowledged', 'shipped', 'partially_received', 'received')
+	   AND l OPERATOR(procgov.~=) pl
+	 ORDER BY l.line_no, procgov.abs(l.unit_price OPERATOR(procgov.-) pl.unit_price), po.number, pl.line_no;
+END
+$$;
+COMMENT ON FUNCTION procgov.match_candidates(text, text) IS 'for each invoice line that did not match: the open order lines of the same supplier it could be, nearest price first (found through the GiST index on order line prices)';
+-- END matching
+
+-- BEGIN matching privileges
+REVOKE ALL ON procgov.match_rule FROM PUBLIC;
+GRANT SELECT ON procgov.match_rule TO procgov_reader, procgov_auditor, procgov_admin;
+GRANT INSERT, UPDATE, DELETE ON procgov.match_rule TO procgov_admin;
+REVOKE EXECUTE ON FUNCTION procgov.match_lines(text, bigint, boolean), procgov.match_run(text, text, integer),
+	procgov.match_exceptions(text[], text[], integer[], bigint[], integer[], text[], numeric[], numeric[], numeric[], numeric[], numeric[], text[], interval[], text[], text[], text[], procgov.amount[], procgov.amount[], procgov.amount[], text[]),
+	procgov.case_resolved(text, bigint, text, text, text, text, uuid, jsonb),
+	procgov.case_for_resolution(text, bigint, text[], text),
+	procgov.settle_case(procgov.exception_case, text, text, jsonb), procgov.invoice_cancelled(),
+	procgov.three_way_match(text, text, boolean), procgov.match_pending(text, integer),
+	procgov.match_invoice(text, text), procgov.accept_variance(text, bigint, text),
+	procgov.request_credit_note(text, bigint, text), procgov.correct_receipt(text, bigint, text, jsonb),
+	procgov.line_matches(procgov.invoice_line, procgov.purchase_order_line), procgov.match_candidates(text, text)
+	FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION procgov.three_way_match(text, text, boolean), procgov.match_candidates(text, text),
+	procgov.line_matches(procgov.invoice_line, procgov.purchase_order_line)
+	TO procgov_reader, procgov_auditor, procgov_approver, procgov_receiver, procgov_admin;
+GRANT EXECUTE ON FUNCTION procgov.match_pending(text, integer), procgov.match_invoice(text, text),
+	procgov.accept_variance(text, bigint, text), procgov.request_credit_note(text, bigint, text)
+	TO procgov_approver, procgov_admin;
+GRANT EXECUTE ON FUNCTION procgov.correct_receipt(text, bigint, text, jsonb) TO procgov_receiver, procgov_admin;
+-- END matching privileges
+
 -- BEGIN dump
 -- Everything a site stores survives pg_dump: configuration and documents,
 -- with the sequences behind their ids.  procgov's own rows of the rule
@@ -4656,7 +5177,7 @@ BEGIN
 			'requisition_line', 'purchase_order', 'purchase_order_line', 'purchase_order_version', 'acknowledgement',
 			'acknowledgement_line', 'receipt', 'receipt_line', 'invoice', 'invoice_line', 'bank_change', 'exception_case',
 			'approval', 'idempotency', 'budget_commitment', 'outbox', 'policy', 'approval_rule', 'approver', 'delegation',
-			'approval_step', 'signal']
+			'approval_step', 'signal', 'match_rule']
 	LOOP
 		PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.format('procgov.%I', t)::regclass, '');
 		FOR s IN SELECT pg_catalog.pg_get_serial_sequence(pg_catalog.format('procgov.%I', t), a.attname)

@@ -1,0 +1,274 @@
+-- procgov matching, table-driven: every result three_way_match() can give,
+-- one minor unit either side of each tolerance in 0-, 2- and 3-decimal
+-- currencies, partial receipts over several deliveries, two-way services,
+-- both kinds of duplicate, then the exception cases and their resolutions,
+-- match_pending() and the operator with its GiST-backed candidate search.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS procgov;
+RESET client_min_messages;
+\set SHOW_CONTEXT never
+SET procgov.notify = off;
+SET procgov.actor = 'tester';
+
+INSERT INTO procgov.entity (entity_id, name, base_currency, controller) VALUES ('MX', 'Match tests', 'EUR', 'c.controller');
+INSERT INTO procgov.item (entity_id, sku, description, category_code) VALUES
+	('MX', 'BOLT', 'Hex bolt', '31.16'),
+	('MX', 'SVC', 'Maintenance hour', '81.10');
+
+-- each case: a supplier with its own match rule, an order line, receipts, an invoice line
+CREATE TEMP TABLE mcase (
+	n integer PRIMARY KEY, what text, item text, ordered numeric, order_price text, receipts numeric[],
+	inv_qty numeric, inv_price text, qty_tol text, price_tol text, two_way boolean, expected text);
+INSERT INTO mcase VALUES
+	(1, 'exact, received in full', 'BOLT', 10, '10.00 EUR', '{10}', 10, '10.00 EUR', NULL, NULL, NULL, 'matched'),
+	(2, 'three partial deliveries, billed in full', 'BOLT', 10, '10.00 EUR', '{4,3,3}', 10, '10.00 EUR', NULL, NULL, NULL, 'matched'),
+	(3, 'billed ahead of the third delivery', 'BOLT', 10, '10.00 EUR', '{4,3}', 10, '10.00 EUR', NULL, NULL, NULL, 'quantity_over_received'),
+	(4, 'quantity 10% of 70.00 EUR: at the limit', 'BOLT', 10, '10.00 EUR', '{4,3}', 7.7, '10.00 EUR', '10%', NULL, NULL, 'matched'),
+	(5, 'quantity 10%: one minor unit beyond', 'BOLT', 10, '10.00 EUR', '{4,3}', 7.701, '10.00 EUR', '10%', NULL, NULL, 'quantity_over_received'),
+	(6, 'price 2%: 0.20 above', 'BOLT', 10, '10.00 EUR', '{10}', 10, '10.20 EUR', NULL, '2%', NULL, 'matched'),
+	(7, 'price 2%: 0.21 above', 'BOLT', 10, '10.00 EUR', '{10}', 10, '10.21 EUR', NULL, '2%', NULL, 'price_over'),
+	(8, 'price 2%: 0.20 below', 'BOLT', 10, '10.00 EUR', '{10}', 10, '9.80 EUR', NULL, '2%', NULL, 'matched'),
+	(9, 'price 2%: 0.21 below', 'BOLT', 10, '10.00 EUR', '{10}', 10, '9.79 EUR', NULL, '2%', NULL, 'price_under'),
+	(10, 'yen 2% of 1000: 1020', 'BOLT', 5, '1000 JPY', '{5}', 5, '1020 JPY', NULL, '2%', NULL, 'matched'),
+	(11, 'yen 2% of 1000: 1021', 'BOLT', 5, '1000 JPY', '{5}', 5, '1021 JPY', NULL, '2%', NULL, 'price_over'),
+	(12, 'yen 1% of 333 rounds to 3: 336', 'BOLT', 5, '333 JPY', '{5}', 5, '336 JPY', NULL, '1%', NULL, 'matched'),
+	(13, 'yen 1% of 333 rounds to 3: 337', 'BOLT', 5, '333 JPY', '{5}', 5, '337 JPY', NULL, '1%', NULL, 'price_over'),
+	(14, 'dinar 1% of 10.000: 10.100', 'BOLT', 5, '10.000 BHD', '{5}', 5, '10.100 BHD', NULL, '1%', NULL, 'matched'),
+	(15, 'dinar 1% of 10.000: 10.101', 'BOLT', 5, '10.000 BHD', '{5}', 5, '10.101 BHD', NULL, '1%', NULL, 'price_over'),
+	(16, 'absolute 0.05 EUR: 10.05', 'BOLT', 10, '10.00 EUR', '{10}', 10, '10.05 EUR', NULL, '0.05 EUR', NULL, 'matched'),
+	(17, 'absolute 0.05 EUR: 10.06', 'BOLT', 10, '10.00 EUR', '{10}', 10, '10.06 EUR', NULL, '0.05 EUR', NULL, 'price_over'),
+	(18, '2% and 0.10 EUR (the stricter): 10.10', 'BOLT', 10, '10.00 EUR', '{10}', 10, '10.10 EUR', NULL, '2% and 0.10 EUR', NULL, 'matched'),
+	(19, '2% and 0.10 EUR (the stricter): 10.11', 'BOLT', 10, '10.00 EUR', '{10}', 10, '10.11 EUR', NULL, '2% and 0.10 EUR', NULL, 'price_over'),
+	(20, '2% or 0.50 EUR (the looser): 10.50', 'BOLT', 10, '10.00 EUR', '{10}', 10, '10.50 EUR', NULL, '2% or 0.50 EUR', NULL, 'matched'),
+	(21, 'billed in dollars, ordered in euros', 'BOLT', 10, '10.00 EUR', '{10}', 10, '10.00 USD', NULL, '2%', NULL, 'currency_mismatch'),
+	(22, 'nothing received yet', 'BOLT', 10, '10.00 EUR', '{}', 10, '10.00 EUR', NULL, NULL, NULL, 'no_receipt'),
+	(23, 'service, two-way: billed as ordered', 'SVC', 8, '95.00 EUR', '{}', 8, '95.00 EUR', NULL, NULL, true, 'matched'),
+	(24, 'service, two-way: billed beyond the order', 'SVC', 8, '95.00 EUR', '{}', 9, '95.00 EUR', NULL, NULL, true, 'quantity_over_ordered'),
+	(25, 'quantity exact: 0.0001 beyond', 'BOLT', 10, '10.00 EUR', '{10}', 10.0001, '10.00 EUR', NULL, NULL, NULL, 'quantity_over_received');
+
+-- suppliers, orders in transmitted state and their receipts (loaded as a migration would)
+CREATE FUNCTION pg_temp.load_cases() RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+	c record;
+	po bigint;
+BEGIN
+	FOR c IN SELECT * FROM mcase ORDER BY n LOOP
+		PERFORM set_config('procgov.actor', 'b.buyer', true);
+		INSERT INTO procgov.supplier (entity_id, code, name, status, iban)
+		VALUES ('MX', 'S' || c.n, 'Supplier ' || c.n, 'approved', 'DE89370400440532013000');
+		PERFORM set_config('procgov.enforce', 'off', true);
+		INSERT INTO procgov.purchase_order (entity_id, number, supplier_id, buyer, total)
+		SELECT 'MX', 'PO-' || c.n, s.supplier_id, 'b.buyer', c.order_price::procgov.amount OPERATOR(procgov.*) c.ordered
+		  FROM procgov.supplier s WHERE s.entity_id = 'MX' AND s.code = 'S' || c.n
+		RETURNING po_id INTO po;
+		INSERT INTO procgov.purchase_order_line (entity_id, po_id, line_no, item_id, description, quantity, unit_price)
+		SELECT 'MX', po, 1, i.item_id, i.description, c.ordered, c.order_price::procgov.amount
+		  FROM procgov.item i WHERE i.entity_id = 'MX' AND i.sku = c.item;
+		UPDATE procgov.purchase_order SET state = 'transmitted' WHERE entity_id = 'MX' AND po_id = po;
+		PERFORM set_config('procgov.enforce', 'on', true);
+		PERFORM set_config('procgov.actor', 'r.receiver', true);
+		FOR k IN 1 .. coalesce(array_length(c.receipts, 1), 0) LOOP
+			PERFORM procgov.post_receipt('MX', 'PO-' || c.n, jsonb_build_array(jsonb_build_object('line', 1, 'quantity', c.receipts[k])));
+		END LOOP;
+	END LOOP;
+END $$;
+SET procgov.actor = 'r.receiver';
+SELECT pg_temp.load_cases();
+
+-- the policy: one match rule per supplier that has tolerances, one by category for services
+INSERT INTO procgov.policy (entity_id, version, name) VALUES ('MX', 1, 'match tolerances');
+INSERT INTO procgov.match_rule (entity_id, policy_id, name, supplier_code, qty_tolerance, price_tolerance)
+SELECT 'MX', p.policy_id, 'case ' || c.n, 'S' || c.n, c.qty_tol::procgov.tolerance, c.price_tol::procgov.tolerance
+  FROM mcase c, procgov.policy p WHERE p.entity_id = 'MX' AND (c.qty_tol IS NOT NULL OR c.price_tol IS NOT NULL);
+INSERT INTO procgov.match_rule (entity_id, policy_id, name, category_prefix, two_way)
+SELECT 'MX', policy_id, 'services are matched two-way', '81.', true FROM procgov.policy WHERE entity_id = 'MX';
+-- a rule needs a real category prefix, and a category rule cannot set duplicate windows
+INSERT INTO procgov.match_rule (entity_id, policy_id, name, category_prefix)
+SELECT 'MX', policy_id, 'empty prefix', '' FROM procgov.policy WHERE entity_id = 'MX';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+INSERT INTO procgov.match_rule (entity_id, policy_id, name, category_prefix, duplicate_window)
+SELECT 'MX', policy_id, 'window by category', '31.', '5 days' FROM procgov.policy WHERE entity_id = 'MX';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.activate_policy('MX', 1) ->> 'status' AS policy;
+-- an active version's match rules are frozen
+UPDATE procgov.match_rule SET price_tolerance = '50%' WHERE entity_id = 'MX' AND name = 'case 6';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+
+-- the invoices, through the API
+SET procgov.actor = 'ap.clerk';
+SELECT count(procgov.register_invoice('MX', 'S' || n, 'SI-' || n, '2026-11-20',
+		jsonb_build_array(jsonb_build_object('po_line', 1, 'quantity', inv_qty, 'unit_price', inv_price)), 'PO-' || n,
+		number => 'INV-' || n)) AS registered
+  FROM mcase;
+
+-- every case gives the expected result, and nothing else
+SELECT c.n, c.what, m.result, m.result = c.expected AS ok
+  FROM mcase c, LATERAL procgov.three_way_match('MX', 'INV-' || c.n) m
+ ORDER BY c.n;
+-- the figures behind two of them
+SELECT line_no, order_number, result, quantity, received, invoiced_before, billable, quantity_tolerance
+  FROM procgov.three_way_match('MX', 'INV-5');
+SELECT result, unit_price, order_price, price_variance, price_allowance, price_tolerance
+  FROM procgov.three_way_match('MX', 'INV-13');
+-- two-way on request for a goods line: compared with the order only
+SELECT result, two_way_match, billable FROM procgov.three_way_match('MX', 'INV-22', two_way => true);
+SELECT * FROM procgov.three_way_match('MX', 'INV-404');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+
+-- an invoice mixing currencies is refused when it is registered, whole
+SELECT procgov.register_invoice('MX', 'S1', 'MIXED', '2026-11-20',
+	'[{"po_line": 1, "quantity": 1, "unit_price": "10.00 EUR"}, {"po_line": 1, "quantity": 1, "unit_price": "10.00 USD"}]', 'PO-1');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT count(*) AS mixed_invoices FROM procgov.invoice WHERE entity_id = 'MX' AND supplier_invoice_no = 'MIXED';
+
+-- matching all of them at once acts on each: matched, or disputed with one case per kind
+SELECT * FROM procgov.match_pending('MX');
+SELECT c.n, i.state, i.state = CASE WHEN c.expected = 'matched' THEN 'matched' ELSE 'disputed' END::procgov.state AS ok
+  FROM mcase c JOIN procgov.invoice i ON i.entity_id = 'MX' AND i.number = 'INV-' || c.n ORDER BY c.n;
+SELECT doc_number, kind, owner, status, due_at > opened_at AS has_due_date,
+	   details->>'order' AS order_number, jsonb_array_length(details->'receipts') AS receipts,
+	   details->'lines'->0->>'billable' AS billable
+  FROM procgov.exception_case WHERE entity_id = 'MX' ORDER BY case_id;
+-- what was billed is on the order lines
+SELECT number, line_no, received_qty, invoiced_qty
+  FROM procgov.purchase_order_line l JOIN procgov.purchase_order o USING (entity_id, po_id)
+ WHERE entity_id = 'MX' AND number IN ('PO-1', 'PO-2', 'PO-3', 'PO-23') ORDER BY number;
+-- a fully received and fully invoiced order is matched too
+SELECT number, state FROM procgov.purchase_order WHERE entity_id = 'MX' AND number IN ('PO-1', 'PO-3') ORDER BY number;
+SELECT type, count(*) FROM procgov.outbox
+ WHERE aggregateid LIKE 'MX:INV-%' AND type IN ('match.completed', 'match.exception', 'invoice.disputed')
+ GROUP BY type ORDER BY type;
+
+-- a second run changes nothing: no second case, no second event
+SELECT * FROM procgov.match_pending('MX');
+SELECT count(*) AS open_cases FROM procgov.exception_case WHERE entity_id = 'MX' AND status = 'open';
+SELECT count(*) AS exception_events FROM procgov.outbox WHERE aggregateid LIKE 'MX:INV-%' AND type = 'match.exception';
+
+-- once invoiced in full, more is refused as such
+SELECT procgov.register_invoice('MX', 'S1', 'SI-1-again', '2026-11-24',
+	'[{"po_line": 1, "quantity": 1, "unit_price": "10.00 EUR"}]', 'PO-1', number => 'INV-1b') ->> 'state' AS state;
+SELECT line_no, result, invoiced_before FROM procgov.three_way_match('MX', 'INV-1b');
+
+-- duplicates: the same number written differently, and the same amount under another number within the window
+INSERT INTO procgov.supplier (entity_id, code, name, status, iban) VALUES ('MX', 'SD', 'Dup supplier', 'approved', NULL);
+SELECT procgov.register_invoice('MX', 'SD', inv_no, inv_date::date, jsonb_build_array(jsonb_build_object('quantity', 1, 'unit_price', price)),
+		number => num) ->> 'number' AS registered
+  FROM (VALUES ('A-00042', '2026-01-10', '100.00 EUR', 'D-1'), ('a 42', '2026-06-01', '75.00 EUR', 'D-2'),
+			   ('A-42', '2027-07-01', '80.00 EUR', 'D-3'), ('B-7', '2026-06-03', '75.00 EUR', 'D-4'),
+			   ('B-8', '2026-06-07', '75.00 EUR', 'D-5')) v(inv_no, inv_date, price, num);
+SELECT number, supplier_invoice_no, supplier_invoice_key, m.result, m.duplicate_of
+  FROM procgov.invoice i, LATERAL (SELECT DISTINCT result, duplicate_of FROM procgov.three_way_match('MX', i.number)) m
+ WHERE i.entity_id = 'MX' AND i.number LIKE 'D-%' ORDER BY number;
+SELECT * FROM procgov.match_pending('MX');
+SELECT doc_number, kind, details->>'duplicate_of' AS duplicate_of FROM procgov.exception_case
+ WHERE entity_id = 'MX' AND doc_number LIKE 'D-%' ORDER BY doc_number, kind;
+
+-- resolutions ---------------------------------------------------------------
+INSERT INTO procgov.approver (entity_id, person, role, approval_limit) VALUES
+	('MX', 'c.controller', 'controller', '100.00 EUR'),
+	('MX', 'j.junior', 'controller', '0.50 EUR'),
+	('MX', 'b.buyer', 'controller', NULL);
+SELECT case_id AS price_case FROM procgov.exception_case WHERE entity_id = 'MX' AND doc_number = 'INV-7' \gset
+SELECT case_id AS qty_case FROM procgov.exception_case WHERE entity_id = 'MX' AND doc_number = 'INV-3' \gset
+SELECT case_id AS receipt_case FROM procgov.exception_case WHERE entity_id = 'MX' AND doc_number = 'INV-22' \gset
+SELECT case_id AS dup_case FROM procgov.exception_case WHERE entity_id = 'MX' AND doc_number = 'D-2' \gset
+SELECT case_id AS under_case FROM procgov.exception_case WHERE entity_id = 'MX' AND doc_number = 'INV-9' \gset
+
+-- accepting a variance: a reason, the variance role within its limit, never the order's buyer
+SET procgov.actor = 'c.controller';
+SELECT procgov.accept_variance('MX', :price_case, '');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SET procgov.actor = 'b.buyer';
+SELECT procgov.accept_variance('MX', :price_case, 'my own order');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SET procgov.actor = 'j.junior';
+SELECT procgov.accept_variance('MX', :price_case, 'over my limit');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SET procgov.actor = 'c.controller';
+SELECT r - 'invoice' - 'case_id' AS accepted, r #>> '{invoice,state}' AS invoice_state
+  FROM procgov.accept_variance('MX', :price_case, 'the supplier''s new price list applies from November') r;
+SELECT procgov.accept_variance('MX', :price_case, 'again');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT status, resolution, resolved_by FROM procgov.exception_case WHERE entity_id = 'MX' AND case_id = :price_case;
+SELECT invoiced_qty FROM procgov.purchase_order_line l JOIN procgov.purchase_order o USING (entity_id, po_id)
+ WHERE entity_id = 'MX' AND number = 'PO-7';
+-- a duplicate is not a variance
+SELECT procgov.accept_variance('MX', :dup_case, 'looks fine');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- a lower price cannot be claimed back by credit note
+SELECT procgov.request_credit_note('MX', :under_case, 'cheaper');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+
+-- a credit note for what was billed ahead of delivery: the invoice goes on, billing what was received
+SET procgov.actor = 'ap.clerk';
+SELECT r - 'invoice' - 'case_id' AS credited, r #>> '{invoice,state}' AS invoice_state
+  FROM procgov.request_credit_note('MX', :qty_case, 'billed 10, 7 delivered') r;
+SELECT received_qty, invoiced_qty FROM procgov.purchase_order_line l JOIN procgov.purchase_order o USING (entity_id, po_id)
+ WHERE entity_id = 'MX' AND number = 'PO-3';
+
+-- correcting the receipt: the receiver posts what arrived unrecorded, and the invoice matches
+SET procgov.actor = 'r.receiver';
+SELECT procgov.correct_receipt('MX', :under_case, 'a price case');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT r ->> 'received' AS received, r #>> '{invoice,state}' AS invoice_state
+  FROM procgov.correct_receipt('MX', :receipt_case, 'delivered on the 18th, not booked') r;
+
+-- a later receipt clears a case at the next run, without anyone resolving it
+SELECT procgov.post_receipt('MX', 'PO-5', '[{"line": 1, "quantity": 3}]') #>> '{order,state}' AS order_state;
+SELECT * FROM procgov.match_pending('MX');
+SELECT doc_number, kind, status, resolution, resolved_by FROM procgov.exception_case
+ WHERE entity_id = 'MX' AND doc_number = 'INV-5';
+SELECT state FROM procgov.invoice WHERE entity_id = 'MX' AND number = 'INV-5';
+
+-- cancelling a duplicate resolves its case as cancelled
+SELECT procgov.cancel_document('invoice', 'MX', 'D-2', 'duplicate of D-1') ->> 'state' AS state;
+SELECT status, resolution FROM procgov.exception_case WHERE entity_id = 'MX' AND case_id = :dup_case;
+
+-- every resolution is in the ledger and was announced, and the ledger verifies
+SELECT action, count(*) FROM procgov.audit_log WHERE stream LIKE 'invoice:MX:%' AND action LIKE 'exception.%'
+ GROUP BY action ORDER BY action;
+SELECT payload->>'resolution' AS resolution, count(*) FROM procgov.outbox
+ WHERE aggregateid LIKE 'MX:%' AND type = 'exception.resolved' GROUP BY 1 ORDER BY 1;
+SELECT count(*) AS problems FROM procgov.verify_audit();
+
+-- refusals: unknown invoice and case, settled invoice, bad batch size
+SELECT procgov.match_invoice('MX', 'INV-404');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.match_invoice('MX', 'INV-1');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.accept_variance('MX', -1, 'x');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM procgov.match_pending('MX', 0);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- a requester may neither run matching nor resolve cases
+CREATE ROLE match_requester LOGIN IN ROLE procgov_requester;
+SET ROLE match_requester;
+SELECT * FROM procgov.match_pending('MX');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.accept_variance('MX', :under_case, 'x');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.match_exceptions(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+	NULL, NULL, NULL, NULL, NULL, NULL);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET ROLE;
+DROP ROLE match_requester;
+
+-- the operator, in a join: which order lines does each invoice line agree with?
+SELECT i.number AS invoice, o.number AS order_number, pl.line_no
+  FROM procgov.invoice i
+  JOIN procgov.invoice_line il ON il.entity_id = i.entity_id AND il.invoice_id = i.invoice_id
+  JOIN procgov.purchase_order_line pl ON pl.entity_id = il.entity_id AND pl.po_id = il.po_id
+  JOIN procgov.purchase_order o ON o.entity_id = pl.entity_id AND o.po_id = pl.po_id
+ WHERE i.entity_id = 'MX' AND i.number IN ('INV-6', 'INV-7', 'INV-11', 'INV-12') AND il OPERATOR(procgov.~=) pl
+ ORDER BY 1;
+
+-- the candidate search for an invoice line with no order uses the GiST index on order line prices
+SELECT procgov.register_invoice('MX', 'S3', 'LOOSE-1', '2026-11-21',
+	'[{"description": "bolts", "quantity": 2, "unit_price": "10.00 EUR"}]', number => 'INV-loose') ->> 'state' AS state;
+SELECT line_no, order_number, po_line_no, unit_price, open_quantity, price_difference
+  FROM procgov.match_candidates('MX', 'INV-loose');
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF)
+SELECT pl.po_id FROM procgov.purchase_order_line pl
+ WHERE procgov.amountrange(pl.unit_price, pl.unit_price, '[]') && procgov.band('10.04 EUR', '0.05 EUR');
+RESET enable_seqscan;
