@@ -11,7 +11,7 @@
  * bill one order line twice), reads every line in one query, decides in C
  * and writes the outcome set-based: order lines' invoiced quantities,
  * invoice states (through the governance trigger, which audits and emits)
- * and exception cases (procgov.match_apply()).  The operator ~= compares
+ * and exception cases (procgov.match_exceptions()).  The operator ~= compares
  * an invoice line with an order line under the same rules.
  *
  * Quantities travel as int8 ten-thousandths (numeric(18,4) scaled), money
@@ -42,6 +42,7 @@
 
 #define QTY_SCALE		INT64_C(10000)
 #define FETCH_ROWS		10000
+#define CHUNK_INVOICES	2000
 
 typedef enum MatchResult
 {
@@ -358,8 +359,8 @@ typedef struct LineOut
 {
 	MatchResult result;
 	int64		billable;		/* what may still be billed, ten-thousandths */
-	int64		price_allow;	/* allowed unit price deviation, amount units */
-	int64		price_variance; /* invoiced minus ordered unit price */
+	int64		price_allow;	/* allowed deviation of the line's value, amount units */
+	int64		price_variance; /* the line's value at the invoiced price minus at the order price */
 } LineOut;
 
 /* qty (ten-thousandths) times a unit price (amount units), in amount units, rounded */
@@ -399,6 +400,20 @@ minor_allowance(const tolerance_t *t, int64 expected, uint16 cur)
 	return rounded;
 }
 
+/* an amount rounded half away from zero to the currency's minor units */
+static int64
+round_minor(int64 units, uint16 cur)
+{
+	int64		r;
+
+	if (!amount_round_minor(units, cur, &r))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("a line value is out of range for procgov.amount"),
+				 errhint("Check the line's quantity and unit price.")));
+	return r;
+}
+
 static void
 decide(const LineIn *in, const Applied *a, bool two_way, LineOut *out)
 {
@@ -410,11 +425,16 @@ decide(const LineIn *in, const Applied *a, bool two_way, LineOut *out)
 		out->result = in->duplicate ? MR_DUPLICATE : MR_NO_ORDER;
 		return;
 	}
-	out->price_variance = in->price - in->po_price;
 	limit = two_way ? in->po_qty : in->received;
 	out->billable = limit - in->invoiced;
 	if (in->cur == in->po_cur)
-		out->price_allow = minor_allowance(&a->price, in->po_price, in->po_cur);
+	{
+		/* the price is judged on the line: what the billed quantity costs at each price */
+		int64		expected = round_minor(line_value(in->qty, in->po_price), in->po_cur);
+
+		out->price_variance = round_minor(line_value(in->qty, in->price), in->cur) - expected;
+		out->price_allow = minor_allowance(&a->price, expected, in->po_cur);
+	}
 	if (in->duplicate)
 		out->result = MR_DUPLICATE;
 	else if (in->cur != in->po_cur)
@@ -486,7 +506,7 @@ static const char *const header_sql =
 "  LEFT JOIN LATERAL (SELECT array_agg(c.kind) FILTER (WHERE c.resolution = 'variance_accepted') AS accepted,"
 "                            array_agg(c.kind) FILTER (WHERE c.resolution = 'credit_requested') AS credited"
 "        FROM procgov.exception_case c"
-"        WHERE c.entity_id = i.entity_id AND c.doc_kind = 'invoice' AND c.doc_number = i.number"
+"        WHERE i.state = 'disputed' AND c.entity_id = i.entity_id AND c.doc_kind = 'invoice' AND c.doc_number = i.number"
 "          AND c.status = 'resolved' AND c.resolution IN ('variance_accepted', 'credit_requested')) ac ON true"
 " ORDER BY i.entity_id, i.invoice_id";
 
@@ -599,6 +619,7 @@ typedef struct Line
 } Line;
 
 typedef void (*InvoiceDone) (void *arg, Header *h, Line *lines, int nlines, bool all_ok);
+typedef void (*ChunkDone) (void *arg);
 
 static int64
 consumed_get(Engine *eng, int ent, int64 po_id, int32 line_no, bool add, int64 qty)
@@ -685,13 +706,8 @@ read_line(Engine *eng, Header *cur, HeapTuple t, TupleDesc d, Line *lines, int n
 		l->accepted = true;
 }
 
-/*
- * Evaluate the invoices given as (entity, id) arrays, in entity and id order,
- * calling done() once per invoice with its lines.  Earlier invoices' billed
- * quantities count against later ones in the same run.
- */
 static void
-evaluate(Engine *eng, Datum entities, Datum ids, int force_two_way, InvoiceDone done, void *arg)
+evaluate_chunk(Engine *eng, Datum entities, Datum ids, int force_two_way, InvoiceDone done, void *arg)
 {
 	Oid			argtypes[2] = {TEXTARRAYOID, INT8ARRAYOID};
 	Datum		args[2] = {entities, ids};
@@ -753,6 +769,40 @@ evaluate(Engine *eng, Datum entities, Datum ids, int force_two_way, InvoiceDone 
 	if (cur != NULL)
 		finish_invoice(eng, cur, lines, nlines, done, arg);
 	SPI_cursor_close(portal);
+	MemoryContextDelete(batch);
+}
+
+/*
+ * Evaluate the invoices given as (entity, id) arrays, sorted by entity and
+ * id, calling done() once per invoice with its lines and chunk_done() after
+ * each few thousand invoices (their lines sort in memory, and what they bill
+ * is written before the next chunk reads the order lines).  Earlier
+ * invoices' billed quantities count against later ones in the same run.
+ */
+static void
+evaluate(Engine *eng, Datum entities, Datum ids, int force_two_way, InvoiceDone done, ChunkDone chunk_done, void *arg)
+{
+	Datum	   *ents,
+			   *nums;
+	bool	   *enulls,
+			   *nnulls;
+	int			n,
+				n2;
+
+	deconstruct_array(DatumGetArrayTypeP(entities), TEXTOID, -1, false, TYPALIGN_INT, &ents, &enulls, &n);
+	deconstruct_array(DatumGetArrayTypeP(ids), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &nums, &nnulls, &n2);
+	Assert(n == n2);
+	for (int start = 0; start < n; start += CHUNK_INVOICES)
+	{
+		int			k = Min(CHUNK_INVOICES, n - start);
+
+		evaluate_chunk(eng,
+					   PointerGetDatum(construct_array(ents + start, k, TEXTOID, -1, false, TYPALIGN_INT)),
+					   PointerGetDatum(construct_array(nums + start, k, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE)),
+					   force_two_way, done, arg);
+		if (chunk_done)
+			chunk_done(arg);
+	}
 }
 
 /* ---- procgov.match_lines(): one invoice's figures, read-only ---- */
@@ -859,7 +909,7 @@ match_lines(PG_FUNCTION_ARGS)
 	SPI_connect();
 	eng = engine_create(true);
 	evaluate(eng, one_text_array(text_to_cstring(PG_GETARG_TEXT_PP(0))), one_int8_array(PG_GETARG_INT64(1)),
-			 PG_ARGISNULL(2) ? -1 : (int) PG_GETARG_BOOL(2), lines_done, &o);
+			 PG_ARGISNULL(2) ? -1 : (int) PG_GETARG_BOOL(2), lines_done, NULL, &o);
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -898,6 +948,8 @@ acc_array(Acc *a, Oid type)
 typedef struct Run
 {
 	Engine	   *eng;
+	MemoryContext chunk_cxt;	/* what one chunk collects, reset after it is written */
+	int64		exceptions;
 	int64		invoices,
 				lines,
 				matched,
@@ -933,7 +985,7 @@ static void
 run_done(void *arg, Header *h, Line *lines, int nlines, bool all_ok)
 {
 	Run		   *run = arg;
-	MemoryContext old = MemoryContextSwitchTo(run->eng->cxt);
+	MemoryContext old = MemoryContextSwitchTo(run->chunk_cxt);
 	Datum		ent = CStringGetTextDatum(h->entity);
 	bool		was_disputed = strcmp(h->state, "disputed") == 0;
 
@@ -1002,6 +1054,145 @@ run_sql(const char *sql, int nargs, Oid *types, Datum *args, int expect)
 		elog(ERROR, "procgov match step failed: %s", SPI_result_code_string(rc));
 }
 
+/*
+ * Act on one chunk's outcome, set-based: what its matched invoices bill
+ * (before the next chunk reads the order lines), their states through the
+ * governance trigger, and the exception cases of the others.  Then forget
+ * the chunk: the order lines now carry what it billed.
+ */
+static void
+run_flush(void *arg)
+{
+	Run		   *run = arg;
+	Oid			types2[2] = {TEXTARRAYOID, INT8ARRAYOID};
+	HASH_SEQ_STATUS seq;
+	Consumed   *c;
+	bool		isnull;
+	Acc			c_ent = {0},
+				c_po = {0},
+				c_line = {0},
+				c_qty = {0};
+	MemoryContext old = MemoryContextSwitchTo(run->chunk_cxt);
+
+	hash_seq_init(&seq, run->eng->consumed);
+	while ((c = hash_seq_search(&seq)) != NULL)
+	{
+		acc_add(&c_ent, CStringGetTextDatum(run->eng->entities[c->key.entity].id));
+		acc_add(&c_po, Int64GetDatum(c->key.po_id));
+		acc_add(&c_line, Int32GetDatum(c->key.line_no));
+		acc_add(&c_qty, NumericGetDatum(units_numeric(c->qty)));
+	}
+	if (c_ent.n > 0)
+	{
+		Oid			t4[4] = {TEXTARRAYOID, INT8ARRAYOID, INT4ARRAYOID, NUMERICARRAYOID};
+		Datum		a4[4] = {acc_array(&c_ent, TEXTOID), acc_array(&c_po, INT8OID),
+		acc_array(&c_line, INT4OID), acc_array(&c_qty, NUMERICOID)};
+
+		run_sql("UPDATE procgov.purchase_order_line pl SET invoiced_qty = pl.invoiced_qty + u.q"
+				"  FROM unnest($1::text[], $2::bigint[], $3::integer[], $4::numeric[]) AS u(e, po, ln, q)"
+				" WHERE pl.entity_id = u.e AND pl.po_id = u.po AND pl.line_no = u.ln", 4, t4, a4, SPI_OK_UPDATE);
+	}
+	if (run->x_ent.n > 0 || run->r_ent.n > 0)
+	{
+		Oid			t[20];
+		Datum		a[20];
+
+		a[0] = acc_array(&run->x_ent, TEXTOID);
+		t[0] = TEXTARRAYOID;
+		a[1] = acc_array(&run->x_num, TEXTOID);
+		t[1] = TEXTARRAYOID;
+		a[2] = acc_array(&run->x_line, INT4OID);
+		t[2] = INT4ARRAYOID;
+		a[3] = acc_array(&run->x_po, INT8OID);
+		t[3] = INT8ARRAYOID;
+		a[4] = acc_array(&run->x_po_line, INT4OID);
+		t[4] = INT4ARRAYOID;
+		a[5] = acc_array(&run->x_kind, TEXTOID);
+		t[5] = TEXTARRAYOID;
+		a[6] = acc_array(&run->x_qty, NUMERICOID);
+		t[6] = NUMERICARRAYOID;
+		a[7] = acc_array(&run->x_ordered, NUMERICOID);
+		t[7] = NUMERICARRAYOID;
+		a[8] = acc_array(&run->x_received, NUMERICOID);
+		t[8] = NUMERICARRAYOID;
+		a[9] = acc_array(&run->x_invoiced, NUMERICOID);
+		t[9] = NUMERICARRAYOID;
+		a[10] = acc_array(&run->x_billable, NUMERICOID);
+		t[10] = NUMERICARRAYOID;
+		a[11] = acc_array(&run->x_owner, TEXTOID);
+		t[11] = TEXTARRAYOID;
+		a[12] = acc_array(&run->x_sla, INTERVALOID);
+		t[12] = INTERVALARRAYOID;
+		a[13] = acc_array(&run->x_dup, TEXTOID);
+		t[13] = TEXTARRAYOID;
+		a[14] = acc_array(&run->r_ent, TEXTOID);
+		t[14] = TEXTARRAYOID;
+		a[15] = acc_array(&run->r_num, TEXTOID);
+		t[15] = TEXTARRAYOID;
+		/* amounts travel as text: their array type is the extension's own */
+		{
+			Acc		   *am[3] = {&run->x_price, &run->x_order_price, &run->x_allow};
+
+			for (int k = 0; k < 3; k++)
+			{
+				Acc			txt = {0};
+
+				for (int i = 0; i < am[k]->n; i++)
+					acc_add(&txt, CStringGetTextDatum(amount_to_cstring(DatumGetAmountP(am[k]->v[i]))));
+				a[16 + k] = acc_array(&txt, TEXTOID);
+				t[16 + k] = TEXTARRAYOID;
+			}
+		}
+		a[19] = acc_array(&run->x_role, TEXTOID);
+		t[19] = TEXTARRAYOID;
+		if (SPI_execute_with_args("SELECT procgov.match_exceptions($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+								  " $12, $13, $14, $15, $16, $17::procgov.amount[], $18::procgov.amount[], $19::procgov.amount[], $20)",
+								  20, t, a, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not record the match exceptions");
+		run->exceptions += DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	if (run->d_ent.n > 0)
+	{
+		Datum		a2[2] = {acc_array(&run->d_ent, TEXTOID), acc_array(&run->d_id, INT8OID)};
+
+		run_sql("UPDATE procgov.invoice i SET state = 'disputed'"
+				"  FROM unnest($1::text[], $2::bigint[]) AS u(e, id)"
+				" WHERE i.entity_id = u.e AND i.invoice_id = u.id", 2, types2, a2, SPI_OK_UPDATE);
+	}
+	if (run->m_ent.n > 0)
+	{
+		Datum		a2[2] = {acc_array(&run->m_ent, TEXTOID), acc_array(&run->m_id, INT8OID)};
+
+		run_sql("UPDATE procgov.invoice i SET state = 'matched'"
+				"  FROM unnest($1::text[], $2::bigint[]) AS u(e, id)"
+				" WHERE i.entity_id = u.e AND i.invoice_id = u.id", 2, types2, a2, SPI_OK_UPDATE);
+	}
+	/* the next chunk starts clean */
+	hash_seq_init(&seq, run->eng->consumed);
+	while ((c = hash_seq_search(&seq)) != NULL)
+		(void) hash_search(run->eng->consumed, &c->key, HASH_REMOVE, NULL);
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(run->chunk_cxt);
+	{
+		int64		invoices = run->invoices,
+					lines = run->lines,
+					matched = run->matched,
+					disputed = run->disputed,
+					exceptions = run->exceptions;
+		Engine	   *eng = run->eng;
+		MemoryContext cxt = run->chunk_cxt;
+
+		memset(run, 0, sizeof(Run));
+		run->eng = eng;
+		run->chunk_cxt = cxt;
+		run->invoices = invoices;
+		run->lines = lines;
+		run->matched = matched;
+		run->disputed = disputed;
+		run->exceptions = exceptions;
+	}
+}
+
 PG_FUNCTION_INFO_V1(match_run);
 Datum
 match_run(PG_FUNCTION_ARGS)
@@ -1013,7 +1204,6 @@ match_run(PG_FUNCTION_ARGS)
 	bool		isnull;
 	Datum		result[5];
 	bool		rnulls[5] = {false};
-	int64		exceptions = 0;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -1053,12 +1243,6 @@ match_run(PG_FUNCTION_ARGS)
 	{
 		Oid			types2[2] = {TEXTARRAYOID, INT8ARRAYOID};
 		Datum		args2[2];
-		HASH_SEQ_STATUS seq;
-		Consumed   *c;
-		Acc			c_ent = {0},
-					c_po = {0},
-					c_line = {0},
-					c_qty = {0};
 
 		args2[0] = ents;
 		args2[1] = ids;
@@ -1074,120 +1258,16 @@ match_run(PG_FUNCTION_ARGS)
 				"   ORDER BY po.entity_id, po.po_id"
 				"   FOR NO KEY UPDATE OF po) x", 2, types2, args2, SPI_OK_SELECT);
 
-		/* 3. decide, reading the orders as they are now */
-		evaluate(run.eng, ents, ids, -1, run_done, &run);
-
-		/* 4. act: what matched invoices bill, their state, the cases of the others */
-		hash_seq_init(&seq, run.eng->consumed);
-		while ((c = hash_seq_search(&seq)) != NULL)
-		{
-			acc_add(&c_ent, CStringGetTextDatum(run.eng->entities[c->key.entity].id));
-			acc_add(&c_po, Int64GetDatum(c->key.po_id));
-			acc_add(&c_line, Int32GetDatum(c->key.line_no));
-			acc_add(&c_qty, NumericGetDatum(units_numeric(c->qty)));
-		}
-		if (c_ent.n > 0)
-		{
-			Oid			t4[4] = {TEXTARRAYOID, INT8ARRAYOID, INT4ARRAYOID, NUMERICARRAYOID};
-			Datum		a4[4] = {acc_array(&c_ent, TEXTOID), acc_array(&c_po, INT8OID),
-			acc_array(&c_line, INT4OID), acc_array(&c_qty, NUMERICOID)};
-
-			run_sql("UPDATE procgov.purchase_order_line pl SET invoiced_qty = pl.invoiced_qty + u.q"
-					"  FROM unnest($1::text[], $2::bigint[], $3::integer[], $4::numeric[]) AS u(e, po, ln, q)"
-					" WHERE pl.entity_id = u.e AND pl.po_id = u.po AND pl.line_no = u.ln", 4, t4, a4, SPI_OK_UPDATE);
-		}
-		if (run.x_ent.n > 0 || run.r_ent.n > 0)
-		{
-			Oid			t[20];
-			Datum		a[20];
-
-			a[0] = acc_array(&run.x_ent, TEXTOID);
-			t[0] = TEXTARRAYOID;
-			a[1] = acc_array(&run.x_num, TEXTOID);
-			t[1] = TEXTARRAYOID;
-			a[2] = acc_array(&run.x_line, INT4OID);
-			t[2] = INT4ARRAYOID;
-			a[3] = acc_array(&run.x_po, INT8OID);
-			t[3] = INT8ARRAYOID;
-			a[4] = acc_array(&run.x_po_line, INT4OID);
-			t[4] = INT4ARRAYOID;
-			a[5] = acc_array(&run.x_kind, TEXTOID);
-			t[5] = TEXTARRAYOID;
-			a[6] = acc_array(&run.x_qty, NUMERICOID);
-			t[6] = NUMERICARRAYOID;
-			a[7] = acc_array(&run.x_ordered, NUMERICOID);
-			t[7] = NUMERICARRAYOID;
-			a[8] = acc_array(&run.x_received, NUMERICOID);
-			t[8] = NUMERICARRAYOID;
-			a[9] = acc_array(&run.x_invoiced, NUMERICOID);
-			t[9] = NUMERICARRAYOID;
-			a[10] = acc_array(&run.x_billable, NUMERICOID);
-			t[10] = NUMERICARRAYOID;
-			a[11] = acc_array(&run.x_owner, TEXTOID);
-			t[11] = TEXTARRAYOID;
-			a[12] = acc_array(&run.x_sla, INTERVALOID);
-			t[12] = INTERVALARRAYOID;
-			a[13] = acc_array(&run.x_dup, TEXTOID);
-			t[13] = TEXTARRAYOID;
-			a[14] = acc_array(&run.r_ent, TEXTOID);
-			t[14] = TEXTARRAYOID;
-			a[15] = acc_array(&run.r_num, TEXTOID);
-			t[15] = TEXTARRAYOID;
-			/* amounts travel as text: their array type is the extension's own */
-			{
-				Acc		   *am[3] = {&run.x_price, &run.x_order_price, &run.x_allow};
-
-				for (int k = 0; k < 3; k++)
-				{
-					Acc			txt = {0};
-
-					for (int i = 0; i < am[k]->n; i++)
-						acc_add(&txt, CStringGetTextDatum(amount_to_cstring(DatumGetAmountP(am[k]->v[i]))));
-					a[16 + k] = acc_array(&txt, TEXTOID);
-					t[16 + k] = TEXTARRAYOID;
-				}
-			}
-			a[19] = acc_array(&run.x_role, TEXTOID);
-			t[19] = TEXTARRAYOID;
-			if (SPI_execute_with_args("SELECT procgov.match_exceptions($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
-									  " $12, $13, $14, $15, $16, $17::procgov.amount[], $18::procgov.amount[], $19::procgov.amount[], $20)",
-									  20, t, a, NULL, false, 0) != SPI_OK_SELECT)
-				elog(ERROR, "could not record the match exceptions");
-			exceptions = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		}
-		if (run.d_ent.n > 0)
-		{
-			Datum		a2[2] = {acc_array(&run.d_ent, TEXTOID), acc_array(&run.d_id, INT8OID)};
-
-			run_sql("UPDATE procgov.invoice i SET state = 'disputed'"
-					"  FROM unnest($1::text[], $2::bigint[]) AS u(e, id)"
-					" WHERE i.entity_id = u.e AND i.invoice_id = u.id", 2, types2, a2, SPI_OK_UPDATE);
-		}
-		if (run.m_ent.n > 0)
-		{
-			Datum		a2[2] = {acc_array(&run.m_ent, TEXTOID), acc_array(&run.m_id, INT8OID)};
-
-			run_sql("UPDATE procgov.invoice i SET state = 'matched'"
-					"  FROM unnest($1::text[], $2::bigint[]) AS u(e, id)"
-					" WHERE i.entity_id = u.e AND i.invoice_id = u.id", 2, types2, a2, SPI_OK_UPDATE);
-			/* an order fully received and now fully invoiced is matched */
-			run_sql("UPDATE procgov.purchase_order po SET state = 'matched'"
-					" WHERE po.state = 'received' AND (po.entity_id, po.po_id) IN ("
-					"       SELECT DISTINCT l.entity_id, coalesce(l.po_id, i.po_id)"
-					"         FROM unnest($1::text[], $2::bigint[]) AS u(e, id)"
-					"         JOIN procgov.invoice i ON i.entity_id = u.e AND i.invoice_id = u.id"
-					"         JOIN procgov.invoice_line l ON l.entity_id = i.entity_id AND l.invoice_id = i.invoice_id)"
-					"   AND NOT EXISTS (SELECT FROM procgov.purchase_order_line pl"
-					"                    WHERE pl.entity_id = po.entity_id AND pl.po_id = po.po_id"
-					"                      AND pl.invoiced_qty < pl.quantity)", 2, types2, a2, SPI_OK_UPDATE);
-		}
+		/* 3. decide, chunk by chunk, and act on each: see run_flush() */
+		run.chunk_cxt = AllocSetContextCreate(run.eng->cxt, "procgov match chunk", ALLOCSET_DEFAULT_SIZES);
+		evaluate(run.eng, ents, ids, -1, run_done, run_flush, &run);
 	}
 	SPI_finish();
 	result[0] = Int64GetDatum(run.invoices);
 	result[1] = Int64GetDatum(run.lines);
 	result[2] = Int64GetDatum(run.matched);
 	result[3] = Int64GetDatum(run.disputed);
-	result[4] = Int64GetDatum(exceptions);
+	result[4] = Int64GetDatum(run.exceptions);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), result, rnulls)));
 }
 

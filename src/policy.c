@@ -1420,6 +1420,11 @@ jdouble(HeapTuple t, TupleDesc d, int col)
 	"       outcome, role, approvers, sla::text, escalate_to, reason " \
 	"  FROM procgov.approval_rule WHERE entity_id = $1 AND policy_id = $2 ORDER BY rule_id"
 
+#define EXPORT_MATCH_RULES \
+	"SELECT name, supplier_code, category_prefix, qty_tolerance::text, price_tolerance::text, two_way, owner, " \
+	"       sla::text, variance_role, duplicate_period::text, duplicate_window::text " \
+	"  FROM procgov.match_rule WHERE entity_id = $1 AND policy_id = $2 ORDER BY rule_id"
+
 static char *
 SPI_pstrdup_text(const char *s)
 {
@@ -1553,6 +1558,35 @@ export_text(const char *entity, int version, bool with_version, bool approvers, 
 			jadd(then, "sla", jtext(t, d, 22));
 			jadd(then, "escalate_to", jtext(t, d, 23));
 			jadd(then, "reason", jtext(t, d, 24));
+		}
+
+		/* match rules (docs/matching.md), only when the version has some */
+		if (SPI_execute_with_args(EXPORT_MATCH_RULES, 2, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read the match rules of policy %lld", (long long) policy_id);
+		if (SPI_processed > 0)
+		{
+			struct json_object *list = json_object_new_array();
+
+			json_object_object_add(doc, "match_rules", list);
+			for (uint64 i = 0; i < SPI_processed; i++)
+			{
+				struct json_object *m = json_object_new_object();
+
+				json_object_array_add(list, m);
+				t = SPI_tuptable->vals[i];
+				d = SPI_tuptable->tupdesc;
+				jadd(m, "name", jtext(t, d, 1));
+				jadd(m, "supplier", jtext(t, d, 2));
+				jadd(m, "category_prefix", jtext(t, d, 3));
+				jadd(m, "qty_tolerance", jtext(t, d, 4));
+				jadd(m, "price_tolerance", jtext(t, d, 5));
+				jadd(m, "two_way", jbool(t, d, 6));
+				jadd(m, "owner", jtext(t, d, 7));
+				jadd(m, "sla", jtext(t, d, 8));
+				jadd(m, "variance_role", jtext(t, d, 9));
+				jadd(m, "duplicate_period", jtext(t, d, 10));
+				jadd(m, "duplicate_window", jtext(t, d, 11));
+			}
 		}
 
 		if (approvers)
@@ -1894,7 +1928,10 @@ member_object(ImportPath *p, struct json_object *o, const char *key, bool requir
 
 #define NRULECOLS 26
 
-static const char *const top_keys[] = {"format", "entity", "version", "status", "name", "settings", "rules", "approvers", NULL};
+static const char *const top_keys[] = {"format", "entity", "version", "status", "name", "settings", "rules", "match_rules",
+"approvers", NULL};
+static const char *const match_rule_keys[] = {"name", "supplier", "category_prefix", "qty_tolerance", "price_tolerance", "two_way",
+"owner", "sla", "variance_role", "duplicate_period", "duplicate_window", NULL};
 static const char *const settings_keys[] = {"default_role", "default_sla", "change_tolerance", "expedite_sla", "buyer_may_receive", NULL};
 static const char *const rule_keys[] = {"name", "when", "then", NULL};
 static const char *const when_keys[] = {"kind", "amount", "cumulative", "category_prefix", "supplier_risk", "supplier_status",
@@ -2015,6 +2052,7 @@ import_policy(PG_FUNCTION_ARGS)
 	{
 		struct json_object *settings,
 				   *rules,
+				   *match_rules,
 				   *approvers;
 		char	   *entity,
 				   *name,
@@ -2225,6 +2263,56 @@ import_policy(PG_FUNCTION_ARGS)
 			path_pop(&path, s_rule);
 			path_pop(&path, s_rules);
 		}
+
+		path_push(&path, "match_rules", 0, &saved);
+		if (json_object_object_get_ex(doc, "match_rules", &match_rules) && match_rules != NULL)
+		{
+			Oid			mt[13];
+			Datum		mv[13];
+			char		mn[14];
+
+			expect_type(&path, match_rules, json_type_array);
+			for (int k = 0; k < 13; k++)
+				mt[k] = TEXTOID;
+			mt[1] = INT8OID;
+			for (size_t i = 0; i < json_object_array_length(match_rules); i++)
+			{
+				struct json_object *m = json_object_array_get_idx(match_rules, i);
+				int			s2;
+				int			b;
+
+				path_push(&path, NULL, (int) i, &s2);
+				expect_type(&path, m, json_type_object);
+				known_keys(&path, m, match_rule_keys);
+				memset(mn, 'n', 13);
+				mn[13] = '\0';
+				mv[0] = text_or_null(entity, &mn[0]);
+				mv[1] = Int64GetDatum(policy_id);
+				mn[1] = ' ';
+				mv[2] = text_or_null(member_text(&path, m, "name", true), &mn[2]);
+				mv[3] = text_or_null(member_text(&path, m, "supplier", false), &mn[3]);
+				mv[4] = text_or_null(member_text(&path, m, "category_prefix", false), &mn[4]);
+				mv[5] = text_or_null(member_value(&path, m, "qty_tolerance", false, "tolerance"), &mn[5]);
+				mv[6] = text_or_null(member_value(&path, m, "price_tolerance", false, "tolerance"), &mn[6]);
+				b = member_bool(&path, m, "two_way");
+				mv[7] = text_or_null(b < 0 ? NULL : b ? "true" : "false", &mn[7]);
+				mv[8] = text_or_null(member_text(&path, m, "owner", false), &mn[8]);
+				mv[9] = text_or_null(member_value(&path, m, "sla", false, "interval"), &mn[9]);
+				mv[10] = text_or_null(member_text(&path, m, "variance_role", false), &mn[10]);
+				mv[11] = text_or_null(member_value(&path, m, "duplicate_period", false, "interval"), &mn[11]);
+				mv[12] = text_or_null(member_value(&path, m, "duplicate_window", false, "interval"), &mn[12]);
+				import_in_insert = true;
+				if (SPI_execute_with_args("INSERT INTO procgov.match_rule (entity_id, policy_id, name, supplier_code, "
+										  "category_prefix, qty_tolerance, price_tolerance, two_way, owner, sla, variance_role, "
+										  "duplicate_period, duplicate_window) VALUES ($1, $2, $3, $4, $5, $6::procgov.tolerance, "
+										  "$7::procgov.tolerance, $8::boolean, $9, $10::interval, $11, $12::interval, $13::interval)",
+										  13, mt, mv, mn, false, 0) != SPI_OK_INSERT)
+					elog(ERROR, "could not insert a match rule");
+				import_in_insert = false;
+				path_pop(&path, s2);
+			}
+		}
+		path_pop(&path, saved);
 
 		path_push(&path, "approvers", 0, &saved);
 		if (json_object_object_get_ex(doc, "approvers", &approvers) && approvers != NULL)

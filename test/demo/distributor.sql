@@ -334,6 +334,60 @@ SELECT count(*) AS ledger_problems FROM procgov.verify_audit();
 RESET procgov.actor;
 
 \echo
+\echo '## 10. Three-way matching: order, receipt, invoice'
+\echo 'The policy Carla imported carries match rules: never bill more than received, prices within 2% and'
+\echo '25 USD, 1% for Keystone (who restarts its invoice numbers every year), services matched two-way:'
+SELECT r.name, coalesce(r.supplier_code, '-') AS supplier, coalesce(r.category_prefix, '-') AS category,
+       coalesce(r.qty_tolerance::text, '-') AS qty, coalesce(r.price_tolerance::text, '-') AS price,
+       coalesce(r.two_way::text, '-') AS two_way
+  FROM procgov.match_rule r JOIN procgov.policy p USING (entity_id, policy_id)
+ WHERE p.entity_id = 'NWS' AND p.status = 'active' ORDER BY r.rule_id;
+\echo 'Keystone''s invoices arrive through the ERP: one for PO-000001, one for the rush order at a higher'
+\echo 'bolt price, and the rush invoice again, its number written differently by a second mail import:'
+SET procgov.actor = 'anna.ap';
+SELECT procgov.register_invoice('NWS', 'KEY', 'K-2026-311', '2026-11-26',
+	'[{"po_line": 1, "quantity": 2000, "unit_price": "0.21 USD"}, {"po_line": 2, "quantity": 2000, "unit_price": "0.07 USD"}]',
+	'PO-000001') ->> 'number' AS invoice;
+SELECT procgov.register_invoice('NWS', 'KEY', 'K-2026-312', '2026-11-26',
+	'[{"po_line": 1, "quantity": 10000, "unit_price": "0.215 USD"}]', 'PO-RUSH') ->> 'number' AS invoice;
+SELECT procgov.register_invoice('NWS', 'KEY', 'K 2026/0312', '2026-11-26',
+	'[{"po_line": 1, "quantity": 10000, "unit_price": "0.215 USD"}]', 'PO-RUSH') ->> 'number' AS invoice;
+\echo 'What matching would say about the rush invoice, line by line, before anything happens:'
+SELECT line_no, order_number, result, quantity, received, billable, unit_price, order_price, price_variance, price_allowance, price_tolerance
+  FROM procgov.three_way_match('NWS', 'INV-000002');
+\echo 'The nightly job matches everything waiting (pg_cron will run it; here we call it):'
+SELECT * FROM procgov.match_pending('NWS');
+SELECT number, supplier_invoice_no, state FROM procgov.invoice WHERE entity_id = 'NWS' ORDER BY number;
+\echo 'Each mismatch is a case with an owner, a due date and the context the owner needs:'
+SELECT case_id, doc_number, kind, owner, due_at::date AS due, details ->> 'order' AS order_number,
+       coalesce(details ->> 'duplicate_of', '') AS duplicate_of, jsonb_array_length(details -> 'receipts') AS receipts
+  FROM procgov.exception_case WHERE entity_id = 'NWS' ORDER BY case_id;
+\echo 'Ben bought the bolts, so he may not wave the price through; Carla (controller, up to 5,000 USD) may:'
+SET procgov.actor = 'ben.buyer';
+SELECT pg_temp.attempt(format($$SELECT procgov.accept_variance('NWS', %s, 'fine')$$,
+	(SELECT case_id FROM procgov.exception_case WHERE entity_id = 'NWS' AND kind = 'price_over'))) AS ben;
+SET procgov.actor = 'carla.controller';
+SELECT r ->> 'variance' AS variance, r ->> 'resolution' AS resolution, r #>> '{invoice,state}' AS invoice_state
+  FROM procgov.accept_variance('NWS', (SELECT case_id FROM procgov.exception_case WHERE entity_id = 'NWS' AND kind = 'price_over'),
+	'Keystone''s zinc surcharge, agreed by phone on 25 Nov') r;
+\echo 'Anna cancels the duplicate; its case closes with it:'
+SET procgov.actor = 'anna.ap';
+SELECT procgov.cancel_document('invoice', 'NWS', 'INV-000003', 'duplicate of INV-000002 (mail import)') ->> 'state' AS state;
+SELECT case_id, kind, status, resolution, resolved_by FROM procgov.exception_case WHERE entity_id = 'NWS' ORDER BY case_id;
+\echo 'The order lines now show what was billed; the ERP sync job hears about every outcome:'
+SELECT o.number, l.line_no, l.quantity, l.received_qty, l.invoiced_qty
+  FROM procgov.purchase_order_line l JOIN procgov.purchase_order o USING (entity_id, po_id)
+ WHERE l.entity_id = 'NWS' AND o.number IN ('PO-000001', 'PO-RUSH') ORDER BY o.number, l.line_no;
+SELECT type, aggregateid, coalesce(envelope #>> '{payload,kind}', '') AS kind, coalesce(envelope #>> '{payload,resolution}', '') AS resolution
+  FROM procgov.poll('erp-sync', 100)
+ WHERE type IN ('match.completed', 'match.exception', 'invoice.disputed', 'exception.resolved', 'invoice.cancelled');
+SELECT procgov.ack('erp-sync', (SELECT max(id) FROM procgov.outbox)) AS acked;
+\echo 'The rush invoice''s own audit trail, from registration to the accepted variance:'
+SELECT seq, actor, action, coalesce(payload ->> 'to', payload ->> 'kind', '') AS what, coalesce(reason, '') AS reason
+  FROM procgov.audit_log WHERE stream = 'invoice:NWS:INV-000002' ORDER BY seq;
+SELECT count(*) AS ledger_problems FROM procgov.verify_audit();
+RESET procgov.actor;
+
+\echo
 \echo '## What is next'
-\echo 'Governing the ERP''s own tables, three-way matching with exception cases, jobs on'
-\echo 'pg_cron and the BI views arrive as later chapters.'
+\echo 'Governing the ERP''s own tables, jobs on pg_cron and the BI views arrive as later chapters.'
