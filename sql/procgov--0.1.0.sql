@@ -5173,6 +5173,615 @@ GRANT EXECUTE ON FUNCTION procgov.match_pending(text, integer), procgov.match_in
 GRANT EXECUTE ON FUNCTION procgov.correct_receipt(text, bigint, text, jsonb) TO procgov_receiver, procgov_admin;
 -- END matching privileges
 
+-- BEGIN jobs
+-- ===================================================================
+-- Jobs: escalation of overdue approval steps, reconciliation of drift,
+-- supplier performance, audit sealing and matching, each safe to run
+-- at any time and concurrently (a second run of a job skips), each
+-- recorded in procgov.job_run, scheduled by pg_cron when it is there
+-- (procgov.schedule_jobs) and callable directly when it is not.
+-- Time-dependent rules take as_of.  docs/jobs.md is the reference.
+-- ===================================================================
+
+CREATE TABLE procgov.job_run (
+	run_id			bigint GENERATED ALWAYS AS IDENTITY,
+	job				text NOT NULL,
+	as_of			timestamptz NOT NULL,
+	started_at		timestamptz NOT NULL DEFAULT clock_timestamp(),
+	finished_at		timestamptz,
+	status			text NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'skipped')),
+	rows_affected	bigint,
+	detail			jsonb NOT NULL DEFAULT '{}',
+	error			text,
+	run_by			text NOT NULL DEFAULT current_user,
+	CONSTRAINT job_run_pkey PRIMARY KEY (run_id)
+);
+CREATE INDEX job_run_job ON procgov.job_run (job, started_at DESC);
+COMMENT ON TABLE procgov.job_run IS 'one row per run of a procgov job: when, what it did, and the error if it failed (operational, not per entity)';
+COMMENT ON COLUMN procgov.job_run.run_id IS 'internal id';
+COMMENT ON COLUMN procgov.job_run.job IS 'escalations, reconciliation, supplier_performance, seal_audit or match_pending';
+COMMENT ON COLUMN procgov.job_run.as_of IS 'the time the run judged deadlines against';
+COMMENT ON COLUMN procgov.job_run.started_at IS 'when it started';
+COMMENT ON COLUMN procgov.job_run.finished_at IS 'when it ended';
+COMMENT ON COLUMN procgov.job_run.status IS 'succeeded, failed (error says why; nothing it did was kept), or skipped (another run of the job was going)';
+COMMENT ON COLUMN procgov.job_run.rows_affected IS 'steps escalated, cases opened, updated or closed, suppliers re-rated, entries sealed, invoices matched';
+COMMENT ON COLUMN procgov.job_run.detail IS 'what it did, by kind';
+COMMENT ON COLUMN procgov.job_run.error IS 'the error of a failed run, with its SQLSTATE';
+COMMENT ON COLUMN procgov.job_run.run_by IS 'the database role that ran it (pg_cron runs as the role that scheduled it)';
+
+-- thresholds of the reconciliation rules: a row without entity is the default
+CREATE TABLE procgov.drift_rule (
+	entity_id		text REFERENCES procgov.entity,
+	kind			text NOT NULL CHECK (kind IN ('po_not_transmitted', 'po_not_acknowledged', 'receipt_overdue',
+						'receipt_not_invoiced', 'invoice_dispute_stale', 'budget_drift')),
+	after			interval NOT NULL CHECK (after >= '0'),
+	owner			text CHECK (owner <> ''),
+	sla				interval NOT NULL DEFAULT '2 days' CHECK (sla > '0'),
+	enabled			boolean NOT NULL DEFAULT true,
+	builtin			boolean NOT NULL DEFAULT false
+);
+CREATE UNIQUE INDEX drift_rule_key ON procgov.drift_rule (coalesce(entity_id, ''), kind);
+COMMENT ON TABLE procgov.drift_rule IS 'when procgov.run_reconciliation() calls something drift: per kind, a default (no entity) and per-entity overrides';
+COMMENT ON COLUMN procgov.drift_rule.entity_id IS 'the entity it applies to; NULL: every entity without its own row';
+COMMENT ON COLUMN procgov.drift_rule.kind IS 'the drift it finds (docs/jobs.md)';
+COMMENT ON COLUMN procgov.drift_rule.after IS 'how long a document may stay before it is drift';
+COMMENT ON COLUMN procgov.drift_rule.owner IS 'who owns the case; NULL: the document''s buyer (orders, receipts), accounts_payable (invoices), the entity''s controller (budgets)';
+COMMENT ON COLUMN procgov.drift_rule.sla IS 'how soon the case is due';
+COMMENT ON COLUMN procgov.drift_rule.enabled IS 'false: the kind is not looked for';
+COMMENT ON COLUMN procgov.drift_rule.builtin IS 'installed with procgov (a default); sites add their own rows';
+INSERT INTO procgov.drift_rule (entity_id, kind, after, owner, sla, builtin) VALUES
+	(NULL, 'po_not_transmitted', '2 days', NULL, '1 day', true),
+	(NULL, 'po_not_acknowledged', '3 days', NULL, '2 days', true),
+	(NULL, 'receipt_overdue', '1 day', NULL, '2 days', true),
+	(NULL, 'receipt_not_invoiced', '30 days', 'accounts_payable', '5 days', true),
+	(NULL, 'invoice_dispute_stale', '14 days', NULL, '3 days', true),
+	(NULL, 'budget_drift', '0', NULL, '1 day', true);
+SELECT pg_catalog.pg_extension_config_dump('procgov.drift_rule', 'WHERE NOT builtin');
+
+-- what the jobs look up
+CREATE INDEX approval_step_overdue ON procgov.approval_step (due_at) WHERE status = 'pending';
+CREATE INDEX purchase_order_state_since ON procgov.purchase_order (entity_id, state, state_changed_at);
+CREATE INDEX invoice_state_since ON procgov.invoice (entity_id, state, state_changed_at);
+CREATE INDEX exception_case_kind_open ON procgov.exception_case (kind, entity_id) WHERE status = 'open';
+
+-- ---- running a job: one at a time, recorded, its failure contained ----
+
+CREATE FUNCTION procgov.run_job(job text, as_of timestamptz DEFAULT now()) RETURNS procgov.job_run
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	r procgov.job_run;
+	result jsonb;
+	state text;
+	msg text;
+BEGIN
+	IF job IS NULL OR job NOT IN ('escalations', 'reconciliation', 'supplier_performance', 'seal_audit', 'match_pending') THEN
+		RAISE EXCEPTION 'unknown job "%"', coalesce(job, 'NULL')
+			USING ERRCODE = '22023', HINT = 'Jobs are escalations, reconciliation, supplier_performance, seal_audit and match_pending.';
+	END IF;
+	IF as_of IS NULL THEN
+		RAISE EXCEPTION 'a job needs a time to judge deadlines against'
+			USING ERRCODE = '22004', HINT = 'Pass as_of, or leave it out for now().';
+	END IF;
+	-- one run of a job at a time, cluster-wide: a second run records that it skipped
+	IF NOT pg_try_advisory_xact_lock(hashtext('procgov job'), hashtext(job)) THEN
+		INSERT INTO procgov.job_run (job, as_of, finished_at, status, rows_affected, detail)
+		VALUES (job, as_of, clock_timestamp(), 'skipped', 0, '{"reason": "another run of this job was going"}')
+		RETURNING * INTO r;
+		RETURN r;
+	END IF;
+	INSERT INTO procgov.job_run (job, as_of, status) VALUES (job, as_of, 'running') RETURNING * INTO r;
+	BEGIN
+		result := CASE job
+			WHEN 'escalations' THEN procgov.escalate_overdue(as_of)
+			WHEN 'reconciliation' THEN procgov.reconcile(as_of)
+			WHEN 'supplier_performance' THEN procgov.rate_suppliers(as_of)
+			WHEN 'seal_audit' THEN procgov.seal_job()
+			WHEN 'match_pending' THEN (SELECT jsonb_build_object('rows', m.invoices, 'lines', m.lines, 'matched', m.matched,
+													  'disputed', m.disputed, 'exceptions', m.exceptions)
+										 FROM procgov.match_pending() m)
+		END;
+		UPDATE procgov.job_run x SET finished_at = clock_timestamp(), status = 'succeeded',
+			   rows_affected = coalesce((result->>'rows')::bigint, 0), detail = result - 'rows'
+		 WHERE x.run_id = r.run_id RETURNING * INTO r;
+	EXCEPTION WHEN OTHERS THEN
+		GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+		UPDATE procgov.job_run x SET finished_at = clock_timestamp(), status = 'failed', rows_affected = 0,
+			   error = state || ': ' || msg
+		 WHERE x.run_id = r.run_id RETURNING * INTO r;
+	END;
+	RETURN r;
+END
+$$;
+COMMENT ON FUNCTION procgov.run_job(text, timestamptz) IS 'run one job as of a time: skipped when another run of it is going, recorded in procgov.job_run, its failure recorded and contained (what it did is undone, the record stays)';
+
+CREATE FUNCTION procgov.run_jobs(as_of timestamptz DEFAULT now()) RETURNS SETOF procgov.job_run
+	LANGUAGE sql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+	SELECT r.* FROM unnest(ARRAY['escalations', 'reconciliation', 'supplier_performance', 'match_pending', 'seal_audit'])
+		WITH ORDINALITY AS j(job, n), LATERAL procgov.run_job(j.job, as_of) r ORDER BY j.n
+	$$;
+COMMENT ON FUNCTION procgov.run_jobs(timestamptz) IS 'run every job once, in order (a failing one does not stop the others); for a scheduler other than pg_cron';
+
+CREATE FUNCTION procgov.run_escalations(as_of timestamptz DEFAULT now()) RETURNS procgov.job_run
+	LANGUAGE sql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	RETURN procgov.run_job('escalations', as_of);
+COMMENT ON FUNCTION procgov.run_escalations(timestamptz) IS 'escalate approval steps past their SLA along the policy''s chain (a job: recorded, one run at a time)';
+
+CREATE FUNCTION procgov.run_reconciliation(as_of timestamptz DEFAULT now()) RETURNS procgov.job_run
+	LANGUAGE sql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	RETURN procgov.run_job('reconciliation', as_of);
+COMMENT ON FUNCTION procgov.run_reconciliation(timestamptz) IS 'find drift (stalled orders, receipts, invoices, budgets) and open, update or close exception cases (a job)';
+
+CREATE FUNCTION procgov.run_supplier_performance(as_of timestamptz DEFAULT now()) RETURNS procgov.job_run
+	LANGUAGE sql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	RETURN procgov.run_job('supplier_performance', as_of);
+COMMENT ON FUNCTION procgov.run_supplier_performance(timestamptz) IS 'rate suppliers on late acknowledgements, late or short deliveries and price variances over 90 days; a change of tier emits supplier.risk_changed (a job)';
+
+-- ---- escalations ----
+
+CREATE FUNCTION procgov.escalate_overdue(as_of timestamptz) RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	escalated bigint := 0;
+	exhausted bigint := 0;
+	cleared bigint := 0;
+	s record;
+BEGIN
+	-- steps past their SLA that can go further: to the escalation role, whose own rule
+	-- (same policy) says where it goes next and how long it has
+	FOR s IN
+		WITH due AS (
+			SELECT st.entity_id, st.step_id, st.role, st.escalate_to, st.escalations, st.policy_id
+			  FROM procgov.approval_step st
+			 WHERE st.status = 'pending' AND st.due_at < as_of AND st.escalate_to IS NOT NULL
+			   AND st.escalate_to <> st.role AND st.escalations < 10
+			 ORDER BY st.due_at
+			   FOR UPDATE SKIP LOCKED),
+		target AS (
+			SELECT d.*, nx.escalate_to AS next_to, coalesce(nx.sla, p.default_sla) AS next_sla,
+				   coalesce((SELECT array_agg(a.person ORDER BY a.person) FROM procgov.approver a
+							  WHERE a.entity_id = d.entity_id AND a.role = d.escalate_to AND a.active), '{}') AS holders
+			  FROM due d
+			  JOIN procgov.policy p ON p.entity_id = d.entity_id AND p.policy_id = d.policy_id
+			  LEFT JOIN LATERAL (SELECT r.escalate_to, r.sla FROM procgov.approval_rule r
+								  WHERE r.entity_id = d.entity_id AND r.policy_id = d.policy_id AND r.role = d.escalate_to
+								  ORDER BY (r.escalate_to IS NULL), r.rule_id LIMIT 1) nx ON true)
+		UPDATE procgov.approval_step st
+		   SET role = t.escalate_to, escalate_to = t.next_to, escalations = st.escalations + 1,
+			   due_at = as_of + t.next_sla, sla = t.next_sla, assigned_to = t.holders
+		  FROM target t
+		 WHERE st.entity_id = t.entity_id AND st.step_id = t.step_id
+		RETURNING st.*, t.role AS from_role
+	LOOP
+		PERFORM procgov.audit_append(s.doc_kind || ':' || s.entity_id || ':' || s.doc_number, 'escalate',
+			jsonb_build_object('step_id', s.step_id, 'step', s.step_no, 'from_role', s.from_role, 'to_role', s.role,
+							   'escalations', s.escalations, 'due_at', s.due_at, 'assigned_to', s.assigned_to, 'as_of', as_of),
+			'approval step past its SLA');
+		PERFORM procgov.emit('approval.escalated', s.doc_kind || ':' || s.entity_id || ':' || s.doc_number,
+			jsonb_build_object('step_id', s.step_id, 'step', s.step_no, 'from_role', s.from_role, 'to_role', s.role,
+							   'escalations', s.escalations, 'due_at', s.due_at, 'assigned_to', s.assigned_to),
+			NULL, NULL, s.doc_version, s.entity_id);
+		escalated := escalated + 1;
+	END LOOP;
+
+	-- the end of the chain: the entity's controller gets one case per document
+	FOR s IN
+		INSERT INTO procgov.exception_case AS x (entity_id, kind, doc_kind, doc_number, owner, due_at, details)
+		SELECT st.entity_id, 'approval_overdue', st.doc_kind, st.doc_number, coalesce(e.controller, 'controller'),
+			   as_of + p.default_sla,
+			   jsonb_build_object('steps', jsonb_agg(jsonb_build_object('step_id', st.step_id, 'step', st.step_no, 'role', st.role,
+					'assigned_to', st.assigned_to, 'due_at', st.due_at, 'escalations', st.escalations) ORDER BY st.step_no))
+		  FROM procgov.approval_step st
+		  JOIN procgov.entity e ON e.entity_id = st.entity_id
+		  JOIN procgov.policy p ON p.entity_id = st.entity_id AND p.policy_id = st.policy_id
+		 WHERE st.status = 'pending' AND st.due_at < as_of
+		   AND (st.escalate_to IS NULL OR st.escalate_to = st.role OR st.escalations >= 10)
+		 GROUP BY st.entity_id, st.doc_kind, st.doc_number, e.controller, p.default_sla
+		 ORDER BY st.entity_id, st.doc_number
+		ON CONFLICT (entity_id, doc_kind, doc_number, kind) WHERE status = 'open'
+		DO UPDATE SET details = excluded.details, updated_at = now() WHERE x.details IS DISTINCT FROM excluded.details
+		RETURNING x.*, (x.opened_at = x.updated_at) AS opened
+	LOOP
+		PERFORM procgov.case_event(s.entity_id, s.case_id, s.doc_kind, s.doc_number, s.kind,
+								   CASE WHEN s.opened THEN 'opened' ELSE 'updated' END, s.owner, s.due_at, s.details, NULL);
+		exhausted := exhausted + 1;
+	END LOOP;
+
+	-- decided since: the case closes itself
+	FOR s IN
+		UPDATE procgov.exception_case x
+		   SET status = 'resolved', resolution = 'cleared', resolved_at = now(), resolved_by = 'procgov', updated_at = now()
+		 WHERE x.status = 'open' AND x.kind = 'approval_overdue'
+		   AND NOT EXISTS (SELECT FROM procgov.approval_step st
+							WHERE st.entity_id = x.entity_id AND st.doc_kind = x.doc_kind AND st.doc_number = x.doc_number
+							  AND st.status = 'pending' AND st.due_at < as_of)
+		RETURNING x.*
+	LOOP
+		PERFORM procgov.case_event(s.entity_id, s.case_id, s.doc_kind, s.doc_number, s.kind, 'cleared', s.owner, s.due_at,
+								   NULL, 'the approval went on');
+		cleared := cleared + 1;
+	END LOOP;
+	RETURN jsonb_build_object('rows', escalated + exhausted + cleared, 'escalated', escalated,
+							  'chain_ended', exhausted, 'cleared', cleared);
+END
+$$;
+COMMENT ON FUNCTION procgov.escalate_overdue(timestamptz) IS 'the escalations job''s work: overdue steps go to their escalation role (whose own rule gives the next one and the new SLA), audited and announced; at the end of the chain the entity''s controller gets an approval_overdue case, which closes once the step is decided';
+
+-- audit and announce a change of an exception case (opened, updated, cleared)
+CREATE FUNCTION procgov.case_event(entity text, case_id bigint, doc_kind text, doc_number text, kind text, what text,
+	owner text, due_at timestamptz, details jsonb, reason text)
+	RETURNS void
+	LANGUAGE sql VOLATILE
+	AS $$
+	SELECT procgov.audit_append(doc_kind || ':' || entity || ':' || doc_number, 'exception.' || what,
+		jsonb_strip_nulls(jsonb_build_object('case_id', case_id, 'kind', kind, 'owner', owner, 'due_at', due_at, 'details', details)),
+		reason);
+	SELECT procgov.emit(CASE WHEN what = 'cleared' THEN 'exception.resolved' ELSE 'exception.opened' END,
+		doc_kind || ':' || entity || ':' || doc_number,
+		jsonb_strip_nulls(jsonb_build_object('case_id', case_id, 'kind', kind, 'owner', owner, 'due_at', due_at,
+			'resolution', CASE WHEN what = 'cleared' THEN 'cleared' END, 'updated', what = 'updated', 'details', details)),
+		NULL, NULL, NULL, entity)
+	 WHERE what <> 'updated' OR details IS NOT NULL;
+	$$;
+COMMENT ON FUNCTION procgov.case_event(text, bigint, text, text, text, text, text, timestamptz, jsonb, text) IS 'write an exception case''s change to its document''s audit stream and emit exception.opened or exception.resolved';
+
+-- ---- reconciliation ----
+
+-- the drift rule of each kind for each entity: its own row, else the default
+CREATE FUNCTION procgov.drift_rules() RETURNS TABLE (entity_id text, kind text, after interval, owner text, sla interval)
+	LANGUAGE sql STABLE
+	AS $$
+	SELECT e.entity_id, k.kind, coalesce(o.after, d.after), coalesce(o.owner, d.owner), coalesce(o.sla, d.sla, '2 days')
+	  FROM procgov.entity e
+	 CROSS JOIN (SELECT DISTINCT r.kind FROM procgov.drift_rule r) k
+	  LEFT JOIN procgov.drift_rule o ON o.entity_id = e.entity_id AND o.kind = k.kind
+	  LEFT JOIN procgov.drift_rule d ON d.entity_id IS NULL AND d.kind = k.kind
+	 WHERE coalesce(o.enabled, d.enabled, false) AND coalesce(o.after, d.after) IS NOT NULL
+	$$;
+COMMENT ON FUNCTION procgov.drift_rules() IS 'the reconciliation rule that applies to each entity and kind: the entity''s own row of procgov.drift_rule, else the default';
+
+-- what is drift now, one row per document and kind
+CREATE FUNCTION procgov.drift(as_of timestamptz)
+	RETURNS TABLE (entity_id text, kind text, doc_kind text, doc_number text, owner text, sla interval, details jsonb,
+		correlation_id uuid)
+	LANGUAGE sql STABLE
+	AS $$
+	WITH r AS MATERIALIZED (SELECT * FROM procgov.drift_rules())
+	-- approved, not sent to the supplier
+	SELECT po.entity_id, r.kind, 'purchase_order', po.number, coalesce(r.owner, po.buyer), r.sla,
+		   jsonb_build_object('state', po.state, 'since', po.state_changed_at, 'buyer', po.buyer, 'total', po.total),
+		   po.correlation_id
+	  FROM r JOIN procgov.purchase_order po
+		ON po.entity_id = r.entity_id AND po.state = 'approved' AND po.state_changed_at < as_of - r.after
+	 WHERE r.kind = 'po_not_transmitted'
+	UNION ALL
+	-- sent, not acknowledged
+	SELECT po.entity_id, r.kind, 'purchase_order', po.number, coalesce(r.owner, po.buyer), r.sla,
+		   jsonb_build_object('state', po.state, 'since', po.state_changed_at, 'buyer', po.buyer, 'supplier', s.code),
+		   po.correlation_id
+	  FROM r JOIN procgov.purchase_order po
+		ON po.entity_id = r.entity_id AND po.state = 'transmitted' AND po.state_changed_at < as_of - r.after
+	  JOIN procgov.supplier s ON s.entity_id = po.entity_id AND s.supplier_id = po.supplier_id
+	 WHERE r.kind = 'po_not_acknowledged'
+	UNION ALL
+	-- the confirmed (else needed) date passed and the goods are not all here
+	SELECT po.entity_id, r.kind, 'purchase_order', po.number, coalesce(r.owner, po.buyer), r.sla,
+		   jsonb_build_object('state', po.state, 'expected', x.expected, 'buyer', po.buyer, 'open_lines', x.open_lines),
+		   po.correlation_id
+	  FROM r JOIN procgov.purchase_order po
+		ON po.entity_id = r.entity_id AND po.state IN ('acknowledged', 'shipped', 'partially_received')
+	 CROSS JOIN LATERAL (
+		SELECT max(coalesce(l.confirmed_date, l.need_by, po.need_by)) AS expected, count(*) AS open_lines
+		  FROM procgov.purchase_order_line l
+		 WHERE l.entity_id = po.entity_id AND l.po_id = po.po_id AND l.received_qty < coalesce(l.confirmed_qty, l.quantity)) x
+	 WHERE r.kind = 'receipt_overdue' AND x.open_lines > 0 AND x.expected < (as_of - r.after)::date
+	UNION ALL
+	-- received long ago, not (fully) invoiced
+	SELECT po.entity_id, r.kind, 'purchase_order', po.number, coalesce(r.owner, po.buyer), r.sla,
+		   jsonb_build_object('state', po.state, 'since', po.state_changed_at, 'supplier', s.code),
+		   po.correlation_id
+	  FROM r JOIN procgov.purchase_order po
+		ON po.entity_id = r.entity_id AND po.state = 'received' AND po.state_changed_at < as_of - r.after
+	  JOIN procgov.supplier s ON s.entity_id = po.entity_id AND s.supplier_id = po.supplier_id
+	 WHERE r.kind = 'receipt_not_invoiced'
+	   AND EXISTS (SELECT FROM procgov.purchase_order_line l
+				   WHERE l.entity_id = po.entity_id AND l.po_id = po.po_id AND l.invoiced_qty < l.received_qty)
+	UNION ALL
+	-- in dispute for too long
+	SELECT i.entity_id, r.kind, 'invoice', i.number, coalesce(r.owner, 'accounts_payable'), r.sla,
+		   jsonb_build_object('since', i.state_changed_at, 'supplier', s.code, 'total', i.total,
+			   'open_cases', (SELECT jsonb_agg(c.kind ORDER BY c.kind) FROM procgov.exception_case c
+							   WHERE c.entity_id = i.entity_id AND c.doc_kind = 'invoice' AND c.doc_number = i.number
+								 AND c.status = 'open')),
+		   i.correlation_id
+	  FROM r JOIN procgov.invoice i
+		ON i.entity_id = r.entity_id AND i.state = 'disputed' AND i.state_changed_at < as_of - r.after
+	  JOIN procgov.supplier s ON s.entity_id = i.entity_id AND s.supplier_id = i.supplier_id
+	 WHERE r.kind = 'invoice_dispute_stale'
+	UNION ALL
+	-- a budget line whose commitment is not what its open orders hold
+	SELECT b.entity_id, r.kind, 'budget', b.cost_center || '/' || b.period, coalesce(r.owner, e.controller, 'controller'), r.sla,
+		   jsonb_build_object('committed', b.committed, 'open_orders', x.open_total, 'orders', x.orders), NULL::uuid
+	  FROM r JOIN procgov.budget b ON b.entity_id = r.entity_id
+	  JOIN procgov.entity e ON e.entity_id = b.entity_id
+	 CROSS JOIN LATERAL (
+		SELECT coalesce(procgov.sum(c.amount), procgov.amount(0, procgov.currency(b.committed))) AS open_total, count(*) AS orders
+		  FROM procgov.budget_commitment c
+		  JOIN procgov.purchase_order po ON po.entity_id = c.entity_id AND po.po_id = c.doc_id
+		 WHERE c.entity_id = b.entity_id AND c.budget_id = b.budget_id AND c.doc_kind = 'purchase_order'
+		   AND po.state NOT IN ('closed', 'cancelled')) x
+	 WHERE r.kind = 'budget_drift' AND b.committed OPERATOR(procgov.<>) x.open_total
+	$$;
+COMMENT ON FUNCTION procgov.drift(timestamptz) IS 'what procgov.run_reconciliation() would call drift as of a time: one row per document and kind, with its owner and context';
+
+CREATE FUNCTION procgov.reconcile(as_of timestamptz) RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	s record;
+	opened bigint := 0;
+	updated bigint := 0;
+	cleared bigint := 0;
+BEGIN
+	FOR s IN
+		WITH found AS MATERIALIZED (SELECT * FROM procgov.drift(as_of)),
+		upserted AS (
+			INSERT INTO procgov.exception_case AS x (entity_id, kind, doc_kind, doc_number, owner, due_at, details, correlation_id)
+			SELECT f.entity_id, f.kind, f.doc_kind, f.doc_number, f.owner, as_of + f.sla, f.details, f.correlation_id
+			  FROM found f
+			 ORDER BY f.entity_id, f.kind, f.doc_number
+			ON CONFLICT (entity_id, doc_kind, doc_number, kind) WHERE status = 'open'
+			DO UPDATE SET details = excluded.details, owner = excluded.owner, updated_at = now()
+				WHERE x.details IS DISTINCT FROM excluded.details OR x.owner IS DISTINCT FROM excluded.owner
+			RETURNING x.*, CASE WHEN x.opened_at = x.updated_at THEN 'opened' ELSE 'updated' END AS what),
+		-- what is no longer drift closes itself
+		closed AS (
+			UPDATE procgov.exception_case x
+			   SET status = 'resolved', resolution = 'cleared', resolved_at = now(), resolved_by = 'procgov', updated_at = now()
+			 WHERE x.status = 'open'
+			   AND x.kind IN ('po_not_transmitted', 'po_not_acknowledged', 'receipt_overdue', 'receipt_not_invoiced',
+							  'invoice_dispute_stale', 'budget_drift')
+			   AND NOT EXISTS (SELECT FROM found f WHERE f.entity_id = x.entity_id AND f.kind = x.kind
+								  AND f.doc_kind = x.doc_kind AND f.doc_number = x.doc_number)
+			RETURNING x.*, 'cleared' AS what)
+		SELECT u.entity_id, u.case_id, u.doc_kind, u.doc_number, u.kind, u.what, u.owner, u.due_at, u.details FROM upserted u
+		UNION ALL
+		SELECT c.entity_id, c.case_id, c.doc_kind, c.doc_number, c.kind, c.what, c.owner, c.due_at, NULL FROM closed c
+		ORDER BY 2
+	LOOP
+		PERFORM procgov.case_event(s.entity_id, s.case_id, s.doc_kind, s.doc_number, s.kind, s.what, s.owner, s.due_at,
+								   s.details, CASE WHEN s.what = 'cleared' THEN 'no longer drift' END);
+		CASE s.what
+			WHEN 'opened' THEN opened := opened + 1;
+			WHEN 'updated' THEN updated := updated + 1;
+			ELSE cleared := cleared + 1;
+		END CASE;
+	END LOOP;
+	RETURN jsonb_build_object('rows', opened + updated + cleared, 'opened', opened, 'updated', updated, 'cleared', cleared);
+END
+$$;
+COMMENT ON FUNCTION procgov.reconcile(timestamptz) IS 'the reconciliation job''s work: opens or updates one case per document and drift kind (never a second), audited and announced, and closes the cases whose drift is gone';
+
+-- ---- supplier performance ----
+
+CREATE FUNCTION procgov.supplier_performance(as_of timestamptz, window_length interval DEFAULT '90 days')
+	RETURNS TABLE (entity_id text, supplier_id bigint, code text, orders bigint, late_acknowledgements bigint,
+		late_receipts bigint, short_confirmations bigint, price_variances bigint, score numeric, tier text, current_tier text)
+	LANGUAGE sql STABLE
+	AS $$
+	WITH o AS (
+		SELECT po.entity_id, po.supplier_id, po.po_id, po.number, po.need_by,
+			   (SELECT min(a.logged_at) FROM procgov.audit_log a
+				 WHERE a.stream = 'purchase_order:' || po.entity_id || ':' || po.number AND a.payload->>'to' = 'transmitted') AS sent_at
+		  FROM procgov.purchase_order po
+		 WHERE po.created_at > as_of - window_length AND po.created_at <= as_of),
+	m AS (
+		SELECT o.entity_id, o.supplier_id, count(*) AS orders,
+			   count(*) FILTER (WHERE o.sent_at IS NOT NULL AND coalesce(
+					(SELECT min(k.received_at) FROM procgov.acknowledgement k WHERE k.entity_id = o.entity_id AND k.po_id = o.po_id),
+					as_of) > o.sent_at + interval '3 days') AS late_acks,
+			   sum((SELECT count(DISTINCT r.receipt_id) FROM procgov.receipt r
+					  JOIN procgov.receipt_line rl ON rl.entity_id = r.entity_id AND rl.receipt_id = r.receipt_id
+					  JOIN procgov.purchase_order_line l ON l.entity_id = r.entity_id AND l.po_id = r.po_id AND l.line_no = rl.line_no
+					 WHERE r.entity_id = o.entity_id AND r.po_id = o.po_id AND r.state = 'posted'
+					   AND r.received_at::date > coalesce(l.confirmed_date, l.need_by, o.need_by))) AS late_receipts,
+			   sum((SELECT count(*) FROM procgov.acknowledgement k
+					  JOIN procgov.acknowledgement_line kl ON kl.entity_id = k.entity_id AND kl.ack_id = k.ack_id
+					  JOIN procgov.purchase_order_line l ON l.entity_id = k.entity_id AND l.po_id = k.po_id AND l.line_no = kl.line_no
+					 WHERE k.entity_id = o.entity_id AND k.po_id = o.po_id AND kl.confirmed_qty < l.quantity)) AS short
+		  FROM o GROUP BY o.entity_id, o.supplier_id),
+	v AS (
+		SELECT i.entity_id, i.supplier_id, count(*) AS variances
+		  FROM procgov.exception_case c
+		  JOIN procgov.invoice i ON i.entity_id = c.entity_id AND i.number = c.doc_number
+		 WHERE c.doc_kind = 'invoice' AND c.kind IN ('price_over', 'quantity_over_received', 'quantity_over_ordered')
+		   AND c.opened_at > as_of - window_length AND c.opened_at <= as_of
+		 GROUP BY i.entity_id, i.supplier_id)
+	SELECT s.entity_id, s.supplier_id, s.code, m.orders, m.late_acks, m.late_receipts, m.short, coalesce(v.variances, 0),
+		   round((m.late_acks + m.late_receipts + m.short + coalesce(v.variances, 0))::numeric / m.orders, 3),
+		   CASE WHEN m.orders < 5 THEN s.risk_tier
+				WHEN (m.late_acks + m.late_receipts + m.short + coalesce(v.variances, 0))::numeric / m.orders >= 0.5 THEN 'high'
+				WHEN (m.late_acks + m.late_receipts + m.short + coalesce(v.variances, 0))::numeric / m.orders >= 0.2 THEN 'medium'
+				ELSE 'low' END,
+		   s.risk_tier
+	  FROM m
+	  JOIN procgov.supplier s ON s.entity_id = m.entity_id AND s.supplier_id = m.supplier_id
+	  LEFT JOIN v ON v.entity_id = m.entity_id AND v.supplier_id = m.supplier_id
+	$$;
+COMMENT ON FUNCTION procgov.supplier_performance(timestamptz, interval) IS 'each supplier''s record over a window before as_of: orders, acknowledgements later than 3 days, receipts after the confirmed (else needed) date, short confirmations, price and quantity variances; the score is their sum per order and the tier it earns (high from 0.5, medium from 0.2, unchanged under 5 orders)';
+
+CREATE FUNCTION procgov.rate_suppliers(as_of timestamptz) RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	p record;
+	changed bigint := 0;
+	rated bigint := 0;
+BEGIN
+	FOR p IN SELECT * FROM procgov.supplier_performance(as_of) ORDER BY 1, 2 LOOP
+		rated := rated + 1;
+		CONTINUE WHEN p.tier = p.current_tier;
+		UPDATE procgov.supplier s SET risk_tier = p.tier WHERE s.entity_id = p.entity_id AND s.supplier_id = p.supplier_id;
+		PERFORM procgov.audit_append('supplier:' || p.entity_id || ':' || p.code, 'risk_changed',
+			to_jsonb(p) || jsonb_build_object('as_of', as_of), 'supplier performance over 90 days');
+		PERFORM procgov.emit('supplier.risk_changed', 'supplier:' || p.entity_id || ':' || p.code,
+			jsonb_build_object('from', p.current_tier, 'to', p.tier, 'score', p.score, 'orders', p.orders,
+							   'late_acknowledgements', p.late_acknowledgements, 'late_receipts', p.late_receipts,
+							   'short_confirmations', p.short_confirmations, 'price_variances', p.price_variances),
+			NULL, NULL, NULL, p.entity_id);
+		changed := changed + 1;
+	END LOOP;
+	RETURN jsonb_build_object('rows', changed, 'rated', rated, 'changed', changed);
+END
+$$;
+COMMENT ON FUNCTION procgov.rate_suppliers(timestamptz) IS 'the supplier performance job''s work: sets each supplier''s risk tier from procgov.supplier_performance(), auditing and emitting supplier.risk_changed when it changes (approval rules on supplier risk then apply)';
+
+-- ---- sealing ----
+
+CREATE FUNCTION procgov.seal_job() RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE
+	AS $$
+DECLARE
+	before bigint := coalesce((SELECT max(block_id) FROM procgov.audit_block), 0);
+	newest bigint := procgov.seal_audit();
+BEGIN
+	RETURN jsonb_build_object('rows', coalesce((SELECT sum(entry_count) FROM procgov.audit_block WHERE block_id > before), 0),
+							  'blocks', (SELECT count(*) FROM procgov.audit_block WHERE block_id > before),
+							  'newest_block', nullif(newest, 0));
+END
+$$;
+COMMENT ON FUNCTION procgov.seal_job() IS 'the sealing job''s work: procgov.seal_audit(), reporting the entries and blocks it sealed';
+
+-- ---- scheduling with pg_cron ----
+
+CREATE FUNCTION procgov.job_schedule(escalations text, reconciliation text, supplier_performance text, match_pending text,
+	seal_audit text)
+	RETURNS TABLE (job text, jobname text, schedule text, command text)
+	LANGUAGE sql STABLE
+	AS $$
+	SELECT v.job, 'procgov:' || current_database() || ':' || v.job, v.schedule, v.command
+	  FROM (VALUES (1, 'escalations', escalations, 'SELECT procgov.run_escalations()'),
+				   (2, 'reconciliation', reconciliation, 'SELECT procgov.run_reconciliation()'),
+				   (3, 'supplier_performance', supplier_performance, 'SELECT procgov.run_supplier_performance()'),
+				   (4, 'match_pending', match_pending, 'SELECT procgov.run_job(''match_pending'')'),
+				   (5, 'seal_audit', seal_audit, 'SELECT procgov.run_job(''seal_audit'')')) v(n, job, schedule, command)
+	 WHERE v.schedule IS NOT NULL
+	 ORDER BY v.n
+	$$;
+COMMENT ON FUNCTION procgov.job_schedule(text, text, text, text, text) IS 'the pg_cron job names, schedules and commands procgov.schedule_jobs() registers';
+
+CREATE FUNCTION procgov.schedule_jobs(escalations text DEFAULT '*/15 * * * *', reconciliation text DEFAULT '7 * * * *',
+	supplier_performance text DEFAULT '30 2 * * *', match_pending text DEFAULT '*/5 * * * *',
+	seal_audit text DEFAULT '*/10 * * * *')
+	RETURNS TABLE (job text, jobname text, schedule text, command text, scheduled boolean)
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_column
+DECLARE
+	here boolean := EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cron');
+	cron_db text := current_setting('cron.database_name', true);
+	j record;
+BEGIN
+	FOR j IN SELECT * FROM procgov.job_schedule(escalations, reconciliation, supplier_performance, match_pending, seal_audit) LOOP
+		IF btrim(j.schedule) = '' THEN
+			RAISE EXCEPTION 'the schedule of job % is empty', j.job
+				USING ERRCODE = '22023', HINT = 'Give a cron expression such as ''*/15 * * * *'', or NULL to leave the job out.';
+		END IF;
+		job := j.job;
+		jobname := j.jobname;
+		schedule := j.schedule;
+		IF here THEN
+			-- pg_cron lives here: the same name replaces an earlier schedule
+			EXECUTE 'SELECT cron.schedule($1, $2, $3)' USING j.jobname, j.schedule, j.command;
+			command := j.command;
+			scheduled := true;
+		ELSE
+			command := format('SELECT cron.schedule_in_database(%L, %L, %L, %L);', j.jobname, j.schedule, j.command,
+							  current_database());
+			scheduled := false;
+		END IF;
+		RETURN NEXT;
+	END LOOP;
+	IF NOT here THEN
+		IF cron_db IS NULL THEN
+			RAISE NOTICE 'pg_cron is not loaded in this server; nothing was scheduled'
+				USING HINT = 'Add pg_cron to shared_preload_libraries and set cron.database_name, then run the returned commands '
+						  || 'there; or call procgov.run_jobs() from any scheduler (every five minutes suits the defaults).';
+		ELSE
+			RAISE NOTICE 'pg_cron lives in database %, not here; nothing was scheduled yet', cron_db
+				USING HINT = format('Run the returned commands in database %s (they schedule the jobs to run in %s).',
+									cron_db, current_database());
+		END IF;
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION procgov.schedule_jobs(text, text, text, text, text) IS 'register procgov''s jobs with pg_cron under stable names (procgov:<database>:<job>), with the default schedules unless given (NULL leaves a job out); when pg_cron lives in another database, returns the cron.schedule_in_database() commands to run there';
+
+CREATE FUNCTION procgov.unschedule_jobs() RETURNS TABLE (jobname text, command text, unscheduled boolean)
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_column
+DECLARE
+	here boolean := EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cron');
+	j record;
+BEGIN
+	FOR j IN SELECT * FROM procgov.job_schedule('-', '-', '-', '-', '-') LOOP
+		jobname := j.jobname;
+		command := format('SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname = %L;', j.jobname);
+		unscheduled := false;
+		IF here THEN
+			EXECUTE 'SELECT count(cron.unschedule(jobid)) > 0 FROM cron.job WHERE jobname = $1' INTO unscheduled USING j.jobname;
+		END IF;
+		RETURN NEXT;
+	END LOOP;
+	IF NOT here THEN
+		RAISE NOTICE 'pg_cron is not installed in this database; nothing was unscheduled here'
+			USING HINT = 'Run the returned commands in the database where pg_cron lives (cron.database_name).';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION procgov.unschedule_jobs() IS 'remove procgov''s jobs from pg_cron (or return the commands to run in pg_cron''s database)';
+-- END jobs
+
+-- BEGIN jobs privileges
+REVOKE ALL ON procgov.job_run, procgov.drift_rule FROM PUBLIC;
+GRANT SELECT ON procgov.job_run, procgov.drift_rule TO procgov_admin, procgov_auditor, procgov_reader;
+GRANT INSERT, UPDATE, DELETE ON procgov.drift_rule TO procgov_admin;
+REVOKE EXECUTE ON FUNCTION procgov.run_job(text, timestamptz), procgov.run_jobs(timestamptz),
+	procgov.run_escalations(timestamptz), procgov.run_reconciliation(timestamptz),
+	procgov.run_supplier_performance(timestamptz), procgov.escalate_overdue(timestamptz),
+	procgov.case_event(text, bigint, text, text, text, text, text, timestamptz, jsonb, text),
+	procgov.drift_rules(), procgov.drift(timestamptz), procgov.reconcile(timestamptz),
+	procgov.supplier_performance(timestamptz, interval), procgov.rate_suppliers(timestamptz), procgov.seal_job(),
+	procgov.job_schedule(text, text, text, text, text), procgov.schedule_jobs(text, text, text, text, text),
+	procgov.unschedule_jobs()
+	FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION procgov.run_job(text, timestamptz), procgov.run_jobs(timestamptz),
+	procgov.run_escalations(timestamptz), procgov.run_reconciliation(timestamptz),
+	procgov.run_supplier_performance(timestamptz), procgov.schedule_jobs(text, text, text, text, text),
+	procgov.unschedule_jobs(), procgov.job_schedule(text, text, text, text, text)
+	TO procgov_admin;
+GRANT EXECUTE ON FUNCTION procgov.drift(timestamptz), procgov.drift_rules()
+	TO procgov_admin, procgov_auditor, procgov_reader;
+GRANT EXECUTE ON FUNCTION procgov.supplier_performance(timestamptz, interval) TO procgov_admin, procgov_auditor;
+-- END jobs privileges
+
 -- BEGIN dump
 -- Everything a site stores survives pg_dump: configuration and documents,
 -- with the sequences behind their ids.  procgov's own rows of the rule
@@ -5188,7 +5797,7 @@ BEGIN
 			'requisition_line', 'purchase_order', 'purchase_order_line', 'purchase_order_version', 'acknowledgement',
 			'acknowledgement_line', 'receipt', 'receipt_line', 'invoice', 'invoice_line', 'bank_change', 'exception_case',
 			'approval', 'idempotency', 'budget_commitment', 'outbox', 'policy', 'approval_rule', 'approver', 'delegation',
-			'approval_step', 'signal', 'match_rule']
+			'approval_step', 'signal', 'match_rule', 'job_run']
 	LOOP
 		PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.format('procgov.%I', t)::regclass, '');
 		FOR s IN SELECT pg_catalog.pg_get_serial_sequence(pg_catalog.format('procgov.%I', t), a.attname)
