@@ -60,6 +60,7 @@ listen_addresses = ''
 unix_socket_directories = '$CLUSTER_DIR'
 shared_preload_libraries = 'pg_cron'
 cron.database_name = '$crondb'
+cron.use_background_workers = on
 max_prepared_transactions = 10
 fsync = ${PROCGOV_FSYNC:-on}
 log_min_messages = warning
