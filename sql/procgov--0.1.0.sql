@@ -5402,9 +5402,9 @@ BEGIN
 		UPDATE procgov.exception_case x
 		   SET status = 'resolved', resolution = 'cleared', resolved_at = now(), resolved_by = 'procgov', updated_at = now()
 		 WHERE x.status = 'open' AND x.kind = 'approval_overdue'
-		   AND NOT EXISTS (SELECT FROM procgov.approval_step st
-							WHERE st.entity_id = x.entity_id AND st.doc_kind = x.doc_kind AND st.doc_number = x.doc_number
-							  AND st.status = 'pending' AND st.due_at < as_of)
+		   AND (x.entity_id, x.doc_kind, x.doc_number) NOT IN
+			   (SELECT st.entity_id, st.doc_kind, st.doc_number FROM procgov.approval_step st
+				 WHERE st.status = 'pending' AND st.due_at < as_of)
 		RETURNING x.*
 	LOOP
 		PERFORM procgov.case_event(s.entity_id, s.case_id, s.doc_kind, s.doc_number, s.kind, 'cleared', s.owner, s.due_at,
@@ -5461,25 +5461,25 @@ CREATE FUNCTION procgov.drift(as_of timestamptz)
 	SELECT po.entity_id, r.kind, 'purchase_order', po.number, coalesce(r.owner, po.buyer), r.sla,
 		   jsonb_build_object('state', po.state, 'since', po.state_changed_at, 'buyer', po.buyer, 'total', po.total),
 		   po.correlation_id
-	  FROM r JOIN procgov.purchase_order po
-		ON po.entity_id = r.entity_id AND po.state = 'approved' AND po.state_changed_at < as_of - r.after
+	  FROM r CROSS JOIN LATERAL (SELECT * FROM procgov.purchase_order po
+		 WHERE po.entity_id = r.entity_id AND po.state = 'approved' AND po.state_changed_at < as_of - r.after) po
 	 WHERE r.kind = 'po_not_transmitted'
 	UNION ALL
 	-- sent, not acknowledged
 	SELECT po.entity_id, r.kind, 'purchase_order', po.number, coalesce(r.owner, po.buyer), r.sla,
-		   jsonb_build_object('state', po.state, 'since', po.state_changed_at, 'buyer', po.buyer, 'supplier', s.code),
+		   jsonb_build_object('state', po.state, 'since', po.state_changed_at, 'buyer', po.buyer,
+			   'supplier', (SELECT s.code FROM procgov.supplier s WHERE s.entity_id = po.entity_id AND s.supplier_id = po.supplier_id)),
 		   po.correlation_id
-	  FROM r JOIN procgov.purchase_order po
-		ON po.entity_id = r.entity_id AND po.state = 'transmitted' AND po.state_changed_at < as_of - r.after
-	  JOIN procgov.supplier s ON s.entity_id = po.entity_id AND s.supplier_id = po.supplier_id
+	  FROM r CROSS JOIN LATERAL (SELECT * FROM procgov.purchase_order po
+		 WHERE po.entity_id = r.entity_id AND po.state = 'transmitted' AND po.state_changed_at < as_of - r.after) po
 	 WHERE r.kind = 'po_not_acknowledged'
 	UNION ALL
 	-- the confirmed (else needed) date passed and the goods are not all here
 	SELECT po.entity_id, r.kind, 'purchase_order', po.number, coalesce(r.owner, po.buyer), r.sla,
 		   jsonb_build_object('state', po.state, 'expected', x.expected, 'buyer', po.buyer, 'open_lines', x.open_lines),
 		   po.correlation_id
-	  FROM r JOIN procgov.purchase_order po
-		ON po.entity_id = r.entity_id AND po.state IN ('acknowledged', 'shipped', 'partially_received')
+	  FROM r CROSS JOIN LATERAL (SELECT * FROM procgov.purchase_order po
+		 WHERE po.entity_id = r.entity_id AND po.state IN ('acknowledged', 'shipped', 'partially_received')) po
 	 CROSS JOIN LATERAL (
 		SELECT max(coalesce(l.confirmed_date, l.need_by, po.need_by)) AS expected, count(*) AS open_lines
 		  FROM procgov.purchase_order_line l
@@ -5488,25 +5488,25 @@ CREATE FUNCTION procgov.drift(as_of timestamptz)
 	UNION ALL
 	-- received long ago, not (fully) invoiced
 	SELECT po.entity_id, r.kind, 'purchase_order', po.number, coalesce(r.owner, po.buyer), r.sla,
-		   jsonb_build_object('state', po.state, 'since', po.state_changed_at, 'supplier', s.code),
+		   jsonb_build_object('state', po.state, 'since', po.state_changed_at,
+			   'supplier', (SELECT s.code FROM procgov.supplier s WHERE s.entity_id = po.entity_id AND s.supplier_id = po.supplier_id)),
 		   po.correlation_id
-	  FROM r JOIN procgov.purchase_order po
-		ON po.entity_id = r.entity_id AND po.state = 'received' AND po.state_changed_at < as_of - r.after
-	  JOIN procgov.supplier s ON s.entity_id = po.entity_id AND s.supplier_id = po.supplier_id
+	  FROM r CROSS JOIN LATERAL (SELECT * FROM procgov.purchase_order po
+		 WHERE po.entity_id = r.entity_id AND po.state = 'received' AND po.state_changed_at < as_of - r.after) po
 	 WHERE r.kind = 'receipt_not_invoiced'
 	   AND EXISTS (SELECT FROM procgov.purchase_order_line l
 				   WHERE l.entity_id = po.entity_id AND l.po_id = po.po_id AND l.invoiced_qty < l.received_qty)
 	UNION ALL
 	-- in dispute for too long
 	SELECT i.entity_id, r.kind, 'invoice', i.number, coalesce(r.owner, 'accounts_payable'), r.sla,
-		   jsonb_build_object('since', i.state_changed_at, 'supplier', s.code, 'total', i.total,
+		   jsonb_build_object('since', i.state_changed_at, 'total', i.total,
+			   'supplier', (SELECT s.code FROM procgov.supplier s WHERE s.entity_id = i.entity_id AND s.supplier_id = i.supplier_id),
 			   'open_cases', (SELECT jsonb_agg(c.kind ORDER BY c.kind) FROM procgov.exception_case c
 							   WHERE c.entity_id = i.entity_id AND c.doc_kind = 'invoice' AND c.doc_number = i.number
 								 AND c.status = 'open')),
 		   i.correlation_id
-	  FROM r JOIN procgov.invoice i
-		ON i.entity_id = r.entity_id AND i.state = 'disputed' AND i.state_changed_at < as_of - r.after
-	  JOIN procgov.supplier s ON s.entity_id = i.entity_id AND s.supplier_id = i.supplier_id
+	  FROM r CROSS JOIN LATERAL (SELECT * FROM procgov.invoice i
+		 WHERE i.entity_id = r.entity_id AND i.state = 'disputed' AND i.state_changed_at < as_of - r.after) i
 	 WHERE r.kind = 'invoice_dispute_stale'
 	UNION ALL
 	-- a budget line whose commitment is not what its open orders hold
@@ -5525,53 +5525,53 @@ CREATE FUNCTION procgov.drift(as_of timestamptz)
 COMMENT ON FUNCTION procgov.drift(timestamptz) IS 'what procgov.run_reconciliation() would call drift as of a time: one row per document and kind, with its owner and context';
 
 CREATE FUNCTION procgov.reconcile(as_of timestamptz) RETURNS jsonb
-	LANGUAGE plpgsql VOLATILE
+	LANGUAGE sql VOLATILE
 	SET plan_cache_mode = force_generic_plan
 	AS $$
-#variable_conflict use_variable
-DECLARE
-	s record;
-	opened bigint := 0;
-	updated bigint := 0;
-	cleared bigint := 0;
-BEGIN
-	FOR s IN
-		WITH found AS MATERIALIZED (SELECT * FROM procgov.drift(as_of)),
-		upserted AS (
-			INSERT INTO procgov.exception_case AS x (entity_id, kind, doc_kind, doc_number, owner, due_at, details, correlation_id)
-			SELECT f.entity_id, f.kind, f.doc_kind, f.doc_number, f.owner, as_of + f.sla, f.details, f.correlation_id
-			  FROM found f
-			 ORDER BY f.entity_id, f.kind, f.doc_number
-			ON CONFLICT (entity_id, doc_kind, doc_number, kind) WHERE status = 'open'
-			DO UPDATE SET details = excluded.details, owner = excluded.owner, updated_at = now()
-				WHERE x.details IS DISTINCT FROM excluded.details OR x.owner IS DISTINCT FROM excluded.owner
-			RETURNING x.*, CASE WHEN x.opened_at = x.updated_at THEN 'opened' ELSE 'updated' END AS what),
-		-- what is no longer drift closes itself
-		closed AS (
-			UPDATE procgov.exception_case x
-			   SET status = 'resolved', resolution = 'cleared', resolved_at = now(), resolved_by = 'procgov', updated_at = now()
-			 WHERE x.status = 'open'
-			   AND x.kind IN ('po_not_transmitted', 'po_not_acknowledged', 'receipt_overdue', 'receipt_not_invoiced',
-							  'invoice_dispute_stale', 'budget_drift')
-			   AND NOT EXISTS (SELECT FROM found f WHERE f.entity_id = x.entity_id AND f.kind = x.kind
-								  AND f.doc_kind = x.doc_kind AND f.doc_number = x.doc_number)
-			RETURNING x.*, 'cleared' AS what)
+	WITH found AS MATERIALIZED (SELECT * FROM procgov.drift(as_of)),
+	upserted AS (
+		INSERT INTO procgov.exception_case AS x (entity_id, kind, doc_kind, doc_number, owner, due_at, details, correlation_id)
+		SELECT f.entity_id, f.kind, f.doc_kind, f.doc_number, f.owner, as_of + f.sla, f.details, f.correlation_id
+		  FROM found f
+		 ORDER BY f.entity_id, f.kind, f.doc_number
+		ON CONFLICT (entity_id, doc_kind, doc_number, kind) WHERE status = 'open'
+		DO UPDATE SET details = excluded.details, owner = excluded.owner, updated_at = now()
+			WHERE x.details IS DISTINCT FROM excluded.details OR x.owner IS DISTINCT FROM excluded.owner
+		RETURNING x.*, CASE WHEN x.opened_at = x.updated_at THEN 'opened' ELSE 'updated' END AS what),
+	-- what is no longer drift closes itself
+	closed AS (
+		UPDATE procgov.exception_case x
+		   SET status = 'resolved', resolution = 'cleared', resolved_at = now(), resolved_by = 'procgov', updated_at = now()
+		 WHERE x.status = 'open'
+		   AND x.kind IN ('po_not_transmitted', 'po_not_acknowledged', 'receipt_overdue', 'receipt_not_invoiced',
+						  'invoice_dispute_stale', 'budget_drift')
+		   -- NOT IN over non-null keys: one hashed lookup per open case, whatever the estimates
+		   AND (x.entity_id, x.kind, x.doc_kind, x.doc_number) NOT IN
+			   (SELECT f.entity_id, f.kind, f.doc_kind, f.doc_number FROM found f)
+		RETURNING x.*, 'cleared' AS what),
+	changes AS (
 		SELECT u.entity_id, u.case_id, u.doc_kind, u.doc_number, u.kind, u.what, u.owner, u.due_at, u.details FROM upserted u
 		UNION ALL
-		SELECT c.entity_id, c.case_id, c.doc_kind, c.doc_number, c.kind, c.what, c.owner, c.due_at, NULL FROM closed c
-		ORDER BY 2
-	LOOP
-		PERFORM procgov.case_event(s.entity_id, s.case_id, s.doc_kind, s.doc_number, s.kind, s.what, s.owner, s.due_at,
-								   s.details, CASE WHEN s.what = 'cleared' THEN 'no longer drift' END);
-		CASE s.what
-			WHEN 'opened' THEN opened := opened + 1;
-			WHEN 'updated' THEN updated := updated + 1;
-			ELSE cleared := cleared + 1;
-		END CASE;
-	END LOOP;
-	RETURN jsonb_build_object('rows', opened + updated + cleared, 'opened', opened, 'updated', updated, 'cleared', cleared);
-END
-$$;
+		SELECT c.entity_id, c.case_id, c.doc_kind, c.doc_number, c.kind, c.what, c.owner, c.due_at, NULL FROM closed c),
+	-- every change in the document's ledger stream and announced, in case order
+	told AS (
+		SELECT c.what,
+			   procgov.audit_append(c.doc_kind || ':' || c.entity_id || ':' || c.doc_number, 'exception.' || c.what,
+					jsonb_strip_nulls(jsonb_build_object('case_id', c.case_id, 'kind', c.kind, 'owner', c.owner, 'due_at', c.due_at,
+														 'details', c.details)),
+					CASE WHEN c.what = 'cleared' THEN 'no longer drift' END) AS entry,
+			   procgov.emit(CASE WHEN c.what = 'cleared' THEN 'exception.resolved' ELSE 'exception.opened' END,
+					c.doc_kind || ':' || c.entity_id || ':' || c.doc_number,
+					jsonb_strip_nulls(jsonb_build_object('case_id', c.case_id, 'kind', c.kind, 'owner', c.owner, 'due_at', c.due_at,
+						'resolution', CASE WHEN c.what = 'cleared' THEN 'cleared' END, 'updated', c.what = 'updated',
+						'details', c.details)),
+					NULL, NULL, NULL, c.entity_id) AS event
+		  FROM changes c ORDER BY c.case_id)
+	SELECT jsonb_build_object('rows', count(*), 'opened', count(*) FILTER (WHERE what = 'opened'),
+							  'updated', count(*) FILTER (WHERE what = 'updated'),
+							  'cleared', count(*) FILTER (WHERE what = 'cleared'))
+	  FROM told WHERE entry IS NOT NULL AND event IS NOT NULL
+	$$;
 COMMENT ON FUNCTION procgov.reconcile(timestamptz) IS 'the reconciliation job''s work: opens or updates one case per document and drift kind (never a second), audited and announced, and closes the cases whose drift is gone';
 
 -- ---- supplier performance ----
