@@ -389,5 +389,52 @@ SELECT count(*) AS ledger_problems FROM procgov.verify_audit();
 RESET procgov.actor;
 
 \echo
+\echo '## 11. Nothing stalls unnoticed: the jobs, on pg_cron'
+\echo 'pg_cron lives in this database, so procgov schedules its jobs here, under stable names:'
+SELECT job, jobname, schedule, scheduled FROM procgov.schedule_jobs();
+SELECT jobname, schedule, command FROM cron.job WHERE jobname LIKE 'procgov:%' ORDER BY jobid;
+\echo 'Ben submits a big order; the matrix asks a manager (who escalates to the director after a day) and the'
+\echo 'category manager (no escalation set). Three days on, nobody has decided: what the escalation job does'
+\echo '(we pass the time instead of waiting for it):'
+SET procgov.actor = 'ben.buyer';
+SELECT procgov.create_purchase_order('NWS', 'KEY', '[{"item": "HX-M8", "quantity": 30000, "unit_price": "0.21 USD"}]',
+	number => 'PO-BIG') ->> 'number' AS po;
+SELECT procgov.submit_order('NWS', 'PO-BIG') ->> 'state' AS state;
+SELECT step_no, role, coalesce(escalate_to, '(none)') AS escalates_to, due_at::date - current_date AS due_in_days
+  FROM procgov.approval_step WHERE entity_id = 'NWS' AND doc_number = 'PO-BIG' ORDER BY step_no;
+RESET procgov.actor;
+SELECT status, rows_affected, detail FROM procgov.run_escalations(now() + interval '3 days');
+SELECT step_no, role, escalations, assigned_to FROM procgov.approval_step
+ WHERE entity_id = 'NWS' AND doc_number = 'PO-BIG' ORDER BY step_no;
+\echo 'The category manager''s step has nowhere to go: Carla, the controller, owns a case for it:'
+SELECT kind, doc_number, owner, details -> 'steps' -> 0 ->> 'role' AS stalled_role FROM procgov.exception_case
+ WHERE entity_id = 'NWS' AND kind = 'approval_overdue';
+\echo 'Dora (now assigned) and Cora approve; the next run closes Carla''s case by itself:'
+SET procgov.actor = 'dora.director';
+SELECT procgov.approve_document('purchase_order', 'NWS', 'PO-BIG') ->> 'state' AS state;
+SET procgov.actor = 'cora.category';
+SELECT procgov.approve_document('purchase_order', 'NWS', 'PO-BIG') ->> 'state' AS state;
+RESET procgov.actor;
+SELECT status, rows_affected, detail FROM procgov.run_escalations(now() + interval '3 days');
+\echo 'A week on, the reconciliation job finds what drifted: orders approved and never sent to the supplier,'
+\echo 'each a case owned by its buyer, announced as exception.opened:'
+SELECT status, rows_affected, detail FROM procgov.run_reconciliation(now() + interval '7 days');
+SELECT kind, doc_number, owner, due_at::date - current_date AS due_in_days FROM procgov.exception_case
+ WHERE entity_id = 'NWS' AND status = 'open' AND kind LIKE 'po_%' ORDER BY kind, doc_number;
+\echo 'Ben sends both; the next run closes those cases by itself (and, judging a week on, notices that the'
+\echo 'supplier has not acknowledged them: two new cases):'
+SET procgov.actor = 'ben.buyer';
+SELECT procgov.transmit_order('NWS', 'PO-BIG') ->> 'state' AS state;
+SELECT procgov.transmit_order('NWS', 'PO-IT-1') ->> 'state' AS state;
+RESET procgov.actor;
+SELECT status, rows_affected, detail FROM procgov.run_reconciliation(now() + interval '7 days');
+SELECT kind, doc_number, status, coalesce(resolution, '') AS resolution FROM procgov.exception_case
+ WHERE entity_id = 'NWS' AND kind IN ('po_not_transmitted', 'po_not_acknowledged', 'approval_overdue') ORDER BY case_id;
+\echo 'Every run is on record, with what it did (a failed run would show its error here):'
+SELECT run_id, job, status, rows_affected, detail FROM procgov.job_run ORDER BY run_id;
+SELECT count(*) AS ledger_problems FROM procgov.verify_audit();
+SELECT count(*) AS unscheduled FROM procgov.unschedule_jobs() WHERE unscheduled;
+
+\echo
 \echo '## What is next'
-\echo 'Governing the ERP''s own tables, jobs on pg_cron and the BI views arrive as later chapters.'
+\echo 'Governing the ERP''s own tables and the BI views arrive as later chapters.'
