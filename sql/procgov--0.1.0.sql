@@ -4912,7 +4912,7 @@ BEGIN
 		ON CONFLICT (entity_id, doc_kind, doc_number, kind) WHERE status = 'open'
 		DO UPDATE SET details = excluded.details, updated_at = now()
 			WHERE x.details IS DISTINCT FROM excluded.details
-		RETURNING x.*, (x.opened_at = x.updated_at) AS opened
+		RETURNING x.*, (x.xmax = 0) AS opened
 	LOOP
 		PERFORM procgov.audit_append('invoice:' || c.entity_id || ':' || c.doc_number,
 			CASE WHEN c.opened THEN 'exception.opened' ELSE 'exception.updated' END,
@@ -5155,6 +5155,7 @@ REVOKE ALL ON procgov.match_rule FROM PUBLIC;
 GRANT SELECT ON procgov.match_rule TO procgov_reader, procgov_auditor, procgov_admin;
 GRANT INSERT, UPDATE, DELETE ON procgov.match_rule TO procgov_admin;
 REVOKE EXECUTE ON FUNCTION procgov.match_lines(text, bigint, boolean), procgov.match_run(text, text, integer),
+	procgov.match_kinds(), procgov.case_variance(text, jsonb),
 	procgov.match_exceptions(text[], text[], integer[], bigint[], integer[], text[], numeric[], numeric[], numeric[], numeric[], numeric[], text[], interval[], text[], text[], text[], procgov.amount[], procgov.amount[], procgov.amount[], text[]),
 	procgov.case_resolved(text, bigint, text, text, text, text, uuid, jsonb),
 	procgov.case_for_resolution(text, bigint, text[], text),
@@ -5193,7 +5194,7 @@ CREATE TABLE procgov.job_run (
 	rows_affected	bigint,
 	detail			jsonb NOT NULL DEFAULT '{}',
 	error			text,
-	run_by			text NOT NULL DEFAULT current_user,
+	run_by			text NOT NULL DEFAULT session_user,
 	CONSTRAINT job_run_pkey PRIMARY KEY (run_id)
 );
 CREATE INDEX job_run_job ON procgov.job_run (job, started_at DESC);
@@ -5207,7 +5208,7 @@ COMMENT ON COLUMN procgov.job_run.status IS 'succeeded, failed (error says why; 
 COMMENT ON COLUMN procgov.job_run.rows_affected IS 'steps escalated, cases opened, updated or closed, suppliers re-rated, entries sealed, invoices matched';
 COMMENT ON COLUMN procgov.job_run.detail IS 'what it did, by kind';
 COMMENT ON COLUMN procgov.job_run.error IS 'the error of a failed run, with its SQLSTATE';
-COMMENT ON COLUMN procgov.job_run.run_by IS 'the database role that ran it (pg_cron runs as the role that scheduled it)';
+COMMENT ON COLUMN procgov.job_run.run_by IS 'the database login that ran it (session_user; pg_cron runs a job as the role that scheduled it)';
 
 -- thresholds of the reconciliation rules: a row without entity is the default
 CREATE TABLE procgov.drift_rule (
@@ -5267,12 +5268,12 @@ BEGIN
 	END IF;
 	-- one run of a job at a time, cluster-wide: a second run records that it skipped
 	IF NOT pg_try_advisory_xact_lock(hashtext('procgov job'), hashtext(job)) THEN
-		INSERT INTO procgov.job_run (job, as_of, finished_at, status, rows_affected, detail)
-		VALUES (job, as_of, clock_timestamp(), 'skipped', 0, '{"reason": "another run of this job was going"}')
+		INSERT INTO procgov.job_run (job, as_of, finished_at, status, rows_affected, detail, run_by)
+		VALUES (job, as_of, clock_timestamp(), 'skipped', 0, '{"reason": "another run of this job was going"}', session_user)
 		RETURNING * INTO r;
 		RETURN r;
 	END IF;
-	INSERT INTO procgov.job_run (job, as_of, status) VALUES (job, as_of, 'running') RETURNING * INTO r;
+	INSERT INTO procgov.job_run (job, as_of, status, run_by) VALUES (job, as_of, 'running', session_user) RETURNING * INTO r;
 	BEGIN
 		result := CASE job
 			WHEN 'escalations' THEN procgov.escalate_overdue(as_of)
@@ -5390,7 +5391,7 @@ BEGIN
 		 ORDER BY st.entity_id, st.doc_number
 		ON CONFLICT (entity_id, doc_kind, doc_number, kind) WHERE status = 'open'
 		DO UPDATE SET details = excluded.details, updated_at = now() WHERE x.details IS DISTINCT FROM excluded.details
-		RETURNING x.*, (x.opened_at = x.updated_at) AS opened
+		RETURNING x.*, (x.xmax = 0) AS opened
 	LOOP
 		PERFORM procgov.case_event(s.entity_id, s.case_id, s.doc_kind, s.doc_number, s.kind,
 								   CASE WHEN s.opened THEN 'opened' ELSE 'updated' END, s.owner, s.due_at, s.details, NULL);
@@ -5537,7 +5538,7 @@ CREATE FUNCTION procgov.reconcile(as_of timestamptz) RETURNS jsonb
 		ON CONFLICT (entity_id, doc_kind, doc_number, kind) WHERE status = 'open'
 		DO UPDATE SET details = excluded.details, owner = excluded.owner, updated_at = now()
 			WHERE x.details IS DISTINCT FROM excluded.details OR x.owner IS DISTINCT FROM excluded.owner
-		RETURNING x.*, CASE WHEN x.opened_at = x.updated_at THEN 'opened' ELSE 'updated' END AS what),
+		RETURNING x.*, CASE WHEN x.xmax = 0 THEN 'opened' ELSE 'updated' END AS what),
 	-- what is no longer drift closes itself
 	closed AS (
 		UPDATE procgov.exception_case x

@@ -363,18 +363,35 @@ typedef struct LineOut
 	int64		price_variance; /* the line's value at the invoiced price minus at the order price */
 } LineOut;
 
-/* qty (ten-thousandths) times a unit price (amount units), in amount units, rounded */
+/*
+ * qty (ten-thousandths) times a unit price (amount units): the line's value
+ * rounded once, half away from zero, to the currency's minor units, and
+ * returned in amount units.
+ */
 static int64
-line_value(int64 qty, int64 price)
+line_value(int64 qty, int64 price, uint16 cur)
 {
-	int128		v = (int128) qty * price;
-	int128		q = v / QTY_SCALE;
-	int128		r = v % QTY_SCALE;
+	int			minor = currency_minor_units(cur);
+	int128		v = (int128) qty * price;	/* 1e-8 of the major unit */
+	int128		div = QTY_SCALE;
+	int128		up = 1;
+	int128		q,
+				r;
 
-	if (r * 2 >= QTY_SCALE)
+	if (minor < 0 || minor > AMOUNT_DECIMALS)
+		minor = AMOUNT_DECIMALS;
+	for (int i = minor; i < AMOUNT_DECIMALS; i++)
+	{
+		div *= 10;
+		up *= 10;
+	}
+	q = v / div;
+	r = v % div;
+	if (r * 2 >= div)
 		q++;
-	else if (r * 2 <= -QTY_SCALE)
+	else if (r * 2 <= -div)
 		q--;
+	q *= up;
 	if (q > PG_INT64_MAX || q < PG_INT64_MIN)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
@@ -383,35 +400,35 @@ line_value(int64 qty, int64 price)
 	return (int64) q;
 }
 
-/* the allowance of a tolerance around an expected amount, in the currency's minor units */
+/*
+ * The allowance of a tolerance around an expected amount, in the currency's
+ * minor units.  An absolute part in another currency does not apply to this
+ * line: its percentage part alone counts ('2% and 50.00 EUR' on a USD line
+ * is 2%), and an absolute-only tolerance means exact.
+ */
 static int64
-minor_allowance(const tolerance_t *t, int64 expected, uint16 cur)
+minor_allowance(const tolerance_t *tin, int64 expected, uint16 cur)
 {
+	tolerance_t t = *tin;
 	uint64		allow;
 	int64		rounded;
 	pv_error	err;
 
-	if (!tolerance_allowance(t, expected, cur, &allow, &err))
+	if ((t.kind == TOL_ABSOLUTE || t.kind == TOL_EITHER || t.kind == TOL_BOTH) && t.cur != cur)
+	{
+		t.kind = t.kind == TOL_ABSOLUTE ? TOL_EXACT : TOL_PERCENT;
+		t.abs_units = 0;
+		t.cur = cur;
+		if (t.kind == TOL_EXACT)
+			t.pct = 0;
+	}
+	if (!tolerance_allowance(&t, expected, cur, &allow, &err))
 		procgov_report(&err, NULL);
 	if (allow > (uint64) PG_INT64_MAX)
 		return PG_INT64_MAX;
 	if (!amount_round_minor((int64) allow, cur, &rounded))
 		return PG_INT64_MAX;
 	return rounded;
-}
-
-/* an amount rounded half away from zero to the currency's minor units */
-static int64
-round_minor(int64 units, uint16 cur)
-{
-	int64		r;
-
-	if (!amount_round_minor(units, cur, &r))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("a line value is out of range for procgov.amount"),
-				 errhint("Check the line's quantity and unit price.")));
-	return r;
 }
 
 static void
@@ -430,9 +447,9 @@ decide(const LineIn *in, const Applied *a, bool two_way, LineOut *out)
 	if (in->cur == in->po_cur)
 	{
 		/* the price is judged on the line: what the billed quantity costs at each price */
-		int64		expected = round_minor(line_value(in->qty, in->po_price), in->po_cur);
+		int64		expected = line_value(in->qty, in->po_price, in->po_cur);
 
-		out->price_variance = round_minor(line_value(in->qty, in->price), in->cur) - expected;
+		out->price_variance = line_value(in->qty, in->price, in->cur) - expected;
 		out->price_allow = minor_allowance(&a->price, expected, in->po_cur);
 	}
 	if (in->duplicate)
@@ -445,8 +462,8 @@ decide(const LineIn *in, const Applied *a, bool two_way, LineOut *out)
 		out->result = MR_NO_RECEIPT;
 	else if (in->qty > out->billable &&
 			 (a->qty.kind == TOL_EXACT ||
-			  line_value(in->qty - Max(out->billable, 0), in->po_price) >
-			  minor_allowance(&a->qty, line_value(Max(out->billable, 0), in->po_price), in->po_cur)))
+			  line_value(in->qty - Max(out->billable, 0), in->po_price, in->po_cur) >
+			  minor_allowance(&a->qty, line_value(Max(out->billable, 0), in->po_price, in->po_cur), in->po_cur)))
 		out->result = two_way ? MR_QTY_OVER_ORDERED : MR_QTY_OVER_RECEIVED;
 	else if (out->price_variance > out->price_allow)
 		out->result = MR_PRICE_OVER;
@@ -483,9 +500,9 @@ typedef struct Header
 	char	   *duplicate_of;
 	int			entity_idx;
 	int			naccepted;
-	char	  **accepted;		/* kinds whose variance was accepted */
+	char	  **accepted;		/* "kind:line" of lines whose variance was accepted */
 	int			ncredited;
-	char	  **credited;		/* kinds settled by a credit note request */
+	char	  **credited;		/* "kind:line" settled by a credit note request */
 } Header;
 
 static const char *const header_sql =
@@ -503,9 +520,9 @@ static const char *const header_sql =
 "          AND d.total OPERATOR(procgov.=) i.total AND d.supplier_invoice_key <> i.supplier_invoice_key"
 "          AND d.invoice_id < i.invoice_id AND d.state <> 'cancelled'"
 "        ORDER BY abs(d.invoice_date - i.invoice_date), d.invoice_id LIMIT 1) d2 ON true"
-"  LEFT JOIN LATERAL (SELECT array_agg(c.kind) FILTER (WHERE c.resolution = 'variance_accepted') AS accepted,"
-"                            array_agg(c.kind) FILTER (WHERE c.resolution = 'credit_requested') AS credited"
-"        FROM procgov.exception_case c"
+"  LEFT JOIN LATERAL (SELECT array_agg(c.kind || ':' || (l.v->>'line')) FILTER (WHERE c.resolution = 'variance_accepted') AS accepted,"
+"                            array_agg(c.kind || ':' || (l.v->>'line')) FILTER (WHERE c.resolution = 'credit_requested') AS credited"
+"        FROM procgov.exception_case c CROSS JOIN LATERAL jsonb_array_elements(c.details->'lines') AS l(v)"
 "        WHERE i.state = 'disputed' AND c.entity_id = i.entity_id AND c.doc_kind = 'invoice' AND c.doc_number = i.number"
 "          AND c.status = 'resolved' AND c.resolution IN ('variance_accepted', 'credit_requested')) ac ON true"
 " ORDER BY i.entity_id, i.invoice_id";
@@ -558,7 +575,7 @@ dates_within(DateADT a, DateADT b, const Interval *period, bool inclusive)
 }
 
 static Header *
-read_headers(Engine *eng, Datum entities, Datum ids, int *nheaders)
+read_headers(Engine *eng, MemoryContext hold, Datum entities, Datum ids, int *nheaders)
 {
 	Oid			argtypes[2] = {TEXTARRAYOID, INT8ARRAYOID};
 	Datum		args[2] = {entities, ids};
@@ -571,12 +588,12 @@ read_headers(Engine *eng, Datum entities, Datum ids, int *nheaders)
 	/* keep our own pointer: loading an entity's rules runs another query */
 	tt = SPI_tuptable;
 	n = SPI_processed;
-	h = MemoryContextAllocZero(eng->cxt, sizeof(Header) * Max(n, 1));
+	h = MemoryContextAllocZero(hold, sizeof(Header) * Max(n, 1));
 	for (uint64 i = 0; i < n; i++)
 	{
 		HeapTuple	t = tt->vals[i];
 		TupleDesc	d = tt->tupdesc;
-		MemoryContext old = MemoryContextSwitchTo(eng->cxt);
+		MemoryContext old = MemoryContextSwitchTo(hold);
 		Header	   *x = &h[i];
 		const Applied *a;
 		DateADT		date = DatumGetDateADT(col(t, d, 6));
@@ -594,9 +611,9 @@ read_headers(Engine *eng, Datum entities, Datum ids, int *nheaders)
 		x->entity_idx = entity_index(eng, x->entity);
 		a = applied(&eng->entities[x->entity_idx], x->supplier_id, "");
 		if (!col_null(t, d, 7) && dates_within(date, DatumGetDateADT(col(t, d, 8)), &a->period, false))
-			x->duplicate_of = MemoryContextStrdup(eng->cxt, TextDatumGetCString(col(t, d, 7)));
+			x->duplicate_of = MemoryContextStrdup(hold, TextDatumGetCString(col(t, d, 7)));
 		else if (!col_null(t, d, 9) && dates_within(date, DatumGetDateADT(col(t, d, 10)), &a->window, true))
-			x->duplicate_of = MemoryContextStrdup(eng->cxt, TextDatumGetCString(col(t, d, 9)));
+			x->duplicate_of = MemoryContextStrdup(hold, TextDatumGetCString(col(t, d, 9)));
 	}
 	SPI_freetuptable(tt);
 	*nheaders = (int) n;
@@ -662,7 +679,6 @@ read_line(Engine *eng, Header *cur, HeapTuple t, TupleDesc d, Line *lines, int n
 {
 	Line	   *l = &lines[nlines];
 	Amount	   *price = DatumGetAmountP(col(t, d, 7));
-	const char *result;
 
 	memset(l, 0, sizeof(Line));
 	l->line_no = DatumGetInt32(col(t, d, 3));
@@ -692,11 +708,14 @@ read_line(Engine *eng, Header *cur, HeapTuple t, TupleDesc d, Line *lines, int n
 						  l->in.has_order ? TextDatumGetCString(col(t, d, 13)) : "");
 	l->two_way = force_two_way >= 0 ? (bool) force_two_way : l->applied.two_way;
 	decide(&l->in, &l->applied, l->two_way, &l->out);
-	result = result_names[l->out.result];
-	if (l->out.result != MR_MATCHED)
+	/* a resolution settles the lines its case listed, for that kind only */
+	if (l->out.result != MR_MATCHED && (cur->naccepted > 0 || cur->ncredited > 0))
 	{
-		l->accepted = in_kinds(cur->accepted, cur->naccepted, result);
-		l->credited = !l->accepted && in_kinds(cur->credited, cur->ncredited, result);
+		char	   *key = psprintf("%s:%d", result_names[l->out.result], l->line_no);
+
+		l->accepted = in_kinds(cur->accepted, cur->naccepted, key);
+		l->credited = !l->accepted && in_kinds(cur->credited, cur->ncredited, key);
+		pfree(key);
 	}
 	/* a credit note request settles the excess quantity: bill what may be billed */
 	l->consume = l->in.qty;
@@ -712,13 +731,15 @@ evaluate_chunk(Engine *eng, Datum entities, Datum ids, int force_two_way, Invoic
 	Oid			argtypes[2] = {TEXTARRAYOID, INT8ARRAYOID};
 	Datum		args[2] = {entities, ids};
 	int			nheaders;
-	Header	   *headers = read_headers(eng, entities, ids, &nheaders);
+	/* what this chunk reads lives as long as the chunk */
+	MemoryContext hold = AllocSetContextCreate(eng->cxt, "procgov match chunk data", ALLOCSET_DEFAULT_SIZES);
+	Header	   *headers = read_headers(eng, hold, entities, ids, &nheaders);
 	int			h = 0;
 	Portal		portal;
 	int			maxlines = 64;
 	int			nlines = 0;
-	Line	   *lines = MemoryContextAlloc(eng->cxt, sizeof(Line) * maxlines);
-	MemoryContext batch = AllocSetContextCreate(eng->cxt, "procgov match batch", ALLOCSET_DEFAULT_SIZES);
+	Line	   *lines = MemoryContextAlloc(hold, sizeof(Line) * maxlines);
+	MemoryContext batch = AllocSetContextCreate(hold, "procgov match batch", ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old;
 	Header	   *cur = NULL;
 
@@ -769,7 +790,7 @@ evaluate_chunk(Engine *eng, Datum entities, Datum ids, int force_two_way, Invoic
 	if (cur != NULL)
 		finish_invoice(eng, cur, lines, nlines, done, arg);
 	SPI_cursor_close(portal);
-	MemoryContextDelete(batch);
+	MemoryContextDelete(hold);
 }
 
 /*
@@ -1327,10 +1348,19 @@ match_line_op(PG_FUNCTION_ARGS)
 			   *po_price;
 	const Applied *a;
 
-	ent = TextDatumGetCString(field(inv, "entity_id", &n1));
-	if (n1 || strcmp(ent, TextDatumGetCString(field(po, "entity_id", &n2))) != 0 || n2)
-		PG_RETURN_BOOL(false);
+	{
+		Datum		e1 = field(inv, "entity_id", &n1);
+		Datum		e2 = field(po, "entity_id", &n2);
+
+		if (n1 || n2)
+			PG_RETURN_BOOL(false);
+		ent = TextDatumGetCString(e1);
+		if (strcmp(ent, TextDatumGetCString(e2)) != 0)
+			PG_RETURN_BOOL(false);
+	}
 	po_id = DatumGetInt64(field(po, "po_id", &n1));
+	if (n1)
+		PG_RETURN_BOOL(false);
 	item_id = DatumGetInt64(field(po, "item_id", &item_null));
 	if (item_null)
 		item_id = 0;
@@ -1362,6 +1392,10 @@ match_line_op(PG_FUNCTION_ARGS)
 			PG_RETURN_BOOL(false);
 		}
 		old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		if (cache->entity)
+			pfree(cache->entity);
+		if (cache->category)
+			pfree(cache->category);
 		cache->entity = pstrdup(ent);
 		cache->po_id = po_id;
 		cache->item_id = item_id;

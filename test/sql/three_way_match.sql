@@ -44,7 +44,10 @@ INSERT INTO mcase VALUES
 	(22, 'nothing received yet', 'BOLT', 10, '10.00 EUR', '{}', 10, '10.00 EUR', NULL, NULL, NULL, 'no_receipt'),
 	(23, 'service, two-way: billed as ordered', 'SVC', 8, '95.00 EUR', '{}', 8, '95.00 EUR', NULL, NULL, true, 'matched'),
 	(24, 'service, two-way: billed beyond the order', 'SVC', 8, '95.00 EUR', '{}', 9, '95.00 EUR', NULL, NULL, true, 'quantity_over_ordered'),
-	(25, 'quantity exact: 0.0001 beyond', 'BOLT', 10, '10.00 EUR', '{10}', 10.0001, '10.00 EUR', NULL, NULL, NULL, 'quantity_over_received');
+	(25, 'quantity exact: 0.0001 beyond', 'BOLT', 10, '10.00 EUR', '{10}', 10.0001, '10.00 EUR', NULL, NULL, NULL, 'quantity_over_received'),
+	(26, '2% and 0.05 EUR on dollars: only the 2% applies', 'BOLT', 10, '10.00 USD', '{10}', 10, '10.15 USD', NULL, '2% and 0.05 EUR', NULL, 'matched'),
+	(27, 'rounded once: 1.5 at 0.0033 and at 0.0032 are both 0.00', 'BOLT', 2, '0.0032 EUR', '{2}', 1.5, '0.0033 EUR', NULL, NULL, NULL, 'matched'),
+	(28, 'quantity excess in minor units: 7.7004 of 7 is 7.00 over, 10%', 'BOLT', 10, '10.00 EUR', '{4,3}', 7.7004, '10.00 EUR', '10%', NULL, NULL, 'matched');
 
 -- suppliers, orders in transmitted state and their receipts (loaded as a migration would)
 CREATE FUNCTION pg_temp.load_cases() RETURNS void LANGUAGE plpgsql AS $$
@@ -275,6 +278,10 @@ SELECT i.number AS invoice, o.number AS order_number, pl.line_no
   JOIN procgov.purchase_order o ON o.entity_id = pl.entity_id AND o.po_id = pl.po_id
  WHERE i.entity_id = 'MX' AND i.number IN ('INV-6', 'INV-7', 'INV-11', 'INV-12') AND il OPERATOR(procgov.~=) pl
  ORDER BY 1;
+
+-- rows with missing fields do not match (and do not fail)
+SELECT jsonb_populate_record(NULL::procgov.invoice_line, '{"line_no": 1}')
+	   OPERATOR(procgov.~=) jsonb_populate_record(NULL::procgov.purchase_order_line, '{}') AS empty_rows_match;
 
 -- the candidate search for an invoice line with no order scans the index on order line prices over the tolerance band
 SELECT procgov.register_invoice('MX', 'S3', 'LOOSE-1', '2026-11-21',
