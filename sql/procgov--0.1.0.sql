@@ -4889,6 +4889,7 @@ BEGIN
 			SELECT l.e, l.nm, l.kind, min(l.owner) AS owner, min(l.sla) AS sla, min(l.variance_role) AS variance_role,
 				   nullif(min(l.duplicate_of), '') AS duplicate_of,
 				   jsonb_agg(jsonb_build_object('line', l.line_no, 'po_line', nullif(l.po_line_no, 0),
+						'order', (SELECT o.number FROM procgov.purchase_order o WHERE o.entity_id = l.e AND o.po_id = l.po_id),
 						'quantity', l.quantity, 'unit_price', l.unit_price, 'ordered', l.ordered, 'order_price', l.order_price,
 						'received', l.received, 'invoiced_before', l.invoiced_before, 'billable', l.billable,
 						'price_allowance', l.price_allowance) ORDER BY l.line_no) AS lines
@@ -5019,9 +5020,14 @@ DECLARE
 	me text := procgov.current_actor();
 	authors text[];
 BEGIN
-	SELECT ARRAY(SELECT DISTINCT a FROM unnest(ARRAY[o.buyer, o.created_by, o.submitted_by]) a WHERE a IS NOT NULL ORDER BY a)
-	  INTO authors
-	  FROM procgov.purchase_order o WHERE o.entity_id = entity AND o.number = c.details->>'order';
+	-- the authors of every order the case's lines bill
+	SELECT ARRAY(SELECT DISTINCT a FROM procgov.purchase_order o,
+						unnest(ARRAY[o.buyer, o.created_by, o.submitted_by]) a
+				  WHERE o.entity_id = entity AND a IS NOT NULL
+					AND o.number IN (SELECT c.details->>'order'
+									 UNION SELECT l->>'order' FROM jsonb_array_elements(c.details->'lines') l)
+				  ORDER BY a)
+	  INTO authors;
 	IF NOT EXISTS (SELECT FROM procgov.eligible_approvers(entity, role, 'invoice', value, authors) e WHERE e.person = me) THEN
 		RAISE EXCEPTION '% may not accept a variance of % on invoice %', me, value, c.doc_number
 			USING ERRCODE = '42501',
@@ -5059,15 +5065,17 @@ CREATE FUNCTION procgov.correct_receipt(entity text, case_id bigint, reason text
 DECLARE
 	c procgov.exception_case := procgov.case_for_resolution(entity, case_id,
 		ARRAY['no_receipt', 'quantity_over_received'], 'correcting the receipt');
-	rc jsonb;
+	o record;
+	receipts jsonb := '[]';
 BEGIN
 	IF reason IS NULL OR btrim(reason) = '' THEN
 		RAISE EXCEPTION 'resolving exception case % needs a reason', case_id
 			USING ERRCODE = '22023', HINT = 'Say why, for the auditor: e.g. the supplier''s price list changed on 1 March.';
 	END IF;
-	-- by default: receive what the invoice bills beyond what may be billed, within what is still open
+	-- by default: receive what the invoice bills beyond what may be billed, within what is still open,
+	-- on each line's own order; given lines are on the invoice's order unless they name one
 	lines := coalesce(lines, (
-		SELECT jsonb_agg(jsonb_build_object('line', (l->>'po_line')::integer,
+		SELECT jsonb_agg(jsonb_build_object('order', coalesce(l->>'order', c.details->>'order'), 'line', (l->>'po_line')::integer,
 				'quantity', least((l->>'quantity')::numeric - greatest((l->>'billable')::numeric, 0),
 								  (l->>'ordered')::numeric - (l->>'received')::numeric)) ORDER BY (l->>'po_line')::integer)
 		  FROM jsonb_array_elements(c.details->'lines') l
@@ -5078,8 +5086,16 @@ BEGIN
 			USING ERRCODE = '55000', DETAIL = 'The order''s lines are received in full already.',
 				  HINT = 'Accept the variance or request a credit note instead.';
 	END IF;
-	rc := procgov.post_receipt(entity, c.details->>'order', lines);
-	RETURN procgov.settle_case(c, 'receipt_corrected', reason, jsonb_build_object('receipt', rc->>'number', 'received', lines));
+	FOR o IN
+		SELECT coalesce(l->>'order', c.details->>'order') AS number,
+			   jsonb_agg(jsonb_build_object('line', (l->>'line')::integer, 'quantity', l->'quantity')) AS received
+		  FROM jsonb_array_elements(lines) l
+		 GROUP BY 1 ORDER BY 1
+	LOOP
+		receipts := receipts || jsonb_build_object('order', o.number, 'receipt',
+			procgov.post_receipt(entity, o.number, o.received)->>'number', 'received', o.received);
+	END LOOP;
+	RETURN procgov.settle_case(c, 'receipt_corrected', reason, jsonb_build_object('receipts', receipts, 'received', lines));
 END
 $$;
 COMMENT ON FUNCTION procgov.correct_receipt(text, bigint, text, jsonb) IS 'settle a no_receipt or quantity case by posting the receipt that was missing (by default what the invoice bills beyond what was received, within the order), as the acting receiver; the invoice is matched again';
