@@ -966,15 +966,9 @@ acc_array(Acc *a, Oid type)
 	return PointerGetDatum(construct_array(a->v, a->n, type, typlen, typbyval, typalign));
 }
 
-typedef struct Run
+/* What one chunk collects before run_flush() writes it. */
+typedef struct Pending
 {
-	Engine	   *eng;
-	MemoryContext chunk_cxt;	/* what one chunk collects, reset after it is written */
-	int64		exceptions;
-	int64		invoices,
-				lines,
-				matched,
-				disputed;
 	Acc			m_ent,
 				m_id;			/* to matched */
 	Acc			d_ent,
@@ -1000,6 +994,18 @@ typedef struct Run
 				x_sla,
 				x_role,
 				x_dup;
+} Pending;
+
+typedef struct Run
+{
+	Engine	   *eng;
+	MemoryContext chunk_cxt;	/* holds the pending chunk, reset after it is written */
+	Pending		p;
+	int64		exceptions;
+	int64		invoices,
+				lines,
+				matched,
+				disputed;
 } Run;
 
 static void
@@ -1014,22 +1020,22 @@ run_done(void *arg, Header *h, Line *lines, int nlines, bool all_ok)
 	run->lines += nlines;
 	if (was_disputed)
 	{
-		acc_add(&run->r_ent, ent);
-		acc_add(&run->r_num, CStringGetTextDatum(h->number));
+		acc_add(&run->p.r_ent, ent);
+		acc_add(&run->p.r_num, CStringGetTextDatum(h->number));
 	}
 	if (all_ok)
 	{
 		run->matched++;
-		acc_add(&run->m_ent, ent);
-		acc_add(&run->m_id, Int64GetDatum(h->invoice_id));
+		acc_add(&run->p.m_ent, ent);
+		acc_add(&run->p.m_id, Int64GetDatum(h->invoice_id));
 	}
 	else
 	{
 		run->disputed++;
 		if (!was_disputed)
 		{
-			acc_add(&run->d_ent, ent);
-			acc_add(&run->d_id, Int64GetDatum(h->invoice_id));
+			acc_add(&run->p.d_ent, ent);
+			acc_add(&run->p.d_id, Int64GetDatum(h->invoice_id));
 		}
 		for (int i = 0; i < nlines; i++)
 		{
@@ -1038,29 +1044,29 @@ run_done(void *arg, Header *h, Line *lines, int nlines, bool all_ok)
 
 			if (l->out.result == MR_MATCHED || l->accepted)
 				continue;
-			acc_add(&run->x_ent, ent);
-			acc_add(&run->x_num, CStringGetTextDatum(h->number));
-			acc_add(&run->x_line, Int32GetDatum(l->line_no));
-			acc_add(&run->x_po, Int64GetDatum(l->po_id));
-			acc_add(&run->x_po_line, Int32GetDatum(l->po_line_no));
-			acc_add(&run->x_kind, CStringGetTextDatum(result_names[l->out.result]));
-			acc_add(&run->x_qty, NumericGetDatum(units_numeric(l->in.qty)));
-			acc_add(&run->x_price, amount_datum(l->in.price, l->in.cur));
-			acc_add(&run->x_ordered, NumericGetDatum(units_numeric(order ? l->in.po_qty : 0)));
-			acc_add(&run->x_order_price, amount_datum(order ? l->in.po_price : 0, order ? l->in.po_cur : l->in.cur));
-			acc_add(&run->x_received, NumericGetDatum(units_numeric(l->in.received)));
-			acc_add(&run->x_invoiced, NumericGetDatum(units_numeric(l->in.invoiced)));
-			acc_add(&run->x_billable, NumericGetDatum(units_numeric(l->out.billable)));
-			acc_add(&run->x_allow, amount_datum(l->out.price_allow, order ? l->in.po_cur : l->in.cur));
-			acc_add(&run->x_owner, CStringGetTextDatum(l->applied.owner));
+			acc_add(&run->p.x_ent, ent);
+			acc_add(&run->p.x_num, CStringGetTextDatum(h->number));
+			acc_add(&run->p.x_line, Int32GetDatum(l->line_no));
+			acc_add(&run->p.x_po, Int64GetDatum(l->po_id));
+			acc_add(&run->p.x_po_line, Int32GetDatum(l->po_line_no));
+			acc_add(&run->p.x_kind, CStringGetTextDatum(result_names[l->out.result]));
+			acc_add(&run->p.x_qty, NumericGetDatum(units_numeric(l->in.qty)));
+			acc_add(&run->p.x_price, amount_datum(l->in.price, l->in.cur));
+			acc_add(&run->p.x_ordered, NumericGetDatum(units_numeric(order ? l->in.po_qty : 0)));
+			acc_add(&run->p.x_order_price, amount_datum(order ? l->in.po_price : 0, order ? l->in.po_cur : l->in.cur));
+			acc_add(&run->p.x_received, NumericGetDatum(units_numeric(l->in.received)));
+			acc_add(&run->p.x_invoiced, NumericGetDatum(units_numeric(l->in.invoiced)));
+			acc_add(&run->p.x_billable, NumericGetDatum(units_numeric(l->out.billable)));
+			acc_add(&run->p.x_allow, amount_datum(l->out.price_allow, order ? l->in.po_cur : l->in.cur));
+			acc_add(&run->p.x_owner, CStringGetTextDatum(l->applied.owner));
 			{
 				Interval   *sla = palloc(sizeof(Interval));
 
 				*sla = l->applied.sla;
-				acc_add(&run->x_sla, IntervalPGetDatum(sla));
+				acc_add(&run->p.x_sla, IntervalPGetDatum(sla));
 			}
-			acc_add(&run->x_role, CStringGetTextDatum(l->applied.variance_role));
-			acc_add(&run->x_dup, h->duplicate_of ? CStringGetTextDatum(h->duplicate_of) : CStringGetTextDatum(""));
+			acc_add(&run->p.x_role, CStringGetTextDatum(l->applied.variance_role));
+			acc_add(&run->p.x_dup, h->duplicate_of ? CStringGetTextDatum(h->duplicate_of) : CStringGetTextDatum(""));
 		}
 	}
 	MemoryContextSwitchTo(old);
@@ -1113,46 +1119,46 @@ run_flush(void *arg)
 				"  FROM unnest($1::text[], $2::bigint[], $3::integer[], $4::numeric[]) AS u(e, po, ln, q)"
 				" WHERE pl.entity_id = u.e AND pl.po_id = u.po AND pl.line_no = u.ln", 4, t4, a4, SPI_OK_UPDATE);
 	}
-	if (run->x_ent.n > 0 || run->r_ent.n > 0)
+	if (run->p.x_ent.n > 0 || run->p.r_ent.n > 0)
 	{
 		Oid			t[20];
 		Datum		a[20];
 
-		a[0] = acc_array(&run->x_ent, TEXTOID);
+		a[0] = acc_array(&run->p.x_ent, TEXTOID);
 		t[0] = TEXTARRAYOID;
-		a[1] = acc_array(&run->x_num, TEXTOID);
+		a[1] = acc_array(&run->p.x_num, TEXTOID);
 		t[1] = TEXTARRAYOID;
-		a[2] = acc_array(&run->x_line, INT4OID);
+		a[2] = acc_array(&run->p.x_line, INT4OID);
 		t[2] = INT4ARRAYOID;
-		a[3] = acc_array(&run->x_po, INT8OID);
+		a[3] = acc_array(&run->p.x_po, INT8OID);
 		t[3] = INT8ARRAYOID;
-		a[4] = acc_array(&run->x_po_line, INT4OID);
+		a[4] = acc_array(&run->p.x_po_line, INT4OID);
 		t[4] = INT4ARRAYOID;
-		a[5] = acc_array(&run->x_kind, TEXTOID);
+		a[5] = acc_array(&run->p.x_kind, TEXTOID);
 		t[5] = TEXTARRAYOID;
-		a[6] = acc_array(&run->x_qty, NUMERICOID);
+		a[6] = acc_array(&run->p.x_qty, NUMERICOID);
 		t[6] = NUMERICARRAYOID;
-		a[7] = acc_array(&run->x_ordered, NUMERICOID);
+		a[7] = acc_array(&run->p.x_ordered, NUMERICOID);
 		t[7] = NUMERICARRAYOID;
-		a[8] = acc_array(&run->x_received, NUMERICOID);
+		a[8] = acc_array(&run->p.x_received, NUMERICOID);
 		t[8] = NUMERICARRAYOID;
-		a[9] = acc_array(&run->x_invoiced, NUMERICOID);
+		a[9] = acc_array(&run->p.x_invoiced, NUMERICOID);
 		t[9] = NUMERICARRAYOID;
-		a[10] = acc_array(&run->x_billable, NUMERICOID);
+		a[10] = acc_array(&run->p.x_billable, NUMERICOID);
 		t[10] = NUMERICARRAYOID;
-		a[11] = acc_array(&run->x_owner, TEXTOID);
+		a[11] = acc_array(&run->p.x_owner, TEXTOID);
 		t[11] = TEXTARRAYOID;
-		a[12] = acc_array(&run->x_sla, INTERVALOID);
+		a[12] = acc_array(&run->p.x_sla, INTERVALOID);
 		t[12] = INTERVALARRAYOID;
-		a[13] = acc_array(&run->x_dup, TEXTOID);
+		a[13] = acc_array(&run->p.x_dup, TEXTOID);
 		t[13] = TEXTARRAYOID;
-		a[14] = acc_array(&run->r_ent, TEXTOID);
+		a[14] = acc_array(&run->p.r_ent, TEXTOID);
 		t[14] = TEXTARRAYOID;
-		a[15] = acc_array(&run->r_num, TEXTOID);
+		a[15] = acc_array(&run->p.r_num, TEXTOID);
 		t[15] = TEXTARRAYOID;
 		/* amounts travel as text: their array type is the extension's own */
 		{
-			Acc		   *am[3] = {&run->x_price, &run->x_order_price, &run->x_allow};
+			Acc		   *am[3] = {&run->p.x_price, &run->p.x_order_price, &run->p.x_allow};
 
 			for (int k = 0; k < 3; k++)
 			{
@@ -1164,7 +1170,7 @@ run_flush(void *arg)
 				t[16 + k] = TEXTARRAYOID;
 			}
 		}
-		a[19] = acc_array(&run->x_role, TEXTOID);
+		a[19] = acc_array(&run->p.x_role, TEXTOID);
 		t[19] = TEXTARRAYOID;
 		if (SPI_execute_with_args("SELECT procgov.match_exceptions($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
 								  " $12, $13, $14, $15, $16, $17::procgov.amount[], $18::procgov.amount[], $19::procgov.amount[], $20)",
@@ -1172,17 +1178,17 @@ run_flush(void *arg)
 			elog(ERROR, "could not record the match exceptions");
 		run->exceptions += DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	}
-	if (run->d_ent.n > 0)
+	if (run->p.d_ent.n > 0)
 	{
-		Datum		a2[2] = {acc_array(&run->d_ent, TEXTOID), acc_array(&run->d_id, INT8OID)};
+		Datum		a2[2] = {acc_array(&run->p.d_ent, TEXTOID), acc_array(&run->p.d_id, INT8OID)};
 
 		run_sql("UPDATE procgov.invoice i SET state = 'disputed'"
 				"  FROM unnest($1::text[], $2::bigint[]) AS u(e, id)"
 				" WHERE i.entity_id = u.e AND i.invoice_id = u.id", 2, types2, a2, SPI_OK_UPDATE);
 	}
-	if (run->m_ent.n > 0)
+	if (run->p.m_ent.n > 0)
 	{
-		Datum		a2[2] = {acc_array(&run->m_ent, TEXTOID), acc_array(&run->m_id, INT8OID)};
+		Datum		a2[2] = {acc_array(&run->p.m_ent, TEXTOID), acc_array(&run->p.m_id, INT8OID)};
 
 		run_sql("UPDATE procgov.invoice i SET state = 'matched'"
 				"  FROM unnest($1::text[], $2::bigint[]) AS u(e, id)"
@@ -1194,24 +1200,7 @@ run_flush(void *arg)
 		(void) hash_search(run->eng->consumed, &c->key, HASH_REMOVE, NULL);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(run->chunk_cxt);
-	{
-		int64		invoices = run->invoices,
-					lines = run->lines,
-					matched = run->matched,
-					disputed = run->disputed,
-					exceptions = run->exceptions;
-		Engine	   *eng = run->eng;
-		MemoryContext cxt = run->chunk_cxt;
-
-		memset(run, 0, sizeof(Run));
-		run->eng = eng;
-		run->chunk_cxt = cxt;
-		run->invoices = invoices;
-		run->lines = lines;
-		run->matched = matched;
-		run->disputed = disputed;
-		run->exceptions = exceptions;
-	}
+	memset(&run->p, 0, sizeof(run->p));
 }
 
 PG_FUNCTION_INFO_V1(match_run);
@@ -1305,14 +1294,6 @@ typedef struct OpCache
 	char	   *category;
 } OpCache;
 
-static Datum
-field(HeapTupleHeader row, const char *name, bool *isnull)
-{
-	Datum		d = GetAttributeByName(row, name, isnull);
-
-	return d;
-}
-
 static int64
 numeric_units(Datum n)
 {
@@ -1349,8 +1330,8 @@ match_line_op(PG_FUNCTION_ARGS)
 	const Applied *a;
 
 	{
-		Datum		e1 = field(inv, "entity_id", &n1);
-		Datum		e2 = field(po, "entity_id", &n2);
+		Datum		e1 = GetAttributeByName(inv, "entity_id", &n1);
+		Datum		e2 = GetAttributeByName(po, "entity_id", &n2);
 
 		if (n1 || n2)
 			PG_RETURN_BOOL(false);
@@ -1358,10 +1339,10 @@ match_line_op(PG_FUNCTION_ARGS)
 		if (strcmp(ent, TextDatumGetCString(e2)) != 0)
 			PG_RETURN_BOOL(false);
 	}
-	po_id = DatumGetInt64(field(po, "po_id", &n1));
+	po_id = DatumGetInt64(GetAttributeByName(po, "po_id", &n1));
 	if (n1)
 		PG_RETURN_BOOL(false);
-	item_id = DatumGetInt64(field(po, "item_id", &item_null));
+	item_id = DatumGetInt64(GetAttributeByName(po, "item_id", &item_null));
 	if (item_null)
 		item_id = 0;
 	if (cache == NULL)
@@ -1414,12 +1395,12 @@ match_line_op(PG_FUNCTION_ARGS)
 	SPI_finish();
 
 	memset(&in, 0, sizeof(in));
-	price = DatumGetAmountP(field(inv, "unit_price", &n1));
-	po_price = DatumGetAmountP(field(po, "unit_price", &n2));
+	price = DatumGetAmountP(GetAttributeByName(inv, "unit_price", &n1));
+	po_price = DatumGetAmountP(GetAttributeByName(po, "unit_price", &n2));
 	if (n1 || n2)
 		PG_RETURN_BOOL(false);
-	in.qty = numeric_units(field(inv, "quantity", &n1));
-	in.po_qty = numeric_units(field(po, "quantity", &n2));
+	in.qty = numeric_units(GetAttributeByName(inv, "quantity", &n1));
+	in.po_qty = numeric_units(GetAttributeByName(po, "quantity", &n2));
 	if (n1 || n2)
 		PG_RETURN_BOOL(false);
 	in.price = price->units;
