@@ -5437,19 +5437,32 @@ END
 $$;
 COMMENT ON FUNCTION procgov.escalate_overdue(timestamptz) IS 'the escalations job''s work: overdue steps go to their escalation role (whose own rule gives the next one and the new SLA), audited and announced; at the end of the chain the entity''s controller gets an approval_overdue case, which closes once the step is decided';
 
--- audit and announce a change of an exception case (opened, updated, cleared)
+-- what the ledger and the event say of a change of an exception case (opened, updated,
+-- cleared); inlined where a whole set of cases is told at once (procgov.reconcile)
+CREATE FUNCTION procgov.case_change_entry(case_id bigint, kind text, owner text, due_at timestamptz, details jsonb)
+	RETURNS jsonb
+	LANGUAGE sql STABLE
+	RETURN jsonb_strip_nulls(jsonb_build_object('case_id', case_id, 'kind', kind, 'owner', owner, 'due_at', due_at,
+												'details', details));
+COMMENT ON FUNCTION procgov.case_change_entry(bigint, text, text, timestamptz, jsonb) IS 'the audit payload of a change of an exception case';
+
+CREATE FUNCTION procgov.case_change_event(case_id bigint, kind text, what text, owner text, due_at timestamptz, details jsonb)
+	RETURNS jsonb
+	LANGUAGE sql STABLE
+	RETURN jsonb_strip_nulls(jsonb_build_object('case_id', case_id, 'kind', kind, 'owner', owner, 'due_at', due_at,
+		'resolution', CASE WHEN what = 'cleared' THEN 'cleared' END, 'updated', what = 'updated', 'details', details));
+COMMENT ON FUNCTION procgov.case_change_event(bigint, text, text, text, timestamptz, jsonb) IS 'the event payload of a change of an exception case (exception.opened, or exception.resolved when cleared)';
+
+-- audit and announce a change of one exception case
 CREATE FUNCTION procgov.case_event(entity text, case_id bigint, doc_kind text, doc_number text, kind text, what text,
 	owner text, due_at timestamptz, details jsonb, reason text)
 	RETURNS void
 	LANGUAGE sql VOLATILE
 	AS $$
 	SELECT procgov.audit_append(doc_kind || ':' || entity || ':' || doc_number, 'exception.' || what,
-		jsonb_strip_nulls(jsonb_build_object('case_id', case_id, 'kind', kind, 'owner', owner, 'due_at', due_at, 'details', details)),
-		reason);
+		procgov.case_change_entry(case_id, kind, owner, due_at, details), reason);
 	SELECT procgov.emit(CASE WHEN what = 'cleared' THEN 'exception.resolved' ELSE 'exception.opened' END,
-		doc_kind || ':' || entity || ':' || doc_number,
-		jsonb_strip_nulls(jsonb_build_object('case_id', case_id, 'kind', kind, 'owner', owner, 'due_at', due_at,
-			'resolution', CASE WHEN what = 'cleared' THEN 'cleared' END, 'updated', what = 'updated', 'details', details)),
+		doc_kind || ':' || entity || ':' || doc_number, procgov.case_change_event(case_id, kind, what, owner, due_at, details),
 		NULL, NULL, NULL, entity)
 	 WHERE what <> 'updated' OR details IS NOT NULL;
 	$$;
@@ -5573,18 +5586,16 @@ CREATE FUNCTION procgov.reconcile(as_of timestamptz) RETURNS jsonb
 		SELECT u.entity_id, u.case_id, u.doc_kind, u.doc_number, u.kind, u.what, u.owner, u.due_at, u.details FROM upserted u
 		UNION ALL
 		SELECT c.entity_id, c.case_id, c.doc_kind, c.doc_number, c.kind, c.what, c.owner, c.due_at, NULL FROM closed c),
-	-- every change in the document's ledger stream and announced, in case order
+	-- every change in the document's ledger stream and announced, in case order (what
+	-- procgov.case_event does for one case, here for the set without a call per case)
 	told AS (
 		SELECT c.what,
 			   procgov.audit_append(c.doc_kind || ':' || c.entity_id || ':' || c.doc_number, 'exception.' || c.what,
-					jsonb_strip_nulls(jsonb_build_object('case_id', c.case_id, 'kind', c.kind, 'owner', c.owner, 'due_at', c.due_at,
-														 'details', c.details)),
+					procgov.case_change_entry(c.case_id, c.kind, c.owner, c.due_at, c.details),
 					CASE WHEN c.what = 'cleared' THEN 'no longer drift' END) AS entry,
 			   procgov.emit(CASE WHEN c.what = 'cleared' THEN 'exception.resolved' ELSE 'exception.opened' END,
 					c.doc_kind || ':' || c.entity_id || ':' || c.doc_number,
-					jsonb_strip_nulls(jsonb_build_object('case_id', c.case_id, 'kind', c.kind, 'owner', c.owner, 'due_at', c.due_at,
-						'resolution', CASE WHEN c.what = 'cleared' THEN 'cleared' END, 'updated', c.what = 'updated',
-						'details', c.details)),
+					procgov.case_change_event(c.case_id, c.kind, c.what, c.owner, c.due_at, c.details),
 					NULL, NULL, NULL, c.entity_id) AS event
 		  FROM changes c ORDER BY c.case_id)
 	SELECT jsonb_build_object('rows', count(*), 'opened', count(*) FILTER (WHERE what = 'opened'),
@@ -5787,6 +5798,8 @@ REVOKE EXECUTE ON FUNCTION procgov.run_job(text, timestamptz), procgov.run_jobs(
 	procgov.run_escalations(timestamptz), procgov.run_reconciliation(timestamptz),
 	procgov.run_supplier_performance(timestamptz), procgov.escalate_overdue(timestamptz),
 	procgov.case_event(text, bigint, text, text, text, text, text, timestamptz, jsonb, text),
+	procgov.case_change_entry(bigint, text, text, timestamptz, jsonb),
+	procgov.case_change_event(bigint, text, text, text, timestamptz, jsonb),
 	procgov.drift_rules(), procgov.drift(timestamptz), procgov.reconcile(timestamptz),
 	procgov.supplier_performance(timestamptz, interval), procgov.rate_suppliers(timestamptz), procgov.seal_job(),
 	procgov.job_schedule(text, text, text, text, text), procgov.schedule_jobs(text, text, text, text, text),
