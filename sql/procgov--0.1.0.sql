@@ -2306,7 +2306,7 @@ CREATE FUNCTION procgov.refuse_document_delete() RETURNS trigger
 BEGIN
 	RAISE EXCEPTION '% documents cannot be deleted', replace(TG_ARGV[0], '_', ' ')
 		USING ERRCODE = '42501',
-			  DETAIL = format('%s is refused on procgov.%s; documents stay for the audit trail.', TG_OP, TG_TABLE_NAME),
+			  DETAIL = format('%s is refused on %I.%I; documents stay for the audit trail.', TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME),
 			  HINT = 'Cancel or close the document instead.';
 END
 $$;
@@ -2519,7 +2519,9 @@ DECLARE
 	po procgov.purchase_order;
 BEGIN
 	SELECT * INTO po FROM procgov.purchase_order WHERE entity_id = entity AND po_id = id;
-	IF po.state IN ('partially_received', 'received', 'matched', 'closed', 'cancelled') THEN
+	-- with the rules off (a migration, an ERP table's rows adopted) history loads as it was
+	IF po.state IN ('partially_received', 'received', 'matched', 'closed', 'cancelled')
+	   AND current_setting('procgov.enforce')::boolean THEN
 		RAISE EXCEPTION 'the lines of purchase order % (%) can no longer change', po.number, entity
 			USING ERRCODE = '55000',
 				  DETAIL = format('The order is %s.', replace(po.state::text, '_', ' ')),
@@ -5190,6 +5192,682 @@ GRANT EXECUTE ON FUNCTION procgov.match_pending(text, integer), procgov.match_in
 GRANT EXECUTE ON FUNCTION procgov.correct_receipt(text, bigint, text, jsonb) TO procgov_receiver, procgov_admin;
 -- END matching privileges
 
+-- BEGIN erp
+-- ===================================================================
+-- The ERP adapter: an ERP's own purchase order tables under governance.
+-- procgov.govern() records how a table maps onto the canonical model
+-- (procgov.governed_table, procgov.state_map) and installs the
+-- governance trigger on it; from then on every row of it has a canonical
+-- document (procgov.purchase_order and its lines, linked by
+-- procgov.governed_row) that moves only as the rules allow, so the ERP's
+-- own UPDATE of a status is refused when its document may not follow.
+-- Policy, approvals, the ledger, events, matching and the jobs work on
+-- that document as on any other.  docs/erp-integration.md is the guide.
+-- ===================================================================
+
+CREATE TABLE procgov.governed_table (
+	relid			regclass NOT NULL,
+	kind			text NOT NULL CHECK (kind IN ('purchase_order', 'purchase_order_line')),
+	key_column		text NOT NULL,
+	status_columns	text[],
+	entity_id		text REFERENCES procgov.entity,
+	entity_column	text,
+	number_column	text,
+	supplier_column	text,
+	requester_column text,
+	amount_column	text,
+	currency		text CHECK (currency ~ '^[A-Z]{3}$'),
+	currency_column	text,
+	correlation_column text,
+	parent			regclass,
+	parent_key_column text,
+	line_number_column text,
+	quantity_column	text,
+	unit_price_column text,
+	received_column	text,
+	invoiced_column	text,
+	description_column text,
+	item_column		text,
+	governed_at		timestamptz NOT NULL DEFAULT now(),
+	governed_by		text NOT NULL,
+	CONSTRAINT governed_table_pkey PRIMARY KEY (relid),
+	CONSTRAINT governed_table_parent_fkey FOREIGN KEY (parent) REFERENCES procgov.governed_table,
+	CONSTRAINT governed_table_order CHECK (kind <> 'purchase_order' OR (cardinality(status_columns) BETWEEN 1 AND 4
+		AND (entity_id IS NULL) <> (entity_column IS NULL) AND supplier_column IS NOT NULL AND parent IS NULL
+		AND (currency IS NULL OR currency_column IS NULL))),
+	CONSTRAINT governed_table_line CHECK (kind <> 'purchase_order_line' OR (parent IS NOT NULL
+		AND parent_key_column IS NOT NULL AND quantity_column IS NOT NULL AND unit_price_column IS NOT NULL))
+);
+COMMENT ON TABLE procgov.governed_table IS 'the ERP tables under governance and how their columns map onto procgov''s canonical documents (written by procgov.govern())';
+COMMENT ON COLUMN procgov.governed_table.relid IS 'the ERP table';
+COMMENT ON COLUMN procgov.governed_table.kind IS 'purchase_order (order headers) or purchase_order_line (their lines)';
+COMMENT ON COLUMN procgov.governed_table.key_column IS 'the column that identifies a row (integer, bigint, uuid or text)';
+COMMENT ON COLUMN procgov.governed_table.status_columns IS 'orders: the column(s) whose values, joined by /, are the local status procgov.state_map maps';
+COMMENT ON COLUMN procgov.governed_table.entity_id IS 'orders: the entity every row belongs to (or entity_column)';
+COMMENT ON COLUMN procgov.governed_table.entity_column IS 'orders: the column holding the entity code';
+COMMENT ON COLUMN procgov.governed_table.number_column IS 'orders: the column with the document number (NULL: the key)';
+COMMENT ON COLUMN procgov.governed_table.supplier_column IS 'orders: the column whose value is the supplier''s code in procgov.supplier';
+COMMENT ON COLUMN procgov.governed_table.requester_column IS 'orders: the column naming the buyer (NULL: the acting user who created it)';
+COMMENT ON COLUMN procgov.governed_table.amount_column IS 'orders whose lines are not governed: the column with the order total';
+COMMENT ON COLUMN procgov.governed_table.currency IS 'orders: the currency of every row (NULL: currency_column, else the entity''s base currency)';
+COMMENT ON COLUMN procgov.governed_table.currency_column IS 'orders: the column with the ISO 4217 currency code';
+COMMENT ON COLUMN procgov.governed_table.correlation_column IS 'orders: a uuid column carried as the document''s correlation id';
+COMMENT ON COLUMN procgov.governed_table.parent IS 'lines: the governed order table they belong to';
+COMMENT ON COLUMN procgov.governed_table.parent_key_column IS 'lines: the column holding the order''s key';
+COMMENT ON COLUMN procgov.governed_table.line_number_column IS 'lines: the column with the line number (NULL: procgov numbers lines in order of arrival)';
+COMMENT ON COLUMN procgov.governed_table.quantity_column IS 'lines: ordered quantity';
+COMMENT ON COLUMN procgov.governed_table.unit_price_column IS 'lines: unit price in the order''s currency';
+COMMENT ON COLUMN procgov.governed_table.received_column IS 'lines: quantity received so far (its changes are the ERP''s receipts)';
+COMMENT ON COLUMN procgov.governed_table.invoiced_column IS 'lines: quantity invoiced in the ERP (counted as billed by matching)';
+COMMENT ON COLUMN procgov.governed_table.description_column IS 'lines: description';
+COMMENT ON COLUMN procgov.governed_table.item_column IS 'lines: the item''s SKU in procgov.item';
+COMMENT ON COLUMN procgov.governed_table.governed_at IS 'when procgov.govern() put it under governance';
+COMMENT ON COLUMN procgov.governed_table.governed_by IS 'who did';
+
+CREATE TABLE procgov.state_map (
+	relid			regclass NOT NULL,
+	local_status	text NOT NULL,
+	state			procgov.state,
+	via				procgov.state[] NOT NULL DEFAULT '{}',
+	CONSTRAINT state_map_pkey PRIMARY KEY (relid, local_status),
+	CONSTRAINT state_map_table_fkey FOREIGN KEY (relid) REFERENCES procgov.governed_table ON DELETE CASCADE,
+	CONSTRAINT state_map_via CHECK (state IS NOT NULL OR via = '{}')
+);
+COMMENT ON TABLE procgov.state_map IS 'what each local status value of a governed ERP table means canonically; edit the rows to change the mapping';
+COMMENT ON COLUMN procgov.state_map.relid IS 'the governed ERP table';
+COMMENT ON COLUMN procgov.state_map.local_status IS 'the value of its status column(s), joined by / when there are several (e.g. 1/To Receive and Bill)';
+COMMENT ON COLUMN procgov.state_map.state IS 'the canonical state a row with this status is in; NULL: the status is not a canonical change (the document stays where it is)';
+COMMENT ON COLUMN procgov.state_map.via IS 'canonical states passed through on the way, each a transition with its own guards (e.g. {approved} for an ERP that confirms and sends in one step); those the document already passed are skipped';
+
+CREATE TABLE procgov.governed_row (
+	relid			regclass NOT NULL,
+	erp_key			text NOT NULL,
+	entity_id		text NOT NULL,
+	po_id			bigint NOT NULL,
+	line_no			integer,
+	local_status	text,
+	linked_at		timestamptz NOT NULL DEFAULT now(),
+	deleted_at		timestamptz,
+	CONSTRAINT governed_row_pkey PRIMARY KEY (relid, erp_key),
+	CONSTRAINT governed_row_table_fkey FOREIGN KEY (relid) REFERENCES procgov.governed_table ON DELETE CASCADE
+);
+CREATE INDEX governed_row_document ON procgov.governed_row (entity_id, po_id, line_no);
+COMMENT ON TABLE procgov.governed_row IS 'which canonical document (order, or order line) each row of a governed ERP table is';
+COMMENT ON COLUMN procgov.governed_row.relid IS 'the governed ERP table';
+COMMENT ON COLUMN procgov.governed_row.erp_key IS 'the row''s key, as text';
+COMMENT ON COLUMN procgov.governed_row.entity_id IS 'the document''s entity';
+COMMENT ON COLUMN procgov.governed_row.po_id IS 'the procgov.purchase_order it is (or whose line it is)';
+COMMENT ON COLUMN procgov.governed_row.line_no IS 'lines: the procgov.purchase_order_line number (invoices name it as po_line)';
+COMMENT ON COLUMN procgov.governed_row.local_status IS 'orders: the local status procgov last accepted (reconciliation compares it with the row''s)';
+COMMENT ON COLUMN procgov.governed_row.linked_at IS 'when the row came under governance';
+COMMENT ON COLUMN procgov.governed_row.deleted_at IS 'when the ERP deleted the row (an order''s document is cancelled and stays; a line of an open order is removed from it)';
+
+CREATE TRIGGER governed_table_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON procgov.governed_table
+	FOR EACH STATEMENT EXECUTE FUNCTION procgov.config_changed();
+CREATE TRIGGER state_map_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON procgov.state_map
+	FOR EACH STATEMENT EXECUTE FUNCTION procgov.config_changed();
+
+-- ---- keeping a row's document in step ----
+
+-- the supplier of a governed row, by its code; an error naming the row when procgov has none
+CREATE FUNCTION procgov.erp_supplier(entity text, code text, tbl regclass, erp_key text) RETURNS bigint
+	LANGUAGE plpgsql STABLE
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	id bigint;
+BEGIN
+	SELECT s.supplier_id INTO id FROM procgov.supplier s WHERE s.entity_id = entity AND s.code = code;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'supplier "%" of row % of % is not in procgov.supplier (entity %)', coalesce(code, 'NULL'), erp_key, tbl, entity
+			USING ERRCODE = '23503',
+				  DETAIL = 'A governed order''s supplier column holds the supplier''s code in procgov.supplier.',
+				  HINT = 'Add the supplier to procgov.supplier with that code first (status approved to order from it).';
+	END IF;
+	RETURN id;
+END
+$$;
+COMMENT ON FUNCTION procgov.erp_supplier(text, text, regclass, text) IS 'the procgov supplier of a governed ERP row, by code, or an error naming the row';
+
+-- the order a governed row is, locked; an error when the row has none
+CREATE FUNCTION procgov.erp_link(tbl regclass, erp_key text) RETURNS procgov.governed_row
+	LANGUAGE plpgsql STABLE
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	g procgov.governed_row;
+BEGIN
+	SELECT * INTO g FROM procgov.governed_row r WHERE r.relid = tbl AND r.erp_key = erp_key;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'row % of % has no procgov document', erp_key, tbl
+			USING ERRCODE = '55000',
+				  DETAIL = 'It was written while its governance trigger did not fire (replica mode or a disabled trigger).',
+				  HINT = format('Adopt it with SELECT procgov.adopt_rows(%L); the reconciliation job reports such rows.', tbl::text);
+	END IF;
+	RETURN g;
+END
+$$;
+COMMENT ON FUNCTION procgov.erp_link(regclass, text) IS 'the link of a governed ERP row to its document, or an error';
+
+-- an order row of a governed ERP table changed: its document follows, through
+-- the canonical table and so through the governance trigger and the rules
+CREATE FUNCTION procgov.erp_order_changed(tbl regclass, op text, erp_key text, entity text, doc_number text,
+	local_from text, local_to text, to_state text, via text, supplier text, requester text, amount text,
+	currency text, correlation text, adopt boolean)
+	RETURNS void
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	g procgov.governed_row;
+	po procgov.purchase_order;
+	sid bigint;
+	cur text;
+	path procgov.state[];
+	pos integer;
+	s procgov.state;
+	line_table boolean;
+	total procgov.amount;
+BEGIN
+	IF op = 'INSERT' THEN
+		IF adopt AND EXISTS (SELECT FROM procgov.governed_row r WHERE r.relid = tbl AND r.erp_key = erp_key) THEN
+			RETURN;		-- adopted before
+		END IF;
+		IF entity IS NULL THEN
+			RAISE EXCEPTION 'row % of % has no entity', erp_key, tbl
+				USING ERRCODE = '23502', HINT = 'Its entity column must hold a procgov.entity code.';
+		END IF;
+		PERFORM procgov.check_entity(entity);
+		sid := procgov.erp_supplier(entity, supplier, tbl, erp_key);
+		cur := coalesce(currency, (SELECT e.base_currency FROM procgov.entity e WHERE e.entity_id = entity));
+		line_table := EXISTS (SELECT FROM procgov.governed_table t WHERE t.parent = tbl);
+		total := CASE WHEN amount IS NULL OR line_table THEN procgov.amount(0, cur) ELSE procgov.amount(amount::numeric, cur) END;
+		-- a new row is created in the first state of its path; an adopted one in its state
+		path := CASE WHEN to_state IS NULL THEN '{draft}'
+					 WHEN adopt THEN ARRAY[to_state::procgov.state]
+					 ELSE via::procgov.state[] || to_state::procgov.state END;
+		SELECT * INTO po FROM procgov.purchase_order p WHERE p.entity_id = entity AND p.number = doc_number;
+		IF FOUND THEN
+			-- governed again after procgov.ungovern(): the row finds its document
+			IF NOT adopt OR EXISTS (SELECT FROM procgov.governed_row r WHERE r.entity_id = entity AND r.po_id = po.po_id) THEN
+				RAISE EXCEPTION 'purchase order % already exists in entity %', doc_number, entity
+					USING ERRCODE = '23505',
+						  DETAIL = format('Row %s of %s would be that document; another row or procgov''s API created it.', erp_key, tbl),
+						  HINT = 'Give the ERP''s order another number.';
+			END IF;
+			INSERT INTO procgov.governed_row (relid, erp_key, entity_id, po_id, local_status)
+			VALUES (tbl, erp_key, entity, po.po_id, local_to);
+			PERFORM procgov.audit_append('purchase_order:' || entity || ':' || doc_number, 'adopt',
+				jsonb_build_object('table', tbl::text, 'key', erp_key, 'local_status', local_to, 'state', po.state));
+			RETURN;
+		END IF;
+		INSERT INTO procgov.purchase_order (entity_id, number, state, supplier_id, buyer, total, correlation_id)
+		VALUES (entity, doc_number, path[1], sid, coalesce(requester, procgov.current_actor()), total,
+				coalesce(correlation::uuid, gen_random_uuid()))
+		RETURNING * INTO po;
+		-- an order whose lines are not governed is one line: its total
+		IF NOT line_table AND amount IS NOT NULL THEN
+			INSERT INTO procgov.purchase_order_line (entity_id, po_id, line_no, description, quantity, unit_price)
+			VALUES (entity, po.po_id, 1, format('total of %s %s', tbl, erp_key), 1, total);
+		END IF;
+		INSERT INTO procgov.governed_row (relid, erp_key, entity_id, po_id, local_status)
+		VALUES (tbl, erp_key, entity, po.po_id, local_to);
+		IF adopt THEN
+			PERFORM procgov.audit_append('purchase_order:' || entity || ':' || doc_number, 'adopt',
+				jsonb_build_object('table', tbl::text, 'key', erp_key, 'local_status', local_to, 'state', po.state));
+		END IF;
+		FOREACH s IN ARRAY path[2:] LOOP
+			UPDATE procgov.purchase_order p SET state = s WHERE p.entity_id = entity AND p.po_id = po.po_id;
+		END LOOP;
+		RETURN;
+	END IF;
+
+	g := procgov.erp_link(tbl, erp_key);
+	SELECT * INTO po FROM procgov.purchase_order p WHERE p.entity_id = g.entity_id AND p.po_id = g.po_id FOR UPDATE;
+	IF op = 'DELETE' THEN
+		-- documents stay: the ERP's delete cancels it, where the rules allow
+		IF po.state <> 'cancelled' THEN
+			UPDATE procgov.purchase_order p SET state = 'cancelled' WHERE p.entity_id = po.entity_id AND p.po_id = po.po_id;
+		END IF;
+		UPDATE procgov.governed_row r SET deleted_at = now() WHERE r.relid = tbl AND r.erp_key = erp_key;
+		PERFORM procgov.audit_append('purchase_order:' || po.entity_id || ':' || po.number, 'erp_delete',
+			jsonb_build_object('table', tbl::text, 'key', erp_key, 'local_status', local_from));
+		RETURN;
+	END IF;
+
+	-- what the header says besides its status
+	IF currency IS NOT NULL AND currency <> procgov.currency(po.total) THEN
+		RAISE EXCEPTION 'row % of % cannot change the currency of purchase order % from % to %', erp_key, tbl,
+			po.number, procgov.currency(po.total), currency
+			USING ERRCODE = '55000', HINT = 'Cancel the order and create a new one in the other currency.';
+	END IF;
+	sid := procgov.erp_supplier(po.entity_id, supplier, tbl, erp_key);
+	UPDATE procgov.purchase_order p SET supplier_id = sid, buyer = coalesce(requester, p.buyer)
+	 WHERE p.entity_id = po.entity_id AND p.po_id = po.po_id
+	   AND (p.supplier_id, p.buyer) IS DISTINCT FROM (sid, coalesce(requester, p.buyer));
+	IF amount IS NOT NULL AND NOT EXISTS (SELECT FROM procgov.governed_table t WHERE t.parent = tbl) THEN
+		UPDATE procgov.purchase_order_line l SET unit_price = procgov.amount(amount::numeric, procgov.currency(po.total))
+		 WHERE l.entity_id = po.entity_id AND l.po_id = po.po_id AND l.line_no = 1
+		   AND l.unit_price::text <> procgov.amount(amount::numeric, procgov.currency(po.total))::text;
+	END IF;
+
+	IF local_from IS DISTINCT FROM local_to THEN
+		IF to_state IS NOT NULL AND to_state::procgov.state <> po.state THEN
+			-- from where the document is, along the path to the mapped state
+			path := via::procgov.state[] || to_state::procgov.state;
+			pos := array_position(path, po.state);
+			IF pos IS NOT NULL THEN
+				path := path[pos + 1:];
+			END IF;
+			FOREACH s IN ARRAY path LOOP
+				UPDATE procgov.purchase_order p SET state = s WHERE p.entity_id = po.entity_id AND p.po_id = po.po_id;
+			END LOOP;
+		ELSE
+			-- a local status change that is no canonical one is still on record
+			PERFORM procgov.audit_append('purchase_order:' || po.entity_id || ':' || po.number, 'update',
+				jsonb_build_object('local_status', jsonb_build_array(local_from, local_to), 'table', tbl::text));
+		END IF;
+		UPDATE procgov.governed_row r SET local_status = local_to WHERE r.relid = tbl AND r.erp_key = erp_key;
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION procgov.erp_order_changed(regclass, text, text, text, text, text, text, text, text, text, text, text, text, text, boolean) IS 'called by the governance trigger of a governed ERP order table: creates, updates, moves (along the state map''s path) or cancels the row''s canonical purchase order; every move passes the rules';
+
+-- what the ERP's receipts mean for the order: partly or fully received
+CREATE FUNCTION procgov.erp_receipt_state(entity text, id bigint) RETURNS void
+	LANGUAGE plpgsql VOLATILE
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	po procgov.purchase_order;
+	open_lines boolean;
+BEGIN
+	SELECT * INTO po FROM procgov.purchase_order p WHERE p.entity_id = entity AND p.po_id = id;
+	IF po.state NOT IN ('transmitted', 'acknowledged', 'shipped', 'partially_received') THEN
+		RETURN;			-- not (yet) being received: the ERP's status decides
+	END IF;
+	open_lines := EXISTS (SELECT FROM procgov.purchase_order_line l WHERE l.entity_id = entity AND l.po_id = id
+							 AND l.received_qty < l.quantity);
+	IF NOT open_lines THEN
+		UPDATE procgov.purchase_order p SET state = 'received' WHERE p.entity_id = entity AND p.po_id = id;
+	ELSIF po.state <> 'partially_received'
+		  AND EXISTS (SELECT FROM procgov.purchase_order_line l WHERE l.entity_id = entity AND l.po_id = id AND l.received_qty > 0) THEN
+		UPDATE procgov.purchase_order p SET state = 'partially_received' WHERE p.entity_id = entity AND p.po_id = id;
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION procgov.erp_receipt_state(text, bigint) IS 'moves a transmitted order whose governed lines were received in the ERP to partially_received or received';
+
+-- a line row of a governed ERP table changed: the order's line follows
+CREATE FUNCTION procgov.erp_line_changed(tbl regclass, parent text, op text, erp_key text, parent_key text,
+	line_number text, quantity text, unit_price text, received_old text, received_new text,
+	invoiced_old text, invoiced_new text, description text, item text, adopt boolean)
+	RETURNS void
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	g procgov.governed_row;
+	po procgov.purchase_order;
+	l procgov.purchase_order_line;
+	ln integer;
+	q numeric;
+	it procgov.item;
+	got_more numeric := coalesce(received_new::numeric, 0) - coalesce(received_old::numeric, 0);
+	billed_more numeric := coalesce(invoiced_new::numeric, 0) - coalesce(invoiced_old::numeric, 0);
+	diff jsonb;
+BEGIN
+	IF op <> 'DELETE' THEN
+		q := quantity::numeric;
+		IF q IS NULL OR q <= 0 THEN
+			RAISE EXCEPTION 'line % of % has quantity %; a governed order line needs a positive quantity', erp_key, tbl,
+				coalesce(quantity, 'NULL')
+				USING ERRCODE = '23514', HINT = 'Order a positive quantity, or delete the line.';
+		END IF;
+		IF unit_price IS NULL THEN
+			RAISE EXCEPTION 'line % of % has no unit price', erp_key, tbl
+				USING ERRCODE = '23502', HINT = 'A governed order line needs its unit price.';
+		END IF;
+	END IF;
+	IF op = 'INSERT' THEN
+		IF adopt AND EXISTS (SELECT FROM procgov.governed_row r WHERE r.relid = tbl AND r.erp_key = erp_key) THEN
+			RETURN;		-- adopted before
+		END IF;
+		SELECT * INTO g FROM procgov.governed_row r WHERE r.relid = parent::oid::regclass AND r.erp_key = parent_key;
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'line % of % belongs to order % of %, which procgov does not govern', erp_key, tbl,
+				coalesce(parent_key, 'NULL'), parent::oid::regclass
+				USING ERRCODE = '23503', HINT = 'Write the order row first; its lines follow it.';
+		END IF;
+		-- locked: lines added at once get their numbers one after another
+		SELECT * INTO po FROM procgov.purchase_order p WHERE p.entity_id = g.entity_id AND p.po_id = g.po_id FOR UPDATE;
+		ln := coalesce(line_number::integer,
+					   (SELECT coalesce(max(x.line_no), 0) + 1 FROM procgov.purchase_order_line x
+						 WHERE x.entity_id = po.entity_id AND x.po_id = po.po_id));
+		it := procgov.item_by_sku(po.entity_id, item);
+		INSERT INTO procgov.purchase_order_line (entity_id, po_id, line_no, item_id, description, quantity, unit_price,
+			received_qty, invoiced_qty)
+		VALUES (po.entity_id, po.po_id, ln, it.item_id, coalesce(description, it.description, 'line ' || ln), q,
+				procgov.amount(unit_price::numeric, procgov.currency(po.total)),
+				coalesce(received_new::numeric, 0), coalesce(invoiced_new::numeric, 0));
+		INSERT INTO procgov.governed_row (relid, erp_key, entity_id, po_id, line_no)
+		VALUES (tbl, erp_key, po.entity_id, po.po_id, ln);
+		IF NOT adopt AND got_more <> 0 THEN
+			PERFORM procgov.erp_receipt_state(po.entity_id, po.po_id);
+		END IF;
+		RETURN;
+	END IF;
+
+	g := procgov.erp_link(tbl, erp_key);
+	SELECT * INTO po FROM procgov.purchase_order p WHERE p.entity_id = g.entity_id AND p.po_id = g.po_id FOR UPDATE;
+	IF op = 'DELETE' THEN
+		-- the line of a cancelled or closed order stays as it was (the ERP deleting its order deletes its lines)
+		IF po.state NOT IN ('cancelled', 'closed') THEN
+			DELETE FROM procgov.purchase_order_line x WHERE x.entity_id = g.entity_id AND x.po_id = g.po_id AND x.line_no = g.line_no;
+		END IF;
+		UPDATE procgov.governed_row r SET deleted_at = now() WHERE r.relid = tbl AND r.erp_key = erp_key;
+		PERFORM procgov.audit_append('purchase_order:' || po.entity_id || ':' || po.number, 'line_deleted',
+			jsonb_build_object('table', tbl::text, 'key', erp_key, 'line', g.line_no));
+		RETURN;
+	END IF;
+	it := procgov.item_by_sku(po.entity_id, item);
+	-- received and invoiced quantities move by what the ERP added: procgov's own
+	-- receipts and matching count on top
+	UPDATE procgov.purchase_order_line x
+	   SET quantity = q, unit_price = procgov.amount(unit_price::numeric, procgov.currency(x.unit_price)),
+		   description = coalesce(description, it.description, x.description), item_id = coalesce(it.item_id, x.item_id),
+		   received_qty = x.received_qty + got_more, invoiced_qty = x.invoiced_qty + billed_more
+	 WHERE x.entity_id = g.entity_id AND x.po_id = g.po_id AND x.line_no = g.line_no
+	RETURNING * INTO l;
+	-- the ledger keeps what the ERP changed on the line
+	diff := jsonb_strip_nulls(jsonb_build_object('line', g.line_no, 'table', tbl::text, 'key', erp_key,
+		'received_qty', CASE WHEN got_more <> 0 THEN jsonb_build_array(l.received_qty - got_more, l.received_qty) END,
+		'invoiced_qty', CASE WHEN billed_more <> 0 THEN jsonb_build_array(l.invoiced_qty - billed_more, l.invoiced_qty) END));
+	PERFORM procgov.audit_append('purchase_order:' || po.entity_id || ':' || po.number, 'line_update', diff);
+	IF got_more <> 0 THEN
+		PERFORM procgov.erp_receipt_state(po.entity_id, po.po_id);
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION procgov.erp_line_changed(regclass, text, text, text, text, text, text, text, text, text, text, text, text, text, boolean) IS 'called by the governance trigger of a governed ERP order line table: adds, changes or removes the order''s canonical line (quantities received and invoiced in the ERP count on top of procgov''s own) and moves the order when its goods arrive';
+
+CREATE FUNCTION procgov.adopt_rows(tbl regclass) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'adopt_rows' LANGUAGE C STRICT VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp;
+COMMENT ON FUNCTION procgov.adopt_rows(regclass) IS 'give every row of a governed ERP table that has no document yet its document, in the state its status maps to, with the rules off (audited as adopted); procgov.govern() calls it';
+
+-- ---- putting a table under governance ----
+
+-- a column of the table to govern, checked; NULL passes
+CREATE FUNCTION procgov.governed_column(tbl regclass, param text, col text) RETURNS text
+	LANGUAGE plpgsql STABLE
+	AS $$
+#variable_conflict use_variable
+BEGIN
+	IF col IS NOT NULL AND NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+										WHERE a.attrelid = tbl AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped) THEN
+		RAISE EXCEPTION 'column "%" of % does not exist', col, tbl
+			USING ERRCODE = '42703', DETAIL = format('procgov.govern() was given %s => %L.', param, col),
+				  HINT = format('Name a column of %s (as spelled in the table, without quotes).', tbl);
+	END IF;
+	RETURN col;
+END
+$$;
+COMMENT ON FUNCTION procgov.governed_column(regclass, text, text) IS 'a column name given to procgov.govern(), checked against the table';
+
+CREATE FUNCTION procgov.govern(tbl regclass, kind text, key text, status text[] DEFAULT NULL, states jsonb DEFAULT NULL,
+	entity text DEFAULT NULL, entity_column text DEFAULT NULL, number text DEFAULT NULL, supplier text DEFAULT NULL,
+	requester text DEFAULT NULL, amount text DEFAULT NULL, currency text DEFAULT NULL, currency_column text DEFAULT NULL,
+	correlation text DEFAULT NULL, parent regclass DEFAULT NULL, parent_key text DEFAULT NULL,
+	line_number text DEFAULT NULL, quantity text DEFAULT NULL, unit_price text DEFAULT NULL, received text DEFAULT NULL,
+	invoiced text DEFAULT NULL, description text DEFAULT NULL, item text DEFAULT NULL)
+	RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	rel pg_catalog.pg_class;
+	key_type text;
+	st record;
+	target procgov.state;
+	via procgov.state[];
+	n bigint;
+	mapping jsonb;
+BEGIN
+	SELECT * INTO rel FROM pg_catalog.pg_class c WHERE c.oid = tbl;
+	IF rel.relkind NOT IN ('r', 'p') THEN
+		RAISE EXCEPTION '% is not a table', tbl
+			USING ERRCODE = '42809', HINT = 'Govern the table the ERP writes its orders to, not a view.';
+	END IF;
+	IF rel.relnamespace = 'procgov'::regnamespace THEN
+		RAISE EXCEPTION '% is one of procgov''s own tables', tbl
+			USING ERRCODE = '42809', HINT = 'procgov''s documents are governed already; procgov.govern() is for an ERP''s tables.';
+	END IF;
+	IF EXISTS (SELECT FROM procgov.governed_table t WHERE t.relid = tbl) THEN
+		RAISE EXCEPTION '% is already governed', tbl
+			USING ERRCODE = '42710',
+				  HINT = 'Edit procgov.state_map to change what its statuses mean; procgov.ungovern() it first to change anything else.';
+	END IF;
+	IF kind IS NULL OR kind NOT IN ('purchase_order', 'purchase_order_line') THEN
+		RAISE EXCEPTION 'procgov.govern() cannot govern % tables', coalesce(kind, 'NULL')
+			USING ERRCODE = '22023', HINT = 'Govern purchase_order tables (order headers) and purchase_order_line tables (their lines).';
+	END IF;
+	PERFORM procgov.governed_column(tbl, 'key', key);
+	SELECT pg_catalog.format_type(a.atttypid, NULL) INTO key_type FROM pg_catalog.pg_attribute a
+	 WHERE a.attrelid = tbl AND a.attname = key AND NOT a.attisdropped;
+	IF key_type IS NULL OR key_type NOT IN ('smallint', 'integer', 'bigint', 'uuid', 'text', 'character varying') THEN
+		RAISE EXCEPTION 'the key of a governed table must be integer, bigint, uuid or text, not %', coalesce(key_type, 'missing')
+			USING ERRCODE = '42804', DETAIL = format('procgov.govern() was given key => %L.', key),
+				  HINT = 'Name the column that identifies a row.';
+	END IF;
+
+	IF kind = 'purchase_order' THEN
+		IF status IS NULL OR cardinality(status) NOT BETWEEN 1 AND 4 THEN
+			RAISE EXCEPTION 'a governed order table needs its status column(s)'
+				USING ERRCODE = '22023', HINT = 'Pass status => ''{state}'', or up to four columns such as ''{docstatus,status}''.';
+		END IF;
+		PERFORM procgov.governed_column(tbl, 'status', c) FROM unnest(status) AS c;
+		IF states IS NULL OR jsonb_typeof(states) <> 'object' OR states = '{}' THEN
+			RAISE EXCEPTION 'a governed order table needs the canonical state of each status value'
+				USING ERRCODE = '22023',
+					  HINT = 'Pass states => ''{"draft": "draft", "to approve": "pending_approval", "purchase": ["approved", "transmitted"]}''.';
+		END IF;
+		IF (entity IS NULL) = (entity_column IS NULL) THEN
+			RAISE EXCEPTION 'a governed order table needs its entity: entity or entity_column, not both'
+				USING ERRCODE = '22023', HINT = 'Pass entity => ''NWS'' when every row belongs to one entity, else entity_column.';
+		END IF;
+		IF entity IS NOT NULL AND NOT EXISTS (SELECT FROM procgov.entity e WHERE e.entity_id = entity) THEN
+			RAISE EXCEPTION 'entity "%" does not exist', entity
+				USING ERRCODE = '42704', HINT = 'Add it to procgov.entity first, or check the entity code.';
+		END IF;
+		IF supplier IS NULL THEN
+			RAISE EXCEPTION 'a governed order table needs its supplier column'
+				USING ERRCODE = '22023', HINT = 'Pass supplier => the column holding the supplier''s code in procgov.supplier.';
+		END IF;
+		IF currency IS NOT NULL AND currency_column IS NOT NULL THEN
+			RAISE EXCEPTION 'pass currency or currency_column, not both' USING ERRCODE = '22023',
+				HINT = 'currency when every row is in one currency, currency_column when the table says.';
+		END IF;
+		IF parent IS NOT NULL OR quantity IS NOT NULL OR unit_price IS NOT NULL THEN
+			RAISE EXCEPTION 'parent, quantity and unit_price are for governed line tables'
+				USING ERRCODE = '22023', HINT = 'Govern the lines in their own call with kind => ''purchase_order_line''.';
+		END IF;
+	ELSE
+		IF parent IS NULL OR NOT EXISTS (SELECT FROM procgov.governed_table t WHERE t.relid = parent AND t.kind = 'purchase_order') THEN
+			RAISE EXCEPTION 'the lines of % need a governed order table as parent', tbl
+				USING ERRCODE = '22023', HINT = 'Govern the order table first, then pass it as parent.';
+		END IF;
+		IF EXISTS (SELECT FROM procgov.governed_table t WHERE t.relid = parent AND t.amount_column IS NOT NULL) THEN
+			RAISE EXCEPTION 'order table % is governed with an amount column, so its lines cannot be', parent
+				USING ERRCODE = '22023',
+					  HINT = 'An order''s total comes from its amount column or from its lines: ungovern the order table and govern it again without amount.';
+		END IF;
+		IF EXISTS (SELECT FROM procgov.governed_table t WHERE t.parent = parent) THEN
+			RAISE EXCEPTION 'the lines of % are governed already', parent USING ERRCODE = '42710',
+				HINT = 'An order table has one line table.';
+		END IF;
+		IF parent_key IS NULL OR quantity IS NULL OR unit_price IS NULL THEN
+			RAISE EXCEPTION 'a governed line table needs parent_key, quantity and unit_price'
+				USING ERRCODE = '22023', HINT = 'Name the column holding the order''s key, the ordered quantity and the unit price.';
+		END IF;
+		IF status IS NOT NULL OR states IS NOT NULL OR supplier IS NOT NULL OR entity IS NOT NULL OR entity_column IS NOT NULL THEN
+			RAISE EXCEPTION 'status, states, supplier and entity are for governed order tables'
+				USING ERRCODE = '22023', HINT = 'A line belongs to its order''s entity and follows its order''s status.';
+		END IF;
+	END IF;
+	PERFORM procgov.governed_column(tbl, p.param, p.col)
+	   FROM (VALUES ('entity_column', entity_column), ('number', number), ('supplier', supplier), ('requester', requester),
+					('amount', amount), ('currency_column', currency_column), ('correlation', correlation),
+					('parent_key', parent_key), ('line_number', line_number), ('quantity', quantity),
+					('unit_price', unit_price), ('received', received), ('invoiced', invoiced),
+					('description', description), ('item', item)) AS p(param, col);
+
+	INSERT INTO procgov.governed_table (relid, kind, key_column, status_columns, entity_id, entity_column, number_column,
+		supplier_column, requester_column, amount_column, currency, currency_column, correlation_column, parent,
+		parent_key_column, line_number_column, quantity_column, unit_price_column, received_column, invoiced_column,
+		description_column, item_column, governed_by)
+	VALUES (tbl, kind, key, status, entity, entity_column, number, supplier, requester, amount, currency, currency_column,
+		correlation, parent, parent_key, line_number, quantity, unit_price, received, invoiced, description, item,
+		procgov.current_actor());
+	FOR st IN SELECT * FROM jsonb_each(coalesce(states, '{}')) LOOP
+		BEGIN
+			CASE jsonb_typeof(st.value)
+				WHEN 'null' THEN target := NULL; via := '{}';
+				WHEN 'string' THEN target := st.value #>> '{}'; via := '{}';
+				WHEN 'array' THEN
+					IF jsonb_array_length(st.value) = 0 THEN
+						RAISE invalid_text_representation;
+					END IF;
+					target := st.value ->> -1;
+					via := ARRAY(SELECT x::procgov.state FROM jsonb_array_elements_text(st.value) WITH ORDINALITY AS v(x, i)
+								  WHERE i < jsonb_array_length(st.value) ORDER BY i);
+				ELSE RAISE invalid_text_representation;
+			END CASE;
+		EXCEPTION WHEN invalid_text_representation OR null_value_not_allowed THEN
+			RAISE EXCEPTION 'status "%" of % maps to %, which is not a canonical state', st.key, tbl, st.value
+				USING ERRCODE = '22023',
+					  HINT = 'Map a status to a state (e.g. "approved"), to a path ending in one (["approved", "transmitted"]), or to null (no canonical change).';
+		END;
+		INSERT INTO procgov.state_map (relid, local_status, state, via) VALUES (tbl, st.key, target, via);
+	END LOOP;
+
+	EXECUTE format('CREATE TRIGGER procgov_govern AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW EXECUTE FUNCTION procgov.govern_document(%L, %L)',
+				   tbl, kind, 'mapped');
+	EXECUTE format('CREATE TRIGGER procgov_refuse_truncate BEFORE TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION procgov.refuse_document_delete(%L)',
+				   tbl, kind);
+	SELECT to_jsonb(t) - 'governed_at' - 'governed_by' || jsonb_build_object('states',
+			(SELECT jsonb_object_agg(m.local_status, CASE WHEN m.state IS NULL THEN 'null'::jsonb WHEN m.via = '{}' THEN to_jsonb(m.state)
+											   ELSE to_jsonb(m.via) || to_jsonb(m.state) END)
+		   FROM procgov.state_map m WHERE m.relid = tbl))
+	  INTO mapping FROM procgov.governed_table t WHERE t.relid = tbl;
+	PERFORM procgov.audit_append('governance:' || tbl::text, 'govern', mapping);
+	n := procgov.adopt_rows(tbl);
+	RETURN jsonb_build_object('table', tbl::text, 'kind', kind, 'adopted', n);
+END
+$$;
+COMMENT ON FUNCTION procgov.govern(regclass, text, text, text[], jsonb, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, text, text, text, text) IS 'put an ERP table under governance: orders (kind purchase_order: key, status columns, states map, entity, supplier, ...) or their lines (kind purchase_order_line: parent, parent_key, quantity, unit_price, ...); installs the governance trigger and adopts the rows already there';
+
+CREATE FUNCTION procgov.ungovern(tbl regclass) RETURNS jsonb
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	t procgov.governed_table;
+	n bigint;
+BEGIN
+	SELECT * INTO t FROM procgov.governed_table g WHERE g.relid = tbl;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION '% is not governed', tbl USING ERRCODE = '42704', HINT = 'procgov.governed_table lists the governed tables.';
+	END IF;
+	IF EXISTS (SELECT FROM procgov.governed_table g WHERE g.parent = tbl) THEN
+		RAISE EXCEPTION 'the lines of % are governed', tbl
+			USING ERRCODE = '2BP01', DETAIL = format('%s is governed as its line table.', (SELECT g.relid FROM procgov.governed_table g WHERE g.parent = tbl)),
+				  HINT = 'Ungovern the line table first.';
+	END IF;
+	EXECUTE format('DROP TRIGGER procgov_govern ON %s', tbl);
+	EXECUTE format('DROP TRIGGER procgov_refuse_truncate ON %s', tbl);
+	SELECT count(*) INTO n FROM procgov.governed_row r WHERE r.relid = tbl;
+	DELETE FROM procgov.governed_table g WHERE g.relid = tbl;	-- its map and links go with it; documents and ledger stay
+	PERFORM procgov.audit_append('governance:' || tbl::text, 'ungovern', jsonb_build_object('kind', t.kind, 'rows', n));
+	RETURN jsonb_build_object('table', tbl::text, 'kind', t.kind, 'rows', n);
+END
+$$;
+COMMENT ON FUNCTION procgov.ungovern(regclass) IS 'take an ERP table out of governance: its triggers and mapping go; its documents and their audit history stay';
+
+-- ---- drift: what a governed row says against what procgov knows ----
+
+-- one row per governed ERP order whose local status procgov did not accept
+-- (changed or deleted with the trigger off) or whose document procgov moved
+-- to a state the ERP has a status for, but shows another (reconciliation's
+-- erp_state_drift rule)
+CREATE FUNCTION procgov.erp_drift()
+	RETURNS TABLE (entity_id text, doc_number text, buyer text, details jsonb, correlation_id uuid)
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_column
+DECLARE
+	t procgov.governed_table;
+	key_type text;
+BEGIN
+	FOR t IN SELECT * FROM procgov.governed_table g WHERE g.kind = 'purchase_order' ORDER BY g.relid::text LOOP
+		SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) INTO key_type FROM pg_catalog.pg_attribute a
+		 WHERE a.attrelid = t.relid AND a.attname = t.key_column AND NOT a.attisdropped;
+		RETURN QUERY EXECUTE format($q$
+			SELECT po.entity_id, po.number, po.buyer,
+				   jsonb_build_object('table', %1$L, 'key', g.erp_key, 'state', po.state, 'local_status', x.local,
+					   'accepted_local_status', g.local_status, 'mapped_state', m.state,
+					   'problem', CASE WHEN x.local IS NULL THEN 'row deleted without procgov'
+									   WHEN x.local IS DISTINCT FROM g.local_status THEN 'status changed without procgov'
+									   ELSE 'procgov moved the document' END),
+				   po.correlation_id
+			  FROM procgov.governed_row g
+			  JOIN procgov.purchase_order po ON po.entity_id = g.entity_id AND po.po_id = g.po_id
+			  LEFT JOIN LATERAL (SELECT array_to_string(ARRAY[%2$s], '/', '') AS local
+								   FROM %1$s r WHERE r.%3$I = g.erp_key::%4$s) x ON true
+			  LEFT JOIN procgov.state_map m ON m.relid = g.relid AND m.local_status = x.local
+			 WHERE g.relid = %1$L::regclass AND g.deleted_at IS NULL
+			   AND (x.local IS DISTINCT FROM g.local_status
+					OR (m.state IS NOT NULL AND m.state <> po.state
+						AND EXISTS (SELECT FROM procgov.state_map o WHERE o.relid = g.relid AND o.state = po.state)))
+			 ORDER BY po.entity_id, po.number
+			$q$, t.relid::text,
+			(SELECT string_agg(format('r.%I::text', c), ', ' ORDER BY i) FROM unnest(t.status_columns) WITH ORDINALITY AS u(c, i)),
+			t.key_column, key_type);
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION procgov.erp_drift() IS 'governed ERP orders whose row disagrees with procgov: a status or delete written without the trigger, or a state procgov moved the document to while the ERP shows another status';
+-- END erp
+
+-- BEGIN erp privileges
+REVOKE ALL ON procgov.governed_table, procgov.state_map, procgov.governed_row FROM PUBLIC;
+GRANT SELECT ON procgov.governed_table, procgov.state_map, procgov.governed_row
+	TO procgov_admin, procgov_auditor, procgov_reader;
+GRANT INSERT, UPDATE, DELETE ON procgov.governed_table, procgov.state_map TO procgov_admin;
+REVOKE EXECUTE ON FUNCTION procgov.erp_supplier(text, text, regclass, text), procgov.erp_link(regclass, text),
+	procgov.erp_order_changed(regclass, text, text, text, text, text, text, text, text, text, text, text, text, text, boolean),
+	procgov.erp_receipt_state(text, bigint),
+	procgov.erp_line_changed(regclass, text, text, text, text, text, text, text, text, text, text, text, text, text, boolean),
+	procgov.adopt_rows(regclass), procgov.governed_column(regclass, text, text), procgov.erp_drift(),
+	procgov.govern(regclass, text, text, text[], jsonb, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, text, text, text, text),
+	procgov.ungovern(regclass)
+	FROM PUBLIC;
+-- procgov.govern() runs as its caller, who must be allowed to add triggers to the ERP table
+GRANT EXECUTE ON FUNCTION procgov.govern_document(), procgov.refuse_document_delete() TO procgov_admin;
+GRANT EXECUTE ON FUNCTION procgov.adopt_rows(regclass), procgov.governed_column(regclass, text, text),
+	procgov.govern(regclass, text, text, text[], jsonb, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, text, text, text, text),
+	procgov.ungovern(regclass)
+	TO procgov_admin;
+-- END erp privileges
+
+
 -- BEGIN jobs
 -- ===================================================================
 -- Jobs: escalation of overdue approval steps, reconciliation of drift,
@@ -5230,7 +5908,7 @@ COMMENT ON COLUMN procgov.job_run.run_by IS 'the database login that ran it (ses
 CREATE TABLE procgov.drift_rule (
 	entity_id		text REFERENCES procgov.entity,
 	kind			text NOT NULL CHECK (kind IN ('po_not_transmitted', 'po_not_acknowledged', 'receipt_overdue',
-						'receipt_not_invoiced', 'invoice_dispute_stale', 'budget_drift')),
+						'receipt_not_invoiced', 'invoice_dispute_stale', 'budget_drift', 'erp_state_drift')),
 	after			interval NOT NULL CHECK (after >= '0'),
 	owner			text CHECK (owner <> ''),
 	sla				interval NOT NULL DEFAULT '2 days' CHECK (sla > '0'),
@@ -5252,7 +5930,8 @@ INSERT INTO procgov.drift_rule (entity_id, kind, after, owner, sla, builtin) VAL
 	(NULL, 'receipt_overdue', '1 day', NULL, '2 days', true),
 	(NULL, 'receipt_not_invoiced', '30 days', 'accounts_payable', '5 days', true),
 	(NULL, 'invoice_dispute_stale', '14 days', NULL, '3 days', true),
-	(NULL, 'budget_drift', '0', NULL, '1 day', true);
+	(NULL, 'budget_drift', '0', NULL, '1 day', true),
+	(NULL, 'erp_state_drift', '0', NULL, '1 day', true);
 SELECT pg_catalog.pg_extension_config_dump('procgov.drift_rule', 'WHERE NOT builtin');
 
 -- what the jobs look up
@@ -5554,6 +6233,11 @@ CREATE FUNCTION procgov.drift(as_of timestamptz)
 		 WHERE c.entity_id = b.entity_id AND c.budget_id = b.budget_id AND c.doc_kind = 'purchase_order'
 		   AND po.state NOT IN ('closed', 'cancelled')) x
 	 WHERE r.kind = 'budget_drift' AND b.committed OPERATOR(procgov.<>) x.open_total
+	UNION ALL
+	-- a governed ERP order whose row and document disagree
+	SELECT d.entity_id, r.kind, 'purchase_order', d.doc_number, coalesce(r.owner, d.buyer), r.sla, d.details, d.correlation_id
+	  FROM r JOIN procgov.erp_drift() d ON d.entity_id = r.entity_id
+	 WHERE r.kind = 'erp_state_drift'
 	$$;
 COMMENT ON FUNCTION procgov.drift(timestamptz) IS 'what procgov.run_reconciliation() would call drift as of a time: one row per document and kind, with its owner and context';
 
@@ -5577,7 +6261,7 @@ CREATE FUNCTION procgov.reconcile(as_of timestamptz) RETURNS jsonb
 		   SET status = 'resolved', resolution = 'cleared', resolved_at = now(), resolved_by = 'procgov', updated_at = now()
 		 WHERE x.status = 'open'
 		   AND x.kind IN ('po_not_transmitted', 'po_not_acknowledged', 'receipt_overdue', 'receipt_not_invoiced',
-						  'invoice_dispute_stale', 'budget_drift')
+						  'invoice_dispute_stale', 'budget_drift', 'erp_state_drift')
 		   -- NOT IN over non-null keys: one hashed lookup per open case, whatever the estimates
 		   AND (x.entity_id, x.kind, x.doc_kind, x.doc_number) NOT IN
 			   (SELECT f.entity_id, f.kind, f.doc_kind, f.doc_number FROM found f)
@@ -5830,7 +6514,7 @@ BEGIN
 			'requisition_line', 'purchase_order', 'purchase_order_line', 'purchase_order_version', 'acknowledgement',
 			'acknowledgement_line', 'receipt', 'receipt_line', 'invoice', 'invoice_line', 'bank_change', 'exception_case',
 			'approval', 'idempotency', 'budget_commitment', 'outbox', 'policy', 'approval_rule', 'approver', 'delegation',
-			'approval_step', 'signal', 'match_rule', 'job_run']
+			'approval_step', 'signal', 'match_rule', 'job_run', 'governed_table', 'state_map', 'governed_row']
 	LOOP
 		PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.format('procgov.%I', t)::regclass, '');
 		FOR s IN SELECT pg_catalog.pg_get_serial_sequence(pg_catalog.format('procgov.%I', t), a.attname)

@@ -140,6 +140,7 @@ _PG_init(void)
 	EventsInit();
 	TransitionInit();
 	PolicyInit();
+	ErpInit();
 
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("procgov");

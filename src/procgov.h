@@ -42,6 +42,7 @@ extern void AuditInit(void);
 extern void EventsInit(void);
 extern void TransitionInit(void);
 extern void PolicyInit(void);
+extern void ErpInit(void);
 
 /* ---- settings (procgov.c) ---- */
 
@@ -74,6 +75,22 @@ extern void procgov_alloc_row(Relation rel, Datum **values, bool **nulls);
 
 /* Insert into one of procgov's own tables and its indexes, bypassing permission checks. */
 extern void procgov_insert_tuple(Relation rel, HeapTuple tup);
+
+/* ---- ERP adapter (erp.c) ---- */
+
+/* The local status change of a governed ERP row being applied to its document. */
+typedef struct ProcgovLocalChange
+{
+	const char *table;			/* the ERP table, qualified */
+	const char *entity;			/* the document's entity and number */
+	const char *number;
+	const char *from;			/* local status before (NULL: a new row) and after */
+	const char *to;
+} ProcgovLocalChange;
+extern ProcgovLocalChange *procgov_local_change;
+
+/* The governance trigger's work on a governed ERP table (govern_document hands it over). */
+extern Datum procgov_govern_mapped(FunctionCallInfo fcinfo);
 
 /* ---- audit ledger (audit.c): the API the other parts call ---- */
 

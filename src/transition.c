@@ -560,7 +560,8 @@ push_text(JsonbParseState **st, const char *key, const char *val)
  * were off, and the document itself for events.  Built as jsonb directly.
  */
 static Jsonb *
-transition_payload(const char *from, const char *to, const char *version, bool enforced, Jsonb *document)
+transition_payload(const char *from, const char *to, const char *version, bool enforced, Jsonb *document,
+				   const ProcgovLocalChange *local)
 {
 	JsonbParseState *st = NULL;
 	JsonbValue	v;
@@ -569,6 +570,16 @@ transition_payload(const char *from, const char *to, const char *version, bool e
 	(void) pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
 	push_text(&st, "from", from);
 	push_text(&st, "to", to);
+	if (local)
+	{
+		/* a governed ERP row's status change moved the document */
+		push_key(&st, "local");
+		(void) pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+		push_text(&st, "table", local->table);
+		push_text(&st, "from", local->from);
+		push_text(&st, "to", local->to);
+		(void) pushJsonbValue(&st, WJB_END_OBJECT, NULL);
+	}
 	if (version)
 	{
 		push_key(&st, "version");
@@ -910,6 +921,9 @@ govern_document(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("procgov.govern_document() must be called as a trigger")));
+	/* on an ERP table procgov.govern() put under governance: through its mapping */
+	if (td->tg_trigger->tgnargs >= 2 && strcmp(td->tg_trigger->tgargs[1], "mapped") == 0)
+		return procgov_govern_mapped(fcinfo);
 	if (!TRIGGER_FIRED_BEFORE(td->tg_event) || !TRIGGER_FIRED_FOR_ROW(td->tg_event) ||
 		!(TRIGGER_FIRED_BY_INSERT(td->tg_event) || TRIGGER_FIRED_BY_UPDATE(td->tg_event)) ||
 		td->tg_trigger->tgnargs < 1)
@@ -1079,10 +1093,15 @@ govern_document(PG_FUNCTION_ARGS)
 	/* the ledger and the event, in this transaction */
 	{
 		char	   *version = col_text(newtup, desc, t->version);
+		const ProcgovLocalChange *local = procgov_local_change;
 
+		if (local && (strcmp(kind, "purchase_order") != 0 || entity == NULL || number == NULL ||
+					  local->entity == NULL || local->number == NULL ||
+					  strcmp(local->entity, entity) != 0 || strcmp(local->number, number) != 0))
+			local = NULL;		/* another document, changed on the way */
 		(void) procgov_audit_append(stream_of(kind, entity, number),
 									cstring_to_text(is_insert ? "create" : "transition"),
-									transition_payload(from, to, version, procgov_enforce, NULL),
+									transition_payload(from, to, version, procgov_enforce, NULL, local),
 									procgov_reason && procgov_reason[0] ? cstring_to_text(procgov_reason) : NULL);
 
 		if (rule && rule->event_type)
@@ -1097,7 +1116,7 @@ govern_document(PG_FUNCTION_ARGS)
 			ev.aggregate_version = version ? strtol(version, NULL, 10) : 0;
 			if (correlation)
 				ev.correlation_id = DatumGetUUIDP(DirectFunctionCall1(uuid_in, CStringGetDatum(correlation)));
-			ev.payload = transition_payload(from, to, NULL, true, row_document(newtup, desc));
+			ev.payload = transition_payload(from, to, NULL, true, row_document(newtup, desc), local);
 			(void) procgov_emit(&ev);
 		}
 	}

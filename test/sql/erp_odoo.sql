@@ -1,0 +1,305 @@
+-- procgov's ERP adapter on an Odoo-style purchase schema: the ERP's own
+-- tables put under governance with procgov.govern(), rows already there
+-- adopted, then the whole lifecycle through the ERP's own statements
+-- (RFQ, sent, to approve, confirmed, received in two deliveries, billed,
+-- matched, locked), the transitions that are refused and why, the
+-- ledger and the events, an ERP login with no rights on procgov, drift
+-- written behind procgov's back, procgov.ungovern(), and every misuse.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS procgov;
+RESET client_min_messages;
+\set SHOW_CONTEXT never
+SET procgov.notify = off;
+
+INSERT INTO procgov.entity (entity_id, name, base_currency, controller) VALUES ('ODO', 'Odoo distribution', 'USD', 'carla.controller');
+-- the ERP's partners, known to procgov by their id as the supplier code
+INSERT INTO procgov.supplier (entity_id, code, name, status) VALUES
+	('ODO', '17', 'Hexa Fasteners', 'approved'), ('ODO', '18', 'Pack & Co', 'approved'), ('ODO', '19', 'Shady Parts', 'blocked');
+
+-- ---- the ERP's schema, as Odoo keeps it (the columns procgov needs, and some it does not) ----
+CREATE SCHEMA odoo;
+CREATE TABLE odoo.purchase_order (
+	id				serial PRIMARY KEY,
+	name			text NOT NULL UNIQUE,
+	state			text NOT NULL DEFAULT 'draft',	-- draft, sent, to approve, purchase, done, cancel
+	partner_id		integer NOT NULL,
+	date_order		timestamp NOT NULL DEFAULT now(),
+	notes			text,
+	write_date		timestamp NOT NULL DEFAULT now()
+);
+CREATE TABLE odoo.purchase_order_line (
+	id				serial PRIMARY KEY,
+	order_id		integer NOT NULL REFERENCES odoo.purchase_order ON DELETE CASCADE,
+	name			text NOT NULL,
+	product_qty		numeric NOT NULL,
+	qty_received	numeric NOT NULL DEFAULT 0,
+	qty_invoiced	numeric NOT NULL DEFAULT 0,
+	price_unit		numeric NOT NULL
+);
+-- history from before procgov: one order confirmed and part received, one RFQ
+INSERT INTO odoo.purchase_order (name, state, partner_id) VALUES ('P00001', 'purchase', 17), ('P00002', 'draft', 18);
+INSERT INTO odoo.purchase_order_line (order_id, name, product_qty, qty_received, price_unit) VALUES
+	(1, 'Hex bolt M8', 100, 40, 0.19), (2, 'Stretch film', 6, 0, 9.80);
+
+-- ---- misuse of govern(), each refused with what to do ----
+SELECT procgov.govern('odoo.no_such_table', 'purchase_order', key => 'id');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.govern('odoo.purchase_order', 'invoice', key => 'id');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.govern('procgov.purchase_order', 'purchase_order', key => 'po_id');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.govern('odoo.purchase_order', 'purchase_order', key => 'ident', status => '{state}',
+	states => '{"draft": "draft"}', entity => 'ODO', supplier => 'partner_id');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.govern('odoo.purchase_order', 'purchase_order', key => 'date_order', status => '{state}',
+	states => '{"draft": "draft"}', entity => 'ODO', supplier => 'partner_id');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.govern('odoo.purchase_order', 'purchase_order', key => 'id', status => '{status}',
+	states => '{"draft": "draft"}', entity => 'ODO', supplier => 'partner_id');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.govern('odoo.purchase_order', 'purchase_order', key => 'id', status => '{state}',
+	states => '{"draft": "draft", "purchase": "confirmed"}', entity => 'ODO', supplier => 'partner_id');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.govern('odoo.purchase_order', 'purchase_order', key => 'id', status => '{state}',
+	states => '{"draft": "draft"}', entity => 'ODO', supplier => 'partner_id', number => 'nmae');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.govern('odoo.purchase_order', 'purchase_order', key => 'id', status => '{state}',
+	states => '{"draft": "draft"}', supplier => 'partner_id');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.govern('odoo.purchase_order', 'purchase_order', key => 'id', status => '{state}',
+	states => '{"draft": "draft"}', entity => 'NOPE', supplier => 'partner_id');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.govern('odoo.purchase_order', 'purchase_order', key => 'id', status => '{state}', entity => 'ODO', supplier => 'partner_id');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.govern('odoo.purchase_order_line', 'purchase_order_line', key => 'id', parent => 'odoo.purchase_order',
+	parent_key => 'order_id', quantity => 'product_qty', unit_price => 'price_unit');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- a status already in the table that the map forgot: nothing is governed
+SELECT procgov.govern('odoo.purchase_order', 'purchase_order', key => 'id', status => '{state}',
+	states => '{"draft": "draft"}', entity => 'ODO', number => 'name', supplier => 'partner_id');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT count(*) AS governed_tables FROM procgov.governed_table WHERE relid::text LIKE 'odoo.%';
+-- governing is for procgov_admin, and for one who may add triggers to the table
+CREATE ROLE regress_erp_admin IN ROLE procgov_admin;
+CREATE ROLE regress_erp_buyer IN ROLE procgov_requester;
+GRANT USAGE ON SCHEMA odoo TO regress_erp_admin, regress_erp_buyer;
+SET ROLE regress_erp_buyer;
+SELECT procgov.govern('odoo.purchase_order', 'purchase_order', key => 'id');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SET ROLE regress_erp_admin;
+SELECT procgov.govern('odoo.purchase_order', 'purchase_order', key => 'id', status => '{state}',
+	states => '{"draft": "draft"}', entity => 'ODO', number => 'name', supplier => 'partner_id');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET ROLE;
+
+-- ---- governing the order table and its lines; the rows already there are adopted ----
+GRANT TRIGGER, SELECT ON odoo.purchase_order, odoo.purchase_order_line TO regress_erp_admin;
+SET ROLE regress_erp_admin;
+SET procgov.actor = 'dba.dora';
+SELECT procgov.govern('odoo.purchase_order', 'purchase_order', key => 'id', status => '{state}',
+	states => '{"draft": "draft", "sent": null, "to approve": "pending_approval", "purchase": ["approved", "transmitted"],
+				"done": "closed", "cancel": "cancelled"}',
+	entity => 'ODO', number => 'name', supplier => 'partner_id', currency => 'USD');
+SELECT procgov.govern('odoo.purchase_order_line', 'purchase_order_line', key => 'id', parent => 'odoo.purchase_order',
+	parent_key => 'order_id', quantity => 'product_qty', unit_price => 'price_unit', received => 'qty_received',
+	invoiced => 'qty_invoiced', description => 'name');
+-- twice is refused
+SELECT procgov.govern('odoo.purchase_order', 'purchase_order', key => 'id', status => '{state}',
+	states => '{"draft": "draft"}', entity => 'ODO', supplier => 'partner_id');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.govern('odoo.purchase_order_line', 'purchase_order_line', key => 'id', parent => 'odoo.purchase_order',
+	parent_key => 'order_id', quantity => 'product_qty', unit_price => 'price_unit');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SELECT relid, local_status, state, via FROM procgov.state_map WHERE relid = 'odoo.purchase_order'::regclass ORDER BY local_status;
+SELECT po.number, po.state, po.total, g.local_status, l.line_no, l.quantity, l.received_qty
+  FROM procgov.governed_row g JOIN procgov.purchase_order po ON po.entity_id = g.entity_id AND po.po_id = g.po_id
+  JOIN procgov.purchase_order_line l ON l.entity_id = po.entity_id AND l.po_id = po.po_id
+ WHERE g.relid = 'odoo.purchase_order'::regclass ORDER BY po.number;
+SELECT stream, action, payload->>'to' AS state, payload->'enforced' AS enforced
+  FROM procgov.audit_log WHERE stream LIKE 'purchase_order:ODO:%' OR stream LIKE 'governance:odoo.%' ORDER BY entry_id;
+
+-- ---- the ERP's own login: no rights on procgov at all, only on its tables ----
+CREATE ROLE regress_odoo;
+GRANT USAGE ON SCHEMA odoo TO regress_odoo;
+GRANT SELECT, INSERT, UPDATE, DELETE ON odoo.purchase_order, odoo.purchase_order_line TO regress_odoo;
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA odoo TO regress_odoo;
+SET ROLE regress_odoo;
+SELECT count(*) FROM procgov.purchase_order;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- nor may it call what the trigger calls
+SELECT procgov.erp_order_changed('odoo.purchase_order', 'UPDATE', '1', 'ODO', 'P00001', 'purchase', 'done', 'closed', '{}',
+	'17', NULL, NULL, 'USD', NULL, false);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+
+-- ---- the lifecycle, through the ERP's statements, as the user the ERP names ----
+BEGIN;
+SET LOCAL procgov.actor = 'ben.buyer';
+INSERT INTO odoo.purchase_order (name, partner_id) VALUES ('P00003', 17);
+INSERT INTO odoo.purchase_order_line (order_id, name, product_qty, price_unit)
+SELECT id, l.name, l.qty, l.price FROM odoo.purchase_order, (VALUES ('Hex nut M8', 400, 0.07), ('Washer M8', 800, 0.02)) AS l(name, qty, price)
+ WHERE purchase_order.name = 'P00003';
+COMMIT;
+SET procgov.actor = 'ben.buyer';
+-- "sent" is no canonical change: the document stays a draft, the ledger keeps the status
+UPDATE odoo.purchase_order SET state = 'sent' WHERE name = 'P00003';
+-- a write that touches nothing procgov maps is no change for procgov
+UPDATE odoo.purchase_order SET notes = 'call before delivery', write_date = now() WHERE name = 'P00003';
+UPDATE odoo.purchase_order SET state = 'to approve' WHERE name = 'P00003';
+-- confirming before anyone approved: the ERP's own UPDATE is refused, naming both statuses
+UPDATE odoo.purchase_order SET state = 'purchase' WHERE name = 'P00003';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT name, state FROM odoo.purchase_order WHERE name = 'P00003';
+-- an approver approves the document procgov keeps for the row; then the ERP may confirm
+RESET ROLE;
+SET procgov.actor = 'ann.approver';
+SELECT procgov.approve_document('purchase_order', 'ODO', 'P00003') ->> 'state' AS state;
+SET ROLE regress_odoo;
+SET procgov.actor = 'ben.buyer';
+UPDATE odoo.purchase_order SET state = 'purchase' WHERE name = 'P00003';
+-- a price change on the confirmed order is a new version, and goes back for approval
+UPDATE odoo.purchase_order_line SET price_unit = 0.08 WHERE name = 'Hex nut M8';
+RESET ROLE;
+SELECT number, state, version, total, approved_total FROM procgov.purchase_order WHERE number = 'P00003';
+-- the ERP's status still says confirmed while procgov's document waits for approval: drift
+SELECT kind, doc_number, details->>'problem' AS problem, details->>'local_status' AS local_status, details->>'state' AS state
+  FROM procgov.drift(now()) WHERE doc_number LIKE 'P0000%';
+SET procgov.actor = 'ann.approver';
+SELECT procgov.approve_document('purchase_order', 'ODO', 'P00003') ->> 'state' AS state;
+SELECT procgov.transmit_order('ODO', 'P00003') ->> 'state' AS state;
+SELECT count(*) AS drift FROM procgov.drift(now()) WHERE doc_number = 'P00003';
+-- deliveries: the ERP's received quantities move the order
+SET ROLE regress_odoo;
+SET procgov.actor = 'rita.receiver';
+UPDATE odoo.purchase_order_line SET qty_received = 400 WHERE name = 'Hex nut M8';
+RESET ROLE;
+SELECT number, state FROM procgov.purchase_order WHERE number = 'P00003';
+SET ROLE regress_odoo;
+UPDATE odoo.purchase_order_line SET qty_received = 800 WHERE name = 'Washer M8';
+RESET ROLE;
+SELECT number, state FROM procgov.purchase_order WHERE number = 'P00003';
+-- received orders no longer change in substance
+SET ROLE regress_odoo;
+UPDATE odoo.purchase_order_line SET product_qty = 900 WHERE name = 'Washer M8';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- the supplier's invoice, registered in procgov against the ERP's order lines, matches
+RESET ROLE;
+SELECT procgov.register_invoice('ODO', '17', 'HX-2026-0042', '2026-12-01',
+	(SELECT jsonb_agg(jsonb_build_object('po_line', g.line_no, 'quantity', l.product_qty, 'unit_price', l.price_unit || ' USD') ORDER BY g.line_no)
+	   FROM odoo.purchase_order_line l JOIN procgov.governed_row g ON g.relid = 'odoo.purchase_order_line'::regclass AND g.erp_key = l.id::text
+	  WHERE l.name IN ('Hex nut M8', 'Washer M8')),
+	order_number => 'P00003', number => 'INV-ODO-1') ->> 'state' AS invoice_state;
+SELECT line_no, result, quantity, received, billable, unit_price, order_price FROM procgov.three_way_match('ODO', 'INV-ODO-1');
+SELECT * FROM procgov.match_pending('ODO');
+SELECT l.line_no, l.quantity, l.received_qty, l.invoiced_qty FROM procgov.purchase_order_line l
+  JOIN procgov.purchase_order po USING (entity_id, po_id) WHERE po.number = 'P00003' ORDER BY l.line_no;
+-- the ERP locks the order
+SET ROLE regress_odoo;
+SET procgov.actor = 'ben.buyer';
+UPDATE odoo.purchase_order SET state = 'done' WHERE name = 'P00003';
+RESET ROLE;
+SELECT number, state FROM procgov.purchase_order WHERE number = 'P00003';
+
+-- what the ledger and the outbox hold for the order: each move names the ERP's statuses
+SELECT action, payload->>'from' AS "from", payload->>'to' AS "to", payload->'local'->>'from' AS local_from,
+	   payload->'local'->>'to' AS local_to, actor
+  FROM procgov.audit_log WHERE stream = 'purchase_order:ODO:P00003' ORDER BY entry_id;
+SELECT type, payload->'local'->>'to' AS local_to, payload->'document'->>'state' AS state
+  FROM procgov.outbox WHERE aggregateid = 'ODO:P00003' ORDER BY id;
+
+-- ---- refusals and other paths ----
+SET ROLE regress_odoo;
+SET procgov.actor = 'ben.buyer';
+-- an order to a blocked supplier can be drafted ...
+INSERT INTO odoo.purchase_order (name, partner_id, state) VALUES ('P00004', 19, 'draft');
+-- ... but its approval is refused by the supplier guard
+INSERT INTO odoo.purchase_order_line (order_id, name, product_qty, price_unit)
+SELECT id, 'Grey market bolts', 10, 1 FROM odoo.purchase_order WHERE name = 'P00004';
+UPDATE odoo.purchase_order SET state = 'to approve' WHERE name = 'P00004';
+RESET ROLE;
+SET procgov.actor = 'ann.approver';
+SELECT procgov.approve_document('purchase_order', 'ODO', 'P00004');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SET ROLE regress_odoo;
+SET procgov.actor = 'ben.buyer';
+-- a supplier procgov does not know
+INSERT INTO odoo.purchase_order (name, partner_id) VALUES ('P00005', 99);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- created straight as a confirmed order: the document would be born approved
+INSERT INTO odoo.purchase_order (name, partner_id, state) VALUES ('P00005', 17, 'purchase');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- a status the map does not know
+UPDATE odoo.purchase_order SET state = 'approved' WHERE name = 'P00002';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- the key, the number: they name the document
+UPDATE odoo.purchase_order SET name = 'P00002-B' WHERE name = 'P00002';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- a line of nothing
+UPDATE odoo.purchase_order_line SET product_qty = 0 WHERE name = 'Stretch film';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- a part-received order cannot be cancelled: its goods are here
+UPDATE odoo.purchase_order SET state = 'cancel' WHERE name = 'P00001';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- DELETE of a draft cancels its document, which stays
+DELETE FROM odoo.purchase_order WHERE name = 'P00002';
+RESET ROLE;
+-- TRUNCATE is refused, even for a superuser
+TRUNCATE odoo.purchase_order CASCADE;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT number, state FROM procgov.purchase_order WHERE number = 'P00002';
+SELECT erp_key, deleted_at IS NOT NULL AS deleted FROM procgov.governed_row WHERE relid = 'odoo.purchase_order'::regclass ORDER BY erp_key::integer;
+-- a new status, mapped by editing the map: the next statement uses it
+INSERT INTO procgov.state_map (relid, local_status, state) VALUES ('odoo.purchase_order', 'approved', NULL);
+SET ROLE regress_odoo;
+UPDATE odoo.purchase_order SET state = 'approved' WHERE name = 'P00004';
+RESET ROLE;
+SELECT number, state FROM procgov.purchase_order WHERE number = 'P00004';
+
+-- ---- written behind procgov's back: reconciliation finds it ----
+SET session_replication_role = replica;
+UPDATE odoo.purchase_order SET state = 'done' WHERE name = 'P00001';
+INSERT INTO odoo.purchase_order (name, partner_id) VALUES ('P00006', 18);
+RESET session_replication_role;
+SELECT kind, doc_number, owner, details->>'problem' AS problem, details->>'local_status' AS local_status,
+	   details->>'accepted_local_status' AS accepted, details->>'state' AS state
+  FROM procgov.drift(now()) WHERE doc_number LIKE 'P0000%' ORDER BY doc_number;
+SELECT (procgov.run_reconciliation('2026-12-31')).status;
+SELECT kind, doc_number, status, owner FROM procgov.exception_case WHERE entity_id = 'ODO' AND kind = 'erp_state_drift' ORDER BY doc_number;
+-- a row procgov never saw is refused until adopted
+UPDATE odoo.purchase_order SET state = 'sent' WHERE name = 'P00006';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.adopt_rows('odoo.purchase_order');
+UPDATE odoo.purchase_order SET state = 'sent' WHERE name = 'P00006';
+-- putting the row right closes the case at the next run
+SET session_replication_role = replica;
+UPDATE odoo.purchase_order SET state = 'purchase' WHERE name = 'P00001';
+RESET session_replication_role;
+SELECT (procgov.run_reconciliation('2027-01-01')).status;
+SELECT kind, doc_number, status, resolution FROM procgov.exception_case WHERE entity_id = 'ODO' AND kind = 'erp_state_drift' ORDER BY doc_number;
+
+-- ---- ungovern: the triggers go, the documents and their history stay ----
+SET ROLE regress_erp_admin;
+SELECT procgov.ungovern('odoo.purchase_order');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SELECT procgov.ungovern('odoo.purchase_order_line');
+SELECT procgov.ungovern('odoo.purchase_order');
+SELECT procgov.ungovern('odoo.purchase_order');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT tgname FROM pg_trigger WHERE tgrelid IN ('odoo.purchase_order'::regclass, 'odoo.purchase_order_line'::regclass) AND NOT tgisinternal;
+UPDATE odoo.purchase_order SET state = 'anything' WHERE name = 'P00006';
+SELECT count(*) AS entries_kept FROM procgov.audit_log WHERE stream = 'purchase_order:ODO:P00003';
+SELECT count(*) AS problems FROM procgov.verify_audit();
+-- governed again: rows find their documents by number, new ones are created
+UPDATE odoo.purchase_order SET state = 'sent' WHERE name = 'P00006';
+SELECT procgov.govern('odoo.purchase_order', 'purchase_order', key => 'id', status => '{state}',
+	states => '{"draft": "draft", "sent": null, "to approve": "pending_approval", "purchase": ["approved", "transmitted"],
+				"done": "closed", "cancel": "cancelled", "approved": null}',
+	entity => 'ODO', number => 'name', supplier => 'partner_id', currency => 'USD') ->> 'adopted' AS adopted;
+SELECT stream, action, payload->>'state' AS state FROM procgov.audit_log
+ WHERE stream LIKE 'purchase_order:ODO:%' AND action = 'adopt' ORDER BY entry_id;
+SELECT procgov.ungovern('odoo.purchase_order') ->> 'rows' AS rows;
+
+DROP SCHEMA odoo CASCADE;
+DROP OWNED BY regress_odoo, regress_erp_admin, regress_erp_buyer;
+DROP ROLE regress_odoo, regress_erp_admin, regress_erp_buyer;
