@@ -5424,7 +5424,10 @@ BEGIN
 		RETURN;
 	END IF;
 
-	g := procgov.erp_link(tbl, erp_key);
+	SELECT * INTO g FROM procgov.governed_row r WHERE r.relid = tbl AND r.erp_key = erp_key;
+	IF NOT FOUND THEN
+		g := procgov.erp_link(tbl, erp_key);	-- says what is wrong
+	END IF;
 	SELECT * INTO po FROM procgov.purchase_order p WHERE p.entity_id = g.entity_id AND p.po_id = g.po_id FOR UPDATE;
 	IF op = 'DELETE' THEN
 		-- documents stay: the ERP's delete cancels it, where the rules allow
@@ -5437,17 +5440,19 @@ BEGIN
 		RETURN;
 	END IF;
 
-	-- what the header says besides its status
-	IF currency IS NOT NULL AND currency <> procgov.currency(po.total) THEN
+	-- what the header says besides its status (op STATUS: the trigger saw only the status change)
+	IF op = 'UPDATE' AND currency IS NOT NULL AND currency <> procgov.currency(po.total) THEN
 		RAISE EXCEPTION 'row % of % cannot change the currency of purchase order % from % to %', erp_key, tbl,
 			po.number, procgov.currency(po.total), currency
 			USING ERRCODE = '55000', HINT = 'Cancel the order and create a new one in the other currency.';
 	END IF;
-	sid := procgov.erp_supplier(po.entity_id, supplier, tbl, erp_key);
-	UPDATE procgov.purchase_order p SET supplier_id = sid, buyer = coalesce(requester, p.buyer)
-	 WHERE p.entity_id = po.entity_id AND p.po_id = po.po_id
-	   AND (p.supplier_id, p.buyer) IS DISTINCT FROM (sid, coalesce(requester, p.buyer));
-	IF amount IS NOT NULL AND NOT EXISTS (SELECT FROM procgov.governed_table t WHERE t.parent = tbl) THEN
+	IF op = 'UPDATE' THEN
+		sid := procgov.erp_supplier(po.entity_id, supplier, tbl, erp_key);
+		UPDATE procgov.purchase_order p SET supplier_id = sid, buyer = coalesce(requester, p.buyer)
+		 WHERE p.entity_id = po.entity_id AND p.po_id = po.po_id
+		   AND (p.supplier_id, p.buyer) IS DISTINCT FROM (sid, coalesce(requester, p.buyer));
+	END IF;
+	IF op = 'UPDATE' AND amount IS NOT NULL AND NOT EXISTS (SELECT FROM procgov.governed_table t WHERE t.parent = tbl) THEN
 		UPDATE procgov.purchase_order_line l SET unit_price = procgov.amount(amount::numeric, procgov.currency(po.total))
 		 WHERE l.entity_id = po.entity_id AND l.po_id = po.po_id AND l.line_no = 1
 		   AND l.unit_price::text <> procgov.amount(amount::numeric, procgov.currency(po.total))::text;
@@ -5473,32 +5478,30 @@ BEGIN
 	END IF;
 END
 $$;
-COMMENT ON FUNCTION procgov.erp_order_changed(regclass, text, text, text, text, text, text, text, text, text, text, text, text, text, boolean) IS 'called by the governance trigger of a governed ERP order table: creates, updates, moves (along the state map''s path) or cancels the row''s canonical purchase order; every move passes the rules';
+COMMENT ON FUNCTION procgov.erp_order_changed(regclass, text, text, text, text, text, text, text, text, text, text, text, text, text, boolean) IS 'called by the governance trigger of a governed ERP order table (op INSERT, UPDATE, STATUS when only the status changed, DELETE): creates, updates, moves (along the state map''s path) or cancels the row''s canonical purchase order; every move passes the rules';
 
--- what the ERP's receipts mean for the order: partly or fully received
-CREATE FUNCTION procgov.erp_receipt_state(entity text, id bigint) RETURNS void
+-- what the ERP's receipts mean for the order (locked by the caller, in state st): partly or fully received
+CREATE FUNCTION procgov.erp_receipt_state(entity text, id bigint, st procgov.state) RETURNS void
 	LANGUAGE plpgsql VOLATILE
 	AS $$
 #variable_conflict use_variable
 DECLARE
-	po procgov.purchase_order;
 	open_lines boolean;
+	some_received boolean;
 BEGIN
-	SELECT * INTO po FROM procgov.purchase_order p WHERE p.entity_id = entity AND p.po_id = id;
-	IF po.state NOT IN ('transmitted', 'acknowledged', 'shipped', 'partially_received') THEN
+	IF st NOT IN ('transmitted', 'acknowledged', 'shipped', 'partially_received') THEN
 		RETURN;			-- not (yet) being received: the ERP's status decides
 	END IF;
-	open_lines := EXISTS (SELECT FROM procgov.purchase_order_line l WHERE l.entity_id = entity AND l.po_id = id
-							 AND l.received_qty < l.quantity);
+	SELECT bool_or(l.received_qty < l.quantity), bool_or(l.received_qty > 0) INTO open_lines, some_received
+	  FROM procgov.purchase_order_line l WHERE l.entity_id = entity AND l.po_id = id;
 	IF NOT open_lines THEN
 		UPDATE procgov.purchase_order p SET state = 'received' WHERE p.entity_id = entity AND p.po_id = id;
-	ELSIF po.state <> 'partially_received'
-		  AND EXISTS (SELECT FROM procgov.purchase_order_line l WHERE l.entity_id = entity AND l.po_id = id AND l.received_qty > 0) THEN
+	ELSIF st <> 'partially_received' AND some_received THEN
 		UPDATE procgov.purchase_order p SET state = 'partially_received' WHERE p.entity_id = entity AND p.po_id = id;
 	END IF;
 END
 $$;
-COMMENT ON FUNCTION procgov.erp_receipt_state(text, bigint) IS 'moves a transmitted order whose governed lines were received in the ERP to partially_received or received';
+COMMENT ON FUNCTION procgov.erp_receipt_state(text, bigint, procgov.state) IS 'moves a transmitted order whose governed lines were received in the ERP to partially_received or received';
 
 -- a line row of a governed ERP table changed: the order's line follows
 CREATE FUNCTION procgov.erp_line_changed(tbl regclass, parent text, op text, erp_key text, parent_key text,
@@ -5523,11 +5526,22 @@ DECLARE
 BEGIN
 	IF op <> 'DELETE' THEN
 		q := quantity::numeric;
-		IF q IS NULL OR q <= 0 THEN
-			RAISE EXCEPTION 'line % of % has quantity %; a governed order line needs a positive quantity', erp_key, tbl,
-				coalesce(quantity, 'NULL')
-				USING ERRCODE = '23514', HINT = 'Order a positive quantity, or delete the line.';
+		IF q < 0 THEN
+			RAISE EXCEPTION 'line % of % has quantity %; a governed order line needs a positive quantity', erp_key, tbl, quantity
+				USING ERRCODE = '23514', HINT = 'Order a positive quantity, or delete the line; a return is a receipt correction.';
 		END IF;
+		-- a line of no quantity (a section or note, as Odoo keeps them) is no order line:
+		-- it has no canonical line, and one that drops to zero leaves the order
+		IF coalesce(q, 0) = 0 THEN
+			IF op = 'INSERT' OR NOT EXISTS (SELECT FROM procgov.governed_row r WHERE r.relid = tbl AND r.erp_key = erp_key AND r.deleted_at IS NULL) THEN
+				RETURN;
+			END IF;
+			op := 'DELETE';
+		ELSIF op = 'UPDATE' AND NOT EXISTS (SELECT FROM procgov.governed_row r WHERE r.relid = tbl AND r.erp_key = erp_key AND r.deleted_at IS NULL) THEN
+			op := 'INSERT';		-- a note line that got a quantity
+		END IF;
+	END IF;
+	IF op <> 'DELETE' THEN
 		IF unit_price IS NULL THEN
 			RAISE EXCEPTION 'line % of % has no unit price', erp_key, tbl
 				USING ERRCODE = '23502', HINT = 'A governed order line needs its unit price.';
@@ -5554,15 +5568,23 @@ BEGIN
 		VALUES (po.entity_id, po.po_id, ln, it.item_id, coalesce(description, it.description, 'line ' || ln), q,
 				procgov.amount(unit_price::numeric, procgov.currency(po.total)),
 				coalesce(received_new::numeric, 0), coalesce(invoiced_new::numeric, 0));
-		INSERT INTO procgov.governed_row (relid, erp_key, entity_id, po_id, line_no)
-		VALUES (tbl, erp_key, po.entity_id, po.po_id, ln);
+		INSERT INTO procgov.governed_row AS r (relid, erp_key, entity_id, po_id, line_no)
+		VALUES (tbl, erp_key, po.entity_id, po.po_id, ln)
+		ON CONFLICT ON CONSTRAINT governed_row_pkey DO UPDATE SET line_no = excluded.line_no, deleted_at = NULL, linked_at = now();
 		IF NOT adopt AND got_more <> 0 THEN
-			PERFORM procgov.erp_receipt_state(po.entity_id, po.po_id);
+			PERFORM procgov.erp_receipt_state(po.entity_id, po.po_id, po.state);
 		END IF;
 		RETURN;
 	END IF;
 
-	g := procgov.erp_link(tbl, erp_key);
+	SELECT * INTO g FROM procgov.governed_row r WHERE r.relid = tbl AND r.erp_key = erp_key AND r.deleted_at IS NULL;
+	IF NOT FOUND THEN
+		IF op = 'DELETE' THEN
+			RETURN;		-- a note line, or one already taken off its order
+		END IF;
+		g := procgov.erp_link(tbl, erp_key);	-- says what is wrong
+	END IF;
+	-- locked first, as the order's other lines and its header lock it: no deadlock between them
 	SELECT * INTO po FROM procgov.purchase_order p WHERE p.entity_id = g.entity_id AND p.po_id = g.po_id FOR UPDATE;
 	IF op = 'DELETE' THEN
 		-- the line of a cancelled or closed order stays as it was (the ERP deleting its order deletes its lines)
@@ -5589,7 +5611,7 @@ BEGIN
 		'invoiced_qty', CASE WHEN billed_more <> 0 THEN jsonb_build_array(l.invoiced_qty - billed_more, l.invoiced_qty) END));
 	PERFORM procgov.audit_append('purchase_order:' || po.entity_id || ':' || po.number, 'line_update', diff);
 	IF got_more <> 0 THEN
-		PERFORM procgov.erp_receipt_state(po.entity_id, po.po_id);
+		PERFORM procgov.erp_receipt_state(po.entity_id, po.po_id, po.state);
 	END IF;
 END
 $$;
@@ -5853,7 +5875,7 @@ GRANT SELECT ON procgov.governed_table, procgov.state_map, procgov.governed_row
 GRANT INSERT, UPDATE, DELETE ON procgov.governed_table, procgov.state_map TO procgov_admin;
 REVOKE EXECUTE ON FUNCTION procgov.erp_supplier(text, text, regclass, text), procgov.erp_link(regclass, text),
 	procgov.erp_order_changed(regclass, text, text, text, text, text, text, text, text, text, text, text, text, text, boolean),
-	procgov.erp_receipt_state(text, bigint),
+	procgov.erp_receipt_state(text, bigint, procgov.state),
 	procgov.erp_line_changed(regclass, text, text, text, text, text, text, text, text, text, text, text, text, text, boolean),
 	procgov.adopt_rows(regclass), procgov.governed_column(regclass, text, text), procgov.erp_drift(),
 	procgov.govern(regclass, text, text, text[], jsonb, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, text, text, text, text),

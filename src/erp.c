@@ -446,14 +446,17 @@ order_changed(const Mapping *m, TupleDesc desc, const char *op, HeapTuple oldtup
 					 errmsg("row %s of %s cannot change its key, entity or number under governance", okey ? okey : "?", m->table),
 					 errdetail("They name its document in procgov and in the audit ledger."),
 					 errhint("Cancel the order and create a new one instead.")));
-		/* nothing procgov maps changed: nothing to do */
-		if (!changed(from, to) &&
-			!changed(value_of(oldtup, desc, m->supplier), value_of(newtup, desc, m->supplier)) &&
+		if (!changed(value_of(oldtup, desc, m->supplier), value_of(newtup, desc, m->supplier)) &&
 			!changed(value_of(oldtup, desc, m->requester), value_of(newtup, desc, m->requester)) &&
 			!changed(value_of(oldtup, desc, m->amount), value_of(newtup, desc, m->amount)) &&
 			!changed(value_of(oldtup, desc, m->currency), value_of(newtup, desc, m->currency)) &&
 			!changed(value_of(oldtup, desc, m->correlation), value_of(newtup, desc, m->correlation)))
-			return;
+		{
+			/* nothing procgov maps changed: nothing to do; only the status: say so */
+			if (!changed(from, to))
+				return;
+			op = "STATUS";
+		}
 	}
 	if (newtup)
 		st = find_state(m, to, key);

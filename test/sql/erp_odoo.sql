@@ -234,9 +234,23 @@ UPDATE odoo.purchase_order SET state = 'approved' WHERE name = 'P00002';
 -- the key, the number: they name the document
 UPDATE odoo.purchase_order SET name = 'P00002-B' WHERE name = 'P00002';
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
--- a line of nothing
-UPDATE odoo.purchase_order_line SET product_qty = 0 WHERE name = 'Stretch film';
+-- a negative quantity
+UPDATE odoo.purchase_order_line SET product_qty = -1 WHERE name = 'Stretch film';
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- a section line (no quantity, as Odoo keeps headings and notes) is no order line;
+-- a line set to zero leaves the order, and comes back with a quantity
+INSERT INTO odoo.purchase_order_line (order_id, name, product_qty, price_unit)
+SELECT id, '--- packaging ---', 0, 0 FROM odoo.purchase_order WHERE name = 'P00002';
+UPDATE odoo.purchase_order_line SET product_qty = 0 WHERE name = 'Stretch film';
+RESET ROLE;
+SELECT l.line_no, l.description, l.quantity, po.total FROM procgov.purchase_order po
+  LEFT JOIN procgov.purchase_order_line l USING (entity_id, po_id) WHERE po.number = 'P00002';
+SET ROLE regress_odoo;
+UPDATE odoo.purchase_order_line SET product_qty = 12 WHERE name IN ('Stretch film', '--- packaging ---');
+RESET ROLE;
+SELECT l.line_no, l.description, l.quantity, po.total FROM procgov.purchase_order po
+  JOIN procgov.purchase_order_line l USING (entity_id, po_id) WHERE po.number = 'P00002' ORDER BY l.line_no;
+SET ROLE regress_odoo;
 -- a part-received order cannot be cancelled: its goods are here
 UPDATE odoo.purchase_order SET state = 'cancel' WHERE name = 'P00001';
 \echo SQLSTATE :LAST_ERROR_SQLSTATE

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Documents, policies, approvals and the ledger survive pg_dump and restore:
+# Documents, policies, approvals, governed ERP tables and the ledger survive pg_dump and restore:
 # restored with session_replication_role = replica (so the governance
 # triggers do not judge history again), every row is back, the ledger
 # verifies, the id sequences and document numbers continue, and the restored
@@ -41,6 +41,14 @@ SELECT procgov.post_receipt('NWS', 'PO-000001', '[{"line": 1, "quantity": 40}]')
 SET procgov.actor = 'ben';
 SELECT procgov.create_purchase_order('NWS', 'KEY', jsonb_build_array(jsonb_build_object('description', 'racks', 'quantity', 10, 'unit_price', '900.00 USD')));
 SELECT procgov.submit_order('NWS', 'PO-000002');
+-- an ERP's own table under governance, with an order waiting for approval
+CREATE SCHEMA erp;
+CREATE TABLE erp.po (id integer PRIMARY KEY, name text NOT NULL, state text NOT NULL, vendor text NOT NULL, amount numeric NOT NULL);
+SELECT procgov.govern('erp.po', 'purchase_order', key => 'id', status => '{state}',
+	states => '{"draft": "draft", "to approve": "pending_approval", "purchase": ["approved", "transmitted"]}',
+	entity => 'NWS', number => 'name', supplier => 'vendor', amount => 'amount');
+INSERT INTO erp.po VALUES (1, 'E-1', 'draft', 'KEY', 400);
+UPDATE erp.po SET state = 'to approve' WHERE id = 1;
 SELECT procgov.seal_audit() IS NOT NULL;
 SQL
 counts="SELECT (SELECT count(*) FROM procgov.purchase_order) || '/' || (SELECT count(*) FROM procgov.purchase_order_line) || '/' ||
@@ -60,7 +68,7 @@ ok $? "pg_restore with session_replication_role = replica $(head -c 300 "$work/r
 is "$(q -d tap_model_dst -c "$counts")" "$src_counts" "every order, line, receipt, step, approval, policy, rule, ledger entry and event is back, and the budget's commitment"
 is "$(q -d tap_model_dst -c "SELECT count(*) FROM procgov.verify_audit()")" 0 "the restored ledger verifies"
 is "$(q -d tap_model_dst -c "SELECT string_agg(number || ':' || state, ',' ORDER BY number) FROM procgov.purchase_order")" \
-   "PO-000001:partially_received,PO-000002:pending_approval" "the documents keep their states"
+   "E-1:pending_approval,PO-000001:partially_received,PO-000002:pending_approval" "the documents keep their states"
 is "$(q -d tap_model_dst -c "SELECT status || ':' || (hash = procgov.policy_hash('NWS', 1)) FROM procgov.policy")" "active:true" \
    "the policy is still active and its hash still verifies"
 
@@ -76,6 +84,14 @@ is "$(q -d tap_model_dst -c "SET procgov.notify = off; SET procgov.actor = 'dora
    "a step planned before the dump is approved after the restore"
 is "$(q -d tap_model_dst -c "UPDATE procgov.purchase_order SET state = 'closed' WHERE number = 'PO-000003'" 2>&1 | grep -c 'cannot move from pending_approval to closed')" 1 \
    "the restored tables are governed again"
+is "$(q -d tap_model_dst -c "SELECT relid::text || ':' || (SELECT count(*) FROM procgov.state_map m WHERE m.relid = t.relid) || ':' ||
+	(SELECT string_agg(erp_key || '=' || local_status, ',') FROM procgov.governed_row r WHERE r.relid = t.relid) FROM procgov.governed_table t")" \
+   "erp.po:3:1=to approve" "the governed ERP table's mapping and links are back"
+is "$(q -d tap_model_dst -c "UPDATE erp.po SET state = 'purchase' WHERE id = 1" 2>&1 | grep -c 'guard approval_complete does not hold (erp.po row 1: status "to approve" to "purchase")')" 1 \
+   "the restored ERP table is governed again: its confirm before approval is refused"
+is "$(q -d tap_model_dst -c "SET procgov.notify = off; SET procgov.actor = 'omar';
+	SELECT procgov.approve_document('purchase_order', 'NWS', 'E-1') ->> 'state'; UPDATE erp.po SET state = 'purchase' WHERE id = 1;
+	SELECT state FROM procgov.purchase_order WHERE number = 'E-1'" | tail -1)" transmitted "and once approved, the ERP's confirm moves it on"
 is "$(q -d tap_model_dst -c "SELECT count(*) FROM procgov.verify_audit()")" 0 "the ledger verifies after new entries"
 
 # without replica mode the trigger refuses to judge history as new documents

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# test/bench/erp.sh — the ERP adapter's benchmark, run by test/bench/run
+# against its throwaway cluster (PGHOST etc. exported).
+#
+# pgbench -M prepared, 2 clients: one ERP transaction of an Odoo-style
+# schema, the ERP's own two statements — a line's received quantity (the
+# goods arrive) and the order's status (the ERP locks it) — on a table
+# governed by procgov.govern() against the same statements on an identical
+# table that is not governed, with durable commits and with
+# synchronous_commit = off.  Governed, the two statements move the order's
+# document to received and then closed through the transition rules, with
+# guards, ledger entries and events.  BENCH_ERP_ORDERS orders are prepared
+# (and adopted by govern()); each governed transaction uses one up.
+set -eu
+cd "$(dirname "$0")/../.."
+. test/bench/pgbench_lib.sh
+db=bench_erp
+orders=${BENCH_ERP_ORDERS:-200000}
+
+dropdb --if-exists $db >/dev/null 2>&1
+createdb $db
+psql -X -q -d $db -c 'CREATE EXTENSION procgov'
+echo "setting up $orders orders of one line in each schema; governing adopts them:"
+psql -X -q -v ON_ERROR_STOP=1 -v orders="$orders" -d $db -f test/bench/erp/setup.sql | sed -n 's/^Time: \(.*\)/  govern(): \1/p'
+
+echo "receive and lock an order (2 statements): pgbench -M prepared -c 2 -j 2, ${BENCH_SECONDS}s per run, median of 3 interleaved runs"
+compare_tps $db plain:test/bench/erp/plain.sql "governed:test/bench/erp/governed.sql:-c procgov.actor=r.receiver"
+psql -X -q -At -d $db <<'SQL'
+SELECT format('governed orders used: %s of %s; per governed transaction: %s audit entries, %s events; all closed: %s; ledger verifies: %s',
+	n, (SELECT count(*) FROM gov.purchase_order),
+	round((SELECT count(*) FROM procgov.audit_log WHERE action IN ('transition', 'line_update'))::numeric / n, 1),
+	round((SELECT count(*) FROM procgov.outbox)::numeric / n, 1),
+	(SELECT bool_and(p.state = 'closed') FROM gov.purchase_order e
+	   JOIN procgov.governed_row g ON g.relid = 'gov.purchase_order'::regclass AND g.erp_key = e.id::text
+	   JOIN procgov.purchase_order p ON p.entity_id = g.entity_id AND p.po_id = g.po_id WHERE e.state = 'done'),
+	(SELECT count(*) = 0 FROM procgov.verify_audit()))
+  FROM (SELECT count(*) AS n FROM gov.purchase_order WHERE state = 'done') o;
+SQL
+dropdb $db
