@@ -10,10 +10,12 @@ DATA       = $(wildcard sql/$(EXTENSION)--*.sql)
 DOCS       =
 
 
-# The ERP adapter's tests run last: the documents they leave (documents are
-# never deleted) would change what the others count in the shared database.
+# The ERP adapter's and the BI tests run last: the documents they leave
+# (documents are never deleted) would change what the others count in the
+# shared database.
+LAST_TESTS   = bi_% erp_%
 REGRESS_ALL  = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
-REGRESS      = $(filter-out erp_%,$(REGRESS_ALL)) $(filter erp_%,$(REGRESS_ALL))
+REGRESS      = $(filter-out $(LAST_TESTS),$(REGRESS_ALL)) $(filter $(LAST_TESTS),$(REGRESS_ALL))
 REGRESS_OPTS = --inputdir=test
 ISOLATION      = $(patsubst test/specs/%.spec,%,$(sort $(wildcard test/specs/*.spec)))
 # --outputdir=.: PostgreSQL 15 looks for isolation expected output in

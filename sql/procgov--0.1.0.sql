@@ -2087,23 +2087,23 @@ END
 $$;
 COMMENT ON FUNCTION procgov.guard_bank_account_payable(text, jsonb) IS 'guard bank_account_payable: the invoice is paid to the supplier''s account on record, and its cooling-off period after a change is over';
 
-CREATE TABLE procgov.budget_commitment (
+CREATE TABLE procgov.document_commitment (
 	entity_id		text NOT NULL,
 	budget_id		bigint NOT NULL,
 	doc_kind		text NOT NULL,
 	doc_id			bigint NOT NULL,
 	amount			procgov.amount NOT NULL,
 	committed_at	timestamptz NOT NULL DEFAULT now(),
-	CONSTRAINT budget_commitment_pkey PRIMARY KEY (entity_id, doc_kind, doc_id),
-	CONSTRAINT budget_commitment_budget_fkey FOREIGN KEY (entity_id, budget_id) REFERENCES procgov.budget
+	CONSTRAINT document_commitment_pkey PRIMARY KEY (entity_id, doc_kind, doc_id),
+	CONSTRAINT document_commitment_budget_fkey FOREIGN KEY (entity_id, budget_id) REFERENCES procgov.budget
 );
-COMMENT ON TABLE procgov.budget_commitment IS 'what each approved document has committed against its budget line, until cancel or close releases it';
-COMMENT ON COLUMN procgov.budget_commitment.entity_id IS 'entity';
-COMMENT ON COLUMN procgov.budget_commitment.budget_id IS 'budget line';
-COMMENT ON COLUMN procgov.budget_commitment.doc_kind IS 'document kind';
-COMMENT ON COLUMN procgov.budget_commitment.doc_id IS 'document id';
-COMMENT ON COLUMN procgov.budget_commitment.amount IS 'amount committed';
-COMMENT ON COLUMN procgov.budget_commitment.committed_at IS 'when it was committed';
+COMMENT ON TABLE procgov.document_commitment IS 'what each approved document has committed against its budget line, until cancel or close releases it';
+COMMENT ON COLUMN procgov.document_commitment.entity_id IS 'entity';
+COMMENT ON COLUMN procgov.document_commitment.budget_id IS 'budget line';
+COMMENT ON COLUMN procgov.document_commitment.doc_kind IS 'document kind';
+COMMENT ON COLUMN procgov.document_commitment.doc_id IS 'document id';
+COMMENT ON COLUMN procgov.document_commitment.amount IS 'amount committed';
+COMMENT ON COLUMN procgov.document_commitment.committed_at IS 'when it was committed';
 
 CREATE FUNCTION procgov.effect_commit_budget(kind text, doc jsonb, from_state procgov.state, to_state procgov.state)
 	RETURNS jsonb
@@ -2116,7 +2116,7 @@ DECLARE
 	need procgov.amount := (doc->>'total')::procgov.amount;
 BEGIN
 	IF doc->>'budget_id' IS NOT NULL THEN
-		INSERT INTO procgov.budget_commitment (entity_id, budget_id, doc_kind, doc_id, amount)
+		INSERT INTO procgov.document_commitment (entity_id, budget_id, doc_kind, doc_id, amount)
 		VALUES (doc->>'entity_id', (doc->>'budget_id')::bigint, kind, procgov.doc_id(kind, doc), need);
 		UPDATE procgov.budget SET committed = committed + need
 		 WHERE entity_id = doc->>'entity_id' AND budget_id = (doc->>'budget_id')::bigint;
@@ -2134,9 +2134,9 @@ CREATE FUNCTION procgov.effect_release_budget(kind text, doc jsonb, from_state p
 	AS $$
 #variable_conflict use_variable
 DECLARE
-	c procgov.budget_commitment;
+	c procgov.document_commitment;
 BEGIN
-	DELETE FROM procgov.budget_commitment
+	DELETE FROM procgov.document_commitment
 	 WHERE entity_id = doc->>'entity_id' AND doc_kind = kind AND doc_id = procgov.doc_id(kind, doc)
 	RETURNING * INTO c;
 	IF FOUND THEN
@@ -2570,6 +2570,7 @@ BEGIN
 		RAISE EXCEPTION 'entity "%" does not exist', entity
 			USING ERRCODE = '42704', HINT = 'Add it to procgov.entity first, or check the entity code.';
 	END IF;
+	PERFORM procgov.check_entity_access(entity);
 	RETURN e;
 END
 $$;
@@ -2584,6 +2585,7 @@ CREATE FUNCTION procgov.lock_document(kind text, entity text, doc_number text) R
 DECLARE
 	d jsonb;
 BEGIN
+	PERFORM procgov.check_entity_access(entity);
 	CASE kind
 		WHEN 'purchase_order' THEN
 			SELECT to_jsonb(x) INTO d FROM procgov.purchase_order x WHERE x.entity_id = entity AND x.number = doc_number FOR UPDATE;
@@ -2616,6 +2618,7 @@ CREATE FUNCTION procgov.set_state(kind text, entity text, doc_number text, to_st
 DECLARE
 	d jsonb;
 BEGIN
+	PERFORM procgov.check_entity_access(entity);
 	CASE kind
 		WHEN 'purchase_order' THEN
 			UPDATE procgov.purchase_order x SET state = to_state WHERE x.entity_id = entity AND x.number = doc_number RETURNING to_jsonb(x) INTO d;
@@ -3473,14 +3476,14 @@ REVOKE ALL ON procgov.entity, procgov.supplier, procgov.item, procgov.contract, 
 	procgov.purchase_order_line, procgov.purchase_order_version, procgov.acknowledgement,
 	procgov.acknowledgement_line, procgov.receipt, procgov.receipt_line, procgov.invoice,
 	procgov.invoice_line, procgov.bank_change, procgov.exception_case, procgov.approval,
-	procgov.idempotency, procgov.budget_commitment, procgov.transition, procgov.guard, procgov.effect
+	procgov.idempotency, procgov.document_commitment, procgov.transition, procgov.guard, procgov.effect
 	FROM PUBLIC;
 GRANT SELECT ON procgov.entity, procgov.supplier, procgov.item, procgov.contract, procgov.budget,
 	procgov.requisition, procgov.requisition_line, procgov.purchase_order, procgov.purchase_order_line,
 	procgov.purchase_order_version, procgov.acknowledgement, procgov.acknowledgement_line, procgov.receipt,
 	procgov.receipt_line, procgov.invoice, procgov.invoice_line, procgov.bank_change, procgov.exception_case,
-	procgov.approval, procgov.budget_commitment, procgov.transition, procgov.guard, procgov.effect
-	TO procgov_admin, procgov_requester, procgov_approver, procgov_receiver, procgov_auditor, procgov_reader;
+	procgov.approval, procgov.document_commitment, procgov.transition, procgov.guard, procgov.effect
+	TO procgov_admin, procgov_requester, procgov_approver, procgov_receiver, procgov_auditor;
 GRANT INSERT, UPDATE, DELETE ON procgov.entity, procgov.supplier, procgov.item, procgov.contract,
 	procgov.budget, procgov.transition, procgov.guard, procgov.effect TO procgov_admin;
 GRANT INSERT, UPDATE ON procgov.requisition, procgov.requisition_line, procgov.purchase_order,
@@ -4098,6 +4101,7 @@ CREATE FUNCTION procgov.document_row(kind text, entity text, number text) RETURN
 DECLARE
 	d jsonb;
 BEGIN
+	PERFORM procgov.check_entity_access(entity);
 	CASE kind
 		WHEN 'purchase_order' THEN SELECT to_jsonb(x) INTO d FROM procgov.purchase_order x WHERE x.entity_id = entity AND x.number = document_row.number;
 		WHEN 'requisition' THEN SELECT to_jsonb(x) INTO d FROM procgov.requisition x WHERE x.entity_id = entity AND x.number = document_row.number;
@@ -4528,6 +4532,7 @@ DECLARE
 	actor text := procgov.current_actor();
 	id bigint;
 BEGIN
+	PERFORM procgov.check_entity_access(entity);
 	IF NOT EXISTS (SELECT FROM procgov.approver a WHERE a.entity_id = entity AND a.person = actor AND a.active
 					  AND (delegate.role IS NULL OR a.role = delegate.role)) THEN
 		RAISE EXCEPTION '% holds no approval role% in entity % to delegate', actor,
@@ -4560,6 +4565,7 @@ CREATE FUNCTION procgov.revoke_delegation(entity text, delegation_id bigint) RET
 DECLARE
 	actor text := procgov.current_actor();
 BEGIN
+	PERFORM procgov.check_entity_access(entity);
 	UPDATE procgov.delegation d SET revoked_at = now()
 	 WHERE d.entity_id = entity AND d.delegation_id = revoke_delegation.delegation_id AND d.revoked_at IS NULL
 	   AND (d.from_person = actor OR pg_has_role(session_user, 'procgov_admin', 'member'));
@@ -4646,7 +4652,7 @@ COMMENT ON FUNCTION procgov.signal(text, text, text, text, text, numeric, numeri
 REVOKE ALL ON procgov.policy, procgov.approval_rule, procgov.approver, procgov.delegation, procgov.approval_step,
 	procgov.signal FROM PUBLIC;
 GRANT SELECT ON procgov.policy, procgov.approval_rule, procgov.approver, procgov.delegation, procgov.approval_step,
-	procgov.signal TO procgov_admin, procgov_requester, procgov_approver, procgov_receiver, procgov_auditor, procgov_reader;
+	procgov.signal TO procgov_admin, procgov_requester, procgov_approver, procgov_receiver, procgov_auditor;
 GRANT INSERT, UPDATE, DELETE ON procgov.policy, procgov.approval_rule, procgov.approver TO procgov_admin;
 DO $grants$
 DECLARE
@@ -4670,7 +4676,7 @@ GRANT EXECUTE ON FUNCTION procgov.activate_policy(text, integer), procgov.copy_p
 GRANT EXECUTE ON FUNCTION procgov.evaluate(text, jsonb, bigint), procgov.evaluate(text, text, text),
 	procgov.explain(text, jsonb, bigint), procgov.explain(text, text, text),
 	procgov.document_facts(text, jsonb, bigint), procgov.active_policy(text)
-	TO procgov_admin, procgov_requester, procgov_approver, procgov_receiver, procgov_auditor, procgov_reader;
+	TO procgov_admin, procgov_requester, procgov_approver, procgov_receiver, procgov_auditor;
 GRANT EXECUTE ON FUNCTION procgov.submit(text, text, text, boolean, text, text) TO procgov_requester, procgov_admin;
 GRANT EXECUTE ON FUNCTION procgov.approve(bigint, text, text), procgov.reject(bigint, text, text),
 	procgov.delegate(text, text, timestamptz, timestamptz, text, text), procgov.revoke_delegation(text, bigint)
@@ -4770,6 +4776,7 @@ CREATE FUNCTION procgov.three_way_match(entity text, invoice_number text, two_wa
 DECLARE
 	id bigint;
 BEGIN
+	PERFORM procgov.check_entity_access(entity);
 	SELECT i.invoice_id INTO id FROM procgov.invoice i WHERE i.entity_id = three_way_match.entity AND i.number = invoice_number;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'invoice % does not exist in entity %', coalesce(invoice_number, 'NULL'), coalesce(three_way_match.entity, 'NULL')
@@ -4794,6 +4801,15 @@ CREATE FUNCTION procgov.match_pending(entity text DEFAULT NULL, max_invoices int
 	AS $$
 #variable_conflict use_variable
 BEGIN
+	-- every entity only for who may see them all
+	IF entity IS NULL THEN
+		IF NOT procgov.sees_all_entities() THEN
+			RAISE EXCEPTION 'permission denied for all entities'
+				USING ERRCODE = '42501', HINT = 'Name the entity to match, or run the job as procgov_admin.';
+		END IF;
+	ELSE
+		PERFORM procgov.check_entity_access(entity);
+	END IF;
 	IF max_invoices IS NOT NULL AND max_invoices < 1 THEN
 		RAISE EXCEPTION 'max_invoices must be positive, not %', max_invoices
 			USING ERRCODE = '22023', HINT = 'Pass NULL to match every unmatched invoice.';
@@ -4814,6 +4830,7 @@ CREATE FUNCTION procgov.match_invoice(entity text, invoice_number text) RETURNS 
 DECLARE
 	inv procgov.invoice;
 BEGIN
+	PERFORM procgov.check_entity_access(entity);
 	SELECT * INTO inv FROM procgov.invoice i WHERE i.entity_id = entity AND i.number = invoice_number;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'invoice % does not exist in entity %', coalesce(invoice_number, 'NULL'), coalesce(entity, 'NULL')
@@ -5022,6 +5039,7 @@ DECLARE
 	me text := procgov.current_actor();
 	authors text[];
 BEGIN
+	PERFORM procgov.check_entity_access(entity);
 	-- the authors of every order the case's lines bill
 	SELECT ARRAY(SELECT DISTINCT a FROM procgov.purchase_order o,
 						unnest(ARRAY[o.buyer, o.created_by, o.submitted_by]) a
@@ -5052,6 +5070,7 @@ DECLARE
 	c procgov.exception_case := procgov.case_for_resolution(entity, case_id,
 		ARRAY['price_over', 'quantity_over_received', 'quantity_over_ordered'], 'requesting a credit note');
 BEGIN
+	PERFORM procgov.check_entity_access(entity);
 	RETURN procgov.settle_case(c, 'credit_requested', reason,
 		jsonb_build_object('credit_due', procgov.case_variance(c.kind, c.details), 'supplier', c.details->'supplier'));
 END
@@ -5070,6 +5089,7 @@ DECLARE
 	o record;
 	receipts jsonb := '[]';
 BEGIN
+	PERFORM procgov.check_entity_access(entity);
 	IF reason IS NULL OR btrim(reason) = '' THEN
 		RAISE EXCEPTION 'resolving exception case % needs a reason', case_id
 			USING ERRCODE = '22023', HINT = 'Say why, for the auditor: e.g. the supplier''s price list changed on 1 March.';
@@ -5170,7 +5190,7 @@ COMMENT ON FUNCTION procgov.match_candidates(text, text) IS 'for each invoice li
 
 -- BEGIN matching privileges
 REVOKE ALL ON procgov.match_rule FROM PUBLIC;
-GRANT SELECT ON procgov.match_rule TO procgov_reader, procgov_auditor, procgov_admin;
+GRANT SELECT ON procgov.match_rule TO procgov_auditor, procgov_admin;
 GRANT INSERT, UPDATE, DELETE ON procgov.match_rule TO procgov_admin;
 REVOKE EXECUTE ON FUNCTION procgov.match_lines(text, bigint, boolean), procgov.match_run(text, text, integer),
 	procgov.match_kinds(), procgov.case_variance(text, jsonb),
@@ -5185,7 +5205,7 @@ REVOKE EXECUTE ON FUNCTION procgov.match_lines(text, bigint, boolean), procgov.m
 	FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION procgov.three_way_match(text, text, boolean), procgov.match_candidates(text, text),
 	procgov.line_matches(procgov.invoice_line, procgov.purchase_order_line)
-	TO procgov_reader, procgov_auditor, procgov_approver, procgov_receiver, procgov_admin;
+	TO procgov_auditor, procgov_approver, procgov_receiver, procgov_admin;
 GRANT EXECUTE ON FUNCTION procgov.match_pending(text, integer), procgov.match_invoice(text, text),
 	procgov.accept_variance(text, bigint, text), procgov.request_credit_note(text, bigint, text)
 	TO procgov_approver, procgov_admin;
@@ -5288,11 +5308,10 @@ CREATE TABLE procgov.governed_row (
 	local_status	text,
 	linked_at		timestamptz NOT NULL DEFAULT now(),
 	deleted_at		timestamptz,
-	CONSTRAINT governed_row_pkey PRIMARY KEY (relid, erp_key),
-	CONSTRAINT governed_row_table_fkey FOREIGN KEY (relid) REFERENCES procgov.governed_table ON DELETE CASCADE
+	CONSTRAINT governed_row_pkey PRIMARY KEY (relid, erp_key)
 );
 CREATE INDEX governed_row_document ON procgov.governed_row (entity_id, po_id, line_no);
-COMMENT ON TABLE procgov.governed_row IS 'which canonical document (order, or order line) each row of a governed ERP table is';
+COMMENT ON TABLE procgov.governed_row IS 'which canonical document (order, or order line) each row of a governed ERP table is; kept when the table is ungoverned (governed again, its rows find their documents), removed when the table is dropped';
 COMMENT ON COLUMN procgov.governed_row.relid IS 'the governed ERP table';
 COMMENT ON COLUMN procgov.governed_row.erp_key IS 'the row''s key, as text';
 COMMENT ON COLUMN procgov.governed_row.entity_id IS 'the document''s entity';
@@ -5304,6 +5323,64 @@ COMMENT ON COLUMN procgov.governed_row.deleted_at IS 'when the ERP deleted the r
 
 CREATE TRIGGER governed_table_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON procgov.governed_table
 	FOR EACH STATEMENT EXECUTE FUNCTION procgov.config_changed();
+
+-- a mapping is written once, by procgov.govern(), for an ordinary table whose
+-- every mapped column the caller may read and to which it may add triggers:
+-- procgov reads those columns as its own owner from then on
+CREATE FUNCTION procgov.check_governed_table() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+DECLARE
+	who text := procgov.calling_role();
+	col text;
+BEGIN
+	IF TG_OP = 'UPDATE' THEN
+		RAISE EXCEPTION 'the mapping of governed table % cannot be changed', OLD.relid
+			USING ERRCODE = '42501', HINT = 'Call procgov.ungovern() and procgov.govern() again; what statuses mean is edited in procgov.state_map.';
+	END IF;
+	IF (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = NEW.relid) IS DISTINCT FROM 'r' THEN
+		RAISE EXCEPTION '% is not an ordinary table', NEW.relid
+			USING ERRCODE = '42809', HINT = 'procgov governs ordinary tables; govern each partition of a partitioned table.';
+	END IF;
+	IF NOT pg_catalog.has_table_privilege(who, NEW.relid, 'TRIGGER') THEN
+		RAISE EXCEPTION 'permission denied to govern %', NEW.relid
+			USING ERRCODE = '42501', DETAIL = format('%s may not add triggers to it.', who),
+				  HINT = 'Have the table''s owner grant TRIGGER, or govern it as its owner.';
+	END IF;
+	FOREACH col IN ARRAY array_remove(NEW.status_columns || ARRAY[NEW.key_column, NEW.entity_column, NEW.number_column,
+			NEW.supplier_column, NEW.requester_column, NEW.amount_column, NEW.currency_column, NEW.correlation_column,
+			NEW.parent_key_column, NEW.line_number_column, NEW.quantity_column, NEW.unit_price_column, NEW.received_column,
+			NEW.invoiced_column, NEW.description_column, NEW.item_column], NULL) LOOP
+		IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a WHERE a.attrelid = NEW.relid AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped)
+		   OR NOT pg_catalog.has_column_privilege(who, NEW.relid, col, 'SELECT') THEN
+			RAISE EXCEPTION 'permission denied for column % of %', col, NEW.relid
+				USING ERRCODE = '42501', DETAIL = format('%s may not read it, and procgov would read it for every row.', who),
+					  HINT = 'Have the table''s owner grant SELECT on it, or map another column.';
+		END IF;
+	END LOOP;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION procgov.check_governed_table() IS 'trigger: a governed table''s mapping is written once, for an ordinary table whose mapped columns the caller may read and to which it may add triggers';
+CREATE TRIGGER governed_table_check BEFORE INSERT OR UPDATE ON procgov.governed_table
+	FOR EACH ROW EXECUTE FUNCTION procgov.check_governed_table();
+
+-- a governed table dropped: its mapping and links go with it (documents and ledger stay)
+CREATE FUNCTION procgov.governed_table_dropped() RETURNS event_trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+BEGIN
+	DELETE FROM procgov.governed_row r USING pg_catalog.pg_event_trigger_dropped_objects() d
+	 WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0 AND r.relid = d.objid;
+	DELETE FROM procgov.governed_table g USING pg_catalog.pg_event_trigger_dropped_objects() d
+	 WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0 AND g.relid = d.objid;
+END
+$$;
+COMMENT ON FUNCTION procgov.governed_table_dropped() IS 'event trigger: when a governed ERP table is dropped, its mapping and row links are removed (its documents and their ledger stay)';
+CREATE EVENT TRIGGER procgov_governed_table_dropped ON sql_drop EXECUTE FUNCTION procgov.governed_table_dropped();
+COMMENT ON EVENT TRIGGER procgov_governed_table_dropped IS 'removes the mapping and row links of a governed ERP table that is dropped';
 CREATE TRIGGER state_map_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON procgov.state_map
 	FOR EACH STATEMENT EXECUTE FUNCTION procgov.config_changed();
 
@@ -5379,7 +5456,10 @@ BEGIN
 			RAISE EXCEPTION 'row % of % has no entity', erp_key, tbl
 				USING ERRCODE = '23502', HINT = 'Its entity column must hold a procgov.entity code.';
 		END IF;
-		PERFORM procgov.check_entity(entity);
+		IF NOT EXISTS (SELECT FROM procgov.entity e WHERE e.entity_id = entity) THEN
+			RAISE EXCEPTION 'entity "%" does not exist', entity
+				USING ERRCODE = '42704', HINT = 'Add it to procgov.entity first, or check the entity code.';
+		END IF;
 		sid := procgov.erp_supplier(entity, supplier, tbl, erp_key);
 		cur := coalesce(currency, (SELECT e.base_currency FROM procgov.entity e WHERE e.entity_id = entity));
 		line_table := EXISTS (SELECT FROM procgov.governed_table t WHERE t.parent = tbl);
@@ -5662,13 +5742,18 @@ DECLARE
 	mapping jsonb;
 BEGIN
 	SELECT * INTO rel FROM pg_catalog.pg_class c WHERE c.oid = tbl;
-	IF rel.relkind NOT IN ('r', 'p') THEN
-		RAISE EXCEPTION '% is not a table', tbl
-			USING ERRCODE = '42809', HINT = 'Govern the table the ERP writes its orders to, not a view.';
+	IF rel.relkind IS DISTINCT FROM 'r' THEN
+		RAISE EXCEPTION '% is not an ordinary table', tbl
+			USING ERRCODE = '42809', HINT = 'Govern the table the ERP writes its orders to (not a view); govern each partition of a partitioned table.';
 	END IF;
 	IF rel.relnamespace = 'procgov'::regnamespace THEN
 		RAISE EXCEPTION '% is one of procgov''s own tables', tbl
 			USING ERRCODE = '42809', HINT = 'procgov''s documents are governed already; procgov.govern() is for an ERP''s tables.';
+	END IF;
+	IF rel.relrowsecurity THEN
+		RAISE EXCEPTION '% has row-level security', tbl
+			USING ERRCODE = '0A000', DETAIL = 'procgov reads a governed table''s rows as its own owner, past the table''s policies.',
+				  HINT = 'Govern tables without row-level security.';
 	END IF;
 	IF EXISTS (SELECT FROM procgov.governed_table t WHERE t.relid = tbl) THEN
 		RAISE EXCEPTION '% is already governed', tbl
@@ -5812,15 +5897,16 @@ BEGIN
 			USING ERRCODE = '2BP01', DETAIL = format('%s is governed as its line table.', (SELECT g.relid FROM procgov.governed_table g WHERE g.parent = tbl)),
 				  HINT = 'Ungovern the line table first.';
 	END IF;
-	EXECUTE format('DROP TRIGGER procgov_govern ON %s', tbl);
-	EXECUTE format('DROP TRIGGER procgov_refuse_truncate ON %s', tbl);
+	EXECUTE format('DROP TRIGGER IF EXISTS procgov_govern ON %s', tbl);
+	EXECUTE format('DROP TRIGGER IF EXISTS procgov_refuse_truncate ON %s', tbl);
 	SELECT count(*) INTO n FROM procgov.governed_row r WHERE r.relid = tbl;
-	DELETE FROM procgov.governed_table g WHERE g.relid = tbl;	-- its map and links go with it; documents and ledger stay
+	-- its state map goes with it; the links stay, so governed again its rows find their documents
+	DELETE FROM procgov.governed_table g WHERE g.relid = tbl;
 	PERFORM procgov.audit_append('governance:' || tbl::text, 'ungovern', jsonb_build_object('kind', t.kind, 'rows', n));
 	RETURN jsonb_build_object('table', tbl::text, 'kind', t.kind, 'rows', n);
 END
 $$;
-COMMENT ON FUNCTION procgov.ungovern(regclass) IS 'take an ERP table out of governance: its triggers and mapping go; its documents and their audit history stay';
+COMMENT ON FUNCTION procgov.ungovern(regclass) IS 'take an ERP table out of governance: its triggers and mapping go; its documents, the links of its rows to them and their audit history stay';
 
 -- ---- drift: what a governed row says against what procgov knows ----
 
@@ -5828,40 +5914,53 @@ COMMENT ON FUNCTION procgov.ungovern(regclass) IS 'take an ERP table out of gove
 -- (changed or deleted with the trigger off) or whose document procgov moved
 -- to a state the ERP has a status for, but shows another (reconciliation's
 -- erp_state_drift rule)
+CREATE FUNCTION procgov.erp_rows(tbl regclass, OUT erp_key text, OUT entity_id text, OUT doc_number text, OUT local_status text)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'erp_rows' LANGUAGE C STRICT STABLE;
+COMMENT ON FUNCTION procgov.erp_rows(regclass) IS 'every row of a governed ERP order table as procgov reads it (key, entity, number, local status), read in C through the types'' output functions: no SQL runs against the table';
+
 CREATE FUNCTION procgov.erp_drift()
 	RETURNS TABLE (entity_id text, doc_number text, buyer text, details jsonb, correlation_id uuid)
-	LANGUAGE plpgsql STABLE
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
 	AS $$
 #variable_conflict use_column
 DECLARE
 	t procgov.governed_table;
-	key_type text;
 BEGIN
-	FOR t IN SELECT * FROM procgov.governed_table g WHERE g.kind = 'purchase_order' ORDER BY g.relid::text LOOP
-		SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) INTO key_type FROM pg_catalog.pg_attribute a
-		 WHERE a.attrelid = t.relid AND a.attname = t.key_column AND NOT a.attisdropped;
-		RETURN QUERY EXECUTE format($q$
+	FOR t IN SELECT * FROM procgov.governed_table g WHERE g.kind = 'purchase_order'
+			   AND EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = g.relid) ORDER BY g.relid::text LOOP
+		BEGIN
+			RETURN QUERY
+			WITH x AS MATERIALIZED (SELECT * FROM procgov.erp_rows(t.relid))
 			SELECT po.entity_id, po.number, po.buyer,
-				   jsonb_build_object('table', %1$L, 'key', g.erp_key, 'state', po.state, 'local_status', x.local,
+				   jsonb_build_object('table', t.relid::text, 'key', g.erp_key, 'state', po.state, 'local_status', x.local_status,
 					   'accepted_local_status', g.local_status, 'mapped_state', m.state,
-					   'problem', CASE WHEN x.local IS NULL THEN 'row deleted without procgov'
-									   WHEN x.local IS DISTINCT FROM g.local_status THEN 'status changed without procgov'
+					   'problem', CASE WHEN x.erp_key IS NULL THEN 'row deleted without procgov'
+									   WHEN x.local_status IS DISTINCT FROM g.local_status THEN 'status changed without procgov'
 									   ELSE 'procgov moved the document' END),
 				   po.correlation_id
 			  FROM procgov.governed_row g
 			  JOIN procgov.purchase_order po ON po.entity_id = g.entity_id AND po.po_id = g.po_id
-			  LEFT JOIN LATERAL (SELECT array_to_string(ARRAY[%2$s], '/', '') AS local
-								   FROM %1$s r WHERE r.%3$I = g.erp_key::%4$s) x ON true
-			  LEFT JOIN procgov.state_map m ON m.relid = g.relid AND m.local_status = x.local
-			 WHERE g.relid = %1$L::regclass AND g.deleted_at IS NULL
-			   AND (x.local IS DISTINCT FROM g.local_status
+			  LEFT JOIN x ON x.erp_key = g.erp_key
+			  LEFT JOIN procgov.state_map m ON m.relid = g.relid AND m.local_status = x.local_status
+			 WHERE g.relid = t.relid AND g.line_no IS NULL AND g.deleted_at IS NULL
+			   AND (x.local_status IS DISTINCT FROM g.local_status
 					OR (m.state IS NOT NULL AND m.state <> po.state
 						AND EXISTS (SELECT FROM procgov.state_map o WHERE o.relid = g.relid AND o.state = po.state)))
-			 ORDER BY po.entity_id, po.number
-			$q$, t.relid::text,
-			(SELECT string_agg(format('r.%I::text', c), ', ' ORDER BY i) FROM unnest(t.status_columns) WITH ORDINALITY AS u(c, i)),
-			t.key_column, key_type);
+			UNION ALL
+			-- a row procgov never saw: written while its trigger did not fire
+			SELECT x.entity_id, x.doc_number, NULL,
+				   jsonb_build_object('table', t.relid::text, 'key', x.erp_key, 'local_status', x.local_status,
+					   'problem', 'row without a procgov document'),
+				   NULL::uuid
+			  FROM x
+			 WHERE NOT EXISTS (SELECT FROM procgov.governed_row g WHERE g.relid = t.relid AND g.erp_key = x.erp_key)
+			   AND x.entity_id IN (SELECT e.entity_id FROM procgov.entity e);
+		EXCEPTION WHEN OTHERS THEN
+			-- one table that cannot be read (altered since govern()) does not stop the others
+			RAISE WARNING 'procgov reconciliation skips governed table %: %', t.relid, SQLERRM;
+		END;
 	END LOOP;
 END
 $$;
@@ -5871,16 +5970,18 @@ COMMENT ON FUNCTION procgov.erp_drift() IS 'governed ERP orders whose row disagr
 -- BEGIN erp privileges
 REVOKE ALL ON procgov.governed_table, procgov.state_map, procgov.governed_row FROM PUBLIC;
 GRANT SELECT ON procgov.governed_table, procgov.state_map, procgov.governed_row
-	TO procgov_admin, procgov_auditor, procgov_reader;
+	TO procgov_admin, procgov_auditor;
 GRANT INSERT, UPDATE, DELETE ON procgov.governed_table, procgov.state_map TO procgov_admin;
 REVOKE EXECUTE ON FUNCTION procgov.erp_supplier(text, text, regclass, text), procgov.erp_link(regclass, text),
 	procgov.erp_order_changed(regclass, text, text, text, text, text, text, text, text, text, text, text, text, text, boolean),
 	procgov.erp_receipt_state(text, bigint, procgov.state),
 	procgov.erp_line_changed(regclass, text, text, text, text, text, text, text, text, text, text, text, text, text, boolean),
-	procgov.adopt_rows(regclass), procgov.governed_column(regclass, text, text), procgov.erp_drift(),
+	procgov.adopt_rows(regclass), procgov.governed_column(regclass, text, text), procgov.erp_drift(), procgov.erp_rows(regclass),
 	procgov.govern(regclass, text, text, text[], jsonb, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, text, text, text, text),
 	procgov.ungovern(regclass)
 	FROM PUBLIC;
+-- reconciliation's ERP rule, for those who may run procgov.drift()
+GRANT EXECUTE ON FUNCTION procgov.erp_drift() TO procgov_admin, procgov_auditor;
 -- procgov.govern() runs as its caller, who must be allowed to add triggers to the ERP table
 GRANT EXECUTE ON FUNCTION procgov.govern_document(), procgov.refuse_document_delete() TO procgov_admin;
 GRANT EXECUTE ON FUNCTION procgov.adopt_rows(regclass), procgov.governed_column(regclass, text, text),
@@ -6250,7 +6351,7 @@ CREATE FUNCTION procgov.drift(as_of timestamptz)
 	  JOIN procgov.entity e ON e.entity_id = b.entity_id
 	 CROSS JOIN LATERAL (
 		SELECT coalesce(procgov.sum(c.amount), procgov.amount(0, procgov.currency(b.committed))) AS open_total, count(*) AS orders
-		  FROM procgov.budget_commitment c
+		  FROM procgov.document_commitment c
 		  JOIN procgov.purchase_order po ON po.entity_id = c.entity_id AND po.po_id = c.doc_id
 		 WHERE c.entity_id = b.entity_id AND c.budget_id = b.budget_id AND c.doc_kind = 'purchase_order'
 		   AND po.state NOT IN ('closed', 'cancelled')) x
@@ -6498,7 +6599,7 @@ COMMENT ON FUNCTION procgov.unschedule_jobs() IS 'remove procgov''s jobs from pg
 
 -- BEGIN jobs privileges
 REVOKE ALL ON procgov.job_run, procgov.drift_rule FROM PUBLIC;
-GRANT SELECT ON procgov.job_run, procgov.drift_rule TO procgov_admin, procgov_auditor, procgov_reader;
+GRANT SELECT ON procgov.job_run, procgov.drift_rule TO procgov_admin, procgov_auditor;
 GRANT INSERT, UPDATE, DELETE ON procgov.drift_rule TO procgov_admin;
 REVOKE EXECUTE ON FUNCTION procgov.run_job(text, timestamptz), procgov.run_jobs(timestamptz),
 	procgov.run_escalations(timestamptz), procgov.run_reconciliation(timestamptz),
@@ -6517,9 +6618,521 @@ GRANT EXECUTE ON FUNCTION procgov.run_job(text, timestamptz), procgov.run_jobs(t
 	procgov.unschedule_jobs(), procgov.job_schedule(text, text, text, text, text)
 	TO procgov_admin;
 GRANT EXECUTE ON FUNCTION procgov.drift(timestamptz), procgov.drift_rules()
-	TO procgov_admin, procgov_auditor, procgov_reader;
+	TO procgov_admin, procgov_auditor;
 GRANT EXECUTE ON FUNCTION procgov.supplier_performance(timestamptz, interval) TO procgov_admin, procgov_auditor;
 -- END jobs privileges
+
+-- BEGIN bi
+-- ===================================================================
+-- BI and security: who sees which entity (procgov.entity_grant, enforced
+-- by row-level security on the documents, cases, approvals and the
+-- ledger), and the views BI tools read (a documented contract: columns
+-- are only ever added, in upgrade scripts).  docs/bi.md and
+-- docs/security.md are the reference.
+-- ===================================================================
+
+DO $roles$
+BEGIN
+	-- ERP service logins that name the acting person per transaction (procgov.actor)
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'procgov_service') THEN
+		CREATE ROLE procgov_service NOLOGIN;
+	END IF;
+END
+$roles$;
+
+CREATE TABLE procgov.entity_grant (
+	grantee			text NOT NULL CHECK (grantee <> ''),
+	entity_id		text REFERENCES procgov.entity,
+	granted_at		timestamptz NOT NULL DEFAULT now(),
+	granted_by		text NOT NULL DEFAULT procgov.current_actor(),
+	builtin			boolean NOT NULL DEFAULT false
+);
+CREATE UNIQUE INDEX entity_grant_key ON procgov.entity_grant (grantee, coalesce(entity_id, ''));
+-- auditors see every entity until a DBA says otherwise (delete the row, grant per entity)
+INSERT INTO procgov.entity_grant (grantee, entity_id, granted_by, builtin) VALUES ('procgov_auditor', NULL, 'procgov', true);
+SELECT pg_catalog.pg_extension_config_dump('procgov.entity_grant', 'WHERE NOT builtin');
+COMMENT ON TABLE procgov.entity_grant IS 'which entities a person or a database role may see and act on (row-level security); a row without entity grants every entity';
+COMMENT ON COLUMN procgov.entity_grant.grantee IS 'a database role (its members see the entity) or a person named by procgov.actor (through a login that is a member of procgov_service)';
+COMMENT ON COLUMN procgov.entity_grant.entity_id IS 'the entity; NULL: all of them (auditors, group controllers)';
+COMMENT ON COLUMN procgov.entity_grant.granted_at IS 'when it was granted';
+COMMENT ON COLUMN procgov.entity_grant.granted_by IS 'who granted it';
+COMMENT ON COLUMN procgov.entity_grant.builtin IS 'installed with procgov (procgov_auditor sees every entity); a DBA may delete it';
+
+CREATE FUNCTION procgov.calling_role() RETURNS text
+	AS 'MODULE_PATHNAME', 'calling_role' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION procgov.calling_role() IS 'the database role the query runs as outside any SECURITY DEFINER function: the login, or the role it SET ROLE to';
+
+-- Who the current query speaks for: the calling role, the roles it is a
+-- member of, and the person an ERP service login names.  SECURITY DEFINER
+-- (nobody needs to read procgov.entity_grant to be filtered by it), so they
+-- ask procgov.calling_role(), never current_user.
+CREATE FUNCTION procgov.grantees() RETURNS text[]
+	LANGUAGE sql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+	SELECT array_agg(g) FROM (
+		SELECT r.rolname::text AS g FROM pg_catalog.pg_roles r WHERE pg_catalog.pg_has_role(procgov.calling_role(), r.oid, 'MEMBER')
+		UNION
+		SELECT nullif(pg_catalog.current_setting('procgov.actor'), '')
+		 WHERE pg_catalog.pg_has_role(procgov.calling_role(), 'procgov_service', 'MEMBER')) x
+	 WHERE g IS NOT NULL
+	$$;
+COMMENT ON FUNCTION procgov.grantees() IS 'the names whose entity grants apply to the current query: the calling role and every role it is a member of, and the person procgov.actor names when the calling role is a procgov_service member';
+
+CREATE FUNCTION procgov.sees_all_entities() RETURNS boolean
+	LANGUAGE sql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+	SELECT pg_catalog.pg_has_role(procgov.calling_role(), 'procgov_admin', 'MEMBER')
+		OR EXISTS (SELECT FROM procgov.entity_grant g WHERE g.entity_id IS NULL AND g.grantee = ANY (procgov.grantees()))
+	$$;
+COMMENT ON FUNCTION procgov.sees_all_entities() IS 'true when the current query may see every entity: procgov_admin members (and superusers), and grantees of a grant without entity';
+
+CREATE FUNCTION procgov.visible_entities() RETURNS text[]
+	LANGUAGE sql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+	SELECT coalesce(array_agg(DISTINCT g.entity_id), '{}') FROM procgov.entity_grant g
+	 WHERE g.entity_id IS NOT NULL AND g.grantee = ANY (procgov.grantees())
+	$$;
+COMMENT ON FUNCTION procgov.visible_entities() IS 'the entities granted to the current query (see procgov.grantees()); procgov.sees_all_entities() says whether it sees all';
+
+-- the API functions act only on the entities their caller may see
+CREATE FUNCTION procgov.check_entity_access(entity text) RETURNS void
+	LANGUAGE plpgsql STABLE
+	AS $$
+BEGIN
+	IF NOT (procgov.sees_all_entities() OR entity = ANY (procgov.visible_entities())) THEN
+		RAISE EXCEPTION 'permission denied for entity %', entity
+			USING ERRCODE = '42501',
+				  DETAIL = format('%s holds no grant of entity %s.',
+								  coalesce(nullif(current_setting('procgov.actor'), '') || ' (through ' || procgov.calling_role() || ')',
+										   procgov.calling_role()), entity),
+				  HINT = 'procgov_admin grants entities in procgov.entity_grant.';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION procgov.check_entity_access(text) IS 'an error (42501) unless the calling role, or the person a procgov_service login names, may see and act on the entity';
+
+-- every table with an entity: rows of the entities the query may see (the
+-- two functions run once per query, as initplans); procgov's own functions
+-- run as the tables' owner and see everything they need
+DO $rls$
+DECLARE
+	t text;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['entity', 'supplier', 'item', 'contract', 'budget', 'requisition', 'requisition_line',
+			'purchase_order', 'purchase_order_line', 'purchase_order_version', 'acknowledgement', 'acknowledgement_line',
+			'receipt', 'receipt_line', 'invoice', 'invoice_line', 'bank_change', 'exception_case', 'approval',
+			'approval_step', 'document_commitment', 'signal', 'governed_row', 'outbox']
+	LOOP
+		EXECUTE pg_catalog.format('ALTER TABLE procgov.%I ENABLE ROW LEVEL SECURITY', t);
+		EXECUTE pg_catalog.format('CREATE POLICY entity_access ON procgov.%I USING ((SELECT procgov.sees_all_entities()) OR %I = ANY ((SELECT procgov.visible_entities())::text[]))',
+								  t, CASE t WHEN 'outbox' THEN 'entity' ELSE 'entity_id' END);
+	END LOOP;
+END
+$rls$;
+-- the ledger: a document's stream names its entity (kind:entity:number); other streams only for who sees all
+ALTER TABLE procgov.audit_log ENABLE ROW LEVEL SECURITY;
+CREATE POLICY entity_access ON procgov.audit_log
+	USING ((SELECT procgov.sees_all_entities()) OR pg_catalog.split_part(stream, ':', 2) = ANY ((SELECT procgov.visible_entities())::text[]));
+
+-- ---- the views ----
+
+-- stream kind:entity:number into its parts
+CREATE FUNCTION procgov.stream_part(stream text, part integer) RETURNS text
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	RETURN CASE part WHEN 3 THEN substr(stream, length(split_part(stream, ':', 1)) + length(split_part(stream, ':', 2)) + 3)
+					 ELSE split_part(stream, ':', part) END;
+COMMENT ON FUNCTION procgov.stream_part(text, integer) IS 'part 1 (kind), 2 (entity) or 3 (document number, which may itself hold colons) of a ledger stream name';
+
+CREATE VIEW procgov.audit_trail WITH (security_barrier) AS
+SELECT a.entry_id, a.logged_at AS at, a.actor AS who, a.db_user AS login,
+	   procgov.stream_part(a.stream, 2) AS entity_id, procgov.stream_part(a.stream, 1) AS doc_kind,
+	   procgov.stream_part(a.stream, 3) AS doc_number, a.action,
+	   a.payload ->> 'from' AS from_state, a.payload ->> 'to' AS to_state, a.reason,
+	   coalesce(po.correlation_id, rq.correlation_id, iv.correlation_id, rc.correlation_id, bc.correlation_id) AS correlation_id,
+	   a.payload -> 'local' ->> 'table' AS erp_table, a.payload -> 'local' ->> 'to' AS erp_status, a.seq
+  FROM procgov.audit_log a
+  LEFT JOIN procgov.purchase_order po ON a.stream LIKE 'purchase\_order:%' AND po.entity_id = procgov.stream_part(a.stream, 2) AND po.number = procgov.stream_part(a.stream, 3)
+  LEFT JOIN procgov.requisition rq ON a.stream LIKE 'requisition:%' AND rq.entity_id = procgov.stream_part(a.stream, 2) AND rq.number = procgov.stream_part(a.stream, 3)
+  LEFT JOIN procgov.invoice iv ON a.stream LIKE 'invoice:%' AND iv.entity_id = procgov.stream_part(a.stream, 2) AND iv.number = procgov.stream_part(a.stream, 3)
+  LEFT JOIN procgov.receipt rc ON a.stream LIKE 'receipt:%' AND rc.entity_id = procgov.stream_part(a.stream, 2) AND rc.number = procgov.stream_part(a.stream, 3)
+  LEFT JOIN procgov.bank_change bc ON a.stream LIKE 'bank\_change:%' AND bc.entity_id = procgov.stream_part(a.stream, 2) AND bc.number = procgov.stream_part(a.stream, 3)
+ WHERE (SELECT procgov.sees_all_entities()) OR procgov.stream_part(a.stream, 2) = ANY ((SELECT procgov.visible_entities())::text[]);
+COMMENT ON VIEW procgov.audit_trail IS 'the audit ledger in human terms: who did what to which document, from and to which state, when, why, with the document''s correlation id (heavy over the whole ledger: filter on entity_id and at)';
+COMMENT ON COLUMN procgov.audit_trail.entry_id IS 'ledger entry id (procgov.audit_log)';
+COMMENT ON COLUMN procgov.audit_trail.at IS 'when';
+COMMENT ON COLUMN procgov.audit_trail.who IS 'the acting person (procgov.actor, else the login)';
+COMMENT ON COLUMN procgov.audit_trail.login IS 'the database login that made the change';
+COMMENT ON COLUMN procgov.audit_trail.entity_id IS 'entity';
+COMMENT ON COLUMN procgov.audit_trail.doc_kind IS 'document kind (purchase_order, invoice, ...), or the stream''s kind (policy, governance, ...)';
+COMMENT ON COLUMN procgov.audit_trail.doc_number IS 'document number';
+COMMENT ON COLUMN procgov.audit_trail.action IS 'create, transition, update, approve, reject, escalate, adopt, ...';
+COMMENT ON COLUMN procgov.audit_trail.from_state IS 'state before, for transitions';
+COMMENT ON COLUMN procgov.audit_trail.to_state IS 'state after, for transitions';
+COMMENT ON COLUMN procgov.audit_trail.reason IS 'the reason given (procgov.reason)';
+COMMENT ON COLUMN procgov.audit_trail.correlation_id IS 'the document''s correlation id, shared with its events';
+COMMENT ON COLUMN procgov.audit_trail.erp_table IS 'for a move made by a governed ERP table: the table';
+COMMENT ON COLUMN procgov.audit_trail.erp_status IS 'for a move made by a governed ERP table: its local status after';
+COMMENT ON COLUMN procgov.audit_trail.seq IS 'position in the document''s chain';
+
+CREATE VIEW procgov.approval_queue WITH (security_barrier) AS
+SELECT s.entity_id, s.step_id, s.doc_kind, s.doc_number, s.doc_version, s.step_no, s.role, a.approver, s.status,
+	   s.required, s.approved, s.urgent, s.created_at AS waiting_since, now() - s.created_at AS age, s.due_at,
+	   s.due_at < now() AS overdue, s.escalations, s.escalate_to,
+	   coalesce(po.total, rq.total) AS amount, coalesce(po.buyer, rq.requester, bc.requested_by) AS requester, s.reason
+  FROM procgov.approval_step s
+ CROSS JOIN LATERAL unnest(CASE WHEN s.assigned_to = '{}' THEN ARRAY[NULL::text] ELSE s.assigned_to END) AS a(approver)
+  LEFT JOIN procgov.purchase_order po ON s.doc_kind = 'purchase_order' AND po.entity_id = s.entity_id AND po.po_id = s.doc_id
+  LEFT JOIN procgov.requisition rq ON s.doc_kind = 'requisition' AND rq.entity_id = s.entity_id AND rq.requisition_id = s.doc_id
+  LEFT JOIN procgov.bank_change bc ON s.doc_kind = 'bank_change' AND bc.entity_id = s.entity_id AND bc.bank_change_id = s.doc_id
+ WHERE s.status IN ('pending', 'held')
+   AND ((SELECT procgov.sees_all_entities()) OR s.entity_id = ANY ((SELECT procgov.visible_entities())::text[]));
+COMMENT ON VIEW procgov.approval_queue IS 'open approval steps, one row per step and person who may decide it (approver NULL: nobody is assigned)';
+COMMENT ON COLUMN procgov.approval_queue.entity_id IS 'entity';
+COMMENT ON COLUMN procgov.approval_queue.step_id IS 'approval step id';
+COMMENT ON COLUMN procgov.approval_queue.doc_kind IS 'document kind';
+COMMENT ON COLUMN procgov.approval_queue.doc_number IS 'document number';
+COMMENT ON COLUMN procgov.approval_queue.doc_version IS 'the version the step approves';
+COMMENT ON COLUMN procgov.approval_queue.step_no IS 'step number in the plan';
+COMMENT ON COLUMN procgov.approval_queue.role IS 'the approving role';
+COMMENT ON COLUMN procgov.approval_queue.approver IS 'a person who may decide it now';
+COMMENT ON COLUMN procgov.approval_queue.status IS 'pending, or held (an advisory hold a person must clear)';
+COMMENT ON COLUMN procgov.approval_queue.required IS 'approvals required';
+COMMENT ON COLUMN procgov.approval_queue.approved IS 'approvals given';
+COMMENT ON COLUMN procgov.approval_queue.urgent IS 'on the expedite path';
+COMMENT ON COLUMN procgov.approval_queue.waiting_since IS 'when the step was planned';
+COMMENT ON COLUMN procgov.approval_queue.age IS 'how long it has waited';
+COMMENT ON COLUMN procgov.approval_queue.due_at IS 'its SLA deadline';
+COMMENT ON COLUMN procgov.approval_queue.overdue IS 'past its deadline';
+COMMENT ON COLUMN procgov.approval_queue.escalations IS 'times escalated';
+COMMENT ON COLUMN procgov.approval_queue.escalate_to IS 'where it escalates next';
+COMMENT ON COLUMN procgov.approval_queue.amount IS 'the document''s total';
+COMMENT ON COLUMN procgov.approval_queue.requester IS 'the document''s buyer or requester';
+COMMENT ON COLUMN procgov.approval_queue.reason IS 'why the policy asks for the step';
+
+CREATE VIEW procgov.approval_aging WITH (security_barrier) AS
+SELECT q.entity_id, q.approver, q.role,
+	   CASE WHEN q.age < interval '1 day' THEN '0-1 days' WHEN q.age < interval '3 days' THEN '1-3 days'
+			WHEN q.age < interval '7 days' THEN '3-7 days' ELSE 'over 7 days' END AS age_bucket,
+	   count(*) AS steps, count(*) FILTER (WHERE q.overdue) AS overdue, max(q.age) AS oldest
+  FROM procgov.approval_queue q
+ GROUP BY 1, 2, 3, 4;
+COMMENT ON VIEW procgov.approval_aging IS 'open approval steps by entity, approver, role and age bucket, with how many are overdue';
+COMMENT ON COLUMN procgov.approval_aging.entity_id IS 'entity';
+COMMENT ON COLUMN procgov.approval_aging.approver IS 'person who may decide (NULL: nobody assigned)';
+COMMENT ON COLUMN procgov.approval_aging.role IS 'approving role';
+COMMENT ON COLUMN procgov.approval_aging.age_bucket IS '0-1 days, 1-3 days, 3-7 days or over 7 days';
+COMMENT ON COLUMN procgov.approval_aging.steps IS 'open steps';
+COMMENT ON COLUMN procgov.approval_aging.overdue IS 'of them past their deadline';
+COMMENT ON COLUMN procgov.approval_aging.oldest IS 'age of the oldest';
+
+-- the month a time falls in, in UTC (immutable, so indexes can hold it)
+CREATE FUNCTION procgov.utc_month(t timestamptz) RETURNS date
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	RETURN date_trunc('month', t AT TIME ZONE 'UTC')::date;
+COMMENT ON FUNCTION procgov.utc_month(timestamptz) IS 'the first day of the UTC month a time falls in (the month column of the BI views)';
+CREATE INDEX purchase_order_month ON procgov.purchase_order (entity_id, procgov.utc_month(created_at));
+CREATE INDEX exception_case_month ON procgov.exception_case (entity_id, procgov.utc_month(opened_at));
+CREATE INDEX acknowledgement_po ON procgov.acknowledgement (entity_id, po_id);
+CREATE INDEX invoice_po ON procgov.invoice (entity_id, po_id);
+CREATE INDEX purchase_order_requisition ON procgov.purchase_order (entity_id, requisition_id) WHERE requisition_id IS NOT NULL;
+
+-- one row per order: when each stage of its life began and ended
+CREATE VIEW procgov.order_milestones WITH (security_barrier) AS
+SELECT po.entity_id, po.po_id, po.number, po.site, po.supplier_id, po.buyer, po.state, po.need_by,
+	   (SELECT min(i.category_code) FROM procgov.purchase_order_line l JOIN procgov.item i ON i.entity_id = l.entity_id AND i.item_id = l.item_id
+		 WHERE l.entity_id = po.entity_id AND l.po_id = po.po_id) AS category,
+	   procgov.utc_month(po.created_at) AS month,
+	   rq.created_at AS requested_at, po.created_at AS ordered_at, po.submitted_at,
+	   (SELECT max(a.decided_at) FROM procgov.approval a WHERE a.entity_id = po.entity_id AND a.doc_kind = 'purchase_order'
+		   AND a.doc_id = po.po_id AND a.decision = 'approved') AS approved_at,
+	   (SELECT min(k.received_at) FROM procgov.acknowledgement k WHERE k.entity_id = po.entity_id AND k.po_id = po.po_id) AS acknowledged_at,
+	   (SELECT min(r.received_at) FROM procgov.receipt r WHERE r.entity_id = po.entity_id AND r.po_id = po.po_id AND r.state = 'posted') AS first_received_at,
+	   (SELECT min(v.state_changed_at) FROM procgov.invoice v WHERE v.entity_id = po.entity_id AND v.po_id = po.po_id
+		   AND v.state IN ('matched', 'posted', 'closed')) AS matched_at
+  FROM procgov.purchase_order po
+  LEFT JOIN procgov.requisition rq ON rq.entity_id = po.entity_id AND rq.requisition_id = po.requisition_id
+ WHERE (SELECT procgov.sees_all_entities()) OR po.entity_id = ANY ((SELECT procgov.visible_entities())::text[]);
+COMMENT ON VIEW procgov.order_milestones IS 'one row per purchase order: when it was requested, ordered, submitted, approved, acknowledged, first received and matched (the facts behind cycle_times)';
+COMMENT ON COLUMN procgov.order_milestones.entity_id IS 'entity';
+COMMENT ON COLUMN procgov.order_milestones.po_id IS 'order id';
+COMMENT ON COLUMN procgov.order_milestones.number IS 'order number';
+COMMENT ON COLUMN procgov.order_milestones.site IS 'site (warehouse)';
+COMMENT ON COLUMN procgov.order_milestones.supplier_id IS 'supplier id';
+COMMENT ON COLUMN procgov.order_milestones.buyer IS 'buyer';
+COMMENT ON COLUMN procgov.order_milestones.state IS 'current state';
+COMMENT ON COLUMN procgov.order_milestones.need_by IS 'the date it is needed by';
+COMMENT ON COLUMN procgov.order_milestones.category IS 'the lowest item category code among its lines';
+COMMENT ON COLUMN procgov.order_milestones.month IS 'the UTC month it was created in';
+COMMENT ON COLUMN procgov.order_milestones.requested_at IS 'its requisition''s creation';
+COMMENT ON COLUMN procgov.order_milestones.ordered_at IS 'its creation';
+COMMENT ON COLUMN procgov.order_milestones.submitted_at IS 'its (last) submission for approval';
+COMMENT ON COLUMN procgov.order_milestones.approved_at IS 'its last approval decision';
+COMMENT ON COLUMN procgov.order_milestones.acknowledged_at IS 'the supplier''s first acknowledgement';
+COMMENT ON COLUMN procgov.order_milestones.first_received_at IS 'its first posted receipt';
+COMMENT ON COLUMN procgov.order_milestones.matched_at IS 'its first invoice matched (the invoice''s state change)';
+
+CREATE VIEW procgov.cycle_times WITH (security_barrier) AS
+SELECT m.entity_id, m.site, m.category, m.month, st.stage, count(*) AS documents,
+	   round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM st.took)) / 3600)::numeric, 2) AS p50_hours,
+	   round((percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM st.took)) / 3600)::numeric, 2) AS p90_hours,
+	   round((avg(extract(epoch FROM st.took)) / 3600)::numeric, 2) AS avg_hours
+  FROM procgov.order_milestones m
+ CROSS JOIN LATERAL (VALUES
+		('requisition_to_order', m.ordered_at - m.requested_at),
+		('submit_to_approval', m.approved_at - m.submitted_at),
+		('order_to_acknowledgement', m.acknowledged_at - m.approved_at),
+		('acknowledgement_to_receipt', m.first_received_at - m.acknowledged_at),
+		('receipt_to_match', m.matched_at - m.first_received_at)) AS st(stage, took)
+ WHERE st.took IS NOT NULL
+ GROUP BY m.entity_id, m.site, m.category, m.month, st.stage;
+COMMENT ON VIEW procgov.cycle_times IS 'how long each stage of procure-to-pay takes, with percentiles, by entity, site, category, month (of the order''s creation) and stage (heavy unfiltered: filter on entity_id and month)';
+COMMENT ON COLUMN procgov.cycle_times.entity_id IS 'entity';
+COMMENT ON COLUMN procgov.cycle_times.site IS 'site';
+COMMENT ON COLUMN procgov.cycle_times.category IS 'the order''s lowest item category';
+COMMENT ON COLUMN procgov.cycle_times.month IS 'UTC month the orders were created in';
+COMMENT ON COLUMN procgov.cycle_times.stage IS 'requisition_to_order, submit_to_approval, order_to_acknowledgement (from approval), acknowledgement_to_receipt (first receipt), receipt_to_match (first receipt to first matched invoice)';
+COMMENT ON COLUMN procgov.cycle_times.documents IS 'orders that went through the stage';
+COMMENT ON COLUMN procgov.cycle_times.p50_hours IS 'median duration, hours';
+COMMENT ON COLUMN procgov.cycle_times.p90_hours IS '90th percentile, hours';
+COMMENT ON COLUMN procgov.cycle_times.avg_hours IS 'mean duration, hours';
+
+CREATE VIEW procgov.exception_rate WITH (security_barrier) AS
+SELECT c.entity_id,
+	   CASE c.doc_kind WHEN 'invoice' THEN 'matching' WHEN 'purchase_order' THEN 'ordering' WHEN 'budget' THEN 'budget'
+					   ELSE c.doc_kind END AS stage,
+	   c.kind, coalesce(sp.code, '') AS supplier, coalesce(pn.site, pi.site, '') AS site, procgov.utc_month(c.opened_at) AS month,
+	   count(*) AS cases, count(*) FILTER (WHERE c.status = 'open') AS open, count(*) FILTER (WHERE c.status = 'resolved') AS closed,
+	   count(*) FILTER (WHERE c.status = 'open' AND c.due_at < now()) AS overdue,
+	   round((avg(extract(epoch FROM c.resolved_at - c.opened_at)) FILTER (WHERE c.status = 'resolved') / 3600)::numeric, 2) AS avg_hours_to_resolve
+  FROM procgov.exception_case c
+  LEFT JOIN procgov.invoice iv ON c.doc_kind = 'invoice' AND iv.entity_id = c.entity_id AND iv.number = c.doc_number
+  LEFT JOIN procgov.purchase_order pn ON c.doc_kind = 'purchase_order' AND pn.entity_id = c.entity_id AND pn.number = c.doc_number
+  LEFT JOIN procgov.purchase_order pi ON pi.entity_id = iv.entity_id AND pi.po_id = iv.po_id
+  LEFT JOIN procgov.supplier sp ON sp.entity_id = c.entity_id AND sp.supplier_id = coalesce(iv.supplier_id, pn.supplier_id)
+ WHERE (SELECT procgov.sees_all_entities()) OR c.entity_id = ANY ((SELECT procgov.visible_entities())::text[])
+ GROUP BY 1, 2, 3, 4, 5, 6;
+COMMENT ON VIEW procgov.exception_rate IS 'exception cases by entity, stage, kind, supplier, site and month opened: how many, open, closed, overdue, and the mean time to resolve';
+COMMENT ON COLUMN procgov.exception_rate.entity_id IS 'entity';
+COMMENT ON COLUMN procgov.exception_rate.stage IS 'ordering (order cases), matching (invoice cases), budget, or the document kind';
+COMMENT ON COLUMN procgov.exception_rate.kind IS 'case kind (price_over, po_not_transmitted, erp_state_drift, ...)';
+COMMENT ON COLUMN procgov.exception_rate.supplier IS 'supplier code ('''' when the case has none)';
+COMMENT ON COLUMN procgov.exception_rate.site IS 'the order''s site ('''' when none)';
+COMMENT ON COLUMN procgov.exception_rate.month IS 'UTC month the cases were opened in';
+COMMENT ON COLUMN procgov.exception_rate.cases IS 'cases';
+COMMENT ON COLUMN procgov.exception_rate.open IS 'still open';
+COMMENT ON COLUMN procgov.exception_rate.closed IS 'resolved';
+COMMENT ON COLUMN procgov.exception_rate.overdue IS 'open past their SLA';
+COMMENT ON COLUMN procgov.exception_rate.avg_hours_to_resolve IS 'mean hours from opening to resolution, of the resolved';
+
+CREATE VIEW procgov.supplier_performance WITH (security_barrier) AS
+WITH o AS (
+	SELECT m.*, (m.state IN ('received', 'matched', 'closed') OR m.first_received_at IS NOT NULL) AS delivered,
+		   EXISTS (SELECT FROM procgov.purchase_order_line l WHERE l.entity_id = m.entity_id AND l.po_id = m.po_id
+					  AND (l.received_qty < l.quantity OR l.confirmed_qty < l.quantity)) AS short
+	  FROM procgov.order_milestones m
+	 WHERE m.ordered_at > now() - interval '90 days')
+SELECT s.entity_id, s.supplier_id, s.code AS supplier, s.name, count(o.po_id) AS orders,
+	   round((avg(extract(epoch FROM o.acknowledged_at - o.approved_at)) / 3600)::numeric, 2) AS avg_ack_delay_hours,
+	   round(avg(CASE WHEN o.first_received_at IS NOT NULL AND o.need_by IS NOT NULL
+					  THEN (o.first_received_at::date <= o.need_by)::integer END), 3) AS on_time_rate,
+	   round(avg(CASE WHEN o.state IN ('received', 'matched', 'closed') THEN (NOT o.short)::integer END), 3) AS in_full_rate,
+	   round(avg(CASE WHEN o.delivered THEN o.short::integer END), 3) AS short_shipment_rate,
+	   (SELECT count(*) FROM procgov.exception_case c JOIN procgov.invoice i ON i.entity_id = c.entity_id AND i.number = c.doc_number
+		 WHERE c.entity_id = s.entity_id AND c.doc_kind = 'invoice' AND i.supplier_id = s.supplier_id
+		   AND c.kind IN ('price_over', 'price_under') AND c.opened_at > now() - interval '90 days') AS price_variances,
+	   s.risk_tier AS risk_signal, s.status
+  FROM procgov.supplier s
+  LEFT JOIN o ON o.entity_id = s.entity_id AND o.supplier_id = s.supplier_id
+ WHERE (SELECT procgov.sees_all_entities()) OR s.entity_id = ANY ((SELECT procgov.visible_entities())::text[])
+ GROUP BY s.entity_id, s.supplier_id, s.code, s.name, s.risk_tier, s.status;
+COMMENT ON VIEW procgov.supplier_performance IS 'each supplier over its orders of the last 90 days: acknowledgement delay, on-time and in-full delivery, short shipments, price variances and the current risk signal (the jobs'' procgov.supplier_performance(as_of) function rates the tier)';
+COMMENT ON COLUMN procgov.supplier_performance.entity_id IS 'entity';
+COMMENT ON COLUMN procgov.supplier_performance.supplier_id IS 'supplier id';
+COMMENT ON COLUMN procgov.supplier_performance.supplier IS 'supplier code';
+COMMENT ON COLUMN procgov.supplier_performance.name IS 'supplier name';
+COMMENT ON COLUMN procgov.supplier_performance.orders IS 'orders created in the last 90 days';
+COMMENT ON COLUMN procgov.supplier_performance.avg_ack_delay_hours IS 'mean hours from approval to the supplier''s first acknowledgement';
+COMMENT ON COLUMN procgov.supplier_performance.on_time_rate IS 'share of delivered orders whose first receipt came by the need-by date (0 to 1)';
+COMMENT ON COLUMN procgov.supplier_performance.in_full_rate IS 'share of received orders with every line received in full';
+COMMENT ON COLUMN procgov.supplier_performance.short_shipment_rate IS 'share of delivered orders with a line confirmed or received short';
+COMMENT ON COLUMN procgov.supplier_performance.price_variances IS 'invoice price exception cases in the last 90 days';
+COMMENT ON COLUMN procgov.supplier_performance.risk_signal IS 'current risk tier (low, medium, high), as the supplier performance job last rated it';
+COMMENT ON COLUMN procgov.supplier_performance.status IS 'prospective, approved, on_hold or blocked';
+
+CREATE VIEW procgov.off_contract_spend WITH (security_barrier) AS
+SELECT x.entity_id, x.month, x.supplier, x.category, x.requester, x.finding, count(*) AS lines,
+	   procgov.sum(x.spend) AS spend, procgov.sum(x.above_contract) AS above_contract
+  FROM (SELECT po.entity_id, procgov.utc_month(po.created_at) AS month, sp.code AS supplier,
+			   coalesce(it.category_code, '') AS category, po.buyer AS requester,
+			   CASE WHEN k.price IS NULL THEN 'no contract' ELSE 'above contract' END AS finding,
+			   l.quantity * l.unit_price AS spend,
+			   CASE WHEN k.price IS NOT NULL THEN l.quantity * (l.unit_price - k.price) END AS above_contract
+		  FROM procgov.purchase_order po
+		  JOIN procgov.purchase_order_line l ON l.entity_id = po.entity_id AND l.po_id = po.po_id
+		  JOIN procgov.supplier sp ON sp.entity_id = po.entity_id AND sp.supplier_id = po.supplier_id
+		  LEFT JOIN procgov.item it ON it.entity_id = l.entity_id AND it.item_id = l.item_id
+		  LEFT JOIN LATERAL (
+			SELECT min(c.unit_price) AS price FROM procgov.contract c
+			 WHERE c.entity_id = po.entity_id AND c.supplier_id = po.supplier_id
+			   AND (c.item_id = l.item_id OR (c.item_id IS NULL AND it.category_code LIKE c.category_code || '%'))
+			   AND po.created_at::date BETWEEN c.valid_from AND c.valid_to
+			   AND procgov.currency(c.unit_price) = procgov.currency(l.unit_price)) k ON true
+		 WHERE po.state NOT IN ('draft', 'rejected', 'cancelled')
+		   AND ((SELECT procgov.sees_all_entities()) OR po.entity_id = ANY ((SELECT procgov.visible_entities())::text[]))) x
+ WHERE x.above_contract IS NULL OR x.above_contract > procgov.amount(0, procgov.currency(x.above_contract))
+ GROUP BY x.entity_id, x.month, x.supplier, x.category, x.requester, x.finding, procgov.currency(x.spend);
+COMMENT ON VIEW procgov.off_contract_spend IS 'maverick spend: ordered lines (of orders past draft, not rejected or cancelled) with no contract for their item or category, or priced above it, by entity, month, supplier, category and requester (one row per currency)';
+COMMENT ON COLUMN procgov.off_contract_spend.entity_id IS 'entity';
+COMMENT ON COLUMN procgov.off_contract_spend.month IS 'UTC month the orders were created in';
+COMMENT ON COLUMN procgov.off_contract_spend.supplier IS 'supplier code';
+COMMENT ON COLUMN procgov.off_contract_spend.category IS 'item category ('''' for lines without an item)';
+COMMENT ON COLUMN procgov.off_contract_spend.requester IS 'the buyer';
+COMMENT ON COLUMN procgov.off_contract_spend.finding IS 'no contract, or above contract';
+COMMENT ON COLUMN procgov.off_contract_spend.lines IS 'order lines';
+COMMENT ON COLUMN procgov.off_contract_spend.spend IS 'their value (quantity x unit price)';
+COMMENT ON COLUMN procgov.off_contract_spend.above_contract IS 'what they cost above the contract price (NULL without a contract)';
+
+CREATE VIEW procgov.budget_commitment WITH (security_barrier) AS
+SELECT b.entity_id, b.cost_center, b.period, b.amount AS budget, b.committed, b.spent,
+	   b.amount - b.committed - b.spent AS available,
+	   round((procgov.value(b.committed) + procgov.value(b.spent)) / nullif(procgov.value(b.amount), 0), 4) AS used_share,
+	   (SELECT count(*) FROM procgov.document_commitment c WHERE c.entity_id = b.entity_id AND c.budget_id = b.budget_id) AS open_documents
+  FROM procgov.budget b
+ WHERE (SELECT procgov.sees_all_entities()) OR b.entity_id = ANY ((SELECT procgov.visible_entities())::text[]);
+COMMENT ON VIEW procgov.budget_commitment IS 'each budget line: the budget, what approved orders commit, what is spent, and what is left';
+COMMENT ON COLUMN procgov.budget_commitment.entity_id IS 'entity';
+COMMENT ON COLUMN procgov.budget_commitment.cost_center IS 'cost centre';
+COMMENT ON COLUMN procgov.budget_commitment.period IS 'year or month';
+COMMENT ON COLUMN procgov.budget_commitment.budget IS 'the budget';
+COMMENT ON COLUMN procgov.budget_commitment.committed IS 'committed by approved documents, not yet spent';
+COMMENT ON COLUMN procgov.budget_commitment.spent IS 'spent';
+COMMENT ON COLUMN procgov.budget_commitment.available IS 'budget - committed - spent';
+COMMENT ON COLUMN procgov.budget_commitment.used_share IS '(committed + spent) / budget';
+COMMENT ON COLUMN procgov.budget_commitment.open_documents IS 'documents holding a commitment on it';
+
+CREATE VIEW procgov.sync_drift WITH (security_barrier) AS
+SELECT c.entity_id, c.case_id, c.kind, c.doc_kind, c.doc_number, c.status, c.owner, c.opened_at, c.due_at,
+	   c.status = 'open' AND c.due_at < now() AS overdue, c.resolved_at, c.resolution,
+	   c.details ->> 'table' AS erp_table, c.details ->> 'local_status' AS erp_status, c.details ->> 'state' AS procgov_state,
+	   c.details ->> 'problem' AS problem, c.details
+  FROM procgov.exception_case c
+ WHERE c.kind IN (SELECT DISTINCT r.kind FROM procgov.drift_rule r)
+   AND ((SELECT procgov.sees_all_entities()) OR c.entity_id = ANY ((SELECT procgov.visible_entities())::text[]));
+COMMENT ON VIEW procgov.sync_drift IS 'the cases the reconciliation job opened for drift (orders not sent or not acknowledged, overdue receipts, uninvoiced receipts, stale disputes, budget drift, governed ERP rows that disagree with procgov), open and closed';
+COMMENT ON COLUMN procgov.sync_drift.entity_id IS 'entity';
+COMMENT ON COLUMN procgov.sync_drift.case_id IS 'exception case id';
+COMMENT ON COLUMN procgov.sync_drift.kind IS 'the drift rule (procgov.drift_rule)';
+COMMENT ON COLUMN procgov.sync_drift.doc_kind IS 'document kind';
+COMMENT ON COLUMN procgov.sync_drift.doc_number IS 'document number';
+COMMENT ON COLUMN procgov.sync_drift.status IS 'open or resolved';
+COMMENT ON COLUMN procgov.sync_drift.owner IS 'who owns it';
+COMMENT ON COLUMN procgov.sync_drift.opened_at IS 'when it was found';
+COMMENT ON COLUMN procgov.sync_drift.due_at IS 'its SLA deadline';
+COMMENT ON COLUMN procgov.sync_drift.overdue IS 'open past its deadline';
+COMMENT ON COLUMN procgov.sync_drift.resolved_at IS 'when it closed';
+COMMENT ON COLUMN procgov.sync_drift.resolution IS 'how (cleared: the drift went away)';
+COMMENT ON COLUMN procgov.sync_drift.erp_table IS 'erp_state_drift: the ERP table';
+COMMENT ON COLUMN procgov.sync_drift.erp_status IS 'erp_state_drift: the row''s local status';
+COMMENT ON COLUMN procgov.sync_drift.procgov_state IS 'erp_state_drift: the document''s state';
+COMMENT ON COLUMN procgov.sync_drift.problem IS 'erp_state_drift: what disagrees';
+COMMENT ON COLUMN procgov.sync_drift.details IS 'everything the job recorded';
+
+CREATE VIEW procgov.policy_coverage WITH (security_barrier) AS
+-- rules of an active or retired version that never planned a step
+SELECT r.entity_id, p.version AS policy_version, p.status AS policy_status, 'rule never fired'::text AS finding,
+	   r.name AS rule, NULL::text AS doc_kind, NULL::text AS doc_number, NULL::timestamptz AS at
+  FROM procgov.approval_rule r JOIN procgov.policy p ON p.entity_id = r.entity_id AND p.policy_id = r.policy_id
+ WHERE p.status IN ('active', 'retired')
+   AND NOT EXISTS (SELECT FROM procgov.approval_step s WHERE s.entity_id = r.entity_id AND s.policy_id = r.policy_id
+					  AND r.name = ANY (s.rules))
+   AND r.outcome <> 'auto_approve'
+   AND ((SELECT procgov.sees_all_entities()) OR r.entity_id = ANY ((SELECT procgov.visible_entities())::text[]))
+UNION ALL
+-- documents no rule covered: the default role approved them
+SELECT s.entity_id, p.version, p.status, 'no rule covered the document', NULL, s.doc_kind, s.doc_number, s.created_at
+  FROM procgov.approval_step s JOIN procgov.policy p ON p.entity_id = s.entity_id AND p.policy_id = s.policy_id
+ WHERE s.rules = '{}' AND s.status <> 'superseded'
+   AND ((SELECT procgov.sees_all_entities()) OR s.entity_id = ANY ((SELECT procgov.visible_entities())::text[]));
+COMMENT ON VIEW procgov.policy_coverage IS 'where the approval matrix does not fit: rules of active or retired versions that never planned a step (auto-approvals leave no step and are not listed), and documents no rule covered, approved by the default role';
+COMMENT ON COLUMN procgov.policy_coverage.entity_id IS 'entity';
+COMMENT ON COLUMN procgov.policy_coverage.policy_version IS 'policy version';
+COMMENT ON COLUMN procgov.policy_coverage.policy_status IS 'active or retired';
+COMMENT ON COLUMN procgov.policy_coverage.finding IS 'rule never fired, or no rule covered the document';
+COMMENT ON COLUMN procgov.policy_coverage.rule IS 'the rule that never fired';
+COMMENT ON COLUMN procgov.policy_coverage.doc_kind IS 'the uncovered document''s kind';
+COMMENT ON COLUMN procgov.policy_coverage.doc_number IS 'the uncovered document''s number';
+COMMENT ON COLUMN procgov.policy_coverage.at IS 'when the document was planned';
+
+CREATE VIEW procgov.job_health AS
+SELECT j.job, l.started_at AS last_started_at, l.finished_at AS last_finished_at, l.status AS last_status,
+	   l.finished_at - l.started_at AS last_duration, l.rows_affected AS last_rows_affected, l.error AS last_error,
+	   (SELECT max(x.started_at) FROM procgov.job_run x WHERE x.job = j.job AND x.status = 'succeeded') AS last_success_at,
+	   (SELECT count(*) FROM procgov.job_run x WHERE x.job = j.job AND x.started_at > now() - interval '1 day') AS runs_24h,
+	   (SELECT count(*) FROM procgov.job_run x WHERE x.job = j.job AND x.started_at > now() - interval '1 day' AND x.status = 'failed') AS failures_24h,
+	   (SELECT avg(x.finished_at - x.started_at) FROM procgov.job_run x WHERE x.job = j.job AND x.started_at > now() - interval '7 days'
+		   AND x.status = 'succeeded') AS avg_duration_7d
+  FROM (VALUES ('escalations'), ('reconciliation'), ('supplier_performance'), ('seal_audit'), ('match_pending')) AS j(job)
+  LEFT JOIN LATERAL (SELECT * FROM procgov.job_run x WHERE x.job = j.job ORDER BY x.started_at DESC LIMIT 1) l ON true;
+COMMENT ON VIEW procgov.job_health IS 'each procgov job: its last run (when, how long, what it did, its error), its last success, and runs and failures over the last day (operational: no entity)';
+COMMENT ON COLUMN procgov.job_health.job IS 'escalations, reconciliation, supplier_performance, seal_audit or match_pending';
+COMMENT ON COLUMN procgov.job_health.last_started_at IS 'when its last run started (NULL: never ran)';
+COMMENT ON COLUMN procgov.job_health.last_finished_at IS 'when it ended';
+COMMENT ON COLUMN procgov.job_health.last_status IS 'succeeded, failed, skipped or running';
+COMMENT ON COLUMN procgov.job_health.last_duration IS 'how long it took';
+COMMENT ON COLUMN procgov.job_health.last_rows_affected IS 'what it did';
+COMMENT ON COLUMN procgov.job_health.last_error IS 'its error, when it failed';
+COMMENT ON COLUMN procgov.job_health.last_success_at IS 'when it last succeeded';
+COMMENT ON COLUMN procgov.job_health.runs_24h IS 'runs started in the last day';
+COMMENT ON COLUMN procgov.job_health.failures_24h IS 'of them failed';
+COMMENT ON COLUMN procgov.job_health.avg_duration_7d IS 'mean duration of its successful runs over 7 days';
+
+CREATE VIEW procgov.event_backlog AS
+SELECT c.consumer, c.acked_id AS acknowledged_up_to, (SELECT max(o.id) FROM procgov.outbox o) AS latest_event,
+	   p.pending, p.oldest_pending_age,
+	   c.delivered, c.acknowledged, c.dead_lettered, c.failures AS current_failures, c.last_poll_at, c.last_ack_at,
+	   c.claim_expires > now() AS claim_active
+  FROM procgov.consumer c
+ -- not yet done: committed after the consumer's done snapshot (the outbox's txid BRIN index finds them)
+ CROSS JOIN LATERAL (
+	SELECT count(*) AS pending, now() - min(o.occurred_at) AS oldest_pending_age FROM procgov.outbox o
+	 WHERE (o.txid::text::bigint) >= pg_snapshot_xmin(c.done_snapshot)::text::bigint
+	   AND NOT pg_visible_in_snapshot(o.txid, c.done_snapshot)) p;
+COMMENT ON VIEW procgov.event_backlog IS 'each registered event consumer: how far it acknowledged, how many events wait for it and for how long, and its counts (operational: no entity)';
+COMMENT ON COLUMN procgov.event_backlog.consumer IS 'consumer name';
+COMMENT ON COLUMN procgov.event_backlog.acknowledged_up_to IS 'the highest event id it acknowledged';
+COMMENT ON COLUMN procgov.event_backlog.latest_event IS 'the newest event id in the outbox';
+COMMENT ON COLUMN procgov.event_backlog.pending IS 'events it has not acknowledged yet (committed after its done snapshot; in-flight claims count)';
+COMMENT ON COLUMN procgov.event_backlog.oldest_pending_age IS 'how long the oldest of them has waited';
+COMMENT ON COLUMN procgov.event_backlog.delivered IS 'events handed to it';
+COMMENT ON COLUMN procgov.event_backlog.acknowledged IS 'events it acknowledged';
+COMMENT ON COLUMN procgov.event_backlog.dead_lettered IS 'events given up after the retry limit';
+COMMENT ON COLUMN procgov.event_backlog.current_failures IS 'failures of the event it is stuck on';
+COMMENT ON COLUMN procgov.event_backlog.last_poll_at IS 'its last poll';
+COMMENT ON COLUMN procgov.event_backlog.last_ack_at IS 'its last acknowledgement';
+COMMENT ON COLUMN procgov.event_backlog.claim_active IS 'it holds a claim on events now';
+-- END bi
+
+-- BEGIN bi privileges
+-- the views are the BI contract: procgov_reader reads them and nothing else
+REVOKE ALL ON procgov.audit_trail, procgov.approval_queue, procgov.approval_aging, procgov.order_milestones,
+	procgov.cycle_times, procgov.exception_rate, procgov.supplier_performance, procgov.off_contract_spend,
+	procgov.budget_commitment, procgov.sync_drift, procgov.policy_coverage, procgov.job_health,
+	procgov.event_backlog, procgov.entity_grant FROM PUBLIC;
+GRANT SELECT ON procgov.audit_trail, procgov.approval_queue, procgov.approval_aging, procgov.order_milestones,
+	procgov.cycle_times, procgov.exception_rate, procgov.supplier_performance, procgov.off_contract_spend,
+	procgov.budget_commitment, procgov.sync_drift, procgov.policy_coverage, procgov.job_health, procgov.event_backlog
+	TO procgov_reader, procgov_auditor, procgov_admin;
+GRANT SELECT ON procgov.approval_queue, procgov.approval_aging TO procgov_approver;
+GRANT SELECT ON procgov.entity_grant TO procgov_admin, procgov_auditor;
+GRANT INSERT, UPDATE, DELETE ON procgov.entity_grant TO procgov_admin;
+-- the row-level security predicates every role evaluates (they reveal only the caller's own grants)
+GRANT EXECUTE ON FUNCTION procgov.grantees(), procgov.sees_all_entities(), procgov.visible_entities(),
+	procgov.calling_role() TO PUBLIC;
+REVOKE EXECUTE ON FUNCTION procgov.check_entity_access(text) FROM PUBLIC;
+-- END bi privileges
 
 -- BEGIN dump
 -- Everything a site stores survives pg_dump: configuration and documents,
@@ -6535,7 +7148,7 @@ BEGIN
 	FOREACH t IN ARRAY ARRAY['entity', 'supplier', 'item', 'contract', 'budget', 'document_counter', 'requisition',
 			'requisition_line', 'purchase_order', 'purchase_order_line', 'purchase_order_version', 'acknowledgement',
 			'acknowledgement_line', 'receipt', 'receipt_line', 'invoice', 'invoice_line', 'bank_change', 'exception_case',
-			'approval', 'idempotency', 'budget_commitment', 'outbox', 'policy', 'approval_rule', 'approver', 'delegation',
+			'approval', 'idempotency', 'document_commitment', 'outbox', 'policy', 'approval_rule', 'approver', 'delegation',
 			'approval_step', 'signal', 'match_rule', 'job_run', 'governed_table', 'state_map', 'governed_row']
 	LOOP
 		PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.format('procgov.%I', t)::regclass, '');

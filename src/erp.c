@@ -26,7 +26,9 @@
 #include "access/tableam.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
+#include "catalog/pg_class.h"
 #include "commands/trigger.h"
+#include "funcapi.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -36,6 +38,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -44,7 +47,6 @@
 #include "utils/syscache.h"
 
 #define MAX_STATUS_COLUMNS	4
-#define MAX_MAPPINGS		32
 
 /* One local status value and what it means canonically. */
 typedef struct StateEntry
@@ -87,10 +89,11 @@ typedef struct Mapping
 	StateEntry *states;
 } Mapping;
 
-static Mapping maps[MAX_MAPPINGS];
-static int	nmaps = 0;
+/* relid -> Mapping; entries stay where they are (a trigger up the stack may hold one) */
+static HTAB *maps = NULL;
 static Oid	registry_rel = InvalidOid;
 static Oid	state_map_rel = InvalidOid;
+static Oid	owner_cache = InvalidOid;
 
 /* The local change being applied, for the ledger and event (transition.c reads it). */
 ProcgovLocalChange *procgov_local_change = NULL;
@@ -98,10 +101,18 @@ ProcgovLocalChange *procgov_local_change = NULL;
 static void
 erp_invalidate(Datum arg, Oid relid)
 {
+	HASH_SEQ_STATUS hs;
+	Mapping    *m;
+
 	(void) arg;
-	for (int i = 0; i < nmaps; i++)
-		if (relid == InvalidOid || relid == maps[i].relid || relid == registry_rel || relid == state_map_rel)
-			maps[i].valid = false;
+	if (relid == InvalidOid)
+		owner_cache = InvalidOid;	/* owners may have changed too */
+	if (maps == NULL)
+		return;
+	hash_seq_init(&hs, maps);
+	while ((m = hash_seq_search(&hs)) != NULL)
+		if (relid == InvalidOid || relid == m->relid || relid == registry_rel || relid == state_map_rel)
+			m->valid = false;
 }
 
 void
@@ -156,9 +167,7 @@ typedef struct AsOwner
 static Oid
 extension_owner(void)
 {
-	static Oid	owner = InvalidOid;
-
-	if (!OidIsValid(owner))
+	if (!OidIsValid(owner_cache))
 	{
 		Oid			argtypes[1] = {TEXTOID};
 		Oid			fn = LookupFuncName(list_make2(makeString("procgov"), makeString("kind_label")), 1, argtypes, false);
@@ -166,10 +175,10 @@ extension_owner(void)
 
 		if (!HeapTupleIsValid(proc))
 			elog(ERROR, "cache lookup failed for function %u", fn);
-		owner = ((Form_pg_proc) GETSTRUCT(proc))->proowner;
+		owner_cache = ((Form_pg_proc) GETSTRUCT(proc))->proowner;
 		ReleaseSysCache(proc);
 	}
-	return owner;
+	return owner_cache;
 }
 
 static void
@@ -285,25 +294,22 @@ static Mapping *
 mapping_for(Relation rel)
 {
 	Oid			relid = RelationGetRelid(rel);
-	Mapping    *m = NULL;
+	Mapping    *m;
+	bool		found;
 
-	for (int i = 0; i < nmaps; i++)
-		if (maps[i].relid == relid)
-		{
-			m = &maps[i];
-			break;
-		}
-	if (m == NULL)
+	if (maps == NULL)
 	{
-		if (nmaps == MAX_MAPPINGS)
-		{
-			/* forget the oldest; it is cheap to compile again */
-			if (maps[0].cxt)
-				MemoryContextDelete(maps[0].cxt);
-			memmove(&maps[0], &maps[1], sizeof(Mapping) * (MAX_MAPPINGS - 1));
-			nmaps--;
-		}
-		m = &maps[nmaps++];
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(Mapping);
+		ctl.hcxt = TopMemoryContext;
+		maps = hash_create("procgov governed tables", 32, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	m = hash_search(maps, &relid, HASH_ENTER, &found);
+	if (!found)
+	{
 		memset(m, 0, sizeof(Mapping));
 		m->relid = relid;
 	}
@@ -595,6 +601,31 @@ procgov_govern_mapped(FunctionCallInfo fcinfo)
 	return PointerGetDatum(NULL);
 }
 
+/*
+ * A governed table opened for reading its rows: an ordinary heap table
+ * (partitioned tables, views and foreign tables have no rows of their own
+ * to scan), without row-level security (its rows are read as procgov's
+ * owner, which such a table's policies would not see applied).
+ */
+static Relation
+open_governed(Oid relid)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+
+	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_tableam == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("%s is not an ordinary table", RelationGetRelationName(rel)),
+				 errhint("procgov governs ordinary tables; govern each partition of a partitioned table.")));
+	if (rel->rd_rel->relrowsecurity)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s has row-level security", RelationGetRelationName(rel)),
+				 errdetail("procgov reads a governed table's rows as its own owner, past the table's policies."),
+				 errhint("Govern tables without row-level security.")));
+	return rel;
+}
+
 /* How many rows of a governed table have a document. */
 static int64
 linked_rows(Oid relid)
@@ -635,13 +666,15 @@ adopt_rows(PG_FUNCTION_ARGS)
 	MemoryContext row_cxt,
 				old;
 
-	if (pg_class_aclcheck(relid, GetOuterUserId(), ACL_SELECT | ACL_TRIGGER) != ACLCHECK_OK)
+	/* each right on its own: pg_class_aclcheck() is satisfied by any bit of a mask */
+	if (pg_class_aclcheck(relid, GetOuterUserId(), ACL_SELECT) != ACLCHECK_OK ||
+		pg_class_aclcheck(relid, GetOuterUserId(), ACL_TRIGGER) != ACLCHECK_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to adopt the rows of %s", get_rel_name(relid) ? get_rel_name(relid) : "?"),
 				 errdetail("Adopting needs SELECT and TRIGGER on the table."),
 				 errhint("Have the table's owner grant them, or govern it as its owner.")));
-	rel = table_open(relid, AccessShareLock);
+	rel = open_governed(relid);
 	m = mapping_for(rel);
 
 	/* the rules are off for the history; every entry says so */
@@ -668,4 +701,65 @@ adopt_rows(PG_FUNCTION_ARGS)
 	AtEOXact_GUC(true, nestlevel);
 	table_close(rel, AccessShareLock);
 	PG_RETURN_INT64(linked_rows(relid) - before);
+}
+
+/*
+ * procgov.erp_rows(tbl): every row of a governed order table as procgov
+ * reads it -- key, entity, number and local status, each through its type's
+ * output function exactly as the trigger does -- for reconciliation to
+ * compare with what procgov accepted.  No SQL runs against the table, so no
+ * code of its owner's (casts, operators, domain checks) runs with procgov's
+ * rights.
+ */
+PG_FUNCTION_INFO_V1(erp_rows);
+Datum
+erp_rows(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Relation	rel;
+	Mapping    *m;
+	TableScanDesc scan;
+	HeapTuple	tup;
+	Snapshot	snap;
+	MemoryContext row_cxt,
+				old;
+
+	procgov_materialize_srf(fcinfo);
+	rel = open_governed(relid);
+	m = mapping_for(rel);
+	if (m->is_line)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("%s is governed as a line table", m->table),
+				 errhint("procgov.erp_rows() reads order tables.")));
+	row_cxt = AllocSetContextCreate(CurrentMemoryContext, "procgov erp row", ALLOCSET_DEFAULT_SIZES);
+	snap = RegisterSnapshot(GetLatestSnapshot());
+	scan = table_beginscan(rel, snap, 0, NULL);
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		TupleDesc	desc = RelationGetDescr(rel);
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+		char	   *v[4];
+
+		CHECK_FOR_INTERRUPTS();
+		old = MemoryContextSwitchTo(row_cxt);
+		v[0] = value_of(tup, desc, m->key);
+		v[1] = m->entity_const ? m->entity_const : value_of(tup, desc, m->entity);
+		v[2] = m->number ? value_of(tup, desc, m->number) : v[0];
+		v[3] = local_status(m, tup, desc);
+		MemoryContextSwitchTo(old);
+		for (int i = 0; i < 4; i++)
+		{
+			nulls[i] = (v[i] == NULL);
+			values[i] = v[i] ? CStringGetTextDatum(v[i]) : (Datum) 0;
+		}
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		MemoryContextReset(row_cxt);
+	}
+	table_endscan(scan);
+	UnregisterSnapshot(snap);
+	table_close(rel, AccessShareLock);
+	return (Datum) 0;
 }

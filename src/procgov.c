@@ -461,6 +461,15 @@ config_changed(PG_FUNCTION_ARGS)
 	return PointerGetDatum(NULL);	/* a statement trigger returns NULL, without the isnull flag */
 }
 
+/* procgov.calling_role(): the role outside any SECURITY DEFINER function (the login or its SET ROLE). */
+PG_FUNCTION_INFO_V1(calling_role);
+Datum
+calling_role(PG_FUNCTION_ARGS)
+{
+	(void) fcinfo;
+	PG_RETURN_TEXT_P(cstring_to_text(GetUserNameFromId(GetOuterUserId(), false)));
+}
+
 /* procgov.current_actor(): the acting end user, as the ledger records it. */
 PG_FUNCTION_INFO_V1(current_actor);
 Datum

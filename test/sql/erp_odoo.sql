@@ -304,7 +304,7 @@ SELECT tgname FROM pg_trigger WHERE tgrelid IN ('odoo.purchase_order'::regclass,
 UPDATE odoo.purchase_order SET state = 'anything' WHERE name = 'P00006';
 SELECT count(*) AS entries_kept FROM procgov.audit_log WHERE stream = 'purchase_order:ODO:P00003';
 SELECT count(*) AS problems FROM procgov.verify_audit();
--- governed again: rows find their documents by number, new ones are created
+-- governed again: rows find their documents by their links, new ones get documents
 UPDATE odoo.purchase_order SET state = 'sent' WHERE name = 'P00006';
 SELECT procgov.govern('odoo.purchase_order', 'purchase_order', key => 'id', status => '{state}',
 	states => '{"draft": "draft", "sent": null, "to approve": "pending_approval", "purchase": ["approved", "transmitted"],
@@ -312,6 +312,58 @@ SELECT procgov.govern('odoo.purchase_order', 'purchase_order', key => 'id', stat
 	entity => 'ODO', number => 'name', supplier => 'partner_id', currency => 'USD') ->> 'adopted' AS adopted;
 SELECT stream, action, payload->>'state' AS state FROM procgov.audit_log
  WHERE stream LIKE 'purchase_order:ODO:%' AND action = 'adopt' ORDER BY entry_id;
+SELECT procgov.ungovern('odoo.purchase_order') ->> 'rows' AS rows;
+-- the links stay with the documents
+SELECT count(*) AS links_kept FROM procgov.governed_row WHERE relid = 'odoo.purchase_order'::regclass;
+
+-- ---- more misuse: what cannot be governed, and a mapping written around govern() ----
+CREATE TABLE odoo.po_part (id integer, name text NOT NULL, state text NOT NULL, partner_id integer NOT NULL) PARTITION BY RANGE (id);
+CREATE TABLE odoo.po_part_1 PARTITION OF odoo.po_part FOR VALUES FROM (0) TO (1000);
+SELECT procgov.govern('odoo.po_part', 'purchase_order', key => 'id', status => '{state}', states => '{"draft": "draft"}',
+	entity => 'ODO', number => 'name', supplier => 'partner_id');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+CREATE VIEW odoo.po_view AS SELECT * FROM odoo.purchase_order;
+SELECT procgov.govern('odoo.po_view', 'purchase_order', key => 'id', status => '{state}', states => '{"draft": "draft"}',
+	entity => 'ODO', number => 'name', supplier => 'partner_id');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+CREATE TABLE odoo.po_rls (id integer PRIMARY KEY, name text NOT NULL, state text NOT NULL, partner_id integer NOT NULL);
+ALTER TABLE odoo.po_rls ENABLE ROW LEVEL SECURITY;
+SELECT procgov.govern('odoo.po_rls', 'purchase_order', key => 'id', status => '{state}', states => '{"draft": "draft"}',
+	entity => 'ODO', number => 'name', supplier => 'partner_id');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- an admin writing the registry directly: a view, a column it may not read, a mapping changed later
+CREATE TABLE odoo.secret_po (id integer PRIMARY KEY, name text NOT NULL, state text NOT NULL, partner_id integer NOT NULL, ssn text);
+GRANT TRIGGER ON odoo.secret_po TO regress_erp_admin;
+GRANT SELECT (id, name, state, partner_id) ON odoo.secret_po TO regress_erp_admin;
+SET ROLE regress_erp_admin;
+INSERT INTO procgov.governed_table (relid, kind, key_column, status_columns, entity_id, supplier_column, governed_by)
+VALUES ('pg_catalog.pg_tables', 'purchase_order', 'tablename', '{schemaname}', 'ODO', 'tableowner', 'x');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.govern('odoo.secret_po', 'purchase_order', key => 'id', status => '{state}', states => '{"draft": "draft"}',
+	entity => 'ODO', number => 'name', supplier => 'partner_id', requester => 'ssn');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.govern('odoo.secret_po', 'purchase_order', key => 'id', status => '{state}', states => '{"draft": "draft"}',
+	entity => 'ODO', number => 'name', supplier => 'partner_id') ->> 'adopted' AS adopted;
+UPDATE procgov.governed_table SET requester_column = 'ssn' WHERE relid = 'odoo.secret_po'::regclass;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.adopt_rows('pg_catalog.pg_class');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET ROLE;
+-- a governed table dropped: its mapping and links go, reconciliation goes on
+DROP TABLE odoo.secret_po;
+SELECT count(*) AS secret_po_mapping FROM procgov.governed_table WHERE relid::text LIKE '%secret_po%';
+SELECT (procgov.run_reconciliation('2027-01-02')).status;
+-- the lines governed again find their order lines: nothing is added twice
+SELECT procgov.govern('odoo.purchase_order', 'purchase_order', key => 'id', status => '{state}',
+	states => '{"draft": "draft", "sent": null, "to approve": "pending_approval", "purchase": ["approved", "transmitted"],
+				"done": "closed", "cancel": "cancelled", "approved": null}',
+	entity => 'ODO', number => 'name', supplier => 'partner_id', currency => 'USD') ->> 'adopted' AS adopted;
+SELECT procgov.govern('odoo.purchase_order_line', 'purchase_order_line', key => 'id', parent => 'odoo.purchase_order',
+	parent_key => 'order_id', quantity => 'product_qty', unit_price => 'price_unit', received => 'qty_received',
+	invoiced => 'qty_invoiced', description => 'name') ->> 'adopted' AS adopted;
+SELECT po.number, count(l.line_no) AS lines, po.total FROM procgov.purchase_order po
+  LEFT JOIN procgov.purchase_order_line l USING (entity_id, po_id) WHERE po.entity_id = 'ODO' GROUP BY po.number, po.total ORDER BY po.number;
+SELECT procgov.ungovern('odoo.purchase_order_line') ->> 'rows' AS rows;
 SELECT procgov.ungovern('odoo.purchase_order') ->> 'rows' AS rows;
 
 DROP SCHEMA odoo CASCADE;

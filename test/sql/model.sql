@@ -246,6 +246,8 @@ RESET procgov.actor;
 CREATE ROLE regress_req IN ROLE procgov_requester;
 CREATE ROLE regress_appr IN ROLE procgov_approver;
 CREATE ROLE regress_nobody;
+-- each acts on the entity granted to it (row-level security, test/sql/bi_security.sql)
+INSERT INTO procgov.entity_grant (grantee, entity_id) VALUES ('regress_req', 'ACME'), ('regress_appr', 'ACME');
 SET ROLE regress_nobody;
 SELECT count(*) FROM procgov.purchase_order;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE

@@ -337,6 +337,7 @@ SELECT procgov.signal('purchase_order', 'POL', 'PO-000004', 'fraud-model', 'frau
 SELECT procgov.signal('purchase_order', 'POL', 'PO-000004', '', 'fraud', 0.5);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 CREATE ROLE regress_scorer IN ROLE procgov_scorer;
+INSERT INTO procgov.entity_grant (grantee, entity_id) VALUES ('regress_scorer', 'POL');
 SELECT min(step_id) AS step6 FROM procgov.approval_step WHERE doc_number = 'PO-000006' \gset
 SET ROLE regress_scorer;
 SELECT procgov.signal('purchase_order', 'POL', 'PO-000006', 'ml', 'fraud', 0.2, 0.5) -> 'added_steps' AS added;
@@ -405,6 +406,7 @@ RESET procgov.actor;
 
 -- ---- privileges ----
 CREATE ROLE regress_req IN ROLE procgov_requester;
+INSERT INTO procgov.entity_grant (grantee, entity_id) VALUES ('regress_req', 'POL');
 SET ROLE regress_req;
 SELECT count(*) FROM procgov.evaluate('purchase_order', 'POL', 'PO-000002');
 INSERT INTO procgov.approval_rule (entity_id, policy_id, name, outcome) VALUES ('POL', :p1, 'mine', 'auto_approve');

@@ -175,6 +175,9 @@ SELECT procgov.run_escalations();
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT procgov.escalate_overdue(now());
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
-SELECT count(*) >= 0 AS reader_sees_runs FROM procgov.job_run;
+-- a BI login reads the job_health view, not the table behind it
+SELECT count(*) FROM procgov.job_run;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT count(*) = 5 AS reader_sees_job_health FROM procgov.job_health;
 RESET ROLE;
 DROP ROLE job_reader;

@@ -1,0 +1,232 @@
+-- procgov's BI views and its security: the views' figures on a small known
+-- dataset (table-driven), then one role at a time with SET ROLE: what each
+-- may not do is refused with 42501, row-level security keeps each to the
+-- entities granted to it (through the tables, the views and the API), an
+-- ERP service login sees what the person it names may see, and look-alike
+-- functions and operators in a schema on the caller's search_path hijack
+-- nothing.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS procgov;
+RESET client_min_messages;
+\set SHOW_CONTEXT never
+SET procgov.notify = off;
+
+-- ---- a small known dataset: two entities ----
+INSERT INTO procgov.entity (entity_id, name, base_currency, controller) VALUES
+	('BIA', 'BI test A', 'USD', 'ctl.a'), ('BIB', 'BI test B', 'EUR', 'ctl.b');
+INSERT INTO procgov.supplier (entity_id, code, name, status) VALUES ('BIA', 'SA', 'Supplier A', 'approved'), ('BIB', 'SB', 'Supplier B', 'approved');
+INSERT INTO procgov.item (entity_id, sku, description, category_code) VALUES ('BIA', 'BOLT', 'Bolt', '31.16'), ('BIA', 'NUT', 'Nut', '31.17');
+INSERT INTO procgov.contract (entity_id, number, supplier_id, item_id, unit_price, valid_from, valid_to)
+SELECT 'BIA', 'K-BOLT', s.supplier_id, i.item_id, '1.00 USD', '2020-01-01', '2099-12-31'
+  FROM procgov.supplier s, procgov.item i WHERE s.entity_id = 'BIA' AND s.code = 'SA' AND i.entity_id = 'BIA' AND i.sku = 'BOLT';
+INSERT INTO procgov.budget (entity_id, cost_center, period, amount, committed, spent) VALUES
+	('BIA', 'WH', '2026-12', '1000 USD', '0 USD', '0 USD'), ('BIB', 'OPS', '2026-12', '500 EUR', '0 EUR', '0 EUR');
+-- BIA approves under a policy (its steps fill the approval queue); BIB without one
+INSERT INTO procgov.approver (entity_id, person, role) VALUES ('BIA', 'amy.approver', 'approver'), ('BIA', 'al.approver', 'approver');
+INSERT INTO procgov.policy (entity_id, version, name, default_role) VALUES ('BIA', 1, 'BI test matrix', 'approver');
+INSERT INTO procgov.approval_rule (entity_id, policy_id, name, doc_kind, outcome, role, sla)
+SELECT 'BIA', policy_id, 'nuts need the approver', 'purchase_order', 'require', 'approver', '1 day' FROM procgov.policy WHERE entity_id = 'BIA';
+INSERT INTO procgov.approval_rule (entity_id, policy_id, name, doc_kind, category_prefix, outcome, role)
+SELECT 'BIA', policy_id, 'laptops need IT', 'purchase_order', '43', 'require', 'it' FROM procgov.policy WHERE entity_id = 'BIA';
+SET procgov.actor = 'ctl.a';
+SELECT procgov.activate_policy('BIA', 1) ->> 'status' AS policy;
+SET procgov.actor = 'bob.buyer';
+-- A1: bolts on contract and nuts off contract, through to a matched invoice
+SELECT procgov.create_purchase_order('BIA', 'SA', '[{"item": "BOLT", "quantity": 100, "unit_price": "1.00 USD"}, {"item": "NUT", "quantity": 50, "unit_price": "2.00 USD"}]',
+	cost_center => 'WH', budget_period => '2026-12', number => 'A1') ->> 'state' AS a1;
+SELECT procgov.submit_order('BIA', 'A1') ->> 'state' AS a1;
+SET procgov.actor = 'amy.approver';
+SELECT procgov.approve_document('purchase_order', 'BIA', 'A1') ->> 'state' AS a1;
+SET procgov.actor = 'bob.buyer';
+SELECT procgov.transmit_order('BIA', 'A1') ->> 'state' AS a1;
+SELECT procgov.record_acknowledgement('BIA', 'A1') ->> 'state' AS a1;
+SET procgov.actor = 'rio.receiver';
+SELECT procgov.post_receipt('BIA', 'A1', '[{"line": 1, "quantity": 100}, {"line": 2, "quantity": 50}]') -> 'order' ->> 'state' AS a1;
+SELECT procgov.register_invoice('BIA', 'SA', 'SA-1', '2026-12-10', '[{"po_line": 1, "quantity": 100, "unit_price": "1.00 USD"}, {"po_line": 2, "quantity": 50, "unit_price": "2.00 USD"}]',
+	order_number => 'A1', number => 'IA1') ->> 'state' AS ia1;
+SELECT matched FROM procgov.match_pending('BIA');
+-- A2: bolts above the contract price, waiting for approval; B1 in the other entity, waiting too
+SET procgov.actor = 'bob.buyer';
+SELECT procgov.create_purchase_order('BIA', 'SA', '[{"item": "BOLT", "quantity": 10, "unit_price": "1.20 USD"}]', number => 'A2') ->> 'state' AS a2;
+SELECT procgov.submit_order('BIA', 'A2') ->> 'state' AS a2;
+SET procgov.actor = 'ben.buyer';
+SELECT procgov.create_purchase_order('BIB', 'SB', '[{"description": "Pallets", "quantity": 4, "unit_price": "12.50 EUR"}]', number => 'B1') ->> 'state' AS b1;
+SELECT procgov.submit_order('BIB', 'B1') ->> 'state' AS b1;
+RESET procgov.actor;
+-- known times for the known figures (history written as a migration would: the rules off)
+SET session_replication_role = replica;
+UPDATE procgov.purchase_order SET created_at = '2026-12-01 08:00+00', submitted_at = '2026-12-01 09:00+00', site = 'WH-1' WHERE entity_id = 'BIA' AND number = 'A1';
+UPDATE procgov.approval SET decided_at = '2026-12-01 11:00+00' WHERE entity_id = 'BIA'
+   AND doc_id = (SELECT po_id FROM procgov.purchase_order WHERE entity_id = 'BIA' AND number = 'A1');
+UPDATE procgov.acknowledgement SET received_at = '2026-12-02 11:00+00' WHERE entity_id = 'BIA';
+UPDATE procgov.receipt SET received_at = '2026-12-05 11:00+00' WHERE entity_id = 'BIA';
+UPDATE procgov.invoice SET state_changed_at = '2026-12-05 17:00+00' WHERE entity_id = 'BIA' AND number = 'IA1';
+UPDATE procgov.purchase_order SET created_at = '2026-12-03 08:00+00' WHERE entity_id = 'BIA' AND number = 'A2';
+UPDATE procgov.approval_step SET created_at = now() - interval '2 days', due_at = now() - interval '1 day' WHERE entity_id = 'BIA' AND doc_number = 'A2';
+RESET session_replication_role;
+INSERT INTO procgov.exception_case (entity_id, kind, doc_kind, doc_number, status, owner, opened_at, due_at, resolved_at, resolved_by, resolution)
+VALUES ('BIA', 'price_over', 'invoice', 'IA1', 'resolved', 'ap.team', '2026-12-05 12:00+00', '2026-12-07 12:00+00', '2026-12-05 18:00+00', 'ap.team', 'accepted'),
+	   ('BIA', 'po_not_acknowledged', 'purchase_order', 'A1', 'open', 'bob.buyer', '2026-12-06 12:00+00', now() - interval '1 hour', NULL, NULL, NULL),
+	   ('BIB', 'po_not_transmitted', 'purchase_order', 'B1', 'open', 'ben.buyer', '2026-12-06 12:00+00', now() + interval '1 day', NULL, NULL, NULL);
+SELECT (procgov.run_job('seal_audit')).status;
+SELECT procgov.register_consumer('bi-sync') IS NOT NULL AS registered;
+
+-- ---- the views' figures, table-driven: each check with what it should be ----
+CREATE TEMP TABLE bi_check (n numeric, what text, got text, want text);
+INSERT INTO bi_check VALUES
+	(1, 'cycle_times: submit to approval, hours', (SELECT p50_hours::text FROM procgov.cycle_times WHERE entity_id = 'BIA' AND stage = 'submit_to_approval'), '2.00'),
+	(2, 'cycle_times: approval to acknowledgement', (SELECT p90_hours::text FROM procgov.cycle_times WHERE entity_id = 'BIA' AND stage = 'order_to_acknowledgement'), '24.00'),
+	(3, 'cycle_times: acknowledgement to receipt', (SELECT avg_hours::text FROM procgov.cycle_times WHERE entity_id = 'BIA' AND stage = 'acknowledgement_to_receipt'), '72.00'),
+	(4, 'cycle_times: receipt to match', (SELECT p50_hours::text FROM procgov.cycle_times WHERE entity_id = 'BIA' AND stage = 'receipt_to_match'), '6.00'),
+	(5, 'cycle_times: the order''s site, category and month', (SELECT site || ' ' || category || ' ' || to_char(month, 'YYYY-MM-DD') FROM procgov.cycle_times WHERE entity_id = 'BIA' AND stage = 'receipt_to_match'), 'WH-1 31.16 2026-12-01'),
+	(6, 'approval_queue: A2 waits for the approver role, overdue', (SELECT string_agg(DISTINCT doc_number || ' ' || role || ' ' || overdue, ',') FROM procgov.approval_queue WHERE entity_id = 'BIA'), 'A2 approver true'),
+	(7, 'approval_queue: one row per person who may decide', (SELECT string_agg(approver, ',' ORDER BY approver) FROM procgov.approval_queue WHERE entity_id = 'BIA'), 'al.approver,amy.approver'),
+	(7.5, 'approval_aging: A2 in amy''s 1-3 days bucket', (SELECT age_bucket || ' ' || steps || ' ' || overdue FROM procgov.approval_aging WHERE entity_id = 'BIA' AND approver = 'amy.approver'), '1-3 days 1 1'),
+	(8, 'exception_rate: matching price_over resolved in 6 hours', (SELECT cases || ' ' || closed || ' ' || avg_hours_to_resolve || ' ' || supplier || ' ' || site FROM procgov.exception_rate WHERE entity_id = 'BIA' AND kind = 'price_over'), '1 1 6.00 SA WH-1'),
+	(9, 'exception_rate: an open overdue ordering case', (SELECT stage || ' ' || open || ' ' || overdue FROM procgov.exception_rate WHERE entity_id = 'BIA' AND kind = 'po_not_acknowledged'), 'ordering 1 1'),
+	(10, 'off_contract_spend: nuts without contract', (SELECT spend::text FROM procgov.off_contract_spend WHERE entity_id = 'BIA' AND finding = 'no contract'), '100.00 USD'),
+	(11, 'off_contract_spend: A2''s bolts 2.00 above contract', (SELECT spend || ' / ' || above_contract FROM procgov.off_contract_spend WHERE entity_id = 'BIA' AND finding = 'above contract'), '12.00 USD / 2.00 USD'),
+	(12, 'off_contract_spend: on-contract bolts are not listed', (SELECT count(*)::text FROM procgov.off_contract_spend WHERE entity_id = 'BIA'), '2'),
+	(13, 'budget_commitment: A1 committed, 800 left', (SELECT committed || ' ' || available || ' ' || open_documents FROM procgov.budget_commitment WHERE entity_id = 'BIA'), '200.00 USD 800.00 USD 1'),
+	(14, 'supplier_performance: SA on time, in full, acknowledged after 24 h', (SELECT orders || ' ' || avg_ack_delay_hours || ' ' || in_full_rate || ' ' || short_shipment_rate FROM procgov.supplier_performance WHERE entity_id = 'BIA'), '2 24.00 1.000 0.000'),
+	(15, 'sync_drift: the drift cases, open and closed', (SELECT string_agg(entity_id || ' ' || kind || ' ' || status, ',' ORDER BY entity_id) FROM procgov.sync_drift WHERE entity_id IN ('BIA', 'BIB')), 'BIA po_not_acknowledged open,BIB po_not_transmitted open'),
+	(16, 'job_health: seal_audit ran and succeeded', (SELECT last_status || ' ' || (runs_24h >= 1) FROM procgov.job_health WHERE job = 'seal_audit'), 'succeeded true'),
+	(17, 'event_backlog: a new consumer starts after what was there', (SELECT pending::text FROM procgov.event_backlog WHERE consumer = 'bi-sync'), '0'),
+	(18, 'audit_trail: A1''s moves in human terms', (SELECT string_agg(coalesce(to_state, action), ' ' ORDER BY entry_id) FROM procgov.audit_trail WHERE entity_id = 'BIA' AND doc_number = 'A1' AND action IN ('create', 'transition')), 'draft pending_approval approved transmitted acknowledged received'),
+	(19, 'audit_trail: the approver by name, with the order''s correlation id', (SELECT who || ' ' || (correlation_id = (SELECT correlation_id FROM procgov.purchase_order WHERE entity_id = 'BIA' AND number = 'A1'))
+		FROM procgov.audit_trail WHERE entity_id = 'BIA' AND doc_number = 'A1' AND action = 'approve'), 'amy.approver true');
+SELECT n, what, got, want, got IS NOT DISTINCT FROM want AS ok FROM bi_check ORDER BY n;
+SELECT procgov.emit('po.changed', 'purchase_order:BIA:A2', '{}') IS NOT NULL AS emitted;
+SELECT consumer, pending, oldest_pending_age IS NOT NULL AS waits FROM procgov.event_backlog WHERE consumer = 'bi-sync';
+-- the rule for laptops never fired; nothing was left to the default role
+SELECT entity_id, policy_version, finding, rule FROM procgov.policy_coverage WHERE entity_id IN ('BIA', 'BIB') ORDER BY rule;
+
+-- ---- roles, one at a time ----
+CREATE ROLE regress_bi_reader IN ROLE procgov_reader;
+CREATE ROLE regress_bi_req IN ROLE procgov_requester;
+CREATE ROLE regress_bi_appr IN ROLE procgov_approver;
+CREATE ROLE regress_bi_audit IN ROLE procgov_auditor;
+CREATE ROLE regress_bi_erp IN ROLE procgov_service, procgov_requester;
+CREATE ROLE regress_bi_plain;
+INSERT INTO procgov.entity_grant (grantee, entity_id) VALUES
+	('regress_bi_reader', 'BIA'), ('regress_bi_req', 'BIA'), ('regress_bi_appr', 'BIA'), ('pat.person', 'BIB');
+
+-- the BI login: the views of its entity, nothing else
+SET ROLE regress_bi_reader;
+SELECT entity_id, count(*) AS cases FROM procgov.exception_rate GROUP BY 1 ORDER BY 1;
+SELECT DISTINCT entity_id FROM procgov.approval_queue ORDER BY 1;
+SELECT count(*) FROM procgov.purchase_order;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM procgov.audit_log;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM procgov.three_way_match('BIA', 'IA1');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM procgov.drift(now());
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.approve_document('purchase_order', 'BIA', 'A2');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM procgov.entity_grant;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- its own grants only: it cannot grant itself more
+INSERT INTO procgov.entity_grant (grantee, entity_id) VALUES ('regress_bi_reader', NULL);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET ROLE;
+
+-- a requester: its entity's documents, and only through the API for changes
+SET ROLE regress_bi_req;
+SELECT entity_id, number, state FROM procgov.purchase_order WHERE entity_id IN ('BIA', 'BIB') ORDER BY number;
+SELECT count(*) AS other_entity_lines FROM procgov.purchase_order_line WHERE entity_id = 'BIB';
+SET procgov.actor = 'bob.buyer';
+SELECT procgov.create_purchase_order('BIB', 'SB', '[{"description": "x", "quantity": 1, "unit_price": "1 EUR"}]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.cancel_document('purchase_order', 'BIB', 'B1', 'not mine');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM procgov.evaluate('purchase_order', 'BIB', 'B1');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- approving as a requester, changing policy without admin
+SELECT procgov.approve_document('purchase_order', 'BIA', 'A2');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+INSERT INTO procgov.policy (entity_id, version, name) VALUES ('BIA', 1, 'mine');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.activate_policy('BIA', 1);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- writing the ledger, or around the rules
+SELECT procgov.audit_append('purchase_order:BIA:A2', 'approve', '{}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE procgov.purchase_order SET state = 'approved' WHERE entity_id = 'BIA' AND number = 'A2';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET procgov.actor;
+RESET ROLE;
+
+-- an approver of BIA only: BIB's order is not its to approve
+SET ROLE regress_bi_appr;
+SET procgov.actor = 'amy.approver';
+SELECT procgov.approve_document('purchase_order', 'BIB', 'B1');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT entity_id, doc_number, approver FROM procgov.approval_queue ORDER BY 1, 2;
+SELECT procgov.approve_document('purchase_order', 'BIA', 'A2') ->> 'state' AS a2;
+RESET procgov.actor;
+RESET ROLE;
+
+-- the auditor: every entity (procgov_auditor's grant of all, installed with procgov), reads and verifies, writes nothing
+SET ROLE regress_bi_audit;
+SELECT entity_id, count(*) AS entries FROM procgov.audit_trail WHERE entity_id IN ('BIA', 'BIB') GROUP BY 1 ORDER BY 1;
+SELECT count(*) AS problems FROM procgov.verify_audit();
+SELECT procgov.audit_append('purchase_order:BIA:A2', 'tamper', '{}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE procgov.audit_log SET reason = 'x' WHERE stream = 'purchase_order:BIA:A1';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET ROLE;
+
+-- the ERP's service login sees what the person it names may see, nothing without one
+SET ROLE regress_bi_erp;
+SELECT count(*) AS without_person FROM procgov.purchase_order WHERE entity_id IN ('BIA', 'BIB');
+SET procgov.actor = 'pat.person';
+SELECT entity_id, number FROM procgov.purchase_order WHERE entity_id IN ('BIA', 'BIB') ORDER BY number;
+SELECT procgov.create_purchase_order('BIB', 'SB', '[{"description": "tape", "quantity": 2, "unit_price": "3 EUR"}]', number => 'B2') ->> 'state' AS b2;
+SELECT procgov.submit_order('BIA', 'A2');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET procgov.actor;
+RESET ROLE;
+-- naming a person is for procgov_service logins: anyone else naming pat.person still sees only its own grants
+SET ROLE regress_bi_req;
+SET procgov.actor = 'pat.person';
+SELECT DISTINCT entity_id FROM procgov.purchase_order WHERE entity_id IN ('BIA', 'BIB') ORDER BY 1;
+RESET procgov.actor;
+RESET ROLE;
+
+-- a login with no procgov role at all
+SET ROLE regress_bi_plain;
+SELECT count(*) FROM procgov.approval_queue;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.create_purchase_order('BIA', 'SA', '[{"description": "x", "quantity": 1, "unit_price": "1 USD"}]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET ROLE;
+
+-- ---- search_path attacks: look-alikes in a schema of the caller's, first on its path ----
+CREATE SCHEMA regress_bi_attack AUTHORIZATION regress_bi_req;
+SET ROLE regress_bi_req;
+CREATE FUNCTION regress_bi_attack.current_actor() RETURNS text LANGUAGE sql AS $$ SELECT 'amy.approver' $$;
+CREATE FUNCTION regress_bi_attack.current_setting(text) RETURNS text LANGUAGE sql AS $$ SELECT 'pat.person' $$;
+CREATE FUNCTION regress_bi_attack.pg_has_role(text, oid, text) RETURNS boolean LANGUAGE sql AS $$ SELECT true $$;
+CREATE FUNCTION regress_bi_attack.split_part(text, text, integer) RETURNS text LANGUAGE sql AS $$ SELECT 'BIA' $$;
+CREATE FUNCTION regress_bi_attack.always(text, text) RETURNS boolean LANGUAGE sql AS $$ SELECT true $$;
+CREATE OPERATOR regress_bi_attack.= (LEFTARG = text, RIGHTARG = text, FUNCTION = regress_bi_attack.always);
+SET search_path = regress_bi_attack, pg_catalog, procgov, public;
+SET procgov.actor = 'bob.buyer';
+-- still only BIA (row-level security's predicates were bound to pg_catalog's functions when
+-- procgov was installed), still refused where it was, still the requester's own name
+SELECT DISTINCT entity_id FROM procgov.purchase_order WHERE entity_id IN ('BIA', 'BIB') ORDER BY 1;
+SELECT count(*) AS other_entity_cases FROM procgov.exception_case WHERE entity_id OPERATOR(pg_catalog.=) 'BIB';
+SELECT procgov.submit_order('BIB', 'B1');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.create_purchase_order('BIA', 'SA', '[{"item": "BOLT", "quantity": 1, "unit_price": "1.00 USD"}]', number => 'A3') ->> 'state' AS a3;
+RESET procgov.actor;
+RESET search_path;
+SELECT created_by, buyer FROM procgov.purchase_order WHERE entity_id = 'BIA' AND number = 'A3';
+RESET ROLE;
+DROP SCHEMA regress_bi_attack CASCADE;
+SELECT count(*) AS problems FROM procgov.verify_audit();
+
+DELETE FROM procgov.entity_grant WHERE grantee IN ('regress_bi_reader', 'regress_bi_req', 'regress_bi_appr', 'pat.person');
+DROP ROLE regress_bi_reader, regress_bi_req, regress_bi_appr, regress_bi_audit, regress_bi_erp, regress_bi_plain;
