@@ -318,24 +318,6 @@ mapping_for(Relation rel)
 	return m;
 }
 
-/* Text form of a column (NULL for SQL NULL or an unmapped column). */
-static char *
-value_of(HeapTuple tup, TupleDesc desc, AttrNumber att)
-{
-	bool		isnull;
-	Datum		d;
-	Oid			out;
-	bool		varlena;
-
-	if (tup == NULL || att == 0)
-		return NULL;
-	d = heap_getattr(tup, att, desc, &isnull);
-	if (isnull)
-		return NULL;
-	getTypeOutputInfo(TupleDescAttr(desc, att - 1)->atttypid, &out, &varlena);
-	return OidOutputFunctionCall(out, d);
-}
-
 /* The local status: the status columns' values joined by '/', NULL as ''. */
 static char *
 local_status(const Mapping *m, HeapTuple tup, TupleDesc desc)
@@ -347,7 +329,7 @@ local_status(const Mapping *m, HeapTuple tup, TupleDesc desc)
 	initStringInfo(&buf);
 	for (int i = 0; i < m->nstatus; i++)
 	{
-		char	   *v = value_of(tup, desc, m->status[i]);
+		char	   *v = procgov_column_text(tup, desc, m->status[i]);
 
 		if (i > 0)
 			appendStringInfoChar(&buf, '/');
@@ -430,7 +412,7 @@ order_changed(const Mapping *m, TupleDesc desc, const char *op, HeapTuple oldtup
 {
 	static Oid	fn = InvalidOid;
 	HeapTuple	row = newtup ? newtup : oldtup;
-	char	   *key = value_of(row, desc, m->key);
+	char	   *key = procgov_column_text(row, desc, m->key);
 	char	   *from = local_status(m, oldtup, desc),
 			   *to = local_status(m, newtup, desc);
 	const StateEntry *st = NULL;
@@ -442,21 +424,21 @@ order_changed(const Mapping *m, TupleDesc desc, const char *op, HeapTuple oldtup
 
 	if (oldtup && newtup)
 	{
-		char	   *okey = value_of(oldtup, desc, m->key);
+		char	   *okey = procgov_column_text(oldtup, desc, m->key);
 
 		if (changed(okey, key) ||
-			changed(value_of(oldtup, desc, m->entity), value_of(newtup, desc, m->entity)) ||
-			changed(value_of(oldtup, desc, m->number), value_of(newtup, desc, m->number)))
+			changed(procgov_column_text(oldtup, desc, m->entity), procgov_column_text(newtup, desc, m->entity)) ||
+			changed(procgov_column_text(oldtup, desc, m->number), procgov_column_text(newtup, desc, m->number)))
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("row %s of %s cannot change its key, entity or number under governance", okey ? okey : "?", m->table),
 					 errdetail("They name its document in procgov and in the audit ledger."),
 					 errhint("Cancel the order and create a new one instead.")));
-		if (!changed(value_of(oldtup, desc, m->supplier), value_of(newtup, desc, m->supplier)) &&
-			!changed(value_of(oldtup, desc, m->requester), value_of(newtup, desc, m->requester)) &&
-			!changed(value_of(oldtup, desc, m->amount), value_of(newtup, desc, m->amount)) &&
-			!changed(value_of(oldtup, desc, m->currency), value_of(newtup, desc, m->currency)) &&
-			!changed(value_of(oldtup, desc, m->correlation), value_of(newtup, desc, m->correlation)))
+		if (!changed(procgov_column_text(oldtup, desc, m->supplier), procgov_column_text(newtup, desc, m->supplier)) &&
+			!changed(procgov_column_text(oldtup, desc, m->requester), procgov_column_text(newtup, desc, m->requester)) &&
+			!changed(procgov_column_text(oldtup, desc, m->amount), procgov_column_text(newtup, desc, m->amount)) &&
+			!changed(procgov_column_text(oldtup, desc, m->currency), procgov_column_text(newtup, desc, m->currency)) &&
+			!changed(procgov_column_text(oldtup, desc, m->correlation), procgov_column_text(newtup, desc, m->correlation)))
 		{
 			/* nothing procgov maps changed: nothing to do; only the status: say so */
 			if (!changed(from, to))
@@ -471,17 +453,17 @@ order_changed(const Mapping *m, TupleDesc desc, const char *op, HeapTuple oldtup
 	vals[0] = relid;
 	vals[1] = unconstify(char *, op);
 	vals[2] = key;
-	vals[3] = m->entity_const ? m->entity_const : value_of(row, desc, m->entity);
-	vals[4] = m->number ? value_of(row, desc, m->number) : key;
+	vals[3] = m->entity_const ? m->entity_const : procgov_column_text(row, desc, m->entity);
+	vals[4] = m->number ? procgov_column_text(row, desc, m->number) : key;
 	vals[5] = from;
 	vals[6] = to;
 	vals[7] = st ? st->state : NULL;
 	vals[8] = st ? st->via : NULL;
-	vals[9] = value_of(row, desc, m->supplier);
-	vals[10] = value_of(row, desc, m->requester);
-	vals[11] = value_of(row, desc, m->amount);
-	vals[12] = m->currency_const ? m->currency_const : value_of(row, desc, m->currency);
-	vals[13] = value_of(row, desc, m->correlation);
+	vals[9] = procgov_column_text(row, desc, m->supplier);
+	vals[10] = procgov_column_text(row, desc, m->requester);
+	vals[11] = procgov_column_text(row, desc, m->amount);
+	vals[12] = m->currency_const ? m->currency_const : procgov_column_text(row, desc, m->currency);
+	vals[13] = procgov_column_text(row, desc, m->correlation);
 
 	lc.table = m->table;
 	lc.entity = vals[3];
@@ -524,21 +506,21 @@ line_changed(const Mapping *m, TupleDesc desc, const char *op, HeapTuple oldtup,
 
 	if (oldtup && newtup)
 	{
-		if (changed(value_of(oldtup, desc, m->key), value_of(newtup, desc, m->key)) ||
-			changed(value_of(oldtup, desc, m->parent_key), value_of(newtup, desc, m->parent_key)) ||
-			changed(value_of(oldtup, desc, m->line_number), value_of(newtup, desc, m->line_number)))
+		if (changed(procgov_column_text(oldtup, desc, m->key), procgov_column_text(newtup, desc, m->key)) ||
+			changed(procgov_column_text(oldtup, desc, m->parent_key), procgov_column_text(newtup, desc, m->parent_key)) ||
+			changed(procgov_column_text(oldtup, desc, m->line_number), procgov_column_text(newtup, desc, m->line_number)))
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("line %s of %s cannot change its key, order or line number under governance",
-							value_of(oldtup, desc, m->key), m->table),
+							procgov_column_text(oldtup, desc, m->key), m->table),
 					 errdetail("They name the order line in procgov."),
 					 errhint("Delete the line and add a new one instead.")));
-		if (!changed(value_of(oldtup, desc, m->quantity), value_of(newtup, desc, m->quantity)) &&
-			!changed(value_of(oldtup, desc, m->unit_price), value_of(newtup, desc, m->unit_price)) &&
-			!changed(value_of(oldtup, desc, m->received), value_of(newtup, desc, m->received)) &&
-			!changed(value_of(oldtup, desc, m->invoiced), value_of(newtup, desc, m->invoiced)) &&
-			!changed(value_of(oldtup, desc, m->description), value_of(newtup, desc, m->description)) &&
-			!changed(value_of(oldtup, desc, m->item), value_of(newtup, desc, m->item)))
+		if (!changed(procgov_column_text(oldtup, desc, m->quantity), procgov_column_text(newtup, desc, m->quantity)) &&
+			!changed(procgov_column_text(oldtup, desc, m->unit_price), procgov_column_text(newtup, desc, m->unit_price)) &&
+			!changed(procgov_column_text(oldtup, desc, m->received), procgov_column_text(newtup, desc, m->received)) &&
+			!changed(procgov_column_text(oldtup, desc, m->invoiced), procgov_column_text(newtup, desc, m->invoiced)) &&
+			!changed(procgov_column_text(oldtup, desc, m->description), procgov_column_text(newtup, desc, m->description)) &&
+			!changed(procgov_column_text(oldtup, desc, m->item), procgov_column_text(newtup, desc, m->item)))
 			return;
 	}
 	snprintf(relid, sizeof(relid), "%u", m->relid);
@@ -546,17 +528,17 @@ line_changed(const Mapping *m, TupleDesc desc, const char *op, HeapTuple oldtup,
 	vals[0] = relid;
 	vals[1] = parent;
 	vals[2] = unconstify(char *, op);
-	vals[3] = value_of(row, desc, m->key);
-	vals[4] = value_of(row, desc, m->parent_key);
-	vals[5] = value_of(row, desc, m->line_number);
-	vals[6] = value_of(newtup, desc, m->quantity);
-	vals[7] = value_of(newtup, desc, m->unit_price);
-	vals[8] = value_of(oldtup, desc, m->received);
-	vals[9] = value_of(newtup, desc, m->received);
-	vals[10] = value_of(oldtup, desc, m->invoiced);
-	vals[11] = value_of(newtup, desc, m->invoiced);
-	vals[12] = value_of(newtup, desc, m->description);
-	vals[13] = value_of(newtup, desc, m->item);
+	vals[3] = procgov_column_text(row, desc, m->key);
+	vals[4] = procgov_column_text(row, desc, m->parent_key);
+	vals[5] = procgov_column_text(row, desc, m->line_number);
+	vals[6] = procgov_column_text(newtup, desc, m->quantity);
+	vals[7] = procgov_column_text(newtup, desc, m->unit_price);
+	vals[8] = procgov_column_text(oldtup, desc, m->received);
+	vals[9] = procgov_column_text(newtup, desc, m->received);
+	vals[10] = procgov_column_text(oldtup, desc, m->invoiced);
+	vals[11] = procgov_column_text(newtup, desc, m->invoiced);
+	vals[12] = procgov_column_text(newtup, desc, m->description);
+	vals[13] = procgov_column_text(newtup, desc, m->item);
 	call_sync("erp_line_changed", &fn, 14, vals, adopt);
 }
 
@@ -745,9 +727,9 @@ erp_rows(PG_FUNCTION_ARGS)
 
 		CHECK_FOR_INTERRUPTS();
 		old = MemoryContextSwitchTo(row_cxt);
-		v[0] = value_of(tup, desc, m->key);
-		v[1] = m->entity_const ? m->entity_const : value_of(tup, desc, m->entity);
-		v[2] = m->number ? value_of(tup, desc, m->number) : v[0];
+		v[0] = procgov_column_text(tup, desc, m->key);
+		v[1] = m->entity_const ? m->entity_const : procgov_column_text(tup, desc, m->entity);
+		v[2] = m->number ? procgov_column_text(tup, desc, m->number) : v[0];
 		v[3] = local_status(m, tup, desc);
 		MemoryContextSwitchTo(old);
 		for (int i = 0; i < 4; i++)

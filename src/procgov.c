@@ -6,6 +6,7 @@
  */
 #include "procgov.h"
 
+#include "access/htup_details.h"
 #include "access/table.h"
 #include "access/xact.h"
 #include "access/tableam.h"
@@ -223,6 +224,24 @@ procgov_actor_name(void)
 	if (procgov_actor && procgov_actor[0] != '\0')
 		return procgov_actor;
 	return GetUserNameFromId(GetOuterUserId(), false);
+}
+
+/* Text form of a column through its type's output function; NULL for SQL NULL, no row or column 0. */
+char *
+procgov_column_text(HeapTuple tup, TupleDesc desc, AttrNumber att)
+{
+	bool		isnull;
+	Datum		d;
+	Oid			out;
+	bool		varlena;
+
+	if (tup == NULL || att == 0)
+		return NULL;
+	d = heap_getattr(tup, att, desc, &isnull);
+	if (isnull)
+		return NULL;
+	getTypeOutputInfo(TupleDescAttr(desc, att - 1)->atttypid, &out, &varlena);
+	return OidOutputFunctionCall(out, d);
 }
 
 /* OID of a relation (table, index, sequence) in schema procgov, or an error. */

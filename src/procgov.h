@@ -9,6 +9,7 @@
 #include "postgres.h"
 #include "fmgr.h"
 #include "access/htup.h"
+#include "access/tupdesc.h"
 #include "nodes/nodes.h"
 #include "utils/jsonb.h"
 #include "utils/relcache.h"
@@ -66,6 +67,9 @@ extern int	procgov_notify;
 
 /* The acting end user: procgov.actor, else the calling database role. */
 extern char *procgov_actor_name(void);
+
+/* Text form of a column (type output function); NULL for SQL NULL, a NULL row or column 0. */
+extern char *procgov_column_text(HeapTuple tup, TupleDesc desc, AttrNumber att);
 
 /* OID of a relation in schema procgov; an error when it is missing. */
 extern Oid	procgov_relid(const char *name);

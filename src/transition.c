@@ -481,24 +481,6 @@ table_info(Relation rel)
 	return t;
 }
 
-/* Text form of a column (NULL when SQL NULL), through the type's output function. */
-static char *
-col_text(HeapTuple tup, TupleDesc desc, AttrNumber att)
-{
-	bool		isnull;
-	Datum		d;
-	Oid			out;
-	bool		varlena;
-
-	if (att == 0)
-		return NULL;
-	d = heap_getattr(tup, att, desc, &isnull);
-	if (isnull)
-		return NULL;
-	getTypeOutputInfo(TupleDescAttr(desc, att - 1)->atttypid, &out, &varlena);
-	return OidOutputFunctionCall(out, d);
-}
-
 /* ===================================================================
  * Calling guards and effects
  * =================================================================== */
@@ -756,8 +738,8 @@ check_protected(const TableInfo *t, TupleDesc desc, HeapTuple oldtup, HeapTuple 
 
 		if (nnull == onull && (nnull || datumIsEqual(ov, nv, att->attbyval, att->attlen)))
 			continue;
-		was = oldtup ? col_text(oldtup, desc, cols[i]) : NULL;
-		now = col_text(newtup, desc, cols[i]);
+		was = oldtup ? procgov_column_text(oldtup, desc, cols[i]) : NULL;
+		now = procgov_column_text(newtup, desc, cols[i]);
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("%s: column %s is recorded by procgov, not set by a statement", label, NameStr(att->attname)),
@@ -940,12 +922,12 @@ govern_document(PG_FUNCTION_ARGS)
 	if (!is_insert)
 	{
 		oldtup = td->tg_trigtuple;
-		from = col_text(oldtup, desc, t->state);
+		from = procgov_column_text(oldtup, desc, t->state);
 	}
-	to = col_text(newtup, desc, t->state);
-	number = col_text(newtup, desc, t->number);
-	entity = col_text(newtup, desc, t->entity);
-	correlation = col_text(newtup, desc, t->correlation);
+	to = procgov_column_text(newtup, desc, t->state);
+	number = procgov_column_text(newtup, desc, t->number);
+	entity = procgov_column_text(newtup, desc, t->entity);
+	correlation = procgov_column_text(newtup, desc, t->correlation);
 	label = doc_label(kind, number, entity);
 
 	if (to == NULL)
@@ -976,10 +958,10 @@ govern_document(PG_FUNCTION_ARGS)
 			(strcmp(from, "approved") == 0 || strcmp(from, "transmitted") == 0 ||
 			 strcmp(from, "acknowledged") == 0))
 		{
-			char	   *os = col_text(oldtup, desc, t->supplier),
-					   *ns = col_text(newtup, desc, t->supplier),
-					   *ot = col_text(oldtup, desc, t->total),
-					   *nt = col_text(newtup, desc, t->total);
+			char	   *os = procgov_column_text(oldtup, desc, t->supplier),
+					   *ns = procgov_column_text(newtup, desc, t->supplier),
+					   *ot = procgov_column_text(oldtup, desc, t->total),
+					   *nt = procgov_column_text(newtup, desc, t->total);
 
 			if ((os && ns && strcmp(os, ns) != 0) || (ot && nt && strcmp(ot, nt) != 0))
 				newtup = version_order(oldtup, newtup, desc, t, &to);
@@ -1092,7 +1074,7 @@ govern_document(PG_FUNCTION_ARGS)
 
 	/* the ledger and the event, in this transaction */
 	{
-		char	   *version = col_text(newtup, desc, t->version);
+		char	   *version = procgov_column_text(newtup, desc, t->version);
 		const ProcgovLocalChange *local = procgov_local_change;
 
 		if (local && (strcmp(kind, "purchase_order") != 0 || entity == NULL || number == NULL ||
