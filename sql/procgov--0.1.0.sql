@@ -6746,26 +6746,44 @@ CREATE FUNCTION procgov.stream_part(stream text, part integer) RETURNS text
 					 ELSE split_part(stream, ':', part) END;
 COMMENT ON FUNCTION procgov.stream_part(text, integer) IS 'part 1 (kind), 2 (entity) or 3 (document number, which may itself hold colons) of a ledger stream name';
 
-CREATE VIEW procgov.audit_trail WITH (security_barrier) AS
-SELECT a.entry_id, a.logged_at AS at, a.actor AS who, a.db_user AS login,
-	   s.entity_id, s.doc_kind, s.doc_number, a.action,
-	   a.payload ->> 'from' AS from_state, a.payload ->> 'to' AS to_state, a.reason,
-	   -- looked up only when selected (and then once per entry, by the document's number)
-	   CASE s.doc_kind
-			WHEN 'purchase_order' THEN (SELECT d.correlation_id FROM procgov.purchase_order d WHERE d.entity_id = s.entity_id AND d.number = s.doc_number)
-			WHEN 'requisition' THEN (SELECT d.correlation_id FROM procgov.requisition d WHERE d.entity_id = s.entity_id AND d.number = s.doc_number)
-			WHEN 'invoice' THEN (SELECT d.correlation_id FROM procgov.invoice d WHERE d.entity_id = s.entity_id AND d.number = s.doc_number)
-			WHEN 'receipt' THEN (SELECT d.correlation_id FROM procgov.receipt d WHERE d.entity_id = s.entity_id AND d.number = s.doc_number)
-			WHEN 'bank_change' THEN (SELECT d.correlation_id FROM procgov.bank_change d WHERE d.entity_id = s.entity_id AND d.number = s.doc_number)
-	   END AS correlation_id,
-	   a.payload -> 'local' ->> 'table' AS erp_table, a.payload -> 'local' ->> 'to' AS erp_status, a.seq
+-- the entries a query may see, with their streams split: a security barrier,
+-- so a reader's own conditions never see another entity's entries
+CREATE VIEW procgov.audit_trail_entries WITH (security_barrier) AS
+SELECT a.entry_id, a.logged_at, a.actor, a.db_user, s.entity_id, s.doc_kind, s.doc_number, a.action, a.payload, a.reason, a.seq
   FROM procgov.audit_log a
- -- the ledger's streams sort in "C"; the documents' columns in the database's collation (for their indexes)
- -- (the parts as procgov.stream_part() gives them, spelled out so that no function call is made per entry)
+ -- the ledger's streams sort in "C"; the documents' columns in the database's collation (for their indexes);
+ -- the parts as procgov.stream_part() gives them, spelled out so that no function call is made per entry
  CROSS JOIN LATERAL (SELECT split_part(a.stream, ':', 1) COLLATE "default" AS doc_kind,
 							split_part(a.stream, ':', 2) COLLATE "default" AS entity_id,
 							substr(a.stream, length(split_part(a.stream, ':', 1)) + length(split_part(a.stream, ':', 2)) + 3) COLLATE "default" AS doc_number) s
  WHERE (SELECT procgov.sees_all_entities()) OR s.entity_id = ANY ((SELECT procgov.visible_entities())::text[]);
+COMMENT ON VIEW procgov.audit_trail_entries IS 'the ledger entries of the entities the query may see, streams split into kind, entity and number (behind procgov.audit_trail)';
+COMMENT ON COLUMN procgov.audit_trail_entries.entry_id IS 'ledger entry id';
+COMMENT ON COLUMN procgov.audit_trail_entries.logged_at IS 'when';
+COMMENT ON COLUMN procgov.audit_trail_entries.actor IS 'the acting person';
+COMMENT ON COLUMN procgov.audit_trail_entries.db_user IS 'the database login';
+COMMENT ON COLUMN procgov.audit_trail_entries.entity_id IS 'entity (from the stream)';
+COMMENT ON COLUMN procgov.audit_trail_entries.doc_kind IS 'kind (from the stream)';
+COMMENT ON COLUMN procgov.audit_trail_entries.doc_number IS 'document number (from the stream)';
+COMMENT ON COLUMN procgov.audit_trail_entries.action IS 'action';
+COMMENT ON COLUMN procgov.audit_trail_entries.payload IS 'payload';
+COMMENT ON COLUMN procgov.audit_trail_entries.reason IS 'reason';
+COMMENT ON COLUMN procgov.audit_trail_entries.seq IS 'position in the stream';
+
+-- not a barrier itself (the entries are), so the correlation id is looked up
+-- after a query's sort and limit, for the rows it returns
+CREATE VIEW procgov.audit_trail AS
+SELECT e.entry_id, e.logged_at AS at, e.actor AS who, e.db_user AS login, e.entity_id, e.doc_kind, e.doc_number, e.action,
+	   e.payload ->> 'from' AS from_state, e.payload ->> 'to' AS to_state, e.reason,
+	   CASE e.doc_kind
+			WHEN 'purchase_order' THEN (SELECT d.correlation_id FROM procgov.purchase_order d WHERE d.entity_id = e.entity_id AND d.number = e.doc_number)
+			WHEN 'requisition' THEN (SELECT d.correlation_id FROM procgov.requisition d WHERE d.entity_id = e.entity_id AND d.number = e.doc_number)
+			WHEN 'invoice' THEN (SELECT d.correlation_id FROM procgov.invoice d WHERE d.entity_id = e.entity_id AND d.number = e.doc_number)
+			WHEN 'receipt' THEN (SELECT d.correlation_id FROM procgov.receipt d WHERE d.entity_id = e.entity_id AND d.number = e.doc_number)
+			WHEN 'bank_change' THEN (SELECT d.correlation_id FROM procgov.bank_change d WHERE d.entity_id = e.entity_id AND d.number = e.doc_number)
+	   END AS correlation_id,
+	   e.payload -> 'local' ->> 'table' AS erp_table, e.payload -> 'local' ->> 'to' AS erp_status, e.seq
+  FROM procgov.audit_trail_entries e;
 COMMENT ON VIEW procgov.audit_trail IS 'the audit ledger in human terms: who did what to which document, from and to which state, when, why, with the document''s correlation id (heavy over the whole ledger: filter on at, or read the latest by entry_id)';
 -- months of the ledger without a real index on it: entries are appended in time order
 CREATE INDEX audit_log_logged_at ON procgov.audit_log USING brin (logged_at);
@@ -7133,7 +7151,7 @@ COMMENT ON COLUMN procgov.event_backlog.claim_active IS 'it holds a claim on eve
 
 -- BEGIN bi privileges
 -- the views are the BI contract: procgov_reader reads them and nothing else
-REVOKE ALL ON procgov.audit_trail, procgov.approval_queue, procgov.approval_aging, procgov.order_milestones,
+REVOKE ALL ON procgov.audit_trail, procgov.audit_trail_entries, procgov.approval_queue, procgov.approval_aging, procgov.order_milestones,
 	procgov.cycle_times, procgov.exception_rate, procgov.supplier_performance, procgov.off_contract_spend,
 	procgov.budget_commitment, procgov.sync_drift, procgov.policy_coverage, procgov.job_health,
 	procgov.event_backlog, procgov.entity_grant FROM PUBLIC;
