@@ -6954,6 +6954,7 @@ COMMENT ON COLUMN procgov.exception_rate.overdue IS 'open past their SLA';
 COMMENT ON COLUMN procgov.exception_rate.avg_hours_to_resolve IS 'mean hours from opening to resolution, of the resolved';
 
 CREATE INDEX purchase_order_supplier_created ON procgov.purchase_order (entity_id, supplier_id, created_at);
+CREATE INDEX exception_case_kind_opened ON procgov.exception_case (entity_id, kind, opened_at);
 CREATE VIEW procgov.supplier_performance WITH (security_barrier) AS
 SELECT s.entity_id, s.supplier_id, s.code AS supplier, s.name, p.orders, p.avg_ack_delay_hours, p.on_time_rate,
 	   p.in_full_rate, p.short_shipment_rate,
