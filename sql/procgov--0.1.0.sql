@@ -2679,6 +2679,8 @@ BEGIN
 	IF key IS NULL THEN
 		RETURN NULL;
 	END IF;
+	-- a stored result is the document's: only for whoever may act on its entity
+	PERFORM procgov.check_entity_access(entity);
 	IF length(key) NOT BETWEEN 1 AND 200 THEN
 		RAISE EXCEPTION 'idempotency key must be 1 to 200 characters'
 			USING ERRCODE = '22023', DETAIL = format('The key is %s characters long.', length(key)),
@@ -4570,7 +4572,7 @@ BEGIN
 	PERFORM procgov.check_entity_access(entity);
 	UPDATE procgov.delegation d SET revoked_at = now()
 	 WHERE d.entity_id = entity AND d.delegation_id = revoke_delegation.delegation_id AND d.revoked_at IS NULL
-	   AND (d.from_person = actor OR pg_has_role(session_user, 'procgov_admin', 'member'));
+	   AND (d.from_person = actor OR pg_has_role(procgov.calling_role(), 'procgov_admin', 'USAGE'));
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'delegation % of entity % is not yours to revoke, or does not exist', delegation_id, entity
 			USING ERRCODE = '42501', HINT = 'The delegating approver or procgov_admin revokes it.';
@@ -4675,10 +4677,13 @@ $grants$;
 GRANT EXECUTE ON FUNCTION procgov.activate_policy(text, integer), procgov.copy_policy(text, integer, text),
 	procgov.import_policy(text), procgov.export_policy(text, integer, boolean), procgov.policy_hash(text, integer)
 	TO procgov_admin;
-GRANT EXECUTE ON FUNCTION procgov.evaluate(text, jsonb, bigint), procgov.evaluate(text, text, text),
-	procgov.explain(text, jsonb, bigint), procgov.explain(text, text, text),
-	procgov.document_facts(text, jsonb, bigint), procgov.active_policy(text)
+-- a stored document's plan for whoever may see its entity; what-ifs over facts given
+-- directly (any entity's policy) for the administrators and auditors, who see all
+GRANT EXECUTE ON FUNCTION procgov.evaluate(text, text, text), procgov.explain(text, text, text)
 	TO procgov_admin, procgov_requester, procgov_approver, procgov_receiver, procgov_auditor;
+GRANT EXECUTE ON FUNCTION procgov.evaluate(text, jsonb, bigint), procgov.explain(text, jsonb, bigint),
+	procgov.document_facts(text, jsonb, bigint), procgov.active_policy(text)
+	TO procgov_admin, procgov_auditor;
 GRANT EXECUTE ON FUNCTION procgov.submit(text, text, text, boolean, text, text) TO procgov_requester, procgov_admin;
 GRANT EXECUTE ON FUNCTION procgov.approve(bigint, text, text), procgov.reject(bigint, text, text),
 	procgov.delegate(text, text, timestamptz, timestamptz, text, text), procgov.revoke_delegation(text, bigint)
@@ -4973,6 +4978,7 @@ CREATE FUNCTION procgov.case_for_resolution(entity text, case_id bigint, kinds t
 DECLARE
 	c procgov.exception_case;
 BEGIN
+	PERFORM procgov.check_entity_access(entity);
 	-- the invoice first, as a match run locks it: a resolution and a run take turns
 	PERFORM 1 FROM procgov.invoice i JOIN procgov.exception_case x
 		ON x.entity_id = i.entity_id AND x.doc_kind = 'invoice' AND x.doc_number = i.number
@@ -6671,10 +6677,12 @@ CREATE FUNCTION procgov.grantees() RETURNS text[]
 	SET search_path = pg_catalog, procgov, pg_temp
 	AS $$
 	SELECT array_agg(g) FROM (
-		SELECT r.rolname::text AS g FROM pg_catalog.pg_roles r WHERE pg_catalog.pg_has_role(procgov.calling_role(), r.oid, 'MEMBER')
+		SELECT r.rolname::text AS g FROM pg_catalog.pg_roles r WHERE pg_catalog.pg_has_role(procgov.calling_role(), r.oid, 'USAGE')
 		UNION
-		SELECT nullif(pg_catalog.current_setting('procgov.actor'), '')
-		 WHERE pg_catalog.pg_has_role(procgov.calling_role(), 'procgov_service', 'MEMBER')) x
+		-- a person, never a role's name: naming procgov_auditor borrows nothing
+		SELECT a FROM (SELECT nullif(pg_catalog.current_setting('procgov.actor'), '') AS a) p
+		 WHERE pg_catalog.pg_has_role(procgov.calling_role(), 'procgov_service', 'USAGE')
+		   AND NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname = p.a)) x
 	 WHERE g IS NOT NULL
 	$$;
 COMMENT ON FUNCTION procgov.grantees() IS 'the names whose entity grants apply to the current query: the calling role and every role it is a member of, and the person procgov.actor names when the calling role is a procgov_service member';
@@ -6683,7 +6691,7 @@ CREATE FUNCTION procgov.sees_all_entities() RETURNS boolean
 	LANGUAGE sql STABLE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
 	AS $$
-	SELECT pg_catalog.pg_has_role(procgov.calling_role(), 'procgov_admin', 'MEMBER')
+	SELECT pg_catalog.pg_has_role(procgov.calling_role(), 'procgov_admin', 'USAGE')
 		OR EXISTS (SELECT FROM procgov.entity_grant g WHERE g.entity_id IS NULL AND g.grantee = ANY (procgov.grantees()))
 	$$;
 COMMENT ON FUNCTION procgov.sees_all_entities() IS 'true when the current query may see every entity: procgov_admin members (and superusers), and grantees of a grant without entity';
@@ -6702,12 +6710,13 @@ CREATE FUNCTION procgov.check_entity_access(entity text) RETURNS void
 	LANGUAGE plpgsql STABLE
 	AS $$
 BEGIN
-	IF NOT (procgov.sees_all_entities() OR entity = ANY (procgov.visible_entities())) THEN
+	IF (procgov.sees_all_entities() OR entity = ANY (procgov.visible_entities())) IS NOT TRUE THEN
 		RAISE EXCEPTION 'permission denied for entity %', entity
 			USING ERRCODE = '42501',
 				  DETAIL = format('%s holds no grant of entity %s.',
-								  coalesce(nullif(current_setting('procgov.actor'), '') || ' (through ' || procgov.calling_role() || ')',
-										   procgov.calling_role()), entity),
+								  CASE WHEN pg_has_role(procgov.calling_role(), 'procgov_service', 'USAGE') AND nullif(current_setting('procgov.actor'), '') IS NOT NULL
+									   THEN current_setting('procgov.actor') || ' (through ' || procgov.calling_role() || ')'
+									   ELSE procgov.calling_role() END, coalesce(entity, 'NULL')),
 				  HINT = 'procgov_admin grants entities in procgov.entity_grant.';
 	END IF;
 END
@@ -6724,7 +6733,8 @@ BEGIN
 	FOREACH t IN ARRAY ARRAY['entity', 'supplier', 'item', 'contract', 'budget', 'requisition', 'requisition_line',
 			'purchase_order', 'purchase_order_line', 'purchase_order_version', 'acknowledgement', 'acknowledgement_line',
 			'receipt', 'receipt_line', 'invoice', 'invoice_line', 'bank_change', 'exception_case', 'approval',
-			'approval_step', 'document_commitment', 'signal', 'governed_row', 'outbox']
+			'approval_step', 'document_commitment', 'signal', 'governed_row', 'outbox', 'policy', 'approval_rule',
+			'approver', 'delegation', 'match_rule']
 	LOOP
 		EXECUTE pg_catalog.format('ALTER TABLE procgov.%I ENABLE ROW LEVEL SECURITY', t);
 		EXECUTE pg_catalog.format('CREATE POLICY entity_access ON procgov.%I USING ((SELECT procgov.sees_all_entities()) OR %I = ANY ((SELECT procgov.visible_entities())::text[]))',
@@ -6732,6 +6742,10 @@ BEGIN
 	END LOOP;
 END
 $rls$;
+-- tables whose rows without an entity are defaults for all (drift rules): those for everyone
+ALTER TABLE procgov.drift_rule ENABLE ROW LEVEL SECURITY;
+CREATE POLICY entity_access ON procgov.drift_rule
+	USING (entity_id IS NULL OR (SELECT procgov.sees_all_entities()) OR entity_id = ANY ((SELECT procgov.visible_entities())::text[]));
 -- the ledger: a document's stream names its entity (kind:entity:number); other streams only for who sees all
 ALTER TABLE procgov.audit_log ENABLE ROW LEVEL SECURITY;
 CREATE POLICY entity_access ON procgov.audit_log
@@ -6968,7 +6982,7 @@ SELECT s.entity_id, s.supplier_id, s.code AS supplier, s.name, p.orders, p.avg_a
 	SELECT count(*) AS orders,
 		   round((avg(extract(epoch FROM o.acknowledged_at - o.approved_at)) / 3600)::numeric, 2) AS avg_ack_delay_hours,
 		   round(avg(CASE WHEN o.first_received_at IS NOT NULL AND o.need_by IS NOT NULL
-						  THEN (o.first_received_at::date <= o.need_by)::integer END), 3) AS on_time_rate,
+						  THEN ((o.first_received_at AT TIME ZONE 'UTC')::date <= o.need_by)::integer END), 3) AS on_time_rate,
 		   round(avg(CASE WHEN o.state IN ('received', 'matched', 'closed') THEN (NOT o.short)::integer END), 3) AS in_full_rate,
 		   round(avg(CASE WHEN o.state IN ('received', 'matched', 'closed') OR o.first_received_at IS NOT NULL
 						  THEN o.short::integer END), 3) AS short_shipment_rate
@@ -6981,6 +6995,7 @@ SELECT s.entity_id, s.supplier_id, s.code AS supplier, s.name, p.orders, p.avg_a
 							  AND (l.received_qty < l.quantity OR l.confirmed_qty < l.quantity)) AS short
 			  FROM procgov.purchase_order po
 			 WHERE po.entity_id = s.entity_id AND po.supplier_id = s.supplier_id AND po.created_at > now() - interval '90 days'
+			   AND po.state NOT IN ('draft', 'rejected', 'cancelled')
 			OFFSET 0) o) p	-- OFFSET 0: each order's facts once, however often the figures use them
  WHERE (SELECT procgov.sees_all_entities()) OR s.entity_id = ANY ((SELECT procgov.visible_entities())::text[]);
 COMMENT ON VIEW procgov.supplier_performance IS 'each supplier over its orders of the last 90 days: acknowledgement delay, on-time and in-full delivery, short shipments, price variances and the current risk signal (the jobs'' procgov.supplier_performance(as_of) function rates the tier)';
@@ -6988,7 +7003,7 @@ COMMENT ON COLUMN procgov.supplier_performance.entity_id IS 'entity';
 COMMENT ON COLUMN procgov.supplier_performance.supplier_id IS 'supplier id';
 COMMENT ON COLUMN procgov.supplier_performance.supplier IS 'supplier code';
 COMMENT ON COLUMN procgov.supplier_performance.name IS 'supplier name';
-COMMENT ON COLUMN procgov.supplier_performance.orders IS 'orders created in the last 90 days';
+COMMENT ON COLUMN procgov.supplier_performance.orders IS 'orders created in the last 90 days (not drafts, rejected or cancelled ones)';
 COMMENT ON COLUMN procgov.supplier_performance.avg_ack_delay_hours IS 'mean hours from approval to the supplier''s first acknowledgement';
 COMMENT ON COLUMN procgov.supplier_performance.on_time_rate IS 'share of delivered orders whose first receipt came by the need-by date (0 to 1)';
 COMMENT ON COLUMN procgov.supplier_performance.in_full_rate IS 'share of received orders with every line received in full';
@@ -7076,6 +7091,9 @@ COMMENT ON COLUMN procgov.sync_drift.problem IS 'erp_state_drift: what disagrees
 COMMENT ON COLUMN procgov.sync_drift.details IS 'everything the job recorded';
 
 CREATE VIEW procgov.policy_coverage WITH (security_barrier) AS
+-- the union inside a subquery: a barrier over a bare UNION ALL would let a caller's
+-- conditions into each branch ahead of the entity predicate
+SELECT * FROM (
 -- rules of an active or retired version that never planned a step
 SELECT r.entity_id, p.version AS policy_version, p.status AS policy_status, 'rule never fired'::text AS finding,
 	   r.name AS rule, NULL::text AS doc_kind, NULL::text AS doc_number, NULL::timestamptz AS at
@@ -7090,7 +7108,9 @@ UNION ALL
 SELECT s.entity_id, p.version, p.status, 'no rule covered the document', NULL, s.doc_kind, s.doc_number, s.created_at
   FROM procgov.approval_step s JOIN procgov.policy p ON p.entity_id = s.entity_id AND p.policy_id = s.policy_id
  WHERE s.rules = '{}' AND s.status <> 'superseded'
-   AND ((SELECT procgov.sees_all_entities()) OR s.entity_id = ANY ((SELECT procgov.visible_entities())::text[]));
+   AND ((SELECT procgov.sees_all_entities()) OR s.entity_id = ANY ((SELECT procgov.visible_entities())::text[]))
+) u;
+
 COMMENT ON VIEW procgov.policy_coverage IS 'where the approval matrix does not fit: rules of active or retired versions that never planned a step (auto-approvals leave no step and are not listed), and documents no rule covered, approved by the default role';
 COMMENT ON COLUMN procgov.policy_coverage.entity_id IS 'entity';
 COMMENT ON COLUMN procgov.policy_coverage.policy_version IS 'policy version';

@@ -203,6 +203,46 @@ SELECT procgov.create_purchase_order('BIA', 'SA', '[{"description": "x", "quanti
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 RESET ROLE;
 
+-- ---- what a review found: each refused now ----
+-- an ERP login naming a role as the person borrows nothing (procgov_auditor sees every entity)
+SET ROLE regress_bi_erp;
+SET procgov.actor = 'procgov_auditor';
+SELECT count(*) AS seen_as_auditor FROM procgov.purchase_order WHERE entity_id IN ('BIA', 'BIB');
+SELECT procgov.cancel_document('purchase_order', 'BIB', 'B1', 'spoof');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET procgov.actor;
+RESET ROLE;
+-- another entity's stored idempotent result, its policy through a what-if, its cases, its approvers
+SET procgov.actor = 'ben.buyer';
+SELECT procgov.create_purchase_order('BIB', 'SB', '[{"description": "glue", "quantity": 1, "unit_price": "2 EUR"}]',
+	number => 'B3', idempotency_key => 'erp-req-77') ->> 'number' AS b3;
+RESET procgov.actor;
+SET ROLE regress_bi_req;
+SET procgov.actor = 'bob.buyer';
+SELECT procgov.create_purchase_order('BIB', 'SB', '[{"description": "glue", "quantity": 1, "unit_price": "2 EUR"}]',
+	number => 'B3', idempotency_key => 'erp-req-77');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM procgov.explain('purchase_order', '{"entity_id": "BIB", "total": "100 EUR"}'::jsonb, NULL::bigint);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT count(*) AS other_entity_approvers FROM procgov.approver WHERE entity_id = 'BIB';
+RESET procgov.actor;
+RESET ROLE;
+SET ROLE regress_bi_appr;
+SET procgov.actor = 'amy.approver';
+SELECT procgov.accept_variance('BIB', (SELECT max(case_id) FROM procgov.exception_case), 'not mine');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET procgov.actor;
+RESET ROLE;
+-- a leaky function in the reader's own conditions sees only its entities' rows, in every view
+CREATE SCHEMA regress_bi_leak AUTHORIZATION regress_bi_reader;
+SET ROLE regress_bi_reader;
+CREATE FUNCTION regress_bi_leak.leak(text) RETURNS boolean LANGUAGE plpgsql COST 0.0001
+	AS $$ BEGIN RAISE NOTICE 'saw %', $1; RETURN true; END $$;
+SELECT count(*) FROM procgov.policy_coverage WHERE regress_bi_leak.leak(entity_id);
+SELECT count(*) FROM procgov.audit_trail WHERE entity_id IN ('BIA', 'BIB') AND regress_bi_leak.leak(entity_id) AND action = 'approve';
+RESET ROLE;
+DROP SCHEMA regress_bi_leak CASCADE;
+
 -- ---- search_path attacks: look-alikes in a schema of the caller's, first on its path ----
 CREATE SCHEMA regress_bi_attack AUTHORIZATION regress_bi_req;
 SET ROLE regress_bi_req;
