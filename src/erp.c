@@ -403,6 +403,24 @@ call_sync(const char *fname, Oid *fn, int ntext, char **vals, bool adopt)
 }
 
 /*
+ * The text of columns atts[0..n) of a row, into vals; with an old row, whether
+ * any of them differs there (the old row's texts are not kept).
+ */
+static bool
+columns_text(HeapTuple tup, HeapTuple oldtup, TupleDesc desc, const AttrNumber *atts, int n, char **vals)
+{
+	bool		differ = false;
+
+	for (int i = 0; i < n; i++)
+	{
+		vals[i] = procgov_column_text(tup, desc, atts[i]);
+		if (oldtup && !differ)
+			differ = changed(procgov_column_text(oldtup, desc, atts[i]), vals[i]);
+	}
+	return differ;
+}
+
+/*
  * An order row changed (op: INSERT, UPDATE, DELETE; adopt: an existing row
  * brought under governance).  Refuses what the document cannot follow; hands
  * the rest to procgov.erp_order_changed().
@@ -412,7 +430,12 @@ order_changed(const Mapping *m, TupleDesc desc, const char *op, HeapTuple oldtup
 {
 	static Oid	fn = InvalidOid;
 	HeapTuple	row = newtup ? newtup : oldtup;
-	char	   *key = procgov_column_text(row, desc, m->key);
+	HeapTuple	before = newtup ? oldtup : NULL;	/* an update: compare with it */
+	/* what names the document, and the fields it follows */
+	const AttrNumber names[3] = {m->key, m->entity, m->number};
+	const AttrNumber fields[5] = {m->supplier, m->requester, m->amount, m->currency, m->correlation};
+	char	   *name[3];
+	char	   *field[5];
 	char	   *from = local_status(m, oldtup, desc),
 			   *to = local_status(m, newtup, desc);
 	const StateEntry *st = NULL;
@@ -422,48 +445,38 @@ order_changed(const Mapping *m, TupleDesc desc, const char *op, HeapTuple oldtup
 	ProcgovLocalChange *save = procgov_local_change;
 	MemoryContext cxt = CurrentMemoryContext;
 
-	if (oldtup && newtup)
+	if (columns_text(row, before, desc, names, 3, name))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("row %s of %s cannot change its key, entity or number under governance",
+						procgov_column_text(oldtup, desc, m->key), m->table),
+				 errdetail("They name its document in procgov and in the audit ledger."),
+				 errhint("Cancel the order and create a new one instead.")));
+	/* nothing procgov maps changed: nothing to do; only the status: say so */
+	if (!columns_text(row, before, desc, fields, 5, field) && before)
 	{
-		char	   *okey = procgov_column_text(oldtup, desc, m->key);
-
-		if (changed(okey, key) ||
-			changed(procgov_column_text(oldtup, desc, m->entity), procgov_column_text(newtup, desc, m->entity)) ||
-			changed(procgov_column_text(oldtup, desc, m->number), procgov_column_text(newtup, desc, m->number)))
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("row %s of %s cannot change its key, entity or number under governance", okey ? okey : "?", m->table),
-					 errdetail("They name its document in procgov and in the audit ledger."),
-					 errhint("Cancel the order and create a new one instead.")));
-		if (!changed(procgov_column_text(oldtup, desc, m->supplier), procgov_column_text(newtup, desc, m->supplier)) &&
-			!changed(procgov_column_text(oldtup, desc, m->requester), procgov_column_text(newtup, desc, m->requester)) &&
-			!changed(procgov_column_text(oldtup, desc, m->amount), procgov_column_text(newtup, desc, m->amount)) &&
-			!changed(procgov_column_text(oldtup, desc, m->currency), procgov_column_text(newtup, desc, m->currency)) &&
-			!changed(procgov_column_text(oldtup, desc, m->correlation), procgov_column_text(newtup, desc, m->correlation)))
-		{
-			/* nothing procgov maps changed: nothing to do; only the status: say so */
-			if (!changed(from, to))
-				return;
-			op = "STATUS";
-		}
+		if (!changed(from, to))
+			return;
+		op = "STATUS";
 	}
 	if (newtup)
-		st = find_state(m, to, key);
+		st = find_state(m, to, name[0]);
 
 	snprintf(relid, sizeof(relid), "%u", m->relid);
 	vals[0] = relid;
 	vals[1] = unconstify(char *, op);
-	vals[2] = key;
-	vals[3] = m->entity_const ? m->entity_const : procgov_column_text(row, desc, m->entity);
-	vals[4] = m->number ? procgov_column_text(row, desc, m->number) : key;
+	vals[2] = name[0];
+	vals[3] = m->entity_const ? m->entity_const : name[1];
+	vals[4] = m->number ? name[2] : name[0];
 	vals[5] = from;
 	vals[6] = to;
 	vals[7] = st ? st->state : NULL;
 	vals[8] = st ? st->via : NULL;
-	vals[9] = procgov_column_text(row, desc, m->supplier);
-	vals[10] = procgov_column_text(row, desc, m->requester);
-	vals[11] = procgov_column_text(row, desc, m->amount);
-	vals[12] = m->currency_const ? m->currency_const : procgov_column_text(row, desc, m->currency);
-	vals[13] = procgov_column_text(row, desc, m->correlation);
+	vals[9] = field[0];
+	vals[10] = field[1];
+	vals[11] = field[2];
+	vals[12] = m->currency_const ? m->currency_const : field[3];
+	vals[13] = field[4];
 
 	lc.table = m->table;
 	lc.entity = vals[3];
@@ -487,7 +500,7 @@ order_changed(const Mapping *m, TupleDesc desc, const char *op, HeapTuple oldtup
 		edata = CopyErrorData();
 		FlushErrorState();
 		edata->message = psprintf("%s (%s row %s: status \"%s\" to \"%s\")", edata->message, m->table,
-								  key ? key : "?", from ? from : "(new)", to);
+								  name[0] ? name[0] : "?", from ? from : "(new)", to);
 		ReThrowError(edata);
 	}
 	PG_END_TRY();
@@ -500,45 +513,37 @@ line_changed(const Mapping *m, TupleDesc desc, const char *op, HeapTuple oldtup,
 {
 	static Oid	fn = InvalidOid;
 	HeapTuple	row = newtup ? newtup : oldtup;
+	HeapTuple	before = newtup ? oldtup : NULL;	/* an update: compare with it */
+	/* what names the line, and what it carries */
+	const AttrNumber names[3] = {m->key, m->parent_key, m->line_number};
+	const AttrNumber fields[6] = {m->quantity, m->unit_price, m->received, m->invoiced, m->description, m->item};
 	char	   *vals[16];
+	char	   *field[6];
 	char		relid[16];
 	char		parent[16];
 
-	if (oldtup && newtup)
-	{
-		if (changed(procgov_column_text(oldtup, desc, m->key), procgov_column_text(newtup, desc, m->key)) ||
-			changed(procgov_column_text(oldtup, desc, m->parent_key), procgov_column_text(newtup, desc, m->parent_key)) ||
-			changed(procgov_column_text(oldtup, desc, m->line_number), procgov_column_text(newtup, desc, m->line_number)))
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("line %s of %s cannot change its key, order or line number under governance",
-							procgov_column_text(oldtup, desc, m->key), m->table),
-					 errdetail("They name the order line in procgov."),
-					 errhint("Delete the line and add a new one instead.")));
-		if (!changed(procgov_column_text(oldtup, desc, m->quantity), procgov_column_text(newtup, desc, m->quantity)) &&
-			!changed(procgov_column_text(oldtup, desc, m->unit_price), procgov_column_text(newtup, desc, m->unit_price)) &&
-			!changed(procgov_column_text(oldtup, desc, m->received), procgov_column_text(newtup, desc, m->received)) &&
-			!changed(procgov_column_text(oldtup, desc, m->invoiced), procgov_column_text(newtup, desc, m->invoiced)) &&
-			!changed(procgov_column_text(oldtup, desc, m->description), procgov_column_text(newtup, desc, m->description)) &&
-			!changed(procgov_column_text(oldtup, desc, m->item), procgov_column_text(newtup, desc, m->item)))
-			return;
-	}
 	snprintf(relid, sizeof(relid), "%u", m->relid);
 	snprintf(parent, sizeof(parent), "%u", m->parent);
 	vals[0] = relid;
 	vals[1] = parent;
 	vals[2] = unconstify(char *, op);
-	vals[3] = procgov_column_text(row, desc, m->key);
-	vals[4] = procgov_column_text(row, desc, m->parent_key);
-	vals[5] = procgov_column_text(row, desc, m->line_number);
-	vals[6] = procgov_column_text(newtup, desc, m->quantity);
-	vals[7] = procgov_column_text(newtup, desc, m->unit_price);
+	if (columns_text(row, before, desc, names, 3, &vals[3]))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("line %s of %s cannot change its key, order or line number under governance",
+						procgov_column_text(oldtup, desc, m->key), m->table),
+				 errdetail("They name the order line in procgov."),
+				 errhint("Delete the line and add a new one instead.")));
+	if (!columns_text(newtup, before, desc, fields, 6, field) && before)
+		return;					/* nothing procgov maps changed */
+	vals[6] = field[0];
+	vals[7] = field[1];
 	vals[8] = procgov_column_text(oldtup, desc, m->received);
-	vals[9] = procgov_column_text(newtup, desc, m->received);
+	vals[9] = field[2];
 	vals[10] = procgov_column_text(oldtup, desc, m->invoiced);
-	vals[11] = procgov_column_text(newtup, desc, m->invoiced);
-	vals[12] = procgov_column_text(newtup, desc, m->description);
-	vals[13] = procgov_column_text(newtup, desc, m->item);
+	vals[11] = field[3];
+	vals[12] = field[4];
+	vals[13] = field[5];
 	call_sync("erp_line_changed", &fn, 14, vals, adopt);
 }
 
