@@ -815,7 +815,7 @@ SELECT pg_catalog.pg_extension_config_dump('procgov.event_type', 'WHERE NOT buil
 
 CREATE FUNCTION procgov.config_changed() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'config_changed' LANGUAGE C;
-COMMENT ON FUNCTION procgov.config_changed() IS 'trigger on procgov''s rule tables (event types, transitions, guards, effects): makes every backend reload what it compiled from them';
+COMMENT ON FUNCTION procgov.config_changed() IS 'trigger on procgov''s rule tables (event types, transitions, guards, effects) and entity grants: makes every backend reload what it compiled or decided from them';
 CREATE TRIGGER event_type_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON procgov.event_type
 	FOR EACH STATEMENT EXECUTE FUNCTION procgov.config_changed();
 
@@ -2330,7 +2330,7 @@ CREATE FUNCTION procgov.guard_supplier_iban() RETURNS trigger
 	AS $$
 #variable_conflict use_variable
 BEGIN
-	IF NEW.iban IS DISTINCT FROM OLD.iban AND NOT current_setting('procgov.applying_bank_change')::boolean THEN
+	IF NEW.iban IS DISTINCT FROM OLD.iban AND NOT coalesce(nullif(current_setting('procgov.applying_bank_change', true), ''), 'off')::boolean THEN
 		RAISE EXCEPTION 'the bank account of supplier % changes only through an approved bank change', OLD.code
 			USING ERRCODE = '42501',
 				  DETAIL = format('The account is %s; the update would make it %s.', coalesce(OLD.iban::text, 'none'), coalesce(NEW.iban::text, 'none')),
@@ -2393,7 +2393,7 @@ BEGIN
 		version := (old_doc->>'version')::integer + 1;
 		INSERT INTO procgov.purchase_order_version (entity_id, po_id, version, total, snapshot, reason, created_by)
 		VALUES (e, id, version, total, snap || jsonb_build_object('version', version),
-				nullif(current_setting('procgov.reason'), ''), procgov.current_actor());
+				nullif(current_setting('procgov.reason', true), ''), procgov.current_actor());
 	END IF;
 	-- a change within the policy's change tolerance stands; without a policy any increase needs approval
 	reapprove := (old_doc->>'supplier_id') IS DISTINCT FROM (new_doc->>'supplier_id')
@@ -2521,7 +2521,7 @@ BEGIN
 	SELECT * INTO po FROM procgov.purchase_order WHERE entity_id = entity AND po_id = id;
 	-- with the rules off (a migration, an ERP table's rows adopted) history loads as it was
 	IF po.state IN ('partially_received', 'received', 'matched', 'closed', 'cancelled')
-	   AND current_setting('procgov.enforce')::boolean THEN
+	   AND coalesce(nullif(current_setting('procgov.enforce', true), ''), 'on')::boolean THEN
 		RAISE EXCEPTION 'the lines of purchase order % (%) can no longer change', po.number, entity
 			USING ERRCODE = '55000',
 				  DETAIL = format('The order is %s.', replace(po.state::text, '_', ' ')),
@@ -6668,59 +6668,27 @@ CREATE FUNCTION procgov.calling_role() RETURNS text
 	AS 'MODULE_PATHNAME', 'calling_role' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION procgov.calling_role() IS 'the database role the query runs as outside any SECURITY DEFINER function: the login, or the role it SET ROLE to';
 
--- Who the current query speaks for: the calling role, the roles it is a
--- member of, and the person an ERP service login names.  SECURITY DEFINER
--- (nobody needs to read procgov.entity_grant to be filtered by it), so they
--- ask procgov.calling_role(), never current_user.
-CREATE FUNCTION procgov.grantees() RETURNS text[]
-	LANGUAGE sql STABLE SECURITY DEFINER
-	SET search_path = pg_catalog, procgov, pg_temp
-	AS $$
-	SELECT array_agg(g) FROM (
-		SELECT r.rolname::text AS g FROM pg_catalog.pg_roles r WHERE pg_catalog.pg_has_role(procgov.calling_role(), r.oid, 'USAGE')
-		UNION
-		-- a person, never a role's name: naming procgov_auditor borrows nothing
-		SELECT a FROM (SELECT nullif(pg_catalog.current_setting('procgov.actor'), '') AS a) p
-		 WHERE pg_catalog.pg_has_role(procgov.calling_role(), 'procgov_service', 'USAGE')
-		   AND NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname = p.a)) x
-	 WHERE g IS NOT NULL
-	$$;
-COMMENT ON FUNCTION procgov.grantees() IS 'the names whose entity grants apply to the current query: the calling role and every role it is a member of, and the person procgov.actor names when the calling role is a procgov_service member';
+-- Who may see and act on which entity, decided in C (src/access.c) once per
+-- transaction for the calling role (procgov.calling_role(), never
+-- current_user) and the person an ERP service login names: the grants of
+-- the calling role, of every role whose privileges it has, and of that
+-- person (never a role's name).  procgov_admin members and grantees of a
+-- grant without entity see every entity.  The grants are read without SQL,
+-- so nobody needs to read procgov.entity_grant to be filtered by it.
+CREATE TRIGGER entity_grant_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON procgov.entity_grant
+	FOR EACH STATEMENT EXECUTE FUNCTION procgov.config_changed();
 
 CREATE FUNCTION procgov.sees_all_entities() RETURNS boolean
-	LANGUAGE sql STABLE SECURITY DEFINER
-	SET search_path = pg_catalog, procgov, pg_temp
-	AS $$
-	SELECT pg_catalog.pg_has_role(procgov.calling_role(), 'procgov_admin', 'USAGE')
-		OR EXISTS (SELECT FROM procgov.entity_grant g WHERE g.entity_id IS NULL AND g.grantee = ANY (procgov.grantees()))
-	$$;
-COMMENT ON FUNCTION procgov.sees_all_entities() IS 'true when the current query may see every entity: procgov_admin members (and superusers), and grantees of a grant without entity';
+	AS 'MODULE_PATHNAME', 'sees_all_entities' LANGUAGE C STABLE;
+COMMENT ON FUNCTION procgov.sees_all_entities() IS 'true when the current query may see every entity: procgov_admin members (and superusers), and those a grant without entity applies to (the calling role, a role whose privileges it has, or the person a procgov_service login names in procgov.actor)';
 
 CREATE FUNCTION procgov.visible_entities() RETURNS text[]
-	LANGUAGE sql STABLE SECURITY DEFINER
-	SET search_path = pg_catalog, procgov, pg_temp
-	AS $$
-	SELECT coalesce(array_agg(DISTINCT g.entity_id), '{}') FROM procgov.entity_grant g
-	 WHERE g.entity_id IS NOT NULL AND g.grantee = ANY (procgov.grantees())
-	$$;
-COMMENT ON FUNCTION procgov.visible_entities() IS 'the entities granted to the current query (see procgov.grantees()); procgov.sees_all_entities() says whether it sees all';
+	AS 'MODULE_PATHNAME', 'visible_entities' LANGUAGE C STABLE;
+COMMENT ON FUNCTION procgov.visible_entities() IS 'the entities granted to the current query (the calling role, the roles whose privileges it has, and the person a procgov_service login names); procgov.sees_all_entities() says whether it sees all';
 
 -- the API functions act only on the entities their caller may see
 CREATE FUNCTION procgov.check_entity_access(entity text) RETURNS void
-	LANGUAGE plpgsql STABLE
-	AS $$
-BEGIN
-	IF (procgov.sees_all_entities() OR entity = ANY (procgov.visible_entities())) IS NOT TRUE THEN
-		RAISE EXCEPTION 'permission denied for entity %', entity
-			USING ERRCODE = '42501',
-				  DETAIL = format('%s holds no grant of entity %s.',
-								  CASE WHEN pg_has_role(procgov.calling_role(), 'procgov_service', 'USAGE') AND nullif(current_setting('procgov.actor'), '') IS NOT NULL
-									   THEN current_setting('procgov.actor') || ' (through ' || procgov.calling_role() || ')'
-									   ELSE procgov.calling_role() END, coalesce(entity, 'NULL')),
-				  HINT = 'procgov_admin grants entities in procgov.entity_grant.';
-	END IF;
-END
-$$;
+	AS 'MODULE_PATHNAME', 'check_entity_access' LANGUAGE C STABLE;
 COMMENT ON FUNCTION procgov.check_entity_access(text) IS 'an error (42501) unless the calling role, or the person a procgov_service login names, may see and act on the entity';
 
 -- every table with an entity: rows of the entities the query may see (the
@@ -7184,7 +7152,7 @@ GRANT SELECT ON procgov.approval_queue, procgov.approval_aging TO procgov_approv
 GRANT SELECT ON procgov.entity_grant TO procgov_admin, procgov_auditor;
 GRANT INSERT, UPDATE, DELETE ON procgov.entity_grant TO procgov_admin;
 -- the row-level security predicates every role evaluates (they reveal only the caller's own grants)
-GRANT EXECUTE ON FUNCTION procgov.grantees(), procgov.sees_all_entities(), procgov.visible_entities(),
+GRANT EXECUTE ON FUNCTION procgov.sees_all_entities(), procgov.visible_entities(),
 	procgov.calling_role() TO PUBLIC;
 REVOKE EXECUTE ON FUNCTION procgov.check_entity_access(text) FROM PUBLIC;
 -- END bi privileges

@@ -67,6 +67,7 @@ extern int	procgov_notify;
 
 /* The acting end user: procgov.actor, else the calling database role. */
 extern char *procgov_actor_name(void);
+extern void procgov_check_entity_access(const char *entity);
 
 /* Text form of a column (type output function); NULL for SQL NULL, a NULL row or column 0. */
 extern char *procgov_column_text(HeapTuple tup, TupleDesc desc, AttrNumber att);

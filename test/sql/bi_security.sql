@@ -268,5 +268,48 @@ RESET ROLE;
 DROP SCHEMA regress_bi_attack CASCADE;
 SELECT count(*) AS problems FROM procgov.verify_audit();
 
+-- ---- one answer per transaction, forgotten as soon as grants, memberships, role or person change ----
+BEGIN;
+SET LOCAL ROLE regress_bi_req;
+SELECT procgov.visible_entities() AS req_sees;
+RESET ROLE;
+INSERT INTO procgov.entity_grant (grantee, entity_id) VALUES ('regress_bi_req', 'BIB');
+SET LOCAL ROLE regress_bi_req;
+SELECT procgov.visible_entities() AS req_granted_bib, count(*) AS bib_orders FROM procgov.purchase_order WHERE entity_id = 'BIB';
+RESET ROLE;
+SAVEPOINT revoke_bib;
+DELETE FROM procgov.entity_grant WHERE grantee = 'regress_bi_req' AND entity_id = 'BIB';
+SET LOCAL ROLE regress_bi_req;
+SELECT procgov.visible_entities() AS req_revoked;
+SELECT procgov.submit_order('BIB', 'B1');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+ROLLBACK TO SAVEPOINT revoke_bib;
+SET LOCAL ROLE regress_bi_req;
+SELECT procgov.visible_entities() AS req_revoke_rolled_back;
+RESET ROLE;
+SAVEPOINT grant_plain;
+INSERT INTO procgov.entity_grant (grantee, entity_id) VALUES ('regress_bi_plain', 'BIA');
+SET LOCAL ROLE regress_bi_plain;
+SELECT procgov.visible_entities() AS plain_granted;
+ROLLBACK TO SAVEPOINT grant_plain;
+SET LOCAL ROLE regress_bi_plain;
+SELECT procgov.visible_entities() AS plain_grant_rolled_back;
+RESET ROLE;
+GRANT regress_bi_req TO regress_bi_plain;
+SET LOCAL ROLE regress_bi_plain;
+SELECT procgov.visible_entities() AS plain_member_of_req;
+RESET ROLE;
+SET LOCAL ROLE regress_bi_erp;
+SET LOCAL procgov.actor = 'pat.person';
+SELECT procgov.visible_entities() AS erp_as_pat;
+SET LOCAL procgov.actor = 'nobody.known';
+SELECT procgov.visible_entities() AS erp_as_nobody, procgov.sees_all_entities() AS erp_sees_all;
+SELECT procgov.submit_order('BIB', 'B1');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+ROLLBACK;
+SET ROLE regress_bi_plain;
+SELECT procgov.visible_entities() AS plain_after_rollback;
+RESET ROLE;
+
 DELETE FROM procgov.entity_grant WHERE grantee IN ('regress_bi_reader', 'regress_bi_req', 'regress_bi_appr', 'pat.person');
 DROP ROLE regress_bi_reader, regress_bi_req, regress_bi_appr, regress_bi_audit, regress_bi_erp, regress_bi_plain;

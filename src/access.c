@@ -1,0 +1,264 @@
+/*-------------------------------------------------------------------------
+ * src/acc.c
+ *		Who may see and act on which entity: the rule behind row-level
+ *		security and the API's entity checks (docs/security.md), decided
+ *		once per transaction.
+ *
+ * The names whose grants in procgov.entity_grant apply are the calling role
+ * (GetOuterUserId(): outside every SECURITY DEFINER function), each role
+ * whose privileges it has (pg_has_role(..., 'USAGE')), and the person
+ * procgov.actor names when the calling role is a member of procgov_service
+ * -- never a name that is a role's, so naming procgov_auditor borrows
+ * nothing.  procgov_admin members (superusers among them) and grantees of a
+ * grant without entity see every entity.
+ *
+ * One API call asks several times (lock_document, set_state,
+ * idempotent_begin, check_entity ...), so the answer is kept for the
+ * transaction, for one calling role and actor.  It is forgotten when the
+ * transaction ends, when procgov.entity_grant changes (its statement
+ * trigger sends a relcache invalidation, which also comes back when a
+ * subtransaction that changed it rolls back) and when role memberships
+ * change.  The grants are read with a plain heap scan: no SQL runs, so
+ * neither row-level security nor anyone's search_path takes part.
+ *-------------------------------------------------------------------------
+ */
+#include "procgov.h"
+
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
+#include "miscadmin.h"
+#include "storage/proc.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+
+#if PG_VERSION_NUM >= 170000
+#define CURRENT_LXID (MyProc->vxid.lxid)
+#else
+#define CURRENT_LXID (MyProc->lxid)
+#endif
+
+typedef struct Access
+{
+	bool		valid;
+	LocalTransactionId lxid;
+	Oid			caller;
+	char	   *actor;			/* procgov.actor as it was, "" for none */
+	bool		sees_all;
+	List	   *entities;		/* char *: the entities granted */
+	Oid			grant_relid;	/* procgov.entity_grant, for the callback */
+} Access;
+
+static Access acc;
+static MemoryContext access_cxt = NULL;
+
+static void
+access_forget(Datum arg, Oid relid)
+{
+	(void) arg;
+	if (relid == InvalidOid || relid == acc.grant_relid)
+		acc.valid = false;
+}
+
+static void
+access_roles_changed(Datum arg, int cacheid, uint32 hashvalue)
+{
+	(void) arg;
+	(void) cacheid;
+	(void) hashvalue;
+	acc.valid = false;
+}
+
+static const char *
+actor_setting(void)
+{
+	return procgov_actor ? procgov_actor : "";
+}
+
+static const Access *
+current_access(void)
+{
+	Oid			caller = GetOuterUserId();
+	const char *actor = actor_setting();
+	Oid			nsp,
+				relid,
+				admin,
+				service;
+	const char *person = NULL;
+	Relation	rel;
+	TableScanDesc scan;
+	HeapTuple	tup;
+	AttrNumber	grantee_att,
+				entity_att;
+	bool		pushed = false;
+
+	if (acc.valid && acc.lxid == CURRENT_LXID && acc.caller == caller &&
+		strcmp(acc.actor, actor) == 0)
+		return &acc;
+
+	if (access_cxt == NULL)
+	{
+		access_cxt = AllocSetContextCreate(TopMemoryContext, "procgov entity access", ALLOCSET_SMALL_SIZES);
+		CacheRegisterRelcacheCallback(access_forget, (Datum) 0);
+		CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, access_roles_changed, (Datum) 0);
+		CacheRegisterSyscacheCallback(AUTHOID, access_roles_changed, (Datum) 0);
+	}
+	acc.valid = false;
+	MemoryContextReset(access_cxt);
+	acc.entities = NIL;
+
+	nsp = get_namespace_oid("procgov", false);
+	relid = get_relname_relid("entity_grant", nsp);
+	if (!OidIsValid(relid))
+		elog(ERROR, "procgov.entity_grant is missing");
+	admin = get_role_oid("procgov_admin", true);
+	service = get_role_oid("procgov_service", true);
+
+	acc.sees_all = OidIsValid(admin) && has_privs_of_role(caller, admin);
+	if (actor[0] != '\0' && OidIsValid(service) && has_privs_of_role(caller, service) &&
+		!OidIsValid(get_role_oid(actor, true)))
+		person = actor;
+
+	rel = table_open(relid, AccessShareLock);
+	grantee_att = get_attnum(relid, "grantee");
+	entity_att = get_attnum(relid, "entity_id");
+	if (grantee_att == InvalidAttrNumber || entity_att == InvalidAttrNumber)
+		elog(ERROR, "procgov.entity_grant lacks its columns");
+	if (!ActiveSnapshotSet())
+	{
+		PushActiveSnapshot(GetTransactionSnapshot());
+		pushed = true;
+	}
+	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		bool		gnull,
+					enull;
+		Datum		g = heap_getattr(tup, grantee_att, RelationGetDescr(rel), &gnull);
+		Datum		e = heap_getattr(tup, entity_att, RelationGetDescr(rel), &enull);
+		char	   *grantee;
+		Oid			role;
+		bool		applies;
+
+		if (gnull)
+			continue;
+		grantee = TextDatumGetCString(g);
+		role = get_role_oid(grantee, true);
+		applies = OidIsValid(role) ? has_privs_of_role(caller, role)
+			: (person != NULL && strcmp(grantee, person) == 0);
+		if (!applies)
+			continue;
+		if (enull)
+			acc.sees_all = true;
+		else
+		{
+			MemoryContext old = MemoryContextSwitchTo(access_cxt);
+
+			acc.entities = lappend(acc.entities, TextDatumGetCString(e));
+			MemoryContextSwitchTo(old);
+		}
+	}
+	table_endscan(scan);
+	if (pushed)
+		PopActiveSnapshot();
+	table_close(rel, AccessShareLock);
+
+	acc.actor = MemoryContextStrdup(access_cxt, actor);
+	acc.caller = caller;
+	acc.lxid = CURRENT_LXID;
+	acc.grant_relid = relid;
+	acc.valid = true;
+	return &acc;
+}
+
+static bool
+entity_granted(const Access *a, const char *entity)
+{
+	ListCell   *lc;
+
+	foreach(lc, a->entities)
+	{
+		if (strcmp((const char *) lfirst(lc), entity) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The check every API function makes before it reads or changes an
+ * entity's documents: an error (42501) unless the caller may act on it.
+ */
+void
+procgov_check_entity_access(const char *entity)
+{
+	const Access *a = current_access();
+	Oid			caller;
+	Oid			service;
+	const char *who;
+
+	if (a->sees_all || (entity != NULL && entity_granted(a, entity)))
+		return;
+	caller = GetOuterUserId();
+	service = get_role_oid("procgov_service", true);
+	who = GetUserNameFromId(caller, false);
+	if (a->actor[0] != '\0' && OidIsValid(service) && has_privs_of_role(caller, service))
+		who = psprintf("%s (through %s)", a->actor, who);
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied for entity %s", entity ? entity : "NULL"),
+			 errdetail("%s holds no grant of entity %s.", who, entity ? entity : "NULL"),
+			 errhint("procgov_admin grants entities in procgov.entity_grant.")));
+}
+
+PG_FUNCTION_INFO_V1(check_entity_access);
+Datum
+check_entity_access(PG_FUNCTION_ARGS)
+{
+	procgov_check_entity_access(PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	PG_RETURN_VOID();
+}
+
+/* procgov.sees_all_entities(): true when the current query may see every entity. */
+PG_FUNCTION_INFO_V1(sees_all_entities);
+Datum
+sees_all_entities(PG_FUNCTION_ARGS)
+{
+	(void) fcinfo;
+	PG_RETURN_BOOL(current_access()->sees_all);
+}
+
+/* procgov.visible_entities(): the entities granted to the current query, sorted, without repeats. */
+PG_FUNCTION_INFO_V1(visible_entities);
+Datum
+visible_entities(PG_FUNCTION_ARGS)
+{
+	const Access *a = current_access();
+	int			n = list_length(a->entities);
+	Datum	   *elems = palloc(sizeof(Datum) * (n > 0 ? n : 1));
+	char	  **names = palloc(sizeof(char *) * (n > 0 ? n : 1));
+	int			k = 0;
+	ListCell   *lc;
+
+	(void) fcinfo;
+	foreach(lc, a->entities)
+		names[k++] = (char *) lfirst(lc);
+	qsort(names, n, sizeof(char *), pg_qsort_strcmp);
+	k = 0;
+	for (int i = 0; i < n; i++)
+	{
+		if (i > 0 && strcmp(names[i], names[i - 1]) == 0)
+			continue;
+		elems[k++] = CStringGetTextDatum(names[i]);
+	}
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, k, TEXTOID, -1, false, TYPALIGN_INT));
+}
