@@ -313,3 +313,9 @@ RESET ROLE;
 
 DELETE FROM procgov.entity_grant WHERE grantee IN ('regress_bi_reader', 'regress_bi_req', 'regress_bi_appr', 'pat.person');
 DROP ROLE regress_bi_reader, regress_bi_req, regress_bi_appr, regress_bi_audit, regress_bi_erp, regress_bi_plain;
+
+-- a new session whose first statement reads a view: procgov's settings are read
+-- even before its library is loaded (it used to fail: unrecognized configuration parameter)
+\c -
+SELECT count(*) >= 0 AS read FROM procgov.order_milestones;
+SELECT procgov.visible_entities() IS NOT NULL AS answered;
