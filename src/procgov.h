@@ -69,6 +69,9 @@ extern int	procgov_notify;
 extern char *procgov_actor_name(void);
 extern void procgov_check_entity_access(const char *entity);
 
+/* A row as jsonb, to_jsonb(row)'s value (rowjson.c). */
+extern Jsonb *procgov_row_jsonb(HeapTuple tup, TupleDesc desc);
+
 /* Text form of a column (type output function); NULL for SQL NULL, a NULL row or column 0. */
 extern char *procgov_column_text(HeapTuple tup, TupleDesc desc, AttrNumber att);
 

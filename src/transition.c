@@ -489,23 +489,7 @@ table_info(Relation rel)
 static Jsonb *
 row_document(HeapTuple tup, TupleDesc desc)
 {
-	/* to_jsonb(row), called with an expression that names the row type */
-	static FmgrInfo flinfo;
-	static Const *arg = NULL;
-
-	if (arg == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-		Const	   *c = makeNullConst(RECORDOID, -1, InvalidOid);
-
-		fmgr_info_cxt(F_TO_JSONB, &flinfo, TopMemoryContext);
-		flinfo.fn_expr = (Node *) makeFuncExpr(F_TO_JSONB, JSONBOID, list_make1(c), InvalidOid,
-											   InvalidOid, COERCE_EXPLICIT_CALL);
-		MemoryContextSwitchTo(old);
-		arg = c;
-	}
-	arg->consttype = desc->tdtypeid;
-	return DatumGetJsonbP(FunctionCall1(&flinfo, heap_copy_tuple_as_datum(tup, desc)));
+	return procgov_row_jsonb(tup, desc);
 }
 
 static void
