@@ -815,7 +815,7 @@ SELECT pg_catalog.pg_extension_config_dump('procgov.event_type', 'WHERE NOT buil
 
 CREATE FUNCTION procgov.config_changed() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'config_changed' LANGUAGE C;
-COMMENT ON FUNCTION procgov.config_changed() IS 'trigger on procgov''s rule tables (event types, transitions, guards, effects) and entity grants: makes every backend reload what it compiled or decided from them';
+COMMENT ON FUNCTION procgov.config_changed() IS 'trigger on procgov''s rule tables (event types, transitions, guards, effects): makes every backend reload what it compiled from them';
 CREATE TRIGGER event_type_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON procgov.event_type
 	FOR EACH STATEMENT EXECUTE FUNCTION procgov.config_changed();
 
@@ -6703,14 +6703,20 @@ CREATE FUNCTION procgov.calling_role() RETURNS text
 COMMENT ON FUNCTION procgov.calling_role() IS 'the database role the query runs as outside any SECURITY DEFINER function: the login, or the role it SET ROLE to';
 
 -- Who may see and act on which entity, decided in C (src/access.c) once per
--- transaction for the calling role (procgov.calling_role(), never
+-- statement (per transaction under REPEATABLE READ) for the calling role (procgov.calling_role(), never
 -- current_user) and the person an ERP service login names: the grants of
 -- the calling role, of every role whose privileges it has, and of that
 -- person (never a role's name).  procgov_admin members and grantees of a
 -- grant without entity see every entity.  The grants are read without SQL,
 -- so nobody needs to read procgov.entity_grant to be filtered by it.
+CREATE FUNCTION procgov.entity_grant_changed() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'entity_grant_changed' LANGUAGE C;
+COMMENT ON FUNCTION procgov.entity_grant_changed() IS 'statement trigger on procgov.entity_grant: the session forgets who it decided may see which entity';
+REVOKE EXECUTE ON FUNCTION procgov.entity_grant_changed() FROM PUBLIC;
 CREATE TRIGGER entity_grant_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON procgov.entity_grant
-	FOR EACH STATEMENT EXECUTE FUNCTION procgov.config_changed();
+	FOR EACH STATEMENT EXECUTE FUNCTION procgov.entity_grant_changed();
+-- a session in replica mode (a restore, logical replication) forgets too
+ALTER TABLE procgov.entity_grant ENABLE ALWAYS TRIGGER entity_grant_changed;
 
 CREATE FUNCTION procgov.sees_all_entities() RETURNS boolean
 	AS 'MODULE_PATHNAME', 'sees_all_entities' LANGUAGE C STABLE;

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
- * src/acc.c
+ * src/access.c
  *		Who may see and act on which entity: the rule behind row-level
  *		security and the API's entity checks (docs/security.md), decided
- *		once per transaction.
+ *		once per statement (per transaction under REPEATABLE READ).
  *
  * The names whose grants in procgov.entity_grant apply are the calling role
  * (GetOuterUserId(): outside every SECURITY DEFINER function), each role
@@ -13,13 +13,18 @@
  * grant without entity see every entity.
  *
  * One API call asks several times (lock_document, set_state,
- * idempotent_begin, check_entity ...), so the answer is kept for the
- * transaction, for one calling role and actor.  It is forgotten when the
- * transaction ends, when procgov.entity_grant changes (its statement
- * trigger sends a relcache invalidation, which also comes back when a
- * subtransaction that changed it rolls back) and when role memberships
- * change.  The grants are read with a plain heap scan: no SQL runs, so
- * neither row-level security nor anyone's search_path takes part.
+ * idempotent_begin, check_entity ...), so the answer is kept for one
+ * statement (under READ COMMITTED, as the SQL it replaces saw grants
+ * committed by others from the next statement on) or for the transaction
+ * (REPEATABLE READ and SERIALIZABLE, whose snapshot would not show them
+ * anyway), and for one calling role and actor.  Changes in this backend
+ * forget it at once: procgov.entity_grant's statement trigger
+ * (procgov.entity_grant_changed(), enabled ALWAYS so that replica-mode
+ * sessions count too), a subtransaction that rolls back, and role
+ * memberships or roles changing (syscache callbacks).  An answer being
+ * computed when one of those arrives is not kept.  The grants are read
+ * with a plain heap scan: no SQL runs, so neither row-level security nor
+ * anyone's search_path takes part.
  *-------------------------------------------------------------------------
  */
 #include "procgov.h"
@@ -28,8 +33,11 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_authid.h"
+#include "commands/trigger.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
 #include "utils/acl.h"
@@ -41,6 +49,8 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
+#include "utils/varlena.h"
 
 #if PG_VERSION_NUM >= 170000
 #define CURRENT_LXID (MyProc->vxid.lxid)
@@ -52,22 +62,22 @@ typedef struct Access
 {
 	bool		valid;
 	LocalTransactionId lxid;
+	TimestampTz statement;		/* under READ COMMITTED: the statement it holds for */
 	Oid			caller;
 	char	   *actor;			/* procgov.actor as it was, "" for none */
 	bool		sees_all;
 	List	   *entities;		/* char *: the entities granted */
-	Oid			grant_relid;	/* procgov.entity_grant, for the callback */
 } Access;
 
 static Access acc;
 static MemoryContext access_cxt = NULL;
+static uint64 access_generation = 0;	/* bumped by everything that forgets the answer */
 
 static void
-access_forget(Datum arg, Oid relid)
+access_forget(void)
 {
-	(void) arg;
-	if (relid == InvalidOid || relid == acc.grant_relid)
-		acc.valid = false;
+	acc.valid = false;
+	access_generation++;
 }
 
 static void
@@ -76,7 +86,23 @@ access_roles_changed(Datum arg, int cacheid, uint32 hashvalue)
 	(void) arg;
 	(void) cacheid;
 	(void) hashvalue;
-	acc.valid = false;
+	access_forget();
+}
+
+static void
+access_subxact(SubXactEvent event, SubTransactionId mySubid, SubTransactionId parentSubid, void *arg)
+{
+	(void) mySubid;
+	(void) parentSubid;
+	(void) arg;
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		access_forget();
+}
+
+static TimestampTz
+access_statement(void)
+{
+	return IsolationUsesXactSnapshot() ? 0 : GetCurrentStatementStartTimestamp();
 }
 
 static const char *
@@ -102,18 +128,22 @@ current_access(void)
 				entity_att;
 	bool		pushed = false;
 
-	if (acc.valid && acc.lxid == CURRENT_LXID && acc.caller == caller &&
+	TimestampTz statement = access_statement();
+	uint64		generation;
+
+	if (acc.valid && acc.lxid == CURRENT_LXID && acc.statement == statement && acc.caller == caller &&
 		strcmp(acc.actor, actor) == 0)
 		return &acc;
 
 	if (access_cxt == NULL)
 	{
 		access_cxt = AllocSetContextCreate(TopMemoryContext, "procgov entity access", ALLOCSET_SMALL_SIZES);
-		CacheRegisterRelcacheCallback(access_forget, (Datum) 0);
 		CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, access_roles_changed, (Datum) 0);
 		CacheRegisterSyscacheCallback(AUTHOID, access_roles_changed, (Datum) 0);
+		RegisterSubXactCallback(access_subxact, NULL);
 	}
 	acc.valid = false;
+	generation = access_generation;
 	MemoryContextReset(access_cxt);
 	acc.entities = NIL;
 
@@ -156,6 +186,7 @@ current_access(void)
 		role = get_role_oid(grantee, true);
 		applies = OidIsValid(role) ? has_privs_of_role(caller, role)
 			: (person != NULL && strcmp(grantee, person) == 0);
+		pfree(grantee);
 		if (!applies)
 			continue;
 		if (enull)
@@ -176,8 +207,9 @@ current_access(void)
 	acc.actor = MemoryContextStrdup(access_cxt, actor);
 	acc.caller = caller;
 	acc.lxid = CURRENT_LXID;
-	acc.grant_relid = relid;
-	acc.valid = true;
+	acc.statement = statement;
+	/* kept only when nothing forgot it while it was being computed */
+	acc.valid = (generation == access_generation);
 	return &acc;
 }
 
@@ -220,6 +252,19 @@ procgov_check_entity_access(const char *entity)
 			 errhint("procgov_admin grants entities in procgov.entity_grant.")));
 }
 
+/* procgov.entity_grant_changed(): statement trigger on procgov.entity_grant. */
+PG_FUNCTION_INFO_V1(entity_grant_changed);
+Datum
+entity_grant_changed(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("procgov.entity_grant_changed() must be called as a trigger")));
+	access_forget();
+	return PointerGetDatum(NULL);
+}
+
 PG_FUNCTION_INFO_V1(check_entity_access);
 Datum
 check_entity_access(PG_FUNCTION_ARGS)
@@ -237,6 +282,16 @@ sees_all_entities(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(current_access()->sees_all);
 }
 
+/* as array_agg(DISTINCT entity_id) sorts: the database's collation */
+static int
+entity_cmp(const void *a, const void *b)
+{
+	const char *x = *(const char *const *) a;
+	const char *y = *(const char *const *) b;
+
+	return varstr_cmp(x, strlen(x), y, strlen(y), DEFAULT_COLLATION_OID);
+}
+
 /* procgov.visible_entities(): the entities granted to the current query, sorted, without repeats. */
 PG_FUNCTION_INFO_V1(visible_entities);
 Datum
@@ -252,7 +307,7 @@ visible_entities(PG_FUNCTION_ARGS)
 	(void) fcinfo;
 	foreach(lc, a->entities)
 		names[k++] = (char *) lfirst(lc);
-	qsort(names, n, sizeof(char *), pg_qsort_strcmp);
+	qsort(names, n, sizeof(char *), entity_cmp);
 	k = 0;
 	for (int i = 0; i < n; i++)
 	{

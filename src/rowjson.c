@@ -7,11 +7,11 @@
  * the event as jsonb, and the API returns documents as jsonb.  to_jsonb()
  * looks up each column's type category and output function again for every
  * row; here they are kept per row type (checked against the descriptor on
- * every call: column types and names, so ALTER TABLE is seen).  Row types
- * with a column to_jsonb() treats specially beyond scalars -- arrays,
- * composites, json, or a user type with a cast to json -- take to_jsonb()
- * itself, so the result is always to_jsonb()'s.  test/sql/row_jsonb.sql
- * compares the two over procgov's tables.
+ * every call: column types and names, so ALTER TABLE is seen; forgotten when
+ * a cast is created or dropped).  Row types with a column to_jsonb() treats
+ * specially beyond scalars -- arrays, composites, json, or a user type with
+ * a cast to json -- take to_jsonb() itself, so the result is always
+ * to_jsonb()'s.  test/sql/row_jsonb.sql compares the two.
  *-------------------------------------------------------------------------
  */
 #include "procgov.h"
@@ -31,6 +31,8 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
+#include "utils/inval.h"
+#include "utils/syscache.h"
 #include "utils/typcache.h"
 
 typedef enum ColKind
@@ -68,6 +70,21 @@ typedef struct RowShape
 static RowShape shapes[MAX_SHAPES];
 static int	nshapes = 0;
 static MemoryContext shape_cxt = NULL;
+static bool shapes_stale = false;
+
+/*
+ * A cast to json created or dropped changes how to_jsonb() renders a user
+ * type: start over at the next row (only a flag here: the callback may run
+ * while a row is being rendered with a shape).
+ */
+static void
+shapes_forget(Datum arg, int cacheid, uint32 hashvalue)
+{
+	(void) arg;
+	(void) cacheid;
+	(void) hashvalue;
+	shapes_stale = true;
+}
 
 static bool
 complex_column(Oid basetype)
@@ -164,6 +181,12 @@ shape_for(TupleDesc desc)
 {
 	RowShape   *s;
 
+	if (shapes_stale && shape_cxt != NULL)
+	{
+		MemoryContextReset(shape_cxt);
+		nshapes = 0;
+		shapes_stale = false;
+	}
 	for (int i = 0; i < nshapes; i++)
 	{
 		if (shapes[i].rowtype == desc->tdtypeid)
@@ -177,7 +200,10 @@ shape_for(TupleDesc desc)
 		}
 	}
 	if (shape_cxt == NULL)
+	{
 		shape_cxt = AllocSetContextCreate(TopMemoryContext, "procgov row shapes", ALLOCSET_SMALL_SIZES);
+		CacheRegisterSyscacheCallback(CASTSOURCETARGET, shapes_forget, (Datum) 0);
+	}
 	if (nshapes == MAX_SHAPES)
 	{
 		MemoryContextReset(shape_cxt);

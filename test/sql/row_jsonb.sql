@@ -57,6 +57,20 @@ ALTER TABLE regress_rj ADD COLUMN arr text[] DEFAULT '{a,NULL}', ADD COLUMN pair
 	ADD COLUMN js json DEFAULT '{"b": 1, "a": 2}';
 SELECT count(*) FILTER (WHERE procgov.row_jsonb(r)::text IS DISTINCT FROM to_jsonb(r)::text) AS differ_with_arrays
   FROM regress_rj r;
+-- a cast to json created after the row type was rendered: to_jsonb() follows it, so does row_jsonb()
+CREATE TYPE regress_rj_mood AS ENUM ('happy', 'sad');
+CREATE TABLE regress_rj_cast (id integer, mood regress_rj_mood);
+INSERT INTO regress_rj_cast VALUES (1, 'happy');
+SELECT procgov.row_jsonb(c) AS before_cast FROM regress_rj_cast c;
+CREATE FUNCTION regress_rj_mood_json(regress_rj_mood) RETURNS json LANGUAGE sql IMMUTABLE
+	AS $$ SELECT json_build_object('mood', $1::text) $$;
+CREATE CAST (regress_rj_mood AS json) WITH FUNCTION regress_rj_mood_json(regress_rj_mood);
+SELECT procgov.row_jsonb(c) AS after_cast, procgov.row_jsonb(c)::text = to_jsonb(c)::text AS same FROM regress_rj_cast c;
+DROP CAST (regress_rj_mood AS json);
+SELECT procgov.row_jsonb(c) AS cast_dropped, procgov.row_jsonb(c)::text = to_jsonb(c)::text AS same FROM regress_rj_cast c;
+DROP TABLE regress_rj_cast;
+DROP FUNCTION regress_rj_mood_json(regress_rj_mood);
+DROP TYPE regress_rj_mood;
 -- anonymous records
 SELECT procgov.row_jsonb(ROW(1, 'a'::text, 2.5::numeric)) = to_jsonb(ROW(1, 'a'::text, 2.5::numeric)) AS anonymous,
 	   procgov.row_jsonb(NULL::regress_rj) IS NULL AS null_row;
