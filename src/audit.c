@@ -130,7 +130,7 @@ audit_rels_invalidate(Datum arg, Oid relid)
 void
 AuditInit(void)
 {
-	CacheRegisterRelcacheCallback(audit_rels_invalidate, (Datum) 0);
+	procgov_on_relcache(audit_rels_invalidate);
 }
 
 /* Check that a ledger table still has the columns, in the order, this code writes. */

@@ -119,7 +119,7 @@ erp_invalidate(Datum arg, Oid relid)
 void
 ErpInit(void)
 {
-	CacheRegisterRelcacheCallback(erp_invalidate, (Datum) 0);
+	procgov_on_relcache(erp_invalidate);
 }
 
 static AttrNumber

@@ -316,7 +316,7 @@ events_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 void
 EventsInit(void)
 {
-	CacheRegisterRelcacheCallback(events_invalidate, (Datum) 0);
+	procgov_on_relcache(events_invalidate);
 	RegisterXactCallback(events_xact_callback, NULL);
 	RegisterSubXactCallback(events_subxact_callback, NULL);
 }

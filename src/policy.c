@@ -174,7 +174,7 @@ policy_xact_end(XactEvent event, void *arg)
 void
 PolicyInit(void)
 {
-	CacheRegisterRelcacheCallback(policy_invalidate, (Datum) 0);
+	procgov_on_relcache(policy_invalidate);
 	RegisterXactCallback(policy_xact_end, NULL);
 }
 

@@ -424,13 +424,40 @@ insert_target(Oid relid)
 	return &targets[ntargets++];
 }
 
+/*
+ * One relcache callback for all of procgov: the server has ten slots for
+ * every extension a backend loads together, and each part of procgov keeps
+ * caches that a relation's change must flush.
+ */
+#define MAX_RELCACHE_HANDLERS 8
+
+static RelcacheCallbackFunction relcache_handlers[MAX_RELCACHE_HANDLERS];
+static int	n_relcache_handlers = 0;
+
+static void
+procgov_relcache_dispatch(Datum arg, Oid relid)
+{
+	for (int i = 0; i < n_relcache_handlers; i++)
+		relcache_handlers[i] (arg, relid);
+}
+
+void
+procgov_on_relcache(RelcacheCallbackFunction fn)
+{
+	if (n_relcache_handlers == MAX_RELCACHE_HANDLERS)
+		elog(ERROR, "too many procgov relcache handlers");
+	if (n_relcache_handlers == 0)
+		CacheRegisterRelcacheCallback(procgov_relcache_dispatch, (Datum) 0);
+	relcache_handlers[n_relcache_handlers++] = fn;
+}
+
 void
 InsertInit(void)
 {
 	RegisterXactCallback(insert_targets_xact_callback, NULL);
 	prev_process_utility = ProcessUtility_hook;
 	ProcessUtility_hook = procgov_process_utility;
-	CacheRegisterRelcacheCallback(insert_targets_invalidate, (Datum) 0);
+	procgov_on_relcache(insert_targets_invalidate);
 }
 
 /*

@@ -12,6 +12,7 @@
 #include "access/tupdesc.h"
 #include "nodes/nodes.h"
 #include "utils/jsonb.h"
+#include "utils/inval.h"
 #include "utils/relcache.h"
 #include "utils/uuid.h"
 
@@ -68,6 +69,9 @@ extern int	procgov_notify;
 /* The acting end user: procgov.actor, else the calling database role. */
 extern char *procgov_actor_name(void);
 extern void procgov_check_entity_access(const char *entity);
+
+/* Register a part's relcache handler; procgov takes one of the server's slots for all. */
+extern void procgov_on_relcache(RelcacheCallbackFunction fn);
 
 /* A row as jsonb, to_jsonb(row)'s value (rowjson.c). */
 extern Jsonb *procgov_row_jsonb(HeapTuple tup, TupleDesc desc);

@@ -178,7 +178,7 @@ transition_xact_end(XactEvent event, void *arg)
 void
 TransitionInit(void)
 {
-	CacheRegisterRelcacheCallback(transition_invalidate, (Datum) 0);
+	procgov_on_relcache(transition_invalidate);
 	CacheRegisterSyscacheCallback(PROCOID, transition_proc_changed, (Datum) 0);
 	RegisterXactCallback(transition_xact_end, NULL);
 }
