@@ -34,7 +34,6 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
-#include "catalog/namespace.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_authid.h"
 #include "commands/trigger.h"
@@ -65,6 +64,7 @@ typedef struct Access
 	TimestampTz statement;		/* under READ COMMITTED: the statement it holds for */
 	Oid			caller;
 	char	   *actor;			/* procgov.actor as it was, "" for none */
+	bool		service;		/* the caller has procgov_service's privileges */
 	bool		sees_all;
 	List	   *entities;		/* char *: the entities granted */
 } Access;
@@ -116,8 +116,7 @@ current_access(void)
 {
 	Oid			caller = GetOuterUserId();
 	const char *actor = actor_setting();
-	Oid			nsp,
-				relid,
+	Oid			relid,
 				admin,
 				service;
 	const char *person = NULL;
@@ -127,7 +126,6 @@ current_access(void)
 	AttrNumber	grantee_att,
 				entity_att;
 	bool		pushed = false;
-
 	TimestampTz statement = access_statement();
 	uint64		generation;
 
@@ -147,16 +145,13 @@ current_access(void)
 	MemoryContextReset(access_cxt);
 	acc.entities = NIL;
 
-	nsp = get_namespace_oid("procgov", false);
-	relid = get_relname_relid("entity_grant", nsp);
-	if (!OidIsValid(relid))
-		elog(ERROR, "procgov.entity_grant is missing");
+	relid = procgov_relid("entity_grant");
 	admin = get_role_oid("procgov_admin", true);
 	service = get_role_oid("procgov_service", true);
 
 	acc.sees_all = OidIsValid(admin) && has_privs_of_role(caller, admin);
-	if (actor[0] != '\0' && OidIsValid(service) && has_privs_of_role(caller, service) &&
-		!OidIsValid(get_role_oid(actor, true)))
+	acc.service = OidIsValid(service) && has_privs_of_role(caller, service);
+	if (actor[0] != '\0' && acc.service && !OidIsValid(get_role_oid(actor, true)))
 		person = actor;
 
 	rel = table_open(relid, AccessShareLock);
@@ -234,16 +229,12 @@ void
 procgov_check_entity_access(const char *entity)
 {
 	const Access *a = current_access();
-	Oid			caller;
-	Oid			service;
 	const char *who;
 
 	if (a->sees_all || (entity != NULL && entity_granted(a, entity)))
 		return;
-	caller = GetOuterUserId();
-	service = get_role_oid("procgov_service", true);
-	who = GetUserNameFromId(caller, false);
-	if (a->actor[0] != '\0' && OidIsValid(service) && has_privs_of_role(caller, service))
+	who = GetUserNameFromId(GetOuterUserId(), false);
+	if (a->actor[0] != '\0' && a->service)
 		who = psprintf("%s (through %s)", a->actor, who);
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
