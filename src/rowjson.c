@@ -63,6 +63,8 @@ typedef struct RowShape
 	int			natts;
 	bool		fallback;		/* a column only to_jsonb() renders */
 	ColInfo    *cols;
+	int		   *order;			/* live columns in jsonb's key order */
+	int			nlive;
 } RowShape;
 
 #define MAX_SHAPES 32
@@ -97,6 +99,21 @@ complex_column(Oid basetype)
 	/* to_jsonb() honours a user type's explicit cast to json */
 	return basetype >= FirstNormalObjectId &&
 		find_coercion_pathway(JSONOID, basetype, COERCION_EXPLICIT, &castfunc) == COERCION_PATH_FUNC;
+}
+
+/* jsonb's order of object keys: shorter first, then bytewise */
+static int
+key_order_cmp(const void *a, const void *b, void *arg)
+{
+	const ColInfo *cols = (const ColInfo *) arg;
+	const char *ka = NameStr(cols[*(const int *) a].name);
+	const char *kb = NameStr(cols[*(const int *) b].name);
+	size_t		la = strlen(ka),
+				lb = strlen(kb);
+
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return memcmp(ka, kb, la);
 }
 
 static void
@@ -157,6 +174,17 @@ shape_build(RowShape *s, TupleDesc desc)
 		getTypeOutputInfo(c->basetype, &out, &varlena);
 		fmgr_info_cxt(out, &c->out, shape_cxt);
 	}
+
+	/*
+	 * Keys pushed in the order jsonb keeps them: the sort every object gets
+	 * at its end then finds them in order and stops after one pass.
+	 */
+	s->order = MemoryContextAlloc(shape_cxt, sizeof(int) * Max(desc->natts, 1));
+	s->nlive = 0;
+	for (int i = 0; i < desc->natts; i++)
+		if (!s->cols[i].dropped)
+			s->order[s->nlive++] = i;
+	qsort_arg(s->order, s->nlive, sizeof(int), key_order_cmp, s->cols);
 }
 
 static bool
@@ -273,6 +301,8 @@ procgov_row_jsonb(HeapTuple tup, TupleDesc desc)
 	const RowShape *s;
 	JsonbParseState *st = NULL;
 	JsonbValue *res;
+	Datum	   *values;
+	bool	   *nulls;
 
 	/* anonymous records share one type id: nothing to keep for them */
 	if (desc->tdtypeid == RECORDOID)
@@ -282,18 +312,22 @@ procgov_row_jsonb(HeapTuple tup, TupleDesc desc)
 	if (s->fallback)
 		return to_jsonb_fallback(tup, desc);
 
+	/* the columns are read out of key order: take the row apart once */
+	values = palloc(sizeof(Datum) * Max(desc->natts, 1));
+	nulls = palloc(sizeof(bool) * Max(desc->natts, 1));
+	heap_deform_tuple(tup, desc, values, nulls);
 	(void) pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
-	for (int i = 0; i < desc->natts; i++)
+	for (int k = 0; k < s->nlive; k++)
 	{
+		int			i = s->order[k];
 		const ColInfo *c = &s->cols[i];
 		bool		isnull;
 		Datum		d;
 		JsonbValue	v;
 
-		if (c->dropped)
-			continue;
 		push_string(&st, WJB_KEY, pstrdup(NameStr(c->name)));
-		d = heap_getattr(tup, i + 1, desc, &isnull);
+		d = values[i];
+		isnull = nulls[i];
 		if (isnull)
 		{
 			v.type = jbvNull;
@@ -365,6 +399,8 @@ procgov_row_jsonb(HeapTuple tup, TupleDesc desc)
 		}
 	}
 	res = pushJsonbValue(&st, WJB_END_OBJECT, NULL);
+	pfree(values);
+	pfree(nulls);
 	return JsonbValueToJsonb(res);
 }
 
