@@ -5591,29 +5591,6 @@ END
 $$;
 COMMENT ON FUNCTION procgov.erp_order_changed(regclass, text, text, text, text, text, text, text, text, text, text, text, text, text, boolean) IS 'called by the governance trigger of a governed ERP order table (op INSERT, UPDATE, STATUS when only the status changed, DELETE): creates, updates, moves (along the state map''s path) or cancels the row''s canonical purchase order; every move passes the rules';
 
--- what the ERP's receipts mean for the order (locked by the caller, in state st): partly or fully received
-CREATE FUNCTION procgov.erp_receipt_state(entity text, id bigint, st procgov.state) RETURNS void
-	LANGUAGE plpgsql VOLATILE
-	AS $$
-#variable_conflict use_variable
-DECLARE
-	open_lines boolean;
-	some_received boolean;
-BEGIN
-	IF st NOT IN ('transmitted', 'acknowledged', 'shipped', 'partially_received') THEN
-		RETURN;			-- not (yet) being received: the ERP's status decides
-	END IF;
-	SELECT bool_or(l.received_qty < l.quantity), bool_or(l.received_qty > 0) INTO open_lines, some_received
-	  FROM procgov.purchase_order_line l WHERE l.entity_id = entity AND l.po_id = id;
-	IF NOT open_lines THEN
-		UPDATE procgov.purchase_order p SET state = 'received' WHERE p.entity_id = entity AND p.po_id = id;
-	ELSIF st <> 'partially_received' AND some_received THEN
-		UPDATE procgov.purchase_order p SET state = 'partially_received' WHERE p.entity_id = entity AND p.po_id = id;
-	END IF;
-END
-$$;
-COMMENT ON FUNCTION procgov.erp_receipt_state(text, bigint, procgov.state) IS 'moves a transmitted order whose governed lines were received in the ERP to partially_received or received';
-
 -- a line row of a governed ERP table changed: the order's line follows
 CREATE FUNCTION procgov.erp_line_changed(tbl regclass, parent text, op text, erp_key text, parent_key text,
 	line_number text, quantity text, unit_price text, received_old text, received_new text,
@@ -5635,6 +5612,8 @@ DECLARE
 	billed_more numeric := coalesce(invoiced_new::numeric, 0) - coalesce(invoiced_old::numeric, 0);
 	diff jsonb;
 	linked boolean := false;
+	open_lines boolean;
+	some_received boolean;
 BEGIN
 	-- the line's link, looked up once
 	IF op <> 'INSERT' THEN
@@ -5690,48 +5669,57 @@ BEGIN
 		INSERT INTO procgov.governed_row AS r (relid, erp_key, entity_id, po_id, line_no)
 		VALUES (tbl, erp_key, po.entity_id, po.po_id, ln)
 		ON CONFLICT ON CONSTRAINT governed_row_pkey DO UPDATE SET line_no = excluded.line_no, deleted_at = NULL, linked_at = now();
-		IF NOT adopt AND got_more <> 0 THEN
-			PERFORM procgov.erp_receipt_state(po.entity_id, po.po_id, po.state);
+		IF adopt THEN
+			RETURN;		-- received before procgov was there: the adopted state says so
 		END IF;
-		RETURN;
+	ELSE
+		IF NOT linked THEN
+			IF op = 'DELETE' THEN
+				RETURN;		-- a note line, or one already taken off its order
+			END IF;
+			g := procgov.erp_link(tbl, erp_key);	-- says what is wrong
+		END IF;
+		-- locked first, as the order's other lines and its header lock it: no deadlock between them
+		SELECT * INTO po FROM procgov.purchase_order p WHERE p.entity_id = g.entity_id AND p.po_id = g.po_id FOR UPDATE;
+		IF op = 'DELETE' THEN
+			-- the line of a cancelled or closed order stays as it was (the ERP deleting its order deletes its lines)
+			IF po.state NOT IN ('cancelled', 'closed') THEN
+				DELETE FROM procgov.purchase_order_line x WHERE x.entity_id = g.entity_id AND x.po_id = g.po_id AND x.line_no = g.line_no;
+			END IF;
+			UPDATE procgov.governed_row r SET deleted_at = now() WHERE r.relid = tbl AND r.erp_key = erp_key;
+			PERFORM procgov.audit_append('purchase_order:' || po.entity_id || ':' || po.number, 'line_deleted',
+				jsonb_build_object('table', tbl::text, 'key', erp_key, 'line', g.line_no));
+			RETURN;
+		END IF;
+		IF item IS NOT NULL THEN
+			it := procgov.item_by_sku(po.entity_id, item);
+		END IF;
+		-- received and invoiced quantities move by what the ERP added: procgov's own
+		-- receipts and matching count on top
+		UPDATE procgov.purchase_order_line x
+		   SET quantity = q, unit_price = procgov.amount(unit_price::numeric, procgov.currency(x.unit_price)),
+			   description = coalesce(description, it.description, x.description), item_id = coalesce(it.item_id, x.item_id),
+			   received_qty = x.received_qty + got_more, invoiced_qty = x.invoiced_qty + billed_more
+		 WHERE x.entity_id = g.entity_id AND x.po_id = g.po_id AND x.line_no = g.line_no
+		RETURNING * INTO l;
+		-- the ledger keeps what the ERP changed on the line
+		diff := jsonb_strip_nulls(jsonb_build_object('line', g.line_no, 'table', tbl::text, 'key', erp_key,
+			'received_qty', CASE WHEN got_more <> 0 THEN jsonb_build_array(l.received_qty - got_more, l.received_qty) END,
+			'invoiced_qty', CASE WHEN billed_more <> 0 THEN jsonb_build_array(l.invoiced_qty - billed_more, l.invoiced_qty) END));
+		PERFORM procgov.audit_append('purchase_order:' || po.entity_id || ':' || po.number, 'line_update', diff);
 	END IF;
 
-	IF NOT linked THEN
-		IF op = 'DELETE' THEN
-			RETURN;		-- a note line, or one already taken off its order
-		END IF;
-		g := procgov.erp_link(tbl, erp_key);	-- says what is wrong
-	END IF;
-	-- locked first, as the order's other lines and its header lock it: no deadlock between them
-	SELECT * INTO po FROM procgov.purchase_order p WHERE p.entity_id = g.entity_id AND p.po_id = g.po_id FOR UPDATE;
-	IF op = 'DELETE' THEN
-		-- the line of a cancelled or closed order stays as it was (the ERP deleting its order deletes its lines)
-		IF po.state NOT IN ('cancelled', 'closed') THEN
-			DELETE FROM procgov.purchase_order_line x WHERE x.entity_id = g.entity_id AND x.po_id = g.po_id AND x.line_no = g.line_no;
-		END IF;
-		UPDATE procgov.governed_row r SET deleted_at = now() WHERE r.relid = tbl AND r.erp_key = erp_key;
-		PERFORM procgov.audit_append('purchase_order:' || po.entity_id || ':' || po.number, 'line_deleted',
-			jsonb_build_object('table', tbl::text, 'key', erp_key, 'line', g.line_no));
+	-- what the ERP's receipts mean for the order (locked above): partly or fully
+	-- received, while it is being received; before that, the ERP's status decides
+	IF got_more = 0 OR po.state NOT IN ('transmitted', 'acknowledged', 'shipped', 'partially_received') THEN
 		RETURN;
 	END IF;
-	IF item IS NOT NULL THEN
-		it := procgov.item_by_sku(po.entity_id, item);
-	END IF;
-	-- received and invoiced quantities move by what the ERP added: procgov's own
-	-- receipts and matching count on top
-	UPDATE procgov.purchase_order_line x
-	   SET quantity = q, unit_price = procgov.amount(unit_price::numeric, procgov.currency(x.unit_price)),
-		   description = coalesce(description, it.description, x.description), item_id = coalesce(it.item_id, x.item_id),
-		   received_qty = x.received_qty + got_more, invoiced_qty = x.invoiced_qty + billed_more
-	 WHERE x.entity_id = g.entity_id AND x.po_id = g.po_id AND x.line_no = g.line_no
-	RETURNING * INTO l;
-	-- the ledger keeps what the ERP changed on the line
-	diff := jsonb_strip_nulls(jsonb_build_object('line', g.line_no, 'table', tbl::text, 'key', erp_key,
-		'received_qty', CASE WHEN got_more <> 0 THEN jsonb_build_array(l.received_qty - got_more, l.received_qty) END,
-		'invoiced_qty', CASE WHEN billed_more <> 0 THEN jsonb_build_array(l.invoiced_qty - billed_more, l.invoiced_qty) END));
-	PERFORM procgov.audit_append('purchase_order:' || po.entity_id || ':' || po.number, 'line_update', diff);
-	IF got_more <> 0 THEN
-		PERFORM procgov.erp_receipt_state(po.entity_id, po.po_id, po.state);
+	SELECT bool_or(x.received_qty < x.quantity), bool_or(x.received_qty > 0) INTO open_lines, some_received
+	  FROM procgov.purchase_order_line x WHERE x.entity_id = po.entity_id AND x.po_id = po.po_id;
+	IF NOT open_lines THEN
+		UPDATE procgov.purchase_order p SET state = 'received' WHERE p.entity_id = po.entity_id AND p.po_id = po.po_id;
+	ELSIF po.state <> 'partially_received' AND some_received THEN
+		UPDATE procgov.purchase_order p SET state = 'partially_received' WHERE p.entity_id = po.entity_id AND p.po_id = po.po_id;
 	END IF;
 END
 $$;
@@ -6014,7 +6002,6 @@ GRANT SELECT ON procgov.governed_table, procgov.state_map, procgov.governed_row
 GRANT INSERT, UPDATE, DELETE ON procgov.governed_table, procgov.state_map TO procgov_admin;
 REVOKE EXECUTE ON FUNCTION procgov.erp_supplier(text, text, regclass, text), procgov.erp_link(regclass, text),
 	procgov.erp_order_changed(regclass, text, text, text, text, text, text, text, text, text, text, text, text, text, boolean),
-	procgov.erp_receipt_state(text, bigint, procgov.state),
 	procgov.erp_line_changed(regclass, text, text, text, text, text, text, text, text, text, text, text, text, text, boolean),
 	procgov.adopt_rows(regclass), procgov.governed_column(regclass, text, text), procgov.erp_drift(), procgov.erp_rows(regclass),
 	procgov.govern(regclass, text, text, text[], jsonb, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, text, text, text, text),
