@@ -1898,32 +1898,10 @@ END
 $$;
 COMMENT ON FUNCTION procgov.doc_authors(jsonb) IS 'everyone who authored a document given as its row: buyer, requester, requester of a change, creator, submitter';
 
+-- the guards nearly every lifecycle passes are C over direct index lookups (src/guards.c),
+-- with the words of the PL/pgSQL they replace; like every guard they run as their owner
 CREATE FUNCTION procgov.guard_has_lines(kind text, doc jsonb) RETURNS text
-	LANGUAGE plpgsql STABLE SECURITY DEFINER
-	SET search_path = pg_catalog, procgov, pg_temp
-	SET plan_cache_mode = force_generic_plan
-	AS $$
-#variable_conflict use_variable
-DECLARE
-	e text := doc->>'entity_id';
-	id bigint := procgov.doc_id(kind, doc);
-	found_line boolean;
-BEGIN
-	-- one statement per kind: a CASE of four EXISTS would start all four subplans on every call
-	IF kind = 'purchase_order' THEN
-		found_line := EXISTS (SELECT FROM procgov.purchase_order_line l WHERE l.entity_id = e AND l.po_id = id);
-	ELSIF kind = 'requisition' THEN
-		found_line := EXISTS (SELECT FROM procgov.requisition_line l WHERE l.entity_id = e AND l.requisition_id = id);
-	ELSIF kind = 'invoice' THEN
-		found_line := EXISTS (SELECT FROM procgov.invoice_line l WHERE l.entity_id = e AND l.invoice_id = id);
-	ELSIF kind = 'receipt' THEN
-		found_line := EXISTS (SELECT FROM procgov.receipt_line l WHERE l.entity_id = e AND l.receipt_id = id);
-	ELSE
-		found_line := true;
-	END IF;
-	RETURN CASE WHEN found_line THEN NULL ELSE format('%s %s has no lines.', initcap(procgov.kind_label(kind)), doc->>'number') END;
-END
-$$;
+	AS 'MODULE_PATHNAME', 'guard_has_lines' LANGUAGE C STABLE;
 COMMENT ON FUNCTION procgov.guard_has_lines(text, jsonb) IS 'guard has_lines: the document has at least one line';
 
 CREATE FUNCTION procgov.guard_approval_complete(kind text, doc jsonb) RETURNS text
@@ -1966,23 +1944,7 @@ $$;
 COMMENT ON FUNCTION procgov.guard_approval_complete(text, jsonb) IS 'guard approval_complete: the current version carries an approval given by someone other than its author (segregation of duties)';
 
 CREATE FUNCTION procgov.guard_supplier_active(kind text, doc jsonb) RETURNS text
-	LANGUAGE plpgsql STABLE SECURITY DEFINER
-	SET search_path = pg_catalog, procgov, pg_temp
-	SET plan_cache_mode = force_generic_plan
-	AS $$
-#variable_conflict use_variable
-DECLARE
-	s procgov.supplier;
-BEGIN
-	SELECT * INTO s FROM procgov.supplier WHERE entity_id = doc->>'entity_id' AND supplier_id = (doc->>'supplier_id')::bigint;
-	IF NOT FOUND THEN
-		RETURN format('Supplier %s does not exist.', doc->>'supplier_id');
-	ELSIF s.status <> 'approved' THEN
-		RETURN format('Supplier %s (%s) is %s.', s.code, s.name, replace(s.status::text, '_', ' '));
-	END IF;
-	RETURN NULL;
-END
-$$;
+	AS 'MODULE_PATHNAME', 'guard_supplier_active' LANGUAGE C STABLE;
 COMMENT ON FUNCTION procgov.guard_supplier_active(text, jsonb) IS 'guard supplier_active: the document''s supplier is approved (not prospective, on hold or blocked)';
 
 CREATE FUNCTION procgov.guard_budget_available(kind text, doc jsonb) RETURNS text
@@ -2020,70 +1982,21 @@ $$;
 COMMENT ON FUNCTION procgov.guard_budget_available(text, jsonb) IS 'guard budget_available: the budget line has the document''s total available (amount - committed - spent)';
 
 CREATE FUNCTION procgov.guard_received(kind text, doc jsonb, want_full boolean) RETURNS text
-	LANGUAGE plpgsql STABLE SECURITY DEFINER
-	SET search_path = pg_catalog, procgov, pg_temp
-	SET plan_cache_mode = force_generic_plan
-	AS $$
-#variable_conflict use_variable
-DECLARE
-	n_lines integer;
-	n_full integer;
-	n_any integer;
-BEGIN
-	SELECT count(*), count(*) FILTER (WHERE received_qty >= quantity), count(*) FILTER (WHERE received_qty > 0)
-	  INTO n_lines, n_full, n_any
-	  FROM procgov.purchase_order_line WHERE entity_id = doc->>'entity_id' AND po_id = (doc->>'po_id')::bigint;
-	IF want_full IS NULL THEN		-- nothing received yet
-		RETURN CASE WHEN n_any = 0 THEN NULL
-					ELSE format('%s of its %s lines have receipts.', n_any, n_lines) END;
-	ELSIF want_full THEN
-		RETURN CASE WHEN n_lines > 0 AND n_full = n_lines THEN NULL
-					ELSE format('%s of its %s lines are fully received.', n_full, n_lines) END;
-	ELSE
-		RETURN CASE WHEN n_any > 0 AND n_full < n_lines THEN NULL
-					WHEN n_any = 0 THEN 'Nothing has been received.'
-					ELSE 'Every line is fully received.' END;
-	END IF;
-END
-$$;
+	AS 'MODULE_PATHNAME', 'guard_received' LANGUAGE C STABLE;
 COMMENT ON FUNCTION procgov.guard_received(text, jsonb, boolean) IS 'what has been received against an order: nothing (NULL), all of it (true) or some of it (false); used by the receiving guards';
 
 CREATE FUNCTION procgov.guard_fully_received(kind text, doc jsonb) RETURNS text
-	LANGUAGE plpgsql STABLE SECURITY DEFINER
-	SET search_path = pg_catalog, procgov, pg_temp
-	SET plan_cache_mode = force_generic_plan
-	AS $$ BEGIN RETURN procgov.guard_received(kind, doc, true); END $$;
+	AS 'MODULE_PATHNAME', 'guard_fully_received' LANGUAGE C STABLE;
 COMMENT ON FUNCTION procgov.guard_fully_received(text, jsonb) IS 'guard fully_received: every order line has received at least its quantity';
 CREATE FUNCTION procgov.guard_partly_received(kind text, doc jsonb) RETURNS text
-	LANGUAGE plpgsql STABLE SECURITY DEFINER
-	SET search_path = pg_catalog, procgov, pg_temp
-	SET plan_cache_mode = force_generic_plan
-	AS $$ BEGIN RETURN procgov.guard_received(kind, doc, false); END $$;
+	AS 'MODULE_PATHNAME', 'guard_partly_received' LANGUAGE C STABLE;
 COMMENT ON FUNCTION procgov.guard_partly_received(text, jsonb) IS 'guard partly_received: some but not all of the order has been received';
 CREATE FUNCTION procgov.guard_nothing_received(kind text, doc jsonb) RETURNS text
-	LANGUAGE plpgsql STABLE SECURITY DEFINER
-	SET search_path = pg_catalog, procgov, pg_temp
-	SET plan_cache_mode = force_generic_plan
-	AS $$ BEGIN RETURN procgov.guard_received(kind, doc, NULL); END $$;
+	AS 'MODULE_PATHNAME', 'guard_nothing_received' LANGUAGE C STABLE;
 COMMENT ON FUNCTION procgov.guard_nothing_received(text, jsonb) IS 'guard nothing_received: no line of the order has a receipt';
 
 CREATE FUNCTION procgov.guard_order_receivable(kind text, doc jsonb) RETURNS text
-	LANGUAGE plpgsql STABLE SECURITY DEFINER
-	SET search_path = pg_catalog, procgov, pg_temp
-	SET plan_cache_mode = force_generic_plan
-	AS $$
-#variable_conflict use_variable
-DECLARE
-	po procgov.purchase_order;
-BEGIN
-	SELECT * INTO po FROM procgov.purchase_order WHERE entity_id = doc->>'entity_id' AND po_id = (doc->>'po_id')::bigint;
-	IF po.state IN ('transmitted', 'acknowledged', 'shipped', 'partially_received') THEN
-		RETURN NULL;
-	END IF;
-	RETURN format('Purchase order %s is %s; goods are received only against a transmitted order.',
-				  po.number, replace(po.state::text, '_', ' '));
-END
-$$;
+	AS 'MODULE_PATHNAME', 'guard_order_receivable' LANGUAGE C STABLE;
 COMMENT ON FUNCTION procgov.guard_order_receivable(text, jsonb) IS 'guard order_receivable: the receipt''s order has been transmitted and is not fully received';
 
 CREATE FUNCTION procgov.guard_bank_account_payable(kind text, doc jsonb) RETURNS text

@@ -126,6 +126,7 @@ static AttrNumber
 column_of(Relation rel, const char *table, const char *name, bool required)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
+	AttrNumber	att;
 
 	if (name == NULL)
 	{
@@ -136,13 +137,9 @@ column_of(Relation rel, const char *table, const char *name, bool required)
 					 errhint("Call procgov.ungovern() and procgov.govern() again with every column it needs.")));
 		return 0;
 	}
-	for (int i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-
-		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
-			return att->attnum;
-	}
+	att = procgov_attnum(desc, name);
+	if (att != InvalidAttrNumber)
+		return att;
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_COLUMN),
 			 errmsg("column \"%s\" of governed table %s no longer exists", name, table),

@@ -142,6 +142,7 @@ _PG_init(void)
 	TransitionInit();
 	PolicyInit();
 	ErpInit();
+	GuardsInit();
 
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("procgov");
@@ -242,6 +243,19 @@ procgov_column_text(HeapTuple tup, TupleDesc desc, AttrNumber att)
 		return NULL;
 	getTypeOutputInfo(TupleDescAttr(desc, att - 1)->atttypid, &out, &varlena);
 	return OidOutputFunctionCall(out, d);
+}
+
+AttrNumber
+procgov_attnum(TupleDesc desc, const char *name)
+{
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+			return att->attnum;
+	}
+	return InvalidAttrNumber;
 }
 
 /* OID of a relation (table, index, sequence) in schema procgov, or an error. */

@@ -45,6 +45,7 @@ extern void EventsInit(void);
 extern void TransitionInit(void);
 extern void PolicyInit(void);
 extern void ErpInit(void);
+extern void GuardsInit(void);
 
 /* ---- settings (procgov.c) ---- */
 
@@ -78,6 +79,9 @@ extern Jsonb *procgov_row_jsonb(HeapTuple tup, TupleDesc desc);
 
 /* Text form of a column (type output function); NULL for SQL NULL, a NULL row or column 0. */
 extern char *procgov_column_text(HeapTuple tup, TupleDesc desc, AttrNumber att);
+
+/* The number of a live column by name; InvalidAttrNumber (0) when there is none. */
+extern AttrNumber procgov_attnum(TupleDesc desc, const char *name);
 
 /* OID of a relation in schema procgov; an error when it is missing. */
 extern Oid	procgov_relid(const char *name);

@@ -419,21 +419,6 @@ next_states(const char *kind, const char *from)
  * The governed table's columns
  * =================================================================== */
 
-static AttrNumber
-attnum_of(TupleDesc desc, const char *name)
-{
-	int			i;
-
-	for (i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-
-		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
-			return att->attnum;
-	}
-	return 0;
-}
-
 static TableInfo *
 table_info(Relation rel)
 {
@@ -457,20 +442,20 @@ table_info(Relation rel)
 		t = &tables[ntables++];
 	}
 	t->relid = relid;
-	t->state = attnum_of(desc, "state");
-	t->number = attnum_of(desc, "number");
-	t->entity = attnum_of(desc, "entity_id");
-	t->correlation = attnum_of(desc, "correlation_id");
-	t->changed_at = attnum_of(desc, "state_changed_at");
-	t->changed_by = attnum_of(desc, "state_changed_by");
-	t->version = attnum_of(desc, "version");
-	t->supplier = attnum_of(desc, "supplier_id");
-	t->total = attnum_of(desc, "total");
-	t->approved_total = attnum_of(desc, "approved_total");
-	t->created_by = attnum_of(desc, "created_by");
-	t->protected_cols[0] = attnum_of(desc, "policy_id");
-	t->protected_cols[1] = attnum_of(desc, "submitted_by");
-	t->protected_cols[2] = attnum_of(desc, "submitted_at");
+	t->state = procgov_attnum(desc, "state");
+	t->number = procgov_attnum(desc, "number");
+	t->entity = procgov_attnum(desc, "entity_id");
+	t->correlation = procgov_attnum(desc, "correlation_id");
+	t->changed_at = procgov_attnum(desc, "state_changed_at");
+	t->changed_by = procgov_attnum(desc, "state_changed_by");
+	t->version = procgov_attnum(desc, "version");
+	t->supplier = procgov_attnum(desc, "supplier_id");
+	t->total = procgov_attnum(desc, "total");
+	t->approved_total = procgov_attnum(desc, "approved_total");
+	t->created_by = procgov_attnum(desc, "created_by");
+	t->protected_cols[0] = procgov_attnum(desc, "policy_id");
+	t->protected_cols[1] = procgov_attnum(desc, "submitted_by");
+	t->protected_cols[2] = procgov_attnum(desc, "submitted_at");
 	if (t->state == 0 || t->number == 0 || t->entity == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
@@ -656,7 +641,7 @@ apply_changes(HeapTuple tup, TupleDesc desc, Jsonb *changes, const char *effect)
 			key = pnstrdup(v.val.string.val, v.val.string.len);
 		else if (tok == WJB_VALUE && key)
 		{
-			AttrNumber	att = attnum_of(desc, key);
+			AttrNumber	att = procgov_attnum(desc, key);
 			char	   *txt = NULL;
 			Oid			in,
 						ioparam;

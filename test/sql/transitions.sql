@@ -172,3 +172,57 @@ UPDATE procgov.transition SET guards = array_remove(guards, 'nothing_received');
 DELETE FROM procgov.guard WHERE guard = 'nothing_received';
 ROLLBACK;
 SELECT count(*) AS guards FROM procgov.guard;
+
+-- the built-in guards in C, called directly as the trigger calls them: each
+-- holds (NULL) or says why not, with NULL and malformed documents as the
+-- PL/pgSQL they replaced took them (a NULL document has no lines, no
+-- supplier, no order), and a non-number id refused as the cast refuses it
+BEGIN;
+SELECT pg_temp.make_document('purchase_order', 'transmitted', 9101) AS po \gset
+SET LOCAL procgov.enforce = off;	-- a second line, loaded as history: no new version
+INSERT INTO procgov.purchase_order_line (entity_id, po_id, line_no, description, quantity, unit_price)
+VALUES ('TT', :po, 2, 'other thing', 3, '1.00 EUR');
+SELECT procgov.row_jsonb(p) AS doc FROM procgov.purchase_order p WHERE po_id = :po \gset
+CREATE TEMP TABLE guard_case (n serial, label text, kind text, doc jsonb, want boolean);
+INSERT INTO guard_case (label, kind, doc) VALUES
+	('order with lines', 'purchase_order', :'doc'),
+	('order without lines', 'purchase_order', jsonb_set(:'doc', '{po_id}', '0')),
+	('requisition without lines', 'requisition', '{"entity_id": "TT", "requisition_id": 1, "number": "RQ-1"}'),
+	('invoice, no number', 'invoice', '{"entity_id": "TT", "invoice_id": 1}'),
+	('a kind without lines', 'bank_change', '{}'),
+	('an array', 'purchase_order', '[1, 2]'),
+	('NULL document', 'purchase_order', NULL),
+	('NULL kind', NULL, :'doc');
+SELECT label, procgov.guard_has_lines(kind, doc) AS has_lines,
+       procgov.guard_supplier_active(kind, doc) AS supplier_active,
+       procgov.guard_order_receivable(kind, doc) AS order_receivable
+  FROM guard_case ORDER BY n;
+-- nothing received, then part, then all
+SELECT 'none' AS received, procgov.guard_nothing_received('purchase_order', :'doc') AS nothing,
+       procgov.guard_partly_received('purchase_order', :'doc') AS partly,
+       procgov.guard_fully_received('purchase_order', :'doc') AS fully;
+UPDATE procgov.purchase_order_line SET received_qty = quantity WHERE po_id = :po AND line_no = 1;
+SELECT 'part' AS received, procgov.guard_nothing_received('purchase_order', :'doc') AS nothing,
+       procgov.guard_partly_received('purchase_order', :'doc') AS partly,
+       procgov.guard_fully_received('purchase_order', :'doc') AS fully;
+UPDATE procgov.purchase_order_line SET received_qty = quantity + 0.0001 WHERE po_id = :po AND line_no = 2;
+SELECT 'all' AS received, procgov.guard_nothing_received('purchase_order', :'doc') AS nothing,
+       procgov.guard_partly_received('purchase_order', :'doc') AS partly,
+       procgov.guard_fully_received('purchase_order', :'doc') AS fully;
+SELECT procgov.guard_received('purchase_order', NULL, NULL) AS null_doc_nothing,
+       procgov.guard_received('purchase_order', NULL, true) AS null_doc_fully,
+       procgov.guard_received('purchase_order', NULL, false) AS null_doc_partly;
+-- a supplier on hold, and one that does not exist
+UPDATE procgov.supplier SET status = 'on_hold' WHERE code = 'S-OK';
+SELECT procgov.guard_supplier_active('purchase_order', :'doc') AS on_hold,
+       procgov.guard_supplier_active('purchase_order', jsonb_set(:'doc', '{supplier_id}', '0')) AS unknown;
+-- the receipt guard on an order that is no longer open
+UPDATE procgov.purchase_order SET state = 'received' WHERE po_id = :po;
+SELECT procgov.guard_order_receivable('receipt', jsonb_build_object('entity_id', 'TT', 'po_id', :po)) AS closed_order;
+ROLLBACK;
+SELECT procgov.guard_has_lines('purchase_order', '{"entity_id": "TT", "po_id": "x"}');
+SELECT procgov.guard_fully_received('purchase_order', '{"entity_id": "TT", "po_id": 1.5}');
+-- nobody but their owner may call them: they read the heap
+SELECT count(*) AS callable_by_public FROM pg_proc p
+ WHERE p.pronamespace = 'procgov'::regnamespace AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'c')
+   AND p.proname LIKE 'guard\_%' AND has_function_privilege('public', p.oid, 'EXECUTE');
