@@ -99,34 +99,54 @@ typedef struct GuardScan
 	TupleTableSlot *slot;
 } GuardScan;
 
+/* Find a guard's table and index by name, and check the index's leading columns. */
+static void
+guard_table_resolve(GuardTable *t)
+{
+	Oid			relid = procgov_relid(t->name),
+				indexid = procgov_relid(t->index);
+	Relation	rel = table_open(relid, AccessShareLock);
+	Relation	idx = index_open(indexid, AccessShareLock);
+
+	/* the index must lead with the two columns the scan keys name */
+	if (idx->rd_index->indrelid != relid || idx->rd_index->indnkeyatts < 2 ||
+		idx->rd_index->indkey.values[0] != guard_column(rel, "entity_id") ||
+		idx->rd_index->indkey.values[1] != guard_column(rel, t->key))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("procgov index %s does not lead with (entity_id, %s)", t->index, t->key),
+				 errhint("Restore the index as the procgov install script created it; procgov's guards read through it.")));
+	/* locks kept to the end of the transaction, as a query keeps them */
+	index_close(idx, NoLock);
+	table_close(rel, NoLock);
+	t->relid = relid;
+	t->indexid = indexid;
+}
+
 static void
 guard_scan_begin(GuardScan *gs, int which, const char *entity, int64 id)
 {
 	GuardTable *t = &guard_tables[which];
 	ScanKeyData keys[2];
 
-	if (!OidIsValid(t->relid) || !OidIsValid(t->indexid))
+	for (;;)
 	{
-		Oid			relid = procgov_relid(t->name),
-					indexid = procgov_relid(t->index);
-		Relation	rel = table_open(relid, AccessShareLock);
-		Relation	idx = index_open(indexid, AccessShareLock);
+		Oid			relid,
+					indexid;
 
-		/* the index must lead with the two columns the scan keys name */
-		if (idx->rd_index->indrelid != relid || idx->rd_index->indnkeyatts < 2 ||
-			idx->rd_index->indkey.values[0] != guard_column(rel, "entity_id") ||
-			idx->rd_index->indkey.values[1] != guard_column(rel, t->key))
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("procgov index %s does not lead with (entity_id, %s)", t->index, t->key),
-					 errhint("Restore the index as the procgov install script created it; procgov's guards read through it.")));
-		index_close(idx, AccessShareLock);
-		table_close(rel, AccessShareLock);
-		t->relid = relid;
-		t->indexid = indexid;
+		if (!OidIsValid(t->relid) || !OidIsValid(t->indexid))
+			guard_table_resolve(t);
+		relid = t->relid;
+		indexid = t->indexid;
+		gs->rel = table_open(relid, AccessShareLock);
+		/* locking it took in invalidations: if they reset the entry, look the names up again */
+		if (t->relid == relid && t->indexid == indexid)
+		{
+			gs->idx = index_open(indexid, AccessShareLock);
+			break;
+		}
+		table_close(gs->rel, NoLock);
 	}
-	gs->rel = table_open(t->relid, AccessShareLock);
-	gs->idx = index_open(t->indexid, AccessShareLock);
 	/* with the index's own collations, so that the descent follows its order */
 	ScanKeyEntryInitialize(&keys[0], 0, 1, BTEqualStrategyNumber, InvalidOid, gs->idx->rd_indcollation[0],
 						   F_TEXTEQ, CStringGetTextDatum(entity));
@@ -148,8 +168,8 @@ guard_scan_end(GuardScan *gs)
 {
 	index_endscan(gs->scan);
 	ExecDropSingleTupleTableSlot(gs->slot);
-	index_close(gs->idx, AccessShareLock);
-	table_close(gs->rel, AccessShareLock);
+	index_close(gs->idx, NoLock);
+	table_close(gs->rel, NoLock);
 }
 
 /* A column of the current row as text (NULL for NULL), as a record field prints. */
@@ -216,13 +236,15 @@ words(const char *s)
 static bool
 lookup_row(int which, Jsonb *doc, const char *idkey, const char *const *cols, int ncols, char **out)
 {
+	int64		id = 0;
+	/* the id first: the cast fails on a malformed id whatever else the document holds */
+	bool		has_id = doc_id_field(doc, idkey, &id);
 	char	   *entity = doc_field(doc, "entity_id");
-	int64		id;
 	bool		found = false;
 
 	for (int i = 0; i < ncols; i++)
 		out[i] = NULL;
-	if (entity != NULL && doc_id_field(doc, idkey, &id))
+	if (entity != NULL && has_id)
 	{
 		GuardScan	gs;
 
@@ -246,14 +268,15 @@ static Datum
 received(FunctionCallInfo fcinfo, int want)
 {
 	Jsonb	   *doc = doc_arg(fcinfo);
+	int64		po_id = 0;
+	bool		has_id = doc_id_field(doc, "po_id", &po_id);
 	char	   *entity = doc_field(doc, "entity_id");
-	int64		po_id;
 	int64		n_lines = 0,
 				n_full = 0,
 				n_any = 0;
 
 	/* the line table's key cannot be NULL: a document without both has no lines */
-	if (entity != NULL && doc_id_field(doc, "po_id", &po_id))
+	if (entity != NULL && has_id)
 	{
 		GuardScan	gs;
 		AttrNumber	quantity,
@@ -337,38 +360,41 @@ guard_has_lines(PG_FUNCTION_ARGS)
 	static const struct
 	{
 		const char *kind;
-		const char *label;
-		const char *id;
-		int			table;
+		const char *label;		/* initcap(kind_label(kind)) */
+		const char *id;			/* procgov.doc_id()'s key */
+		int			table;		/* its lines, or -1 */
 	}			kinds[] = {
 		{"purchase_order", "Purchase Order", "po_id", GT_PO_LINE},
 		{"requisition", "Requisition", "requisition_id", GT_REQUISITION_LINE},
 		{"invoice", "Invoice", "invoice_id", GT_INVOICE_LINE},
 		{"receipt", "Receipt", "receipt_id", GT_RECEIPT_LINE},
+		{"bank_change", NULL, "bank_change_id", -1},
 	};
+	int			k;
+	int64		id = 0;
+	bool		has_id;
+	char	   *entity;
+	bool		found = false;
 
-	for (int k = 0; k < (int) lengthof(kinds); k++)
+	for (k = 0; k < (int) lengthof(kinds); k++)
+		if (kind != NULL && strcmp(kind, kinds[k].kind) == 0)
+			break;
+	/* the id first, for every kind (doc_id()'s key, "id" for others): a malformed one fails the cast */
+	has_id = doc_id_field(doc, k < (int) lengthof(kinds) ? kinds[k].id : "id", &id);
+	if (k == (int) lengthof(kinds) || kinds[k].table < 0)
+		PG_RETURN_NULL();		/* a kind without lines */
+	entity = doc_field(doc, "entity_id");
+	if (entity != NULL && has_id)
 	{
-		char	   *entity;
-		int64		id;
-		bool		found = false;
+		GuardScan	gs;
 
-		if (kind == NULL || strcmp(kind, kinds[k].kind) != 0)
-			continue;
-		entity = doc_field(doc, "entity_id");
-		if (entity != NULL && doc_id_field(doc, kinds[k].id, &id))
-		{
-			GuardScan	gs;
-
-			guard_scan_begin(&gs, kinds[k].table, entity, id);
-			found = guard_scan_next(&gs);
-			guard_scan_end(&gs);
-		}
-		if (found)
-			PG_RETURN_NULL();
-		RETURN_REASON("%s %s has no lines.", kinds[k].label, or_empty(doc_field(doc, "number")));
+		guard_scan_begin(&gs, kinds[k].table, entity, id);
+		found = guard_scan_next(&gs);
+		guard_scan_end(&gs);
 	}
-	PG_RETURN_NULL();			/* a kind without lines */
+	if (found)
+		PG_RETURN_NULL();
+	RETURN_REASON("%s %s has no lines.", kinds[k].label, or_empty(doc_field(doc, "number")));
 }
 
 /* procgov.guard_supplier_active(kind, doc): the document's supplier is approved */

@@ -222,6 +222,13 @@ SELECT procgov.guard_order_receivable('receipt', jsonb_build_object('entity_id',
 ROLLBACK;
 SELECT procgov.guard_has_lines('purchase_order', '{"entity_id": "TT", "po_id": "x"}');
 SELECT procgov.guard_fully_received('purchase_order', '{"entity_id": "TT", "po_id": 1.5}');
+-- as the cast in the PL/pgSQL did, whatever else the document lacks or its kind
+SELECT procgov.guard_has_lines('purchase_order', '{"po_id": "x"}');
+SELECT procgov.guard_has_lines('bank_change', '{"bank_change_id": "x"}');
+SELECT procgov.guard_has_lines(NULL, '{"id": "x"}');
+SELECT procgov.guard_supplier_active('purchase_order', '{"supplier_id": "x"}');
+SELECT procgov.guard_order_receivable('receipt', '{"po_id": "x"}');
+SELECT procgov.guard_nothing_received('purchase_order', '{"po_id": "x"}');
 -- nobody but their owner may call them: they read the heap
 SELECT count(*) AS callable_by_public FROM pg_proc p
  WHERE p.pronamespace = 'procgov'::regnamespace AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'c')
