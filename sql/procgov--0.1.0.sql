@@ -1905,42 +1905,7 @@ CREATE FUNCTION procgov.guard_has_lines(kind text, doc jsonb) RETURNS text
 COMMENT ON FUNCTION procgov.guard_has_lines(text, jsonb) IS 'guard has_lines: the document has at least one line';
 
 CREATE FUNCTION procgov.guard_approval_complete(kind text, doc jsonb) RETURNS text
-	LANGUAGE plpgsql STABLE SECURITY DEFINER
-	SET search_path = pg_catalog, procgov, pg_temp
-	SET plan_cache_mode = force_generic_plan
-	AS $$
-#variable_conflict use_variable
-DECLARE
-	e text := doc->>'entity_id';
-	id bigint := procgov.doc_id(kind, doc);
-	v integer := coalesce((doc->>'version')::integer, 1);
-	authors text[] := procgov.doc_authors(doc);
-	open_n integer;
-	open_list text;
-BEGIN
-	-- submitted under a policy: every step of its plan is approved (none for an auto-approval)
-	IF doc->>'policy_id' IS NOT NULL THEN
-		SELECT count(*), string_agg(format('step %s (%s, %s of %s, %s)', s.step_id, s.role, s.approved, s.required, s.status),
-									', ' ORDER BY s.step_no)
-		  INTO open_n, open_list
-		  FROM procgov.approval_step s
-		 WHERE s.entity_id = e AND s.doc_kind = kind AND s.doc_id = id AND s.status IN ('pending', 'held', 'rejected');
-		IF open_n = 0 THEN
-			RETURN NULL;
-		END IF;
-		RETURN format('%s %s has %s open approval step(s): %s.', initcap(procgov.kind_label(kind)), doc->>'number', open_n, open_list);
-	END IF;
-	-- no policy: one approval by someone other than the author
-	IF EXISTS (SELECT FROM procgov.approval a
-				WHERE a.entity_id = e AND a.doc_kind = kind AND a.doc_id = id AND a.doc_version = v
-				  AND a.decision = 'approved' AND a.decided_by <> ALL (authors)) THEN
-		RETURN NULL;
-	END IF;
-	RETURN format('%s %s (version %s) has no approval by anyone other than %s.',
-				  initcap(procgov.kind_label(kind)), doc->>'number', v,
-				  coalesce(nullif(array_to_string(authors, ' or '), ''), 'its author'));
-END
-$$;
+	AS 'MODULE_PATHNAME', 'guard_approval_complete' LANGUAGE C STABLE;
 COMMENT ON FUNCTION procgov.guard_approval_complete(text, jsonb) IS 'guard approval_complete: the current version carries an approval given by someone other than its author (segregation of duties)';
 
 CREATE FUNCTION procgov.guard_supplier_active(kind text, doc jsonb) RETURNS text
@@ -4208,24 +4173,7 @@ INSERT INTO procgov.effect (effect, function, description, builtin) VALUES
 	 'evaluate the active policy and record its plan as approval steps; a block refuses the move', true);
 
 CREATE FUNCTION procgov.guard_receiver_not_buyer(kind text, doc jsonb) RETURNS text
-	LANGUAGE plpgsql STABLE SECURITY DEFINER
-	SET search_path = pg_catalog, procgov, pg_temp
-	SET plan_cache_mode = force_generic_plan
-	AS $$
-#variable_conflict use_variable
-DECLARE
-	po procgov.purchase_order;
-	pol procgov.policy;
-BEGIN
-	SELECT * INTO po FROM procgov.purchase_order WHERE entity_id = doc->>'entity_id' AND po_id = (doc->>'po_id')::bigint;
-	SELECT * INTO pol FROM procgov.policy WHERE entity_id = po.entity_id AND policy_id = po.policy_id;
-	IF pol.policy_id IS NULL OR pol.buyer_may_receive OR po.buyer IS DISTINCT FROM procgov.current_actor() THEN
-		RETURN NULL;
-	END IF;
-	RETURN format('%s raised purchase order %s and may not post its receipt under policy version %s.',
-				  po.buyer, po.number, pol.version);
-END
-$$;
+	AS 'MODULE_PATHNAME', 'guard_receiver_not_buyer' LANGUAGE C STABLE;
 COMMENT ON FUNCTION procgov.guard_receiver_not_buyer(text, jsonb) IS 'guard receiver_not_buyer: under a policy that says so, the buyer who raised an order does not post its receipt';
 INSERT INTO procgov.guard (guard, function, description, hint, builtin) VALUES
 	('receiver_not_buyer', 'procgov.guard_receiver_not_buyer(text, jsonb)',

@@ -28,6 +28,9 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "executor/tuptable.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/jsonb.h"
@@ -35,28 +38,33 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
-/* A table a guard reads, and its index that leads with (entity_id, key). */
+/* A table a guard reads, and its index that leads with the columns its scans name. */
 typedef struct GuardTable
 {
 	const char *name;
 	const char *index;
-	const char *key;
+	const char *cols[4];		/* the index's leading columns, entity_id first */
+	int			ncols;
 	Oid			relid;
 	Oid			indexid;
 } GuardTable;
 
 enum
 {
-	GT_PO_LINE, GT_REQUISITION_LINE, GT_INVOICE_LINE, GT_RECEIPT_LINE, GT_SUPPLIER, GT_PO, GT_COUNT
+	GT_PO_LINE, GT_REQUISITION_LINE, GT_INVOICE_LINE, GT_RECEIPT_LINE, GT_SUPPLIER, GT_PO,
+	GT_POLICY, GT_APPROVAL_STEP, GT_APPROVAL, GT_COUNT
 };
 
 static GuardTable guard_tables[GT_COUNT] = {
-	{"purchase_order_line", "purchase_order_line_pkey", "po_id", InvalidOid, InvalidOid},
-	{"requisition_line", "requisition_line_pkey", "requisition_id", InvalidOid, InvalidOid},
-	{"invoice_line", "invoice_line_pkey", "invoice_id", InvalidOid, InvalidOid},
-	{"receipt_line", "receipt_line_pkey", "receipt_id", InvalidOid, InvalidOid},
-	{"supplier", "supplier_pkey", "supplier_id", InvalidOid, InvalidOid},
-	{"purchase_order", "purchase_order_pkey", "po_id", InvalidOid, InvalidOid},
+	{"purchase_order_line", "purchase_order_line_pkey", {"entity_id", "po_id"}, 2, InvalidOid, InvalidOid},
+	{"requisition_line", "requisition_line_pkey", {"entity_id", "requisition_id"}, 2, InvalidOid, InvalidOid},
+	{"invoice_line", "invoice_line_pkey", {"entity_id", "invoice_id"}, 2, InvalidOid, InvalidOid},
+	{"receipt_line", "receipt_line_pkey", {"entity_id", "receipt_id"}, 2, InvalidOid, InvalidOid},
+	{"supplier", "supplier_pkey", {"entity_id", "supplier_id"}, 2, InvalidOid, InvalidOid},
+	{"purchase_order", "purchase_order_pkey", {"entity_id", "po_id"}, 2, InvalidOid, InvalidOid},
+	{"policy", "policy_pkey", {"entity_id", "policy_id"}, 2, InvalidOid, InvalidOid},
+	{"approval_step", "approval_step_doc", {"entity_id", "doc_kind", "doc_id"}, 3, InvalidOid, InvalidOid},
+	{"approval", "approval_doc", {"entity_id", "doc_kind", "doc_id", "doc_version"}, 4, InvalidOid, InvalidOid},
 };
 
 /* Forget the tables when one of them (or everything) is invalidated. */
@@ -107,15 +115,25 @@ guard_table_resolve(GuardTable *t)
 				indexid = procgov_relid(t->index);
 	Relation	rel = table_open(relid, AccessShareLock);
 	Relation	idx = index_open(indexid, AccessShareLock);
+	bool		ok;
 
-	/* the index must lead with the two columns the scan keys name */
-	if (idx->rd_index->indrelid != relid || idx->rd_index->indnkeyatts < 2 ||
-		idx->rd_index->indkey.values[0] != guard_column(rel, "entity_id") ||
-		idx->rd_index->indkey.values[1] != guard_column(rel, t->key))
+	/* the index must lead with the columns the scan keys name */
+	ok = idx->rd_index->indrelid == relid && idx->rd_index->indnkeyatts >= t->ncols;
+
+	for (int i = 0; ok && i < t->ncols; i++)
+		ok = idx->rd_index->indkey.values[i] == guard_column(rel, t->cols[i]);
+	if (!ok)
+	{
+		StringInfoData cols;
+
+		initStringInfo(&cols);
+		for (int i = 1; i < t->ncols; i++)
+			appendStringInfo(&cols, "%s%s", i > 1 ? ", " : "", t->cols[i]);
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("procgov index %s does not lead with (entity_id, %s)", t->index, t->key),
+				 errmsg("procgov index %s does not lead with (entity_id, %s)", t->index, cols.data),
 				 errhint("Restore the index as the procgov install script created it; procgov's guards read through it.")));
+	}
 	/* locks kept to the end of the transaction, as a query keeps them */
 	index_close(idx, NoLock);
 	table_close(rel, NoLock);
@@ -123,11 +141,12 @@ guard_table_resolve(GuardTable *t)
 	t->indexid = indexid;
 }
 
+/* Begin a scan of the rows whose leading index columns equal vals[] (one per column of the table's entry). */
 static void
-guard_scan_begin(GuardScan *gs, int which, const char *entity, int64 id)
+guard_scan_begin(GuardScan *gs, int which, const Datum *vals)
 {
 	GuardTable *t = &guard_tables[which];
-	ScanKeyData keys[2];
+	ScanKeyData keys[4];
 
 	for (;;)
 	{
@@ -147,14 +166,29 @@ guard_scan_begin(GuardScan *gs, int which, const char *entity, int64 id)
 		}
 		table_close(gs->rel, NoLock);
 	}
-	/* with the index's own collations, so that the descent follows its order */
-	ScanKeyEntryInitialize(&keys[0], 0, 1, BTEqualStrategyNumber, InvalidOid, gs->idx->rd_indcollation[0],
-						   F_TEXTEQ, CStringGetTextDatum(entity));
-	ScanKeyEntryInitialize(&keys[1], 0, 2, BTEqualStrategyNumber, InvalidOid, gs->idx->rd_indcollation[1],
-						   F_INT8EQ, Int64GetDatum(id));
-	gs->scan = index_beginscan(gs->rel, gs->idx, GetActiveSnapshot(), 2, 0);
-	index_rescan(gs->scan, keys, 2, NULL, 0);
+	for (int i = 0; i < t->ncols; i++)
+	{
+		Oid			type = TupleDescAttr(RelationGetDescr(gs->idx), i)->atttypid;
+		RegProcedure eq = type == TEXTOID ? F_TEXTEQ : type == INT8OID ? F_INT8EQ : type == INT4OID ? F_INT4EQ : InvalidOid;
+
+		if (eq == InvalidOid)
+			elog(ERROR, "procgov index %s: column %d has a type the guards do not compare", t->index, i + 1);
+		/* with the index's own collations, so that the descent follows its order */
+		ScanKeyEntryInitialize(&keys[i], 0, i + 1, BTEqualStrategyNumber, InvalidOid, gs->idx->rd_indcollation[i],
+							   eq, vals[i]);
+	}
+	gs->scan = index_beginscan(gs->rel, gs->idx, GetActiveSnapshot(), t->ncols, 0);
+	index_rescan(gs->scan, keys, t->ncols, NULL, 0);
 	gs->slot = table_slot_create(gs->rel, NULL);
+}
+
+/* The rows of a table keyed (entity_id, id). */
+static void
+guard_scan_doc(GuardScan *gs, int which, const char *entity, int64 id)
+{
+	Datum		vals[2] = {CStringGetTextDatum(entity), Int64GetDatum(id)};
+
+	guard_scan_begin(gs, which, vals);
 }
 
 static bool
@@ -229,10 +263,26 @@ words(const char *s)
 }
 
 /*
- * The row of a table that the document's entity_id and idkey name: its
- * columns cols[] as text into out[] (NULL for NULL).  False when the
- * document names none or there is none.
+ * The row of a table keyed (entity_id, id): its columns cols[] as text into
+ * out[] (NULL for NULL).  False when there is none.
  */
+static bool
+lookup_key(int which, const char *entity, int64 id, const char *const *cols, int ncols, char **out)
+{
+	GuardScan	gs;
+	bool		found;
+
+	for (int i = 0; i < ncols; i++)
+		out[i] = NULL;
+	guard_scan_doc(&gs, which, entity, id);
+	if ((found = guard_scan_next(&gs)))
+		for (int i = 0; i < ncols; i++)
+			out[i] = slot_text(&gs, guard_column(gs.rel, cols[i]));
+	guard_scan_end(&gs);
+	return found;
+}
+
+/* The same for the row the document's entity_id and idkey name; false when the document names none. */
 static bool
 lookup_row(int which, Jsonb *doc, const char *idkey, const char *const *cols, int ncols, char **out)
 {
@@ -240,21 +290,37 @@ lookup_row(int which, Jsonb *doc, const char *idkey, const char *const *cols, in
 	/* the id first: the cast fails on a malformed id whatever else the document holds */
 	bool		has_id = doc_id_field(doc, idkey, &id);
 	char	   *entity = doc_field(doc, "entity_id");
-	bool		found = false;
 
+	if (entity != NULL && has_id)
+		return lookup_key(which, entity, id, cols, ncols, out);
 	for (int i = 0; i < ncols; i++)
 		out[i] = NULL;
-	if (entity != NULL && has_id)
-	{
-		GuardScan	gs;
+	return false;
+}
 
-		guard_scan_begin(&gs, which, entity, id);
-		if ((found = guard_scan_next(&gs)))
-			for (int i = 0; i < ncols; i++)
-				out[i] = slot_text(&gs, guard_column(gs.rel, cols[i]));
-		guard_scan_end(&gs);
-	}
-	return found;
+/* procgov.doc_id()'s key for a kind */
+static const char *
+doc_id_key(const char *kind)
+{
+	static const char *const keys[][2] = {
+		{"purchase_order", "po_id"}, {"receipt", "receipt_id"}, {"invoice", "invoice_id"},
+		{"requisition", "requisition_id"}, {"bank_change", "bank_change_id"},
+	};
+
+	for (int i = 0; kind != NULL && i < (int) lengthof(keys); i++)
+		if (strcmp(kind, keys[i][0]) == 0)
+			return keys[i][1];
+	return "id";
+}
+
+/* initcap(procgov.kind_label(kind)): purchase_order becomes Purchase Order; NULL the empty string */
+static char *
+kind_title(const char *kind)
+{
+	if (kind == NULL)
+		return "";
+	return TextDatumGetCString(DirectFunctionCall1Coll(initcap, DEFAULT_COLLATION_OID,
+													   CStringGetTextDatum(words(kind))));
 }
 
 #define RETURN_REASON(...) PG_RETURN_TEXT_P(cstring_to_text(psprintf(__VA_ARGS__)))
@@ -283,7 +349,7 @@ received(FunctionCallInfo fcinfo, int want)
 					received_qty;
 		Datum		zero = DirectFunctionCall1(int8_numeric, Int64GetDatum(0));
 
-		guard_scan_begin(&gs, GT_PO_LINE, entity, po_id);
+		guard_scan_doc(&gs, GT_PO_LINE, entity, po_id);
 		quantity = guard_column(gs.rel, "quantity");
 		received_qty = guard_column(gs.rel, "received_qty");
 		while (guard_scan_next(&gs))
@@ -388,7 +454,7 @@ guard_has_lines(PG_FUNCTION_ARGS)
 	{
 		GuardScan	gs;
 
-		guard_scan_begin(&gs, kinds[k].table, entity, id);
+		guard_scan_doc(&gs, kinds[k].table, entity, id);
 		found = guard_scan_next(&gs);
 		guard_scan_end(&gs);
 	}
@@ -431,4 +497,176 @@ guard_order_receivable(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	RETURN_REASON("Purchase order %s is %s; goods are received only against a transmitted order.",
 				  or_empty(v[0]), words(state));
+}
+
+/* procgov.guard_receiver_not_buyer(kind, doc): under a policy that says so, the buyer who raised the order does not post its receipt */
+PG_FUNCTION_INFO_V1(guard_receiver_not_buyer);
+Datum
+guard_receiver_not_buyer(PG_FUNCTION_ARGS)
+{
+	static const char *const po_cols[] = {"entity_id", "number", "buyer", "policy_id"};
+	static const char *const policy_cols[] = {"policy_id", "buyer_may_receive", "version"};
+	char	   *po[4],
+			   *pol[3] = {NULL, NULL, NULL};
+	const char *actor;
+
+	(void) lookup_row(GT_PO, doc_arg(fcinfo), "po_id", po_cols, 4, po);
+	if (po[0] != NULL && po[3] != NULL)
+		(void) lookup_key(GT_POLICY, po[0], DatumGetInt64(DirectFunctionCall1(int8in, CStringGetDatum(po[3]))),
+						  policy_cols, 3, pol);
+	/* no policy, a policy that lets the buyer receive, or someone else receiving: it holds */
+	if (pol[0] == NULL || (pol[1] != NULL && strcmp(pol[1], "t") == 0))
+		PG_RETURN_NULL();
+	actor = procgov_actor_name();
+	if (po[2] == NULL || strcmp(po[2], actor) != 0)
+		PG_RETURN_NULL();
+	RETURN_REASON("%s raised purchase order %s and may not post its receipt under policy version %s.",
+				  po[2], or_empty(po[1]), or_empty(pol[2]));
+}
+
+/* An open approval step, for the list in approval_complete's sentence. */
+typedef struct OpenStep
+{
+	int32		step_no;
+	int			seen;			/* scan order: ties keep it */
+	char	   *text;
+} OpenStep;
+
+static int
+open_step_cmp(const void *a, const void *b)
+{
+	const OpenStep *x = a,
+			   *y = b;
+
+	if (x->step_no != y->step_no)
+		return x->step_no < y->step_no ? -1 : 1;
+	return x->seen < y->seen ? -1 : x->seen > y->seen;
+}
+
+/*
+ * procgov.guard_approval_complete(kind, doc): submitted under a policy,
+ * every step of its plan is approved; without one, the current version has
+ * an approval by someone other than its authors (segregation of duties).
+ */
+PG_FUNCTION_INFO_V1(guard_approval_complete);
+Datum
+guard_approval_complete(PG_FUNCTION_ARGS)
+{
+	static const char *const author_fields[] = {"buyer", "requester", "requested_by", "created_by", "submitted_by"};
+	char	   *kind = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	Jsonb	   *doc = doc_arg(fcinfo);
+	char	   *entity = doc_field(doc, "entity_id");
+	int64		id = 0;
+	bool		has_id = doc_id_field(doc, doc_id_key(kind), &id);
+	char	   *vtxt = doc_field(doc, "version");
+	int32		version = vtxt ? DatumGetInt32(DirectFunctionCall1(int4in, CStringGetDatum(vtxt))) : 1;
+	char	   *authors[lengthof(author_fields)];
+	int			nauthors = 0;
+	bool		keyed = entity != NULL && kind != NULL && has_id;
+	StringInfoData list;
+
+	/* procgov.doc_authors(doc): each author once, in this order */
+	for (int i = 0; i < (int) lengthof(author_fields); i++)
+	{
+		char	   *a = doc_field(doc, author_fields[i]);
+		bool		dup = false;
+
+		for (int j = 0; a != NULL && j < nauthors; j++)
+			dup = dup || strcmp(authors[j], a) == 0;
+		if (a != NULL && !dup)
+			authors[nauthors++] = a;
+	}
+
+	/* submitted under a policy: every step of its plan is approved (none for an auto-approval) */
+	if (doc_field(doc, "policy_id") != NULL)
+	{
+		OpenStep   *open = NULL;
+		int			nopen = 0,
+					cap = 0;
+
+		if (keyed)
+		{
+			GuardScan	gs;
+			Datum		vals[3] = {CStringGetTextDatum(entity), CStringGetTextDatum(kind), Int64GetDatum(id)};
+			AttrNumber	status_col,
+						step_no_col,
+						step_id_col,
+						role_col,
+						approved_col,
+						required_col;
+
+			guard_scan_begin(&gs, GT_APPROVAL_STEP, vals);
+			status_col = guard_column(gs.rel, "status");
+			step_no_col = guard_column(gs.rel, "step_no");
+			step_id_col = guard_column(gs.rel, "step_id");
+			role_col = guard_column(gs.rel, "role");
+			approved_col = guard_column(gs.rel, "approved");
+			required_col = guard_column(gs.rel, "required");
+			while (guard_scan_next(&gs))
+			{
+				char	   *status = slot_text(&gs, status_col);
+				bool		isnull;
+				Datum		step_no;
+
+				if (status == NULL || (strcmp(status, "pending") != 0 && strcmp(status, "held") != 0 &&
+									   strcmp(status, "rejected") != 0))
+					continue;
+				if (nopen == cap)
+				{
+					cap = cap ? cap * 2 : 8;
+					open = open ? repalloc(open, sizeof(OpenStep) * cap) : palloc(sizeof(OpenStep) * cap);
+				}
+				step_no = slot_getattr(gs.slot, step_no_col, &isnull);
+				open[nopen].step_no = isnull ? PG_INT32_MAX : DatumGetInt32(step_no);
+				open[nopen].seen = nopen;
+				open[nopen].text = psprintf("step %s (%s, %s of %s, %s)",
+											or_empty(slot_text(&gs, step_id_col)), or_empty(slot_text(&gs, role_col)),
+											or_empty(slot_text(&gs, approved_col)), or_empty(slot_text(&gs, required_col)),
+											status);
+				nopen++;
+			}
+			guard_scan_end(&gs);
+		}
+		if (nopen == 0)
+			PG_RETURN_NULL();
+		qsort(open, nopen, sizeof(OpenStep), open_step_cmp);
+		initStringInfo(&list);
+		for (int i = 0; i < nopen; i++)
+			appendStringInfo(&list, "%s%s", i > 0 ? ", " : "", open[i].text);
+		RETURN_REASON("%s %s has %d open approval step(s): %s.", kind_title(kind),
+					  or_empty(doc_field(doc, "number")), nopen, list.data);
+	}
+
+	/* no policy: one approval by someone other than the author */
+	if (keyed)
+	{
+		GuardScan	gs;
+		Datum		vals[4] = {CStringGetTextDatum(entity), CStringGetTextDatum(kind), Int64GetDatum(id),
+							   Int32GetDatum(version)};
+		AttrNumber	decision_col,
+					decided_by_col;
+		bool		approved = false;
+
+		guard_scan_begin(&gs, GT_APPROVAL, vals);
+		decision_col = guard_column(gs.rel, "decision");
+		decided_by_col = guard_column(gs.rel, "decided_by");
+		while (!approved && guard_scan_next(&gs))
+		{
+			char	   *decision = slot_text(&gs, decision_col);
+			char	   *by = slot_text(&gs, decided_by_col);
+			bool		other = by != NULL;
+
+			for (int j = 0; other && j < nauthors; j++)
+				other = strcmp(by, authors[j]) != 0;
+			approved = decision != NULL && strcmp(decision, "approved") == 0 && other;
+		}
+		guard_scan_end(&gs);
+		if (approved)
+			PG_RETURN_NULL();
+	}
+	initStringInfo(&list);
+	for (int i = 0; i < nauthors; i++)
+		appendStringInfo(&list, "%s%s", i > 0 ? " or " : "", authors[i]);
+	RETURN_REASON("%s %s (version %d) has no approval by anyone other than %s.", kind_title(kind),
+				  or_empty(doc_field(doc, "number")), version, list.len > 0 ? list.data : "its author");
 }

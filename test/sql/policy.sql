@@ -419,3 +419,7 @@ RESET ROLE;
 DROP ROLE regress_req;
 
 SELECT count(*) AS problems FROM procgov.verify_audit();
+-- the approval guard's sentence lists the open steps of the plan, in step order
+RESET ROLE;
+SELECT p.number, procgov.guard_approval_complete('purchase_order', procgov.row_jsonb(p)) AS why_not
+  FROM procgov.purchase_order p WHERE p.policy_id IS NOT NULL ORDER BY p.number;
