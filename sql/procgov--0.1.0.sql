@@ -2484,35 +2484,7 @@ COMMENT ON FUNCTION procgov.check_entity(text, boolean) IS 'the entity row, or a
 -- a document by kind and number, locked for the rest of the transaction: a
 -- concurrent change waits, then this call sees what it did
 CREATE FUNCTION procgov.lock_document(kind text, entity text, doc_number text) RETURNS jsonb
-	LANGUAGE plpgsql VOLATILE
-	AS $$
-#variable_conflict use_variable
-DECLARE
-	d jsonb;
-BEGIN
-	PERFORM procgov.check_entity_access(entity);
-	CASE kind
-		WHEN 'purchase_order' THEN
-			SELECT procgov.row_jsonb(x) INTO d FROM procgov.purchase_order x WHERE x.entity_id = entity AND x.number = doc_number FOR UPDATE;
-		WHEN 'requisition' THEN
-			SELECT procgov.row_jsonb(x) INTO d FROM procgov.requisition x WHERE x.entity_id = entity AND x.number = doc_number FOR UPDATE;
-		WHEN 'receipt' THEN
-			SELECT procgov.row_jsonb(x) INTO d FROM procgov.receipt x WHERE x.entity_id = entity AND x.number = doc_number FOR UPDATE;
-		WHEN 'invoice' THEN
-			SELECT procgov.row_jsonb(x) INTO d FROM procgov.invoice x WHERE x.entity_id = entity AND x.number = doc_number FOR UPDATE;
-		WHEN 'bank_change' THEN
-			SELECT procgov.row_jsonb(x) INTO d FROM procgov.bank_change x WHERE x.entity_id = entity AND x.number = doc_number FOR UPDATE;
-		ELSE
-			RAISE EXCEPTION 'unknown document kind "%"', kind
-				USING ERRCODE = '22023', HINT = 'Use requisition, purchase_order, receipt, invoice or bank_change.';
-	END CASE;
-	IF d IS NULL THEN
-		RAISE EXCEPTION '% % does not exist in entity %', procgov.kind_label(kind), coalesce(doc_number, 'NULL'), entity
-			USING ERRCODE = '42704', HINT = 'Check the document number and the entity.';
-	END IF;
-	RETURN d;
-END
-$$;
+	AS 'MODULE_PATHNAME', 'lock_document' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION procgov.lock_document(text, text, text) IS 'a document by kind, entity and number as jsonb, its row locked for the rest of the transaction; an error when there is none';
 
 -- move a document to a state: the governance trigger decides whether it may

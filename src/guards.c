@@ -18,6 +18,10 @@
  * Being C over the heap, they see rows whatever the caller's privileges:
  * EXECUTE is revoked from PUBLIC and granted to nobody, and the trigger
  * runs them as procgov's owner.
+ *
+ * procgov.lock_document(), with which every API call finds and locks its
+ * document, uses the same lookups and takes the row lock as SELECT ... FOR
+ * UPDATE would (src/guards.c's last part).
  *-------------------------------------------------------------------------
  */
 #include "procgov.h"
@@ -27,6 +31,7 @@
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "executor/tuptable.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
@@ -52,7 +57,8 @@ typedef struct GuardTable
 enum
 {
 	GT_PO_LINE, GT_REQUISITION_LINE, GT_INVOICE_LINE, GT_RECEIPT_LINE, GT_SUPPLIER, GT_PO,
-	GT_POLICY, GT_APPROVAL_STEP, GT_APPROVAL, GT_COUNT
+	GT_POLICY, GT_APPROVAL_STEP, GT_APPROVAL,
+	GT_PO_NUMBER, GT_REQUISITION_NUMBER, GT_RECEIPT_NUMBER, GT_INVOICE_NUMBER, GT_BANK_CHANGE_NUMBER, GT_COUNT
 };
 
 static GuardTable guard_tables[GT_COUNT] = {
@@ -65,6 +71,11 @@ static GuardTable guard_tables[GT_COUNT] = {
 	{"policy", "policy_pkey", {"entity_id", "policy_id"}, 2, InvalidOid, InvalidOid},
 	{"approval_step", "approval_step_doc", {"entity_id", "doc_kind", "doc_id"}, 3, InvalidOid, InvalidOid},
 	{"approval", "approval_doc", {"entity_id", "doc_kind", "doc_id", "doc_version"}, 4, InvalidOid, InvalidOid},
+	{"purchase_order", "purchase_order_number_key", {"entity_id", "number"}, 2, InvalidOid, InvalidOid},
+	{"requisition", "requisition_number_key", {"entity_id", "number"}, 2, InvalidOid, InvalidOid},
+	{"receipt", "receipt_number_key", {"entity_id", "number"}, 2, InvalidOid, InvalidOid},
+	{"invoice", "invoice_number_key", {"entity_id", "number"}, 2, InvalidOid, InvalidOid},
+	{"bank_change", "bank_change_number_key", {"entity_id", "number"}, 2, InvalidOid, InvalidOid},
 };
 
 /* Forget the tables when one of them (or everything) is invalidated. */
@@ -669,4 +680,130 @@ guard_approval_complete(PG_FUNCTION_ARGS)
 		appendStringInfo(&list, "%s%s", i > 0 ? " or " : "", authors[i]);
 	RETURN_REASON("%s %s (version %d) has no approval by anyone other than %s.", kind_title(kind),
 				  or_empty(doc_field(doc, "number")), version, list.len > 0 ? list.data : "its author");
+}
+
+/* ===================================================================
+ * Documents locked for the API
+ * =================================================================== */
+
+/*
+ * Lock the row the scan stands on, as SELECT ... FOR UPDATE does: wait for
+ * a writer; under READ COMMITTED take its newest version if it still is the
+ * document (entity and number), under REPEATABLE READ or SERIALIZABLE fail
+ * as a serialization failure when it changed.  The locked version, or NULL
+ * when the document is gone (deleted, or changed by this transaction after
+ * the statement began, which SELECT ... FOR UPDATE skips too).
+ */
+static TupleTableSlot *
+lock_current_row(GuardScan *gs, const char *entity, const char *number)
+{
+	TupleTableSlot *slot = table_slot_create(gs->rel, NULL);
+	ItemPointerData tid = gs->slot->tts_tid;
+	bool		xact_snapshot = IsolationUsesXactSnapshot();
+	TM_FailureData tmfd;
+	TM_Result	res;
+
+	res = table_tuple_lock(gs->rel, &tid, GetActiveSnapshot(), slot, GetCurrentCommandId(true),
+						   LockTupleExclusive, LockWaitBlock,
+						   xact_snapshot ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &tmfd);
+	switch (res)
+	{
+		case TM_Ok:
+			if (tmfd.traversed)
+			{
+				/* a newer version: is it still this document? */
+				HeapTuple	tup = ExecFetchSlotHeapTuple(slot, false, NULL);
+				TupleDesc	desc = RelationGetDescr(gs->rel);
+				char	   *e = procgov_column_text(tup, desc, guard_column(gs->rel, "entity_id"));
+				char	   *n = procgov_column_text(tup, desc, guard_column(gs->rel, "number"));
+
+				if (e == NULL || n == NULL || strcmp(e, entity) != 0 || strcmp(n, number) != 0)
+					break;
+			}
+			return slot;
+		case TM_SelfModified:
+			break;
+		case TM_Updated:
+			if (xact_snapshot)
+				ereport(ERROR,
+						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+						 errmsg("could not serialize access due to concurrent update")));
+			elog(ERROR, "unexpected table_tuple_lock status: %u", res);
+			break;
+		case TM_Deleted:
+			if (xact_snapshot)
+				ereport(ERROR,
+						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+						 errmsg("could not serialize access due to concurrent delete")));
+			break;
+		case TM_Invisible:
+			elog(ERROR, "attempted to lock invisible tuple");
+			break;
+		default:
+			elog(ERROR, "unrecognized table_tuple_lock status: %u", res);
+			break;
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	return NULL;
+}
+
+/*
+ * procgov.lock_document(kind, entity, number): the document as jsonb, its
+ * row locked for the rest of the transaction; an error when there is none
+ * (or the caller may not act on the entity).  What every API call starts
+ * with: in C, one index lookup and a row lock instead of a PL/pgSQL call
+ * with two statements.
+ */
+PG_FUNCTION_INFO_V1(lock_document);
+Datum
+lock_document(PG_FUNCTION_ARGS)
+{
+	static const struct
+	{
+		const char *kind;
+		int			table;
+	}			kinds[] = {
+		{"purchase_order", GT_PO_NUMBER}, {"requisition", GT_REQUISITION_NUMBER}, {"receipt", GT_RECEIPT_NUMBER},
+		{"invoice", GT_INVOICE_NUMBER}, {"bank_change", GT_BANK_CHANGE_NUMBER},
+	};
+	char	   *kind = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *entity = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	char	   *number = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	Jsonb	   *doc = NULL;
+	int			k;
+
+	procgov_check_entity_access(entity);
+	for (k = 0; k < (int) lengthof(kinds); k++)
+		if (kind != NULL && strcmp(kind, kinds[k].kind) == 0)
+			break;
+	if (k == (int) lengthof(kinds))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown document kind \"%s\"", kind ? kind : "<NULL>"),
+				 errhint("Use requisition, purchase_order, receipt, invoice or bank_change.")));
+	if (entity != NULL && number != NULL)
+	{
+		GuardScan	gs;
+		Datum		vals[2] = {CStringGetTextDatum(entity), CStringGetTextDatum(number)};
+
+		guard_scan_begin(&gs, kinds[k].table, vals);
+		if (guard_scan_next(&gs))
+		{
+			TupleTableSlot *locked = lock_current_row(&gs, entity, number);
+
+			if (locked != NULL)
+			{
+				doc = procgov_row_jsonb(ExecFetchSlotHeapTuple(locked, false, NULL), RelationGetDescr(gs.rel));
+				ExecDropSingleTupleTableSlot(locked);
+			}
+		}
+		guard_scan_end(&gs);
+	}
+	if (doc == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("%s %s does not exist in entity %s", words(kind), number ? number : "NULL",
+						entity ? entity : "<NULL>"),
+				 errhint("Check the document number and the entity.")));
+	PG_RETURN_JSONB_P(doc);
 }
