@@ -36,6 +36,7 @@
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/jsonb.h"
@@ -152,9 +153,12 @@ guard_table_resolve(GuardTable *t)
 	t->indexid = indexid;
 }
 
-/* Begin a scan of the rows whose leading index columns equal vals[] (one per column of the table's entry). */
+/*
+ * Begin a scan of the rows whose leading index columns equal vals[] (one per
+ * column of the table's entry), the table locked in lockmode.
+ */
 static void
-guard_scan_begin(GuardScan *gs, int which, const Datum *vals)
+guard_scan_begin(GuardScan *gs, int which, const Datum *vals, LOCKMODE lockmode)
 {
 	GuardTable *t = &guard_tables[which];
 	ScanKeyData keys[4];
@@ -168,7 +172,7 @@ guard_scan_begin(GuardScan *gs, int which, const Datum *vals)
 			guard_table_resolve(t);
 		relid = t->relid;
 		indexid = t->indexid;
-		gs->rel = table_open(relid, AccessShareLock);
+		gs->rel = table_open(relid, lockmode);
 		/* locking it took in invalidations: if they reset the entry, look the names up again */
 		if (t->relid == relid && t->indexid == indexid)
 		{
@@ -199,7 +203,7 @@ guard_scan_doc(GuardScan *gs, int which, const char *entity, int64 id)
 {
 	Datum		vals[2] = {CStringGetTextDatum(entity), Int64GetDatum(id)};
 
-	guard_scan_begin(gs, which, vals);
+	guard_scan_begin(gs, which, vals, AccessShareLock);
 }
 
 static bool
@@ -606,7 +610,7 @@ guard_approval_complete(PG_FUNCTION_ARGS)
 						approved_col,
 						required_col;
 
-			guard_scan_begin(&gs, GT_APPROVAL_STEP, vals);
+			guard_scan_begin(&gs, GT_APPROVAL_STEP, vals, AccessShareLock);
 			status_col = guard_column(gs.rel, "status");
 			step_no_col = guard_column(gs.rel, "step_no");
 			step_id_col = guard_column(gs.rel, "step_id");
@@ -658,7 +662,7 @@ guard_approval_complete(PG_FUNCTION_ARGS)
 					decided_by_col;
 		bool		approved = false;
 
-		guard_scan_begin(&gs, GT_APPROVAL, vals);
+		guard_scan_begin(&gs, GT_APPROVAL, vals, AccessShareLock);
 		decision_col = guard_column(gs.rel, "decision");
 		decided_by_col = guard_column(gs.rel, "decided_by");
 		while (!approved && guard_scan_next(&gs))
@@ -705,7 +709,8 @@ lock_current_row(GuardScan *gs, const char *entity, const char *number)
 
 	res = table_tuple_lock(gs->rel, &tid, GetActiveSnapshot(), slot, GetCurrentCommandId(true),
 						   LockTupleExclusive, LockWaitBlock,
-						   xact_snapshot ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &tmfd);
+						   TUPLE_LOCK_FLAG_LOCK_UPDATE_IN_PROGRESS |
+						   (xact_snapshot ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION), &tmfd);
 	switch (res)
 	{
 		case TM_Ok:
@@ -731,10 +736,11 @@ lock_current_row(GuardScan *gs, const char *entity, const char *number)
 			elog(ERROR, "unexpected table_tuple_lock status: %u", res);
 			break;
 		case TM_Deleted:
+			/* as ExecLockRows words it */
 			if (xact_snapshot)
 				ereport(ERROR,
 						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-						 errmsg("could not serialize access due to concurrent delete")));
+						 errmsg("could not serialize access due to concurrent update")));
 			break;
 		case TM_Invisible:
 			elog(ERROR, "attempted to lock invisible tuple");
@@ -781,12 +787,16 @@ lock_document(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown document kind \"%s\"", kind ? kind : "<NULL>"),
 				 errhint("Use requisition, purchase_order, receipt, invoice or bank_change.")));
+	/* a row lock writes: refused where the locking SELECT was refused */
+	PreventCommandIfReadOnly("SELECT FOR UPDATE");
+	PreventCommandIfParallelMode("SELECT FOR UPDATE");
 	if (entity != NULL && number != NULL)
 	{
 		GuardScan	gs;
 		Datum		vals[2] = {CStringGetTextDatum(entity), CStringGetTextDatum(number)};
 
-		guard_scan_begin(&gs, kinds[k].table, vals);
+		/* RowShareLock on the table, as SELECT ... FOR UPDATE takes */
+		guard_scan_begin(&gs, kinds[k].table, vals, RowShareLock);
 		if (guard_scan_next(&gs))
 		{
 			TupleTableSlot *locked = lock_current_row(&gs, entity, number);

@@ -303,5 +303,12 @@ DROP ROLE regress_req;
 DROP ROLE regress_appr;
 DROP ROLE regress_nobody;
 
+-- a read-only transaction cannot take a document's lock, as SELECT ... FOR UPDATE cannot
+SET procgov.actor = 'a.novak';
+BEGIN READ ONLY;
+SELECT procgov.approve_document('purchase_order', 'ACME', 'PO-000006');
+ROLLBACK;
+RESET procgov.actor;
+
 SELECT count(*) AS problems FROM procgov.verify_audit();
 RESET procgov.actor;
