@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  * src/guards.c
  *		The built-in guards that nearly every lifecycle passes, in C over
- *		direct index lookups: has_lines, supplier_active, order_receivable
- *		and the receiving family (fully_received, partly_received,
- *		nothing_received, over guard_received()).
+ *		direct index lookups: has_lines, approval_complete, supplier_active,
+ *		order_receivable, receiver_not_buyer and the receiving family
+ *		(fully_received, partly_received, nothing_received, over
+ *		guard_received()).
  *
  * They are guards like any other: procgov.guard names them, the governance
  * trigger calls them through fmgr as their owner with the document as
@@ -442,27 +443,24 @@ guard_has_lines(PG_FUNCTION_ARGS)
 	{
 		const char *kind;
 		const char *label;		/* initcap(kind_label(kind)) */
-		const char *id;			/* procgov.doc_id()'s key */
-		int			table;		/* its lines, or -1 */
+		int			table;		/* its lines */
 	}			kinds[] = {
-		{"purchase_order", "Purchase Order", "po_id", GT_PO_LINE},
-		{"requisition", "Requisition", "requisition_id", GT_REQUISITION_LINE},
-		{"invoice", "Invoice", "invoice_id", GT_INVOICE_LINE},
-		{"receipt", "Receipt", "receipt_id", GT_RECEIPT_LINE},
-		{"bank_change", NULL, "bank_change_id", -1},
+		{"purchase_order", "Purchase Order", GT_PO_LINE},
+		{"requisition", "Requisition", GT_REQUISITION_LINE},
+		{"invoice", "Invoice", GT_INVOICE_LINE},
+		{"receipt", "Receipt", GT_RECEIPT_LINE},
 	};
 	int			k;
 	int64		id = 0;
-	bool		has_id;
+	/* the id first, for every kind: a malformed one fails procgov.doc_id()'s cast */
+	bool		has_id = doc_id_field(doc, doc_id_key(kind), &id);
 	char	   *entity;
 	bool		found = false;
 
 	for (k = 0; k < (int) lengthof(kinds); k++)
 		if (kind != NULL && strcmp(kind, kinds[k].kind) == 0)
 			break;
-	/* the id first, for every kind (doc_id()'s key, "id" for others): a malformed one fails the cast */
-	has_id = doc_id_field(doc, k < (int) lengthof(kinds) ? kinds[k].id : "id", &id);
-	if (k == (int) lengthof(kinds) || kinds[k].table < 0)
+	if (k == (int) lengthof(kinds))
 		PG_RETURN_NULL();		/* a kind without lines */
 	entity = doc_field(doc, "entity_id");
 	if (entity != NULL && has_id)
