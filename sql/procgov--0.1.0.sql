@@ -1913,37 +1913,7 @@ CREATE FUNCTION procgov.guard_supplier_active(kind text, doc jsonb) RETURNS text
 COMMENT ON FUNCTION procgov.guard_supplier_active(text, jsonb) IS 'guard supplier_active: the document''s supplier is approved (not prospective, on hold or blocked)';
 
 CREATE FUNCTION procgov.guard_budget_available(kind text, doc jsonb) RETURNS text
-	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-	SET search_path = pg_catalog, procgov, pg_temp
-	SET plan_cache_mode = force_generic_plan
-	AS $$
-#variable_conflict use_variable
-DECLARE
-	b procgov.budget;
-	need procgov.amount := (doc->>'total')::procgov.amount;
-	available procgov.amount;
-BEGIN
-	IF doc->>'budget_id' IS NULL THEN
-		RETURN NULL;			-- not charged to a budget line
-	END IF;
-	-- locked, so that two approvals never spend the same money: the second waits and sees the first
-	SELECT * INTO b FROM procgov.budget WHERE entity_id = doc->>'entity_id' AND budget_id = (doc->>'budget_id')::bigint
-	   FOR UPDATE;
-	IF NOT FOUND THEN
-		RETURN format('Budget line %s does not exist.', doc->>'budget_id');
-	END IF;
-	IF procgov.currency(b.amount) <> procgov.currency(need) THEN
-		RETURN format('Budget %s %s is kept in %s, the %s in %s.', b.cost_center, b.period,
-					  procgov.currency(b.amount), procgov.kind_label(kind), procgov.currency(need));
-	END IF;
-	available := b.amount - b.committed - b.spent;
-	IF need > available THEN
-		RETURN format('Budget %s %s has %s available; %s %s needs %s.', b.cost_center, b.period,
-					  available, procgov.kind_label(kind), doc->>'number', need);
-	END IF;
-	RETURN NULL;
-END
-$$;
+	AS 'MODULE_PATHNAME', 'guard_budget_available' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION procgov.guard_budget_available(text, jsonb) IS 'guard budget_available: the budget line has the document''s total available (amount - committed - spent)';
 
 CREATE FUNCTION procgov.guard_received(kind text, doc jsonb, want_full boolean) RETURNS text

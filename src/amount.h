@@ -36,4 +36,9 @@ extern char *amount_to_cstring(const Amount *a);
 extern void amount_check_same_currency(const Amount *a, const Amount *b,
 									   const char *what);
 
+/* SQL-callable functions other parts call with DirectFunctionCall (as the operators behave) */
+extern PGDLLEXPORT Datum amount_sub(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum amount_gt(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum amount_currency(PG_FUNCTION_ARGS);
+
 #endif							/* PROCGOV_AMOUNT_H */

@@ -2,9 +2,9 @@
  * src/guards.c
  *		The built-in guards that nearly every lifecycle passes, in C over
  *		direct index lookups: has_lines, approval_complete, supplier_active,
- *		order_receivable, receiver_not_buyer and the receiving family
- *		(fully_received, partly_received, nothing_received, over
- *		guard_received()).
+ *		budget_available, order_receivable, receiver_not_buyer and the
+ *		receiving family (fully_received, partly_received, nothing_received,
+ *		over guard_received()).
  *
  * They are guards like any other: procgov.guard names them, the governance
  * trigger calls them through fmgr as their owner with the document as
@@ -25,7 +25,7 @@
  * UPDATE would (src/guards.c's last part).
  *-------------------------------------------------------------------------
  */
-#include "procgov.h"
+#include "amount.h"
 
 #include "access/genam.h"
 #include "access/relscan.h"
@@ -39,6 +39,7 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/fmgroids.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
@@ -60,7 +61,8 @@ enum
 {
 	GT_PO_LINE, GT_REQUISITION_LINE, GT_INVOICE_LINE, GT_RECEIPT_LINE, GT_SUPPLIER, GT_PO,
 	GT_POLICY, GT_APPROVAL_STEP, GT_APPROVAL,
-	GT_PO_NUMBER, GT_REQUISITION_NUMBER, GT_RECEIPT_NUMBER, GT_INVOICE_NUMBER, GT_BANK_CHANGE_NUMBER, GT_COUNT
+	GT_PO_NUMBER, GT_REQUISITION_NUMBER, GT_RECEIPT_NUMBER, GT_INVOICE_NUMBER, GT_BANK_CHANGE_NUMBER,
+	GT_BUDGET, GT_COUNT
 };
 
 static GuardTable guard_tables[GT_COUNT] = {
@@ -78,6 +80,7 @@ static GuardTable guard_tables[GT_COUNT] = {
 	{"receipt", "receipt_number_key", {"entity_id", "number"}, 2, InvalidOid, InvalidOid},
 	{"invoice", "invoice_number_key", {"entity_id", "number"}, 2, InvalidOid, InvalidOid},
 	{"bank_change", "bank_change_number_key", {"entity_id", "number"}, 2, InvalidOid, InvalidOid},
+	{"budget", "budget_pkey", {"entity_id", "budget_id"}, 2, InvalidOid, InvalidOid},
 };
 
 /* Forget the tables when one of them (or everything) is invalidated. */
@@ -690,14 +693,14 @@ guard_approval_complete(PG_FUNCTION_ARGS)
 
 /*
  * Lock the row the scan stands on, as SELECT ... FOR UPDATE does: wait for
- * a writer; under READ COMMITTED take its newest version if it still is the
- * document (entity and number), under REPEATABLE READ or SERIALIZABLE fail
+ * a writer; under READ COMMITTED take its newest version if it still has
+ * the key (cols[] as text equal to vals[]), under REPEATABLE READ or SERIALIZABLE fail
  * as a serialization failure when it changed.  The locked version, or NULL
  * when the document is gone (deleted, or changed by this transaction after
  * the statement began, which SELECT ... FOR UPDATE skips too).
  */
 static TupleTableSlot *
-lock_current_row(GuardScan *gs, const char *entity, const char *number)
+lock_current_row(GuardScan *gs, const char *const *cols, char *const *vals, int ncols)
 {
 	TupleTableSlot *slot = table_slot_create(gs->rel, NULL);
 	ItemPointerData tid = gs->slot->tts_tid;
@@ -714,13 +717,17 @@ lock_current_row(GuardScan *gs, const char *entity, const char *number)
 		case TM_Ok:
 			if (tmfd.traversed)
 			{
-				/* a newer version: is it still this document? */
+				/* a newer version: does it still have the key it was looked up by? */
 				HeapTuple	tup = ExecFetchSlotHeapTuple(slot, false, NULL);
-				TupleDesc	desc = RelationGetDescr(gs->rel);
-				char	   *e = procgov_column_text(tup, desc, guard_column(gs->rel, "entity_id"));
-				char	   *n = procgov_column_text(tup, desc, guard_column(gs->rel, "number"));
+				bool		same = true;
 
-				if (e == NULL || n == NULL || strcmp(e, entity) != 0 || strcmp(n, number) != 0)
+				for (int i = 0; same && i < ncols; i++)
+				{
+					char	   *v = procgov_column_text(tup, RelationGetDescr(gs->rel), guard_column(gs->rel, cols[i]));
+
+					same = v != NULL && strcmp(v, vals[i]) == 0;
+				}
+				if (!same)
 					break;
 			}
 			return slot;
@@ -797,7 +804,9 @@ lock_document(PG_FUNCTION_ARGS)
 		guard_scan_begin(&gs, kinds[k].table, vals, RowShareLock);
 		if (guard_scan_next(&gs))
 		{
-			TupleTableSlot *locked = lock_current_row(&gs, entity, number);
+			static const char *const key_cols[] = {"entity_id", "number"};
+			char	   *key_vals[2] = {entity, number};
+			TupleTableSlot *locked = lock_current_row(&gs, key_cols, key_vals, 2);
 
 			if (locked != NULL)
 			{
@@ -814,4 +823,86 @@ lock_document(PG_FUNCTION_ARGS)
 						entity ? entity : "<NULL>"),
 				 errhint("Check the document number and the entity.")));
 	PG_RETURN_JSONB_P(doc);
+}
+
+/* An amount's currency code, as procgov.currency() gives it. */
+static char *
+currency_of(Datum amount)
+{
+	return TextDatumGetCString(DirectFunctionCall1(amount_currency, amount));
+}
+
+/*
+ * procgov.guard_budget_available(kind, doc): the budget line has the
+ * document's total available (amount - committed - spent).  The line is
+ * locked, as SELECT ... FOR UPDATE locks it, so that two approvals never
+ * spend the same money: the second waits and sees the first.
+ */
+PG_FUNCTION_INFO_V1(guard_budget_available);
+Datum
+guard_budget_available(PG_FUNCTION_ARGS)
+{
+	static const char *const key_cols[] = {"entity_id", "budget_id"};
+	char	   *kind = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	Jsonb	   *doc = doc_arg(fcinfo);
+	char	   *total = doc_field(doc, "total");
+	/* the document's total first, as the PL/pgSQL cast it first */
+	Amount	   *need = total ? amount_from_cstring(total) : NULL;
+	char	   *budget_txt = doc_field(doc, "budget_id");
+	char	   *entity;
+	int64		budget_id;
+	bool		found = false;
+	char	   *cost_center = NULL,
+			   *period = NULL;
+	Datum		amount = (Datum) 0,
+				committed = (Datum) 0,
+				spent = (Datum) 0;
+	Datum		available;
+
+	if (budget_txt == NULL)
+		PG_RETURN_NULL();		/* not charged to a budget line */
+	budget_id = DatumGetInt64(DirectFunctionCall1(int8in, CStringGetDatum(budget_txt)));
+	entity = doc_field(doc, "entity_id");
+	PreventCommandIfReadOnly("SELECT FOR UPDATE");
+	PreventCommandIfParallelMode("SELECT FOR UPDATE");
+	if (entity != NULL)
+	{
+		GuardScan	gs;
+		Datum		vals[2] = {CStringGetTextDatum(entity), Int64GetDatum(budget_id)};
+
+		guard_scan_begin(&gs, GT_BUDGET, vals, RowShareLock);
+		if (guard_scan_next(&gs))
+		{
+			char	   *key_vals[2] = {entity, psprintf(INT64_FORMAT, budget_id)};
+			TupleTableSlot *locked = lock_current_row(&gs, key_cols, key_vals, 2);
+
+			if (locked != NULL)
+			{
+				HeapTuple	tup = ExecFetchSlotHeapTuple(locked, false, NULL);
+				TupleDesc	desc = RelationGetDescr(gs.rel);
+				bool		isnull;
+
+				found = true;
+				cost_center = procgov_column_text(tup, desc, guard_column(gs.rel, "cost_center"));
+				period = procgov_column_text(tup, desc, guard_column(gs.rel, "period"));
+				/* copied out: the slot and its buffer go before the arithmetic */
+				amount = datumCopy(heap_getattr(tup, guard_column(gs.rel, "amount"), desc, &isnull), false, sizeof(Amount));
+				committed = datumCopy(heap_getattr(tup, guard_column(gs.rel, "committed"), desc, &isnull), false, sizeof(Amount));
+				spent = datumCopy(heap_getattr(tup, guard_column(gs.rel, "spent"), desc, &isnull), false, sizeof(Amount));
+				ExecDropSingleTupleTableSlot(locked);
+			}
+		}
+		guard_scan_end(&gs);
+	}
+	if (!found)
+		RETURN_REASON("Budget line %s does not exist.", budget_txt);
+	if (need != NULL && strcmp(currency_of(amount), currency_of(AmountPGetDatum(need))) != 0)
+		RETURN_REASON("Budget %s %s is kept in %s, the %s in %s.", or_empty(cost_center), or_empty(period),
+					  currency_of(amount), words(kind), currency_of(AmountPGetDatum(need)));
+	available = DirectFunctionCall2(amount_sub, DirectFunctionCall2(amount_sub, amount, committed), spent);
+	if (need != NULL && DatumGetBool(DirectFunctionCall2(amount_gt, AmountPGetDatum(need), available)))
+		RETURN_REASON("Budget %s %s has %s available; %s %s needs %s.", or_empty(cost_center), or_empty(period),
+					  amount_to_cstring(DatumGetAmountP(available)), words(kind),
+					  or_empty(doc_field(doc, "number")), amount_to_cstring(need));
+	PG_RETURN_NULL();
 }
