@@ -269,18 +269,6 @@ or_empty(const char *s)
 	return s ? s : "";
 }
 
-/* replace(s, '_', ' ') */
-static char *
-words(const char *s)
-{
-	char	   *w = pstrdup(or_empty(s));
-
-	for (char *p = w; *p; p++)
-		if (*p == '_')
-			*p = ' ';
-	return w;
-}
-
 /*
  * The row of a table keyed (entity_id, id): its columns cols[] as text into
  * out[] (NULL for NULL).  False when there is none.
@@ -339,7 +327,7 @@ kind_title(const char *kind)
 	if (kind == NULL)
 		return "";
 	return TextDatumGetCString(DirectFunctionCall1Coll(initcap, DEFAULT_COLLATION_OID,
-													   CStringGetTextDatum(words(kind))));
+													   CStringGetTextDatum(procgov_words(kind))));
 }
 
 #define RETURN_REASON(...) PG_RETURN_TEXT_P(cstring_to_text(psprintf(__VA_ARGS__)))
@@ -492,7 +480,7 @@ guard_supplier_active(PG_FUNCTION_ARGS)
 		RETURN_REASON("Supplier %s does not exist.", or_empty(doc_field(doc, "supplier_id")));
 	/* NULL <> 'approved' is not true: only a status other than approved refuses */
 	if (v[2] != NULL && strcmp(v[2], "approved") != 0)
-		RETURN_REASON("Supplier %s (%s) is %s.", or_empty(v[0]), or_empty(v[1]), words(v[2]));
+		RETURN_REASON("Supplier %s (%s) is %s.", or_empty(v[0]), or_empty(v[1]), procgov_words(v[2]));
 	PG_RETURN_NULL();
 }
 
@@ -512,7 +500,7 @@ guard_order_receivable(PG_FUNCTION_ARGS)
 		 strcmp(state, "shipped") == 0 || strcmp(state, "partially_received") == 0))
 		PG_RETURN_NULL();
 	RETURN_REASON("Purchase order %s is %s; goods are received only against a transmitted order.",
-				  or_empty(v[0]), words(state));
+				  or_empty(v[0]), procgov_words(state));
 }
 
 /* procgov.guard_receiver_not_buyer(kind, doc): under a policy that says so, the buyer who raised the order does not post its receipt */
@@ -694,13 +682,14 @@ guard_approval_complete(PG_FUNCTION_ARGS)
 /*
  * Lock the row the scan stands on, as SELECT ... FOR UPDATE does: wait for
  * a writer; under READ COMMITTED take its newest version if it still has
- * the key (cols[] as text equal to vals[]), under REPEATABLE READ or SERIALIZABLE fail
+ * the key it was found by (the entry's columns as text equal to
+ * key_texts[]), under REPEATABLE READ or SERIALIZABLE fail
  * as a serialization failure when it changed.  The locked version, or NULL
  * when the document is gone (deleted, or changed by this transaction after
  * the statement began, which SELECT ... FOR UPDATE skips too).
  */
 static TupleTableSlot *
-lock_current_row(GuardScan *gs, const char *const *cols, char *const *vals, int ncols)
+lock_current_row(GuardScan *gs, const GuardTable *t, char *const *key_texts)
 {
 	TupleTableSlot *slot = table_slot_create(gs->rel, NULL);
 	ItemPointerData tid = gs->slot->tts_tid;
@@ -721,11 +710,11 @@ lock_current_row(GuardScan *gs, const char *const *cols, char *const *vals, int 
 				HeapTuple	tup = ExecFetchSlotHeapTuple(slot, false, NULL);
 				bool		same = true;
 
-				for (int i = 0; same && i < ncols; i++)
+				for (int i = 0; same && i < t->ncols; i++)
 				{
-					char	   *v = procgov_column_text(tup, RelationGetDescr(gs->rel), guard_column(gs->rel, cols[i]));
+					char	   *v = procgov_column_text(tup, RelationGetDescr(gs->rel), guard_column(gs->rel, t->cols[i]));
 
-					same = v != NULL && strcmp(v, vals[i]) == 0;
+					same = v != NULL && strcmp(v, key_texts[i]) == 0;
 				}
 				if (!same)
 					break;
@@ -756,6 +745,29 @@ lock_current_row(GuardScan *gs, const char *const *cols, char *const *vals, int 
 	}
 	ExecDropSingleTupleTableSlot(slot);
 	return NULL;
+}
+
+/* A row lock writes: refused where the locking SELECT was refused. */
+static void
+row_lock_allowed(void)
+{
+	PreventCommandIfReadOnly("SELECT FOR UPDATE");
+	PreventCommandIfParallelMode("SELECT FOR UPDATE");
+}
+
+/*
+ * Begin a scan for the row whose key is vals[] (key_texts[] the same as
+ * text) and lock it as SELECT ... FOR UPDATE would, the table in
+ * RowShareLock as FOR UPDATE takes it.  The locked version, or NULL when
+ * there is none; the caller drops it and ends the scan.
+ */
+static TupleTableSlot *
+lock_by_key(GuardScan *gs, int which, const Datum *vals, char *const *key_texts)
+{
+	guard_scan_begin(gs, which, vals, RowShareLock);
+	if (!guard_scan_next(gs))
+		return NULL;
+	return lock_current_row(gs, &guard_tables[which], key_texts);
 }
 
 /*
@@ -792,34 +804,25 @@ lock_document(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown document kind \"%s\"", kind ? kind : "<NULL>"),
 				 errhint("Use requisition, purchase_order, receipt, invoice or bank_change.")));
-	/* a row lock writes: refused where the locking SELECT was refused */
-	PreventCommandIfReadOnly("SELECT FOR UPDATE");
-	PreventCommandIfParallelMode("SELECT FOR UPDATE");
+	row_lock_allowed();
 	if (entity != NULL && number != NULL)
 	{
 		GuardScan	gs;
 		Datum		vals[2] = {CStringGetTextDatum(entity), CStringGetTextDatum(number)};
+		char	   *key_texts[2] = {entity, number};
+		TupleTableSlot *locked = lock_by_key(&gs, kinds[k].table, vals, key_texts);
 
-		/* RowShareLock on the table, as SELECT ... FOR UPDATE takes */
-		guard_scan_begin(&gs, kinds[k].table, vals, RowShareLock);
-		if (guard_scan_next(&gs))
+		if (locked != NULL)
 		{
-			static const char *const key_cols[] = {"entity_id", "number"};
-			char	   *key_vals[2] = {entity, number};
-			TupleTableSlot *locked = lock_current_row(&gs, key_cols, key_vals, 2);
-
-			if (locked != NULL)
-			{
-				doc = procgov_row_jsonb(ExecFetchSlotHeapTuple(locked, false, NULL), RelationGetDescr(gs.rel));
-				ExecDropSingleTupleTableSlot(locked);
-			}
+			doc = procgov_row_jsonb(ExecFetchSlotHeapTuple(locked, false, NULL), RelationGetDescr(gs.rel));
+			ExecDropSingleTupleTableSlot(locked);
 		}
 		guard_scan_end(&gs);
 	}
 	if (doc == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("%s %s does not exist in entity %s", words(kind), number ? number : "NULL",
+				 errmsg("%s %s does not exist in entity %s", procgov_words(kind), number ? number : "NULL",
 						entity ? entity : "<NULL>"),
 				 errhint("Check the document number and the entity.")));
 	PG_RETURN_JSONB_P(doc);
@@ -842,7 +845,6 @@ PG_FUNCTION_INFO_V1(guard_budget_available);
 Datum
 guard_budget_available(PG_FUNCTION_ARGS)
 {
-	static const char *const key_cols[] = {"entity_id", "budget_id"};
 	char	   *kind = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
 	Jsonb	   *doc = doc_arg(fcinfo);
 	char	   *total = doc_field(doc, "total");
@@ -863,34 +865,28 @@ guard_budget_available(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();		/* not charged to a budget line */
 	budget_id = DatumGetInt64(DirectFunctionCall1(int8in, CStringGetDatum(budget_txt)));
 	entity = doc_field(doc, "entity_id");
-	PreventCommandIfReadOnly("SELECT FOR UPDATE");
-	PreventCommandIfParallelMode("SELECT FOR UPDATE");
+	row_lock_allowed();
 	if (entity != NULL)
 	{
 		GuardScan	gs;
 		Datum		vals[2] = {CStringGetTextDatum(entity), Int64GetDatum(budget_id)};
+		char	   *key_texts[2] = {entity, psprintf(INT64_FORMAT, budget_id)};
+		TupleTableSlot *locked = lock_by_key(&gs, GT_BUDGET, vals, key_texts);
 
-		guard_scan_begin(&gs, GT_BUDGET, vals, RowShareLock);
-		if (guard_scan_next(&gs))
+		if (locked != NULL)
 		{
-			char	   *key_vals[2] = {entity, psprintf(INT64_FORMAT, budget_id)};
-			TupleTableSlot *locked = lock_current_row(&gs, key_cols, key_vals, 2);
+			HeapTuple	tup = ExecFetchSlotHeapTuple(locked, false, NULL);
+			TupleDesc	desc = RelationGetDescr(gs.rel);
+			bool		isnull;
 
-			if (locked != NULL)
-			{
-				HeapTuple	tup = ExecFetchSlotHeapTuple(locked, false, NULL);
-				TupleDesc	desc = RelationGetDescr(gs.rel);
-				bool		isnull;
-
-				found = true;
-				cost_center = procgov_column_text(tup, desc, guard_column(gs.rel, "cost_center"));
-				period = procgov_column_text(tup, desc, guard_column(gs.rel, "period"));
-				/* copied out: the slot and its buffer go before the arithmetic */
-				amount = datumCopy(heap_getattr(tup, guard_column(gs.rel, "amount"), desc, &isnull), false, sizeof(Amount));
-				committed = datumCopy(heap_getattr(tup, guard_column(gs.rel, "committed"), desc, &isnull), false, sizeof(Amount));
-				spent = datumCopy(heap_getattr(tup, guard_column(gs.rel, "spent"), desc, &isnull), false, sizeof(Amount));
-				ExecDropSingleTupleTableSlot(locked);
-			}
+			found = true;
+			cost_center = procgov_column_text(tup, desc, guard_column(gs.rel, "cost_center"));
+			period = procgov_column_text(tup, desc, guard_column(gs.rel, "period"));
+			/* copied out: the slot and its buffer go before the arithmetic */
+			amount = datumCopy(heap_getattr(tup, guard_column(gs.rel, "amount"), desc, &isnull), false, sizeof(Amount));
+			committed = datumCopy(heap_getattr(tup, guard_column(gs.rel, "committed"), desc, &isnull), false, sizeof(Amount));
+			spent = datumCopy(heap_getattr(tup, guard_column(gs.rel, "spent"), desc, &isnull), false, sizeof(Amount));
+			ExecDropSingleTupleTableSlot(locked);
 		}
 		guard_scan_end(&gs);
 	}
@@ -898,11 +894,11 @@ guard_budget_available(PG_FUNCTION_ARGS)
 		RETURN_REASON("Budget line %s does not exist.", budget_txt);
 	if (need != NULL && strcmp(currency_of(amount), currency_of(AmountPGetDatum(need))) != 0)
 		RETURN_REASON("Budget %s %s is kept in %s, the %s in %s.", or_empty(cost_center), or_empty(period),
-					  currency_of(amount), words(kind), currency_of(AmountPGetDatum(need)));
+					  currency_of(amount), procgov_words(kind), currency_of(AmountPGetDatum(need)));
 	available = DirectFunctionCall2(amount_sub, DirectFunctionCall2(amount_sub, amount, committed), spent);
 	if (need != NULL && DatumGetBool(DirectFunctionCall2(amount_gt, AmountPGetDatum(need), available)))
 		RETURN_REASON("Budget %s %s has %s available; %s %s needs %s.", or_empty(cost_center), or_empty(period),
-					  amount_to_cstring(DatumGetAmountP(available)), words(kind),
+					  amount_to_cstring(DatumGetAmountP(available)), procgov_words(kind),
 					  or_empty(doc_field(doc, "number")), amount_to_cstring(need));
 	PG_RETURN_NULL();
 }

@@ -245,6 +245,17 @@ procgov_column_text(HeapTuple tup, TupleDesc desc, AttrNumber att)
 	return OidOutputFunctionCall(out, d);
 }
 
+char *
+procgov_words(const char *ident)
+{
+	char	   *label = pstrdup(ident ? ident : "");
+
+	for (char *p = label; *p; p++)
+		if (*p == '_')
+			*p = ' ';
+	return label;
+}
+
 AttrNumber
 procgov_attnum(TupleDesc desc, const char *name)
 {

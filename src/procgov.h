@@ -80,6 +80,9 @@ extern Jsonb *procgov_row_jsonb(HeapTuple tup, TupleDesc desc);
 /* Text form of a column (type output function); NULL for SQL NULL, a NULL row or column 0. */
 extern char *procgov_column_text(HeapTuple tup, TupleDesc desc, AttrNumber att);
 
+/* An identifier in words, as replace(s, '_', ' '): a kind, a state, a status; palloc'd, NULL gives "". */
+extern char *procgov_words(const char *ident);
+
 /* The number of a live column by name; InvalidAttrNumber (0) when there is none. */
 extern AttrNumber procgov_attnum(TupleDesc desc, const char *name);
 

@@ -721,13 +721,7 @@ check_protected(const TableInfo *t, TupleDesc desc, HeapTuple oldtup, HeapTuple 
 static char *
 doc_label(const char *kind, const char *number, const char *entity)
 {
-	char	   *label = pstrdup(kind);
-	char	   *p;
-
-	for (p = label; *p; p++)
-		if (*p == '_')
-			*p = ' ';
-	return psprintf("%s %s (%s)", label, number ? number : "(no number)", entity ? entity : "?");
+	return psprintf("%s %s (%s)", procgov_words(kind), number ? number : "(no number)", entity ? entity : "?");
 }
 
 /* Set one column of the new row from a text value. */
