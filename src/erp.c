@@ -43,7 +43,6 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
-#include "utils/plancache.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
@@ -650,8 +649,6 @@ adopt_rows(PG_FUNCTION_ARGS)
 	Snapshot	snap;
 	MemoryContext row_cxt,
 				old;
-	int64		adopted = 0,
-				replan_at = 100;
 
 	/* each right on its own: pg_class_aclcheck() is satisfied by any bit of a mask */
 	if (pg_class_aclcheck(relid, GetOuterUserId(), ACL_SELECT) != ACLCHECK_OK ||
@@ -675,19 +672,7 @@ adopt_rows(PG_FUNCTION_ARGS)
 	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
 	{
 		CHECK_FOR_INTERRUPTS();
-
-		/*
-		 * Plans cached while procgov's tables were nearly empty find a
-		 * document by a scan of its whole entity (to the planner, any index
-		 * leading with entity_id is as good as the key then), and in this
-		 * one transaction no ANALYZE comes to replace them: replan as the
-		 * tables grow tenfold, or adoption takes quadratic time.
-		 */
-		if (++adopted >= replan_at)
-		{
-			ResetPlanCache();
-			replan_at *= 10;
-		}
+		/* the governance trigger replans as procgov's tables grow (transition.c) */
 		old = MemoryContextSwitchTo(row_cxt);
 		if (m->is_line)
 			line_changed(m, RelationGetDescr(rel), "INSERT", NULL, tup, true);
