@@ -1555,7 +1555,7 @@ CREATE TABLE procgov.purchase_order_line (
 	CONSTRAINT purchase_order_line_pkey PRIMARY KEY (entity_id, po_id, line_no),
 	CONSTRAINT purchase_order_line_doc_fkey FOREIGN KEY (entity_id, po_id) REFERENCES procgov.purchase_order ON DELETE CASCADE,
 	CONSTRAINT purchase_order_line_item_fkey FOREIGN KEY (entity_id, item_id) REFERENCES procgov.item
-) WITH (fillfactor = 80);	-- room on the page: receipts and matching update lines in place (HOT)
+) WITH (fillfactor = 80);	-- room on the page: receipts update lines in place (HOT); matching changes invoiced_qty, which the price index's condition reads
 CREATE TABLE procgov.purchase_order_version (
 	entity_id		text NOT NULL,
 	po_id			bigint NOT NULL,

@@ -565,6 +565,8 @@ procgov_govern_mapped(FunctionCallInfo fcinfo)
 	{
 		op = "INSERT";
 		newtup = td->tg_trigtuple;
+		/* what procgov writes for the row grows with the table */
+		procgov_replan_as_table_grows(rel);
 	}
 	else if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
 	{
@@ -647,6 +649,7 @@ adopt_rows(PG_FUNCTION_ARGS)
 	int64		before;
 	int			nestlevel;
 	Snapshot	snap;
+	Relation	links;
 	MemoryContext row_cxt,
 				old;
 
@@ -668,11 +671,13 @@ adopt_rows(PG_FUNCTION_ARGS)
 	before = linked_rows(relid);
 	row_cxt = AllocSetContextCreate(CurrentMemoryContext, "procgov adopt row", ALLOCSET_DEFAULT_SIZES);
 	snap = RegisterSnapshot(GetLatestSnapshot());
+	/* each adopted row links to its document: replan as the links grow */
+	links = table_open(procgov_relid("governed_row"), AccessShareLock);
 	scan = table_beginscan(rel, snap, 0, NULL);
 	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
 	{
 		CHECK_FOR_INTERRUPTS();
-		/* the governance trigger replans as procgov's tables grow (transition.c) */
+		procgov_replan_as_table_grows(links);
 		old = MemoryContextSwitchTo(row_cxt);
 		if (m->is_line)
 			line_changed(m, RelationGetDescr(rel), "INSERT", NULL, tup, true);
@@ -682,6 +687,7 @@ adopt_rows(PG_FUNCTION_ARGS)
 		MemoryContextReset(row_cxt);
 	}
 	table_endscan(scan);
+	table_close(links, AccessShareLock);
 	UnregisterSnapshot(snap);
 	AtEOXact_GUC(true, nestlevel);
 	table_close(rel, AccessShareLock);

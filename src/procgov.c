@@ -15,12 +15,15 @@
 #include "executor/executor.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "storage/bufmgr.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
+#include "utils/plancache.h"
 #include "utils/resowner.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -511,6 +514,58 @@ procgov_insert_tuple(Relation rel, HeapTuple tup)
 #endif
 	}
 	ExecClearTuple(t->slot);
+}
+
+/*
+ * Generic plans made while procgov's tables were nearly empty (a fresh
+ * install) find a document by a scan of its whole entity: to the planner, any
+ * index that leads with entity_id is then as good as the document's key.
+ * Autovacuum's ANALYZE replaces them a minute later, but never within one
+ * transaction, so a bulk load would take quadratic time.  Writers call this
+ * with a table for each row they add to it: the first time a backend sees
+ * the table (its plans may be older than that size) and whenever the table
+ * has doubled since, the backend's plans are remade at their next use.  That
+ * happens a few times in the life of a table, and never below the size at
+ * which the planner stops assuming ten pages for a table never analyzed.
+ */
+#define REPLAN_MIN_BLOCKS	16
+
+typedef struct ReplanWatch
+{
+	Oid			relid;			/* hash key */
+	BlockNumber replan_at;
+} ReplanWatch;
+
+static HTAB *replan_watch = NULL;
+
+void
+procgov_replan_as_table_grows(Relation rel)
+{
+	Oid			relid = RelationGetRelid(rel);
+	ReplanWatch *w;
+	BlockNumber nblocks;
+	bool		found;
+
+	if (!RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
+		return;
+	if (replan_watch == NULL)
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(ReplanWatch);
+		replan_watch = hash_create("procgov replan watch", 16, &ctl, HASH_ELEM | HASH_BLOBS);
+	}
+	w = hash_search(replan_watch, &relid, HASH_ENTER, &found);
+	if (!found)
+		w->replan_at = REPLAN_MIN_BLOCKS;
+	nblocks = RelationGetNumberOfBlocks(rel);
+	if (nblocks >= w->replan_at)
+	{
+		ResetPlanCache();
+		w->replan_at = 2 * nblocks;
+	}
 }
 
 /*

@@ -95,6 +95,9 @@ extern void procgov_alloc_row(Relation rel, Datum **values, bool **nulls);
 /* Insert into one of procgov's own tables and its indexes, bypassing permission checks. */
 extern void procgov_insert_tuple(Relation rel, HeapTuple tup);
 
+/* Replan this backend when a table procgov writes has doubled since it last did. */
+extern void procgov_replan_as_table_grows(Relation rel);
+
 /* ---- ERP adapter (erp.c) ---- */
 
 /* The local status change of a governed ERP row being applied to its document. */

@@ -33,7 +33,6 @@
 #include "nodes/makefuncs.h"
 #include "nodes/value.h"
 #include "parser/parse_func.h"
-#include "storage/bufmgr.h"
 #include "utils/syscache.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -47,7 +46,6 @@
 #include "utils/json.h"
 #include "utils/numeric.h"
 #include "utils/lsyscache.h"
-#include "utils/plancache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -128,11 +126,7 @@ typedef struct TableInfo
 	AttrNumber	approved_total;
 	AttrNumber	created_by;
 	AttrNumber	protected_cols[3];	/* set only by procgov: policy_id, submitted_by, submitted_at */
-	BlockNumber replan_at;		/* replan this backend when the table has grown to this size */
 } TableInfo;
-
-/* the smallest size that replans: below it every plan is as good as another */
-#define REPLAN_MIN_BLOCKS 8
 
 #define MAX_TABLES 32
 static TableInfo tables[MAX_TABLES];
@@ -462,8 +456,6 @@ table_info(Relation rel)
 	t->protected_cols[0] = procgov_attnum(desc, "policy_id");
 	t->protected_cols[1] = procgov_attnum(desc, "submitted_by");
 	t->protected_cols[2] = procgov_attnum(desc, "submitted_at");
-	/* the backend's plans on this table were made (or are now remade) at this size */
-	t->replan_at = Max(2 * RelationGetNumberOfBlocks(rel), REPLAN_MIN_BLOCKS);
 	if (t->state == 0 || t->number == 0 || t->entity == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
@@ -472,28 +464,6 @@ table_info(Relation rel)
 				 errhint("Put existing ERP tables under governance with procgov.govern() instead.")));
 	t->valid = true;
 	return t;
-}
-
-/*
- * Generic plans made while a governed table was nearly empty find a document
- * by a scan of its whole entity: to the planner, any index that leads with
- * entity_id is then as good as the document's key.  Autovacuum's ANALYZE
- * replaces them a minute later, but never within one transaction, so a bulk
- * load through the API would take quadratic time.  When the table has
- * doubled since this backend last planned against it, replan the backend
- * (a few times in the life of a table: the plans are remade at their next
- * use, at the size the table has then).
- */
-static void
-replan_as_table_grows(Relation rel, TableInfo *t)
-{
-	BlockNumber nblocks = RelationGetNumberOfBlocks(rel);
-
-	if (nblocks >= t->replan_at)
-	{
-		ResetPlanCache();
-		t->replan_at = Max(2 * nblocks, REPLAN_MIN_BLOCKS);
-	}
 }
 
 /* ===================================================================
@@ -912,7 +882,7 @@ govern_document(PG_FUNCTION_ARGS)
 	t = table_info(rel);
 	is_insert = TRIGGER_FIRED_BY_INSERT(td->tg_event);
 	if (is_insert)
-		replan_as_table_grows(rel, t);
+		procgov_replan_as_table_grows(rel);
 	newtup = is_insert ? td->tg_trigtuple : td->tg_newtuple;
 	if (!is_insert)
 	{

@@ -286,8 +286,13 @@ SELECT jsonb_populate_record(NULL::procgov.invoice_line, '{"line_no": 1}')
 -- the candidate search for an invoice line with no order scans the index on order line prices over the tolerance band
 SELECT procgov.register_invoice('MX', 'S3', 'LOOSE-1', '2026-11-21',
 	'[{"description": "bolts", "quantity": 2, "unit_price": "10.00 EUR"}]', number => 'INV-loose') ->> 'state' AS state;
+-- (the function's own query plans here, with the tables too small to prefer an index unasked)
+BEGIN;
+SET LOCAL enable_seqscan = off;
 SELECT line_no, order_number, po_line_no, unit_price, open_quantity, price_difference
   FROM procgov.match_candidates('MX', 'INV-loose');
+SELECT pg_stat_get_xact_numscans('procgov.purchase_order_line_price'::regclass) > 0 AS candidates_from_the_price_index;
+COMMIT;
 SET enable_seqscan = off;
 EXPLAIN (COSTS OFF)
 SELECT pl.po_id FROM procgov.purchase_order_line pl, procgov.band('10.04 EUR', '0.05 EUR') b
