@@ -119,6 +119,8 @@ typedef struct Engine
 	int			maxentities;
 	Entity	   *entities;
 	HTAB	   *consumed;		/* order line -> quantity billed earlier in this run */
+	HTAB	   *categories;		/* item -> its category code, read once per run */
+	SPIPlanPtr	category_plan;
 } Engine;
 
 typedef struct ConsumedKey
@@ -133,6 +135,19 @@ typedef struct Consumed
 	ConsumedKey key;
 	int64		qty;			/* ten-thousandths */
 } Consumed;
+
+typedef struct CategoryKey
+{
+	int64		item_id;
+	int32		entity;
+	int32		pad;			/* zero: the key is hashed as bytes */
+} CategoryKey;
+
+typedef struct Category
+{
+	CategoryKey key;
+	char	   *code;			/* "" when the item has none */
+} Category;
 
 static Interval
 make_days(int days)
@@ -336,7 +351,55 @@ engine_create(bool read_only)
 	ctl.entrysize = sizeof(Consumed);
 	ctl.hcxt = CurrentMemoryContext;
 	eng->consumed = hash_create("procgov match consumption", 1024, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	ctl.keysize = sizeof(CategoryKey);
+	ctl.entrysize = sizeof(Category);
+	eng->categories = hash_create("procgov match item categories", 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	return eng;
+}
+
+/*
+ * The category code of an order line's item, "" for none.  A run reads each
+ * item once: its lines share a few items, and a join per line would look the
+ * same item up again and again.
+ */
+static const char *
+item_category(Engine *eng, int ent, int64 item_id)
+{
+	CategoryKey key;
+	Category   *c;
+	bool		found;
+
+	memset(&key, 0, sizeof(key));
+	key.item_id = item_id;
+	key.entity = ent;
+	c = hash_search(eng->categories, &key, HASH_ENTER, &found);
+	if (!found)
+	{
+		Datum		args[2] = {CStringGetTextDatum(eng->entities[ent].id), Int64GetDatum(item_id)};
+		bool		isnull;
+
+		c->code = "";
+		if (eng->category_plan == NULL)
+		{
+			Oid			types[2] = {TEXTOID, INT8OID};
+
+			eng->category_plan = SPI_prepare("SELECT it.category_code FROM procgov.item it"
+											 " WHERE it.entity_id = $1 AND it.item_id = $2", 2, types);
+			if (eng->category_plan == NULL)
+				elog(ERROR, "could not prepare the item lookup: %s", SPI_result_code_string(SPI_result));
+		}
+		if (SPI_execute_plan(eng->category_plan, args, NULL, eng->read_only, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not read procgov.item");
+		if (SPI_processed == 1)
+		{
+			Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+			if (!isnull)
+				c->code = MemoryContextStrdup(eng->cxt, TextDatumGetCString(d));
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	return c->code;
 }
 
 /* ---- the decision for one line ---- */
@@ -527,17 +590,17 @@ static const char *const header_sql =
 "          AND c.status = 'resolved' AND c.resolution IN ('variance_accepted', 'credit_requested')) ac ON true"
 " ORDER BY i.entity_id, i.invoice_id";
 
+#define LINE_COLS 13
 static const char *const lines_sql =
 "SELECT l.entity_id, l.invoice_id, l.line_no, coalesce(l.po_id, i.po_id), l.po_line_no,"
 "       (l.quantity * 10000)::int8, l.unit_price, pl.line_no IS NOT NULL,"
 "       (pl.quantity * 10000)::int8, pl.unit_price, (pl.received_qty * 10000)::int8,"
-"       (pl.invoiced_qty * 10000)::int8, coalesce(it.category_code, '')"
+"       (pl.invoiced_qty * 10000)::int8, pl.item_id"
 "  FROM unnest($1::text[], $2::bigint[]) AS u(e, id)"
 "  JOIN procgov.invoice i ON i.entity_id = u.e AND i.invoice_id = u.id"
 "  JOIN procgov.invoice_line l ON l.entity_id = i.entity_id AND l.invoice_id = i.invoice_id"
 "  LEFT JOIN procgov.purchase_order_line pl ON pl.entity_id = l.entity_id"
 "        AND pl.po_id = coalesce(l.po_id, i.po_id) AND pl.line_no = l.po_line_no"
-"  LEFT JOIN procgov.item it ON it.entity_id = pl.entity_id AND it.item_id = pl.item_id"
 " ORDER BY l.entity_id, l.invoice_id, l.line_no";
 
 static int
@@ -674,38 +737,42 @@ finish_invoice(Engine *eng, Header *h, Line *lines, int nlines, InvoiceDone done
 	done(arg, h, lines, nlines, all_ok);
 }
 
+/* A line's columns (lines_sql), each fetched row deformed once. */
+#define LC(n)		(v[(n) - 1])
+#define LC_NULL(n)	(isnull[(n) - 1])
+
 static void
-read_line(Engine *eng, Header *cur, HeapTuple t, TupleDesc d, Line *lines, int nlines, int force_two_way)
+read_line(Engine *eng, Header *cur, const Datum *v, const bool *isnull, Line *lines, int nlines, int force_two_way)
 {
 	Line	   *l = &lines[nlines];
-	Amount	   *price = DatumGetAmountP(col(t, d, 7));
+	Amount	   *price = DatumGetAmountP(LC(7));
 
 	memset(l, 0, sizeof(Line));
-	l->line_no = DatumGetInt32(col(t, d, 3));
-	l->po_id = col_null(t, d, 4) ? 0 : DatumGetInt64(col(t, d, 4));
-	l->po_line_no = col_null(t, d, 5) ? 0 : DatumGetInt32(col(t, d, 5));
-	l->in.qty = DatumGetInt64(col(t, d, 6));
+	l->line_no = DatumGetInt32(LC(3));
+	l->po_id = LC_NULL(4) ? 0 : DatumGetInt64(LC(4));
+	l->po_line_no = LC_NULL(5) ? 0 : DatumGetInt32(LC(5));
+	l->in.qty = DatumGetInt64(LC(6));
 	l->in.price = price->units;
 	l->in.cur = price->cur;
-	l->in.has_order = DatumGetBool(col(t, d, 8));
+	l->in.has_order = DatumGetBool(LC(8));
 	l->in.duplicate = cur->duplicate_of != NULL;
 	if (l->in.has_order)
 	{
-		Amount	   *op = DatumGetAmountP(col(t, d, 10));
+		Amount	   *op = DatumGetAmountP(LC(10));
 		int64		earlier = consumed_get(eng, cur->entity_idx, l->po_id, l->po_line_no, false, 0);
 
-		l->in.po_qty = DatumGetInt64(col(t, d, 9));
+		l->in.po_qty = DatumGetInt64(LC(9));
 		l->in.po_price = op->units;
 		l->in.po_cur = op->cur;
-		l->in.received = DatumGetInt64(col(t, d, 11));
+		l->in.received = DatumGetInt64(LC(11));
 		/* lines of this invoice before this one, on the same order line */
 		for (int i = 0; i < nlines; i++)
 			if (lines[i].in.has_order && lines[i].po_id == l->po_id && lines[i].po_line_no == l->po_line_no)
 				earlier += lines[i].in.qty;
-		l->in.invoiced = DatumGetInt64(col(t, d, 12)) + earlier;
+		l->in.invoiced = DatumGetInt64(LC(12)) + earlier;
 	}
 	l->applied = *applied(&eng->entities[cur->entity_idx], cur->supplier_id,
-						  l->in.has_order ? TextDatumGetCString(col(t, d, 13)) : "");
+						  l->in.has_order && !LC_NULL(13) ? item_category(eng, cur->entity_idx, DatumGetInt64(LC(13))) : "");
 	l->two_way = force_two_way >= 0 ? (bool) force_two_way : l->applied.two_way;
 	decide(&l->in, &l->applied, l->two_way, &l->out);
 	/* a resolution settles the lines its case listed, for that kind only */
@@ -742,6 +809,8 @@ evaluate_chunk(Engine *eng, Datum entities, Datum ids, int force_two_way, Invoic
 	MemoryContext batch = AllocSetContextCreate(hold, "procgov match batch", ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old;
 	Header	   *cur = NULL;
+	Datum		v[LINE_COLS];
+	bool		isnull[LINE_COLS];
 
 	portal = SPI_cursor_open_with_args(NULL, lines_sql, 2, argtypes, args, NULL, eng->read_only, 0);
 	for (;;)
@@ -754,12 +823,17 @@ evaluate_chunk(Engine *eng, Datum entities, Datum ids, int force_two_way, Invoic
 		n = SPI_processed;
 		if (n == 0)
 			break;
+		if (tt->tupdesc->natts != LINE_COLS)
+			elog(ERROR, "procgov match lines query returned %d columns, not %d", tt->tupdesc->natts, LINE_COLS);
 		old = MemoryContextSwitchTo(batch);
 		for (uint64 r = 0; r < n; r++)
 		{
-			HeapTuple	t = tt->vals[r];
-			char	   *ent = TextDatumGetCString(col(t, tt->tupdesc, 1));
-			int64		invoice_id = DatumGetInt64(col(t, tt->tupdesc, 2));
+			char	   *ent;
+			int64		invoice_id;
+
+			heap_deform_tuple(tt->vals[r], tt->tupdesc, v, isnull);
+			ent = TextDatumGetCString(LC(1));
+			invoice_id = DatumGetInt64(LC(2));
 
 			if (cur != NULL && (invoice_id != cur->invoice_id || strcmp(ent, cur->entity) != 0))
 			{
@@ -780,7 +854,7 @@ evaluate_chunk(Engine *eng, Datum entities, Datum ids, int force_two_way, Invoic
 				maxlines *= 2;
 				lines = repalloc(lines, sizeof(Line) * maxlines);
 			}
-			read_line(eng, cur, t, tt->tupdesc, lines, nlines, force_two_way);
+			read_line(eng, cur, v, isnull, lines, nlines, force_two_way);
 			nlines++;
 		}
 		MemoryContextSwitchTo(old);
