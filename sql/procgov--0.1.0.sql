@@ -2354,32 +2354,8 @@ COMMENT ON FUNCTION procgov.refresh_requisition_total(text, bigint) IS 'sets a r
 
 -- keep an order's or requisition's total the sum of its lines (rows inserted or deleted: once per statement)
 CREATE FUNCTION procgov.lines_changed() RETURNS trigger
-	LANGUAGE plpgsql SECURITY DEFINER
-	SET search_path = pg_catalog, procgov, pg_temp
-	SET plan_cache_mode = force_generic_plan
-	AS $$
-#variable_conflict use_variable
-DECLARE
-	doc record;
-BEGIN
-	IF TG_LEVEL = 'ROW' AND TG_TABLE_NAME = 'purchase_order_line' THEN
-		PERFORM procgov.refresh_order_total(NEW.entity_id, NEW.po_id);
-	ELSIF TG_LEVEL = 'ROW' THEN
-		PERFORM procgov.refresh_requisition_total(NEW.entity_id, NEW.requisition_id);
-	ELSIF TG_TABLE_NAME = 'purchase_order_line' THEN
-		FOR doc IN SELECT DISTINCT c.entity_id, c.po_id AS id FROM changed c
-		LOOP
-			PERFORM procgov.refresh_order_total(doc.entity_id, doc.id);
-		END LOOP;
-	ELSE
-		FOR doc IN SELECT DISTINCT c.entity_id, c.requisition_id AS id FROM changed c
-		LOOP
-			PERFORM procgov.refresh_requisition_total(doc.entity_id, doc.id);
-		END LOOP;
-	END IF;
-	RETURN NULL;
-END
-$$;
+	AS 'MODULE_PATHNAME', 'lines_changed' LANGUAGE C SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp;
 COMMENT ON FUNCTION procgov.lines_changed() IS 'trigger on order and requisition lines (per statement for inserts and deletes, per row for changed quantities and prices): keeps the document''s total the sum of its lines, which the governance trigger versions after approval';
 
 CREATE FUNCTION procgov.check_lines_editable(entity text, id bigint) RETURNS void

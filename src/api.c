@@ -9,13 +9,22 @@
  * These helpers are what they read them with: in C because an order of
  * five lines reads some twenty fields, and a PL/pgSQL helper per field
  * (with an exception block per quantity) cost more than the order itself.
+ * The trigger that keeps a document's total the sum of its lines is here
+ * too, for the same reason.
  *-------------------------------------------------------------------------
  */
 #include "amount.h"
 
+#include "access/htup_details.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "nodes/value.h"
+#include "parser/parse_func.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
+#include "utils/rel.h"
+#include "utils/tuplestore.h"
 
 #define LINE_HINT "Give each line item or description, quantity and unit_price (and supplier on requisitions)."
 
@@ -252,4 +261,138 @@ doc_result(PG_FUNCTION_ARGS)
 			(void) pushJsonbValue(&st, WJB_VALUE, f);
 		}
 	PG_RETURN_JSONB_P(JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL)));
+}
+
+/*
+ * procgov.lines_changed(): the trigger on order and requisition lines that
+ * keeps the document's total the sum of its lines.  Per statement for
+ * inserts and deletes it reads the transition table itself and refreshes
+ * each document once (procgov.refresh_order_total() or
+ * refresh_requisition_total(), which also refuse changes to an order being
+ * received or finished); per row for an update that changed a quantity or
+ * a price.  In C because a PL/pgSQL trigger that asked the transition
+ * table for its documents cost more than creating the order's lines.
+ */
+typedef struct LineDoc
+{
+	char	   *entity;
+	int64		id;
+} LineDoc;
+
+static void
+refresh_document(Oid fn, const char *entity, int64 id)
+{
+	LOCAL_FCINFO(fcinfo, 2);
+	FmgrInfo	flinfo;
+
+	fmgr_info(fn, &flinfo);
+	InitFunctionCallInfoData(*fcinfo, &flinfo, 2, InvalidOid, NULL, NULL);
+	fcinfo->args[0].value = CStringGetTextDatum(entity);
+	fcinfo->args[0].isnull = false;
+	fcinfo->args[1].value = Int64GetDatum(id);
+	fcinfo->args[1].isnull = false;
+	(void) FunctionCallInvoke(fcinfo);	/* returns void */
+}
+
+PG_FUNCTION_INFO_V1(lines_changed);
+Datum
+lines_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	bool		orders;
+	AttrNumber	ent_att,
+				id_att;
+	Oid			argtypes[2] = {TEXTOID, INT8OID};
+	Oid			fn;
+	List	   *docs = NIL;
+	ListCell   *lc;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("procgov.lines_changed() must be called as an AFTER trigger")));
+	desc = RelationGetDescr(td->tg_relation);
+	orders = strcmp(RelationGetRelationName(td->tg_relation), "purchase_order_line") == 0;
+	ent_att = procgov_attnum(desc, "entity_id");
+	id_att = procgov_attnum(desc, orders ? "po_id" : "requisition_id");
+	if (ent_att == InvalidAttrNumber || id_att == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("procgov.lines_changed() fired on %s, which is not a table of document lines",
+						RelationGetRelationName(td->tg_relation))));
+	fn = LookupFuncName(list_make2(makeString("procgov"),
+								   makeString(orders ? "refresh_order_total" : "refresh_requisition_total")),
+						2, argtypes, false);
+
+	if (TRIGGER_FIRED_FOR_ROW(td->tg_event))
+	{
+		HeapTuple	tup = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+		bool		n1,
+					n2;
+		Datum		e = heap_getattr(tup, ent_att, desc, &n1);
+		Datum		id = heap_getattr(tup, id_att, desc, &n2);
+
+		if (!n1 && !n2)
+			refresh_document(fn, TextDatumGetCString(e), DatumGetInt64(id));
+		return PointerGetDatum(NULL);
+	}
+
+	/* each document of the statement's lines once */
+	{
+		Tuplestorestate *ts = TRIGGER_FIRED_BY_DELETE(td->tg_event) ? td->tg_oldtable : td->tg_newtable;
+		TupleTableSlot *slot;
+		int			ptr;
+
+		if (ts == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+					 errmsg("procgov.lines_changed() needs the statement's transition table"),
+					 errhint("Create the trigger with REFERENCING NEW TABLE (inserts) or OLD TABLE (deletes).")));
+		slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+		/* our own read position: other triggers of the statement read the same table */
+		ptr = tuplestore_alloc_read_pointer(ts, EXEC_FLAG_REWIND);
+		tuplestore_select_read_pointer(ts, ptr);
+		tuplestore_rescan(ts);
+		while (tuplestore_gettupleslot(ts, true, false, slot))
+		{
+			bool		n1,
+						n2;
+			Datum		e = slot_getattr(slot, ent_att, &n1);
+			Datum		id = slot_getattr(slot, id_att, &n2);
+			char	   *entity;
+			bool		seen = false;
+
+			if (n1 || n2)
+				continue;
+			entity = TextDatumGetCString(e);
+			foreach(lc, docs)
+			{
+				LineDoc    *d = lfirst(lc);
+
+				if (d->id == DatumGetInt64(id) && strcmp(d->entity, entity) == 0)
+				{
+					seen = true;
+					break;
+				}
+			}
+			if (!seen)
+			{
+				LineDoc    *d = palloc(sizeof(LineDoc));
+
+				d->entity = entity;
+				d->id = DatumGetInt64(id);
+				docs = lappend(docs, d);
+			}
+		}
+		tuplestore_select_read_pointer(ts, 0);
+		ExecDropSingleTupleTableSlot(slot);
+	}
+	foreach(lc, docs)
+	{
+		LineDoc    *d = lfirst(lc);
+
+		refresh_document(fn, d->entity, d->id);
+	}
+	return PointerGetDatum(NULL);
 }

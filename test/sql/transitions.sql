@@ -233,3 +233,21 @@ SELECT procgov.guard_nothing_received('purchase_order', '{"po_id": "x"}');
 SELECT count(*) AS callable_by_public FROM pg_proc p
  WHERE p.pronamespace = 'procgov'::regnamespace AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'c')
    AND p.proname LIKE 'guard\_%' AND has_function_privilege('public', p.oid, 'EXECUTE');
+-- the lines trigger (C) refuses what it cannot serve: a BEFORE trigger, a table
+-- that holds no document lines, a statement trigger without its transition table
+CREATE TABLE public.lines_misuse (entity_id text, requisition_id bigint);
+CREATE TRIGGER lines_before BEFORE INSERT ON public.lines_misuse FOR EACH ROW EXECUTE FUNCTION procgov.lines_changed();
+INSERT INTO public.lines_misuse VALUES ('TT', 1);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+DROP TRIGGER lines_before ON public.lines_misuse;
+CREATE TRIGGER lines_no_table AFTER INSERT ON public.lines_misuse FOR EACH STATEMENT EXECUTE FUNCTION procgov.lines_changed();
+INSERT INTO public.lines_misuse VALUES ('TT', 1);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+DROP TABLE public.lines_misuse;
+CREATE TABLE public.not_lines (x integer);
+CREATE TRIGGER lines_elsewhere AFTER INSERT ON public.not_lines REFERENCING NEW TABLE AS changed
+	FOR EACH STATEMENT EXECUTE FUNCTION procgov.lines_changed();
+INSERT INTO public.not_lines VALUES (1);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+DROP TABLE public.not_lines;
+SELECT has_function_privilege('public', 'procgov.lines_changed()', 'EXECUTE') AS lines_trigger_callable_by_public;
