@@ -16,11 +16,13 @@
 #include "amount.h"
 
 #include "access/htup_details.h"
+#include "catalog/pg_collation.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "nodes/value.h"
 #include "parser/parse_func.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 #include "utils/rel.h"
@@ -275,18 +277,16 @@ doc_result(PG_FUNCTION_ARGS)
  */
 typedef struct LineDoc
 {
-	char	   *entity;
-	int64		id;
+	int64		id;				/* hash key: ids are all but unique across entities */
+	List	   *entities;		/* the entities seen with it, usually one */
 } LineDoc;
 
 static void
-refresh_document(Oid fn, const char *entity, int64 id)
+refresh_document(FmgrInfo *flinfo, const char *entity, int64 id)
 {
 	LOCAL_FCINFO(fcinfo, 2);
-	FmgrInfo	flinfo;
 
-	fmgr_info(fn, &flinfo);
-	InitFunctionCallInfoData(*fcinfo, &flinfo, 2, InvalidOid, NULL, NULL);
+	InitFunctionCallInfoData(*fcinfo, flinfo, 2, DEFAULT_COLLATION_OID, NULL, NULL);
 	fcinfo->args[0].value = CStringGetTextDatum(entity);
 	fcinfo->args[0].isnull = false;
 	fcinfo->args[1].value = Int64GetDatum(id);
@@ -304,9 +304,7 @@ lines_changed(PG_FUNCTION_ARGS)
 	AttrNumber	ent_att,
 				id_att;
 	Oid			argtypes[2] = {TEXTOID, INT8OID};
-	Oid			fn;
-	List	   *docs = NIL;
-	ListCell   *lc;
+	FmgrInfo	refresh;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event))
 		ereport(ERROR,
@@ -316,14 +314,17 @@ lines_changed(PG_FUNCTION_ARGS)
 	orders = strcmp(RelationGetRelationName(td->tg_relation), "purchase_order_line") == 0;
 	ent_att = procgov_attnum(desc, "entity_id");
 	id_att = procgov_attnum(desc, orders ? "po_id" : "requisition_id");
-	if (ent_att == InvalidAttrNumber || id_att == InvalidAttrNumber)
+	if (ent_att == InvalidAttrNumber || id_att == InvalidAttrNumber ||
+		TupleDescAttr(desc, ent_att - 1)->atttypid != TEXTOID ||
+		TupleDescAttr(desc, id_att - 1)->atttypid != INT8OID)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("procgov.lines_changed() fired on %s, which is not a table of document lines",
-						RelationGetRelationName(td->tg_relation))));
-	fn = LookupFuncName(list_make2(makeString("procgov"),
-								   makeString(orders ? "refresh_order_total" : "refresh_requisition_total")),
-						2, argtypes, false);
+						RelationGetRelationName(td->tg_relation)),
+				 errdetail("Document lines have entity_id text and %s bigint.", orders ? "po_id" : "requisition_id")));
+	fmgr_info(LookupFuncName(list_make2(makeString("procgov"),
+										makeString(orders ? "refresh_order_total" : "refresh_requisition_total")),
+							 2, argtypes, false), &refresh);
 
 	if (TRIGGER_FIRED_FOR_ROW(td->tg_event))
 	{
@@ -334,14 +335,18 @@ lines_changed(PG_FUNCTION_ARGS)
 		Datum		id = heap_getattr(tup, id_att, desc, &n2);
 
 		if (!n1 && !n2)
-			refresh_document(fn, TextDatumGetCString(e), DatumGetInt64(id));
+			refresh_document(&refresh, TextDatumGetCString(e), DatumGetInt64(id));
 		return PointerGetDatum(NULL);
 	}
 
-	/* each document of the statement's lines once */
+	/* each document of the statement's lines once, in the order first seen */
 	{
 		Tuplestorestate *ts = TRIGGER_FIRED_BY_DELETE(td->tg_event) ? td->tg_oldtable : td->tg_newtable;
 		TupleTableSlot *slot;
+		HASHCTL		ctl;
+		HTAB	   *seen;
+		List	   *order = NIL;
+		ListCell   *lc;
 		int			ptr;
 
 		if (ts == NULL)
@@ -349,6 +354,11 @@ lines_changed(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 					 errmsg("procgov.lines_changed() needs the statement's transition table"),
 					 errhint("Create the trigger with REFERENCING NEW TABLE (inserts) or OLD TABLE (deletes).")));
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(int64);
+		ctl.entrysize = sizeof(LineDoc);
+		ctl.hcxt = CurrentMemoryContext;
+		seen = hash_create("procgov lines documents", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 		slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
 		/* our own read position: other triggers of the statement read the same table */
 		ptr = tuplestore_alloc_read_pointer(ts, EXEC_FLAG_REWIND);
@@ -357,42 +367,39 @@ lines_changed(PG_FUNCTION_ARGS)
 		while (tuplestore_gettupleslot(ts, true, false, slot))
 		{
 			bool		n1,
-						n2;
+						n2,
+						found;
 			Datum		e = slot_getattr(slot, ent_att, &n1);
-			Datum		id = slot_getattr(slot, id_att, &n2);
+			int64		id = DatumGetInt64(slot_getattr(slot, id_att, &n2));
 			char	   *entity;
-			bool		seen = false;
+			LineDoc    *d;
 
 			if (n1 || n2)
 				continue;
 			entity = TextDatumGetCString(e);
-			foreach(lc, docs)
-			{
-				LineDoc    *d = lfirst(lc);
-
-				if (d->id == DatumGetInt64(id) && strcmp(d->entity, entity) == 0)
-				{
-					seen = true;
+			d = hash_search(seen, &id, HASH_ENTER, &found);
+			if (!found)
+				d->entities = NIL;
+			foreach(lc, d->entities)
+				if (strcmp(lfirst(lc), entity) == 0)
 					break;
-				}
-			}
-			if (!seen)
+			if (lc != NULL)
 			{
-				LineDoc    *d = palloc(sizeof(LineDoc));
-
-				d->entity = entity;
-				d->id = DatumGetInt64(id);
-				docs = lappend(docs, d);
+				pfree(entity);
+				continue;
 			}
+			d->entities = lappend(d->entities, entity);
+			order = lappend(order, list_make2(entity, d));
 		}
 		tuplestore_select_read_pointer(ts, 0);
 		ExecDropSingleTupleTableSlot(slot);
-	}
-	foreach(lc, docs)
-	{
-		LineDoc    *d = lfirst(lc);
+		foreach(lc, order)
+		{
+			List	   *pair = lfirst(lc);
 
-		refresh_document(fn, d->entity, d->id);
+			refresh_document(&refresh, linitial(pair), ((LineDoc *) lsecond(pair))->id);
+		}
+		hash_destroy(seen);
 	}
 	return PointerGetDatum(NULL);
 }

@@ -359,47 +359,52 @@ engine_create(bool read_only)
 
 /*
  * The category code of an order line's item, "" for none.  A run reads each
- * item once: its lines share a few items, and a join per line would look the
- * same item up again and again.
+ * item once, at its first line: its lines share a few items, and a join per
+ * line would look the same item up again and again.  (A category changed
+ * while a run goes on is seen by the next run, as a rule edited mid-run is.)
  */
 static const char *
 item_category(Engine *eng, int ent, int64 item_id)
 {
 	CategoryKey key;
 	Category   *c;
-	bool		found;
+	MemoryContext caller = CurrentMemoryContext;
+	Datum		args[2];
+	char	   *code = "";
+	bool		isnull;
 
 	memset(&key, 0, sizeof(key));
 	key.item_id = item_id;
 	key.entity = ent;
-	c = hash_search(eng->categories, &key, HASH_ENTER, &found);
-	if (!found)
+	c = hash_search(eng->categories, &key, HASH_FIND, NULL);
+	if (c != NULL)
+		return c->code;
+	if (eng->category_plan == NULL)
 	{
-		Datum		args[2] = {CStringGetTextDatum(eng->entities[ent].id), Int64GetDatum(item_id)};
-		bool		isnull;
+		Oid			types[2] = {TEXTOID, INT8OID};
 
-		c->code = "";
+		eng->category_plan = SPI_prepare("SELECT it.category_code FROM procgov.item it"
+										 " WHERE it.entity_id = $1 AND it.item_id = $2", 2, types);
 		if (eng->category_plan == NULL)
-		{
-			Oid			types[2] = {TEXTOID, INT8OID};
-
-			eng->category_plan = SPI_prepare("SELECT it.category_code FROM procgov.item it"
-											 " WHERE it.entity_id = $1 AND it.item_id = $2", 2, types);
-			if (eng->category_plan == NULL)
-				elog(ERROR, "could not prepare the item lookup: %s", SPI_result_code_string(SPI_result));
-		}
-		if (SPI_execute_plan(eng->category_plan, args, NULL, eng->read_only, 1) != SPI_OK_SELECT)
-			elog(ERROR, "could not read procgov.item");
-		if (SPI_processed == 1)
-		{
-			Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-
-			if (!isnull)
-				c->code = MemoryContextStrdup(eng->cxt, TextDatumGetCString(d));
-		}
-		SPI_freetuptable(SPI_tuptable);
+			elog(ERROR, "could not prepare the item lookup: %s", SPI_result_code_string(SPI_result));
 	}
-	return c->code;
+	args[0] = CStringGetTextDatum(eng->entities[ent].id);
+	args[1] = Int64GetDatum(item_id);
+	if (SPI_execute_plan(eng->category_plan, args, NULL, eng->read_only, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read procgov.item");
+	if (SPI_processed == 1)
+	{
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			code = MemoryContextStrdup(eng->cxt, TextDatumGetCString(d));
+	}
+	SPI_freetuptable(SPI_tuptable);
+	/* SPI returns in its own context: the caller's rows go on in theirs */
+	MemoryContextSwitchTo(caller);
+	c = hash_search(eng->categories, &key, HASH_ENTER, NULL);
+	c->code = code;
+	return code;
 }
 
 /* ---- the decision for one line ---- */
@@ -897,6 +902,12 @@ evaluate(Engine *eng, Datum entities, Datum ids, int force_two_way, InvoiceDone 
 					   force_two_way, done, arg);
 		if (chunk_done)
 			chunk_done(arg);
+	}
+	/* the plan ends with this SPI connection; an engine kept longer prepares it again */
+	if (eng->category_plan != NULL)
+	{
+		SPI_freeplan(eng->category_plan);
+		eng->category_plan = NULL;
 	}
 }
 

@@ -251,3 +251,17 @@ INSERT INTO public.not_lines VALUES (1);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 DROP TABLE public.not_lines;
 SELECT has_function_privilege('public', 'procgov.lines_changed()', 'EXECUTE') AS lines_trigger_callable_by_public;
+-- one statement's lines for several orders: each order's total is the sum of its lines once the statement ends
+BEGIN;
+INSERT INTO procgov.purchase_order (entity_id, number, supplier_id, buyer, total)
+SELECT 'TT', 'PO-MULTI-' || g, supplier_id, 'buyer', '0.00 EUR' FROM procgov.supplier, generate_series(1, 3) g
+ WHERE entity_id = 'TT' AND code = 'S-OK';
+INSERT INTO procgov.purchase_order_line (entity_id, po_id, line_no, description, quantity, unit_price)
+SELECT 'TT', po.po_id, k, 'thing', k, '2.50 EUR' FROM procgov.purchase_order po, generate_series(1, 4) k
+ WHERE po.entity_id = 'TT' AND po.number LIKE 'PO-MULTI-%';
+SELECT number, total FROM procgov.purchase_order WHERE entity_id = 'TT' AND number LIKE 'PO-MULTI-%' ORDER BY number;
+DELETE FROM procgov.purchase_order_line l USING procgov.purchase_order po
+ WHERE po.entity_id = 'TT' AND po.number IN ('PO-MULTI-1', 'PO-MULTI-3')
+   AND l.entity_id = po.entity_id AND l.po_id = po.po_id AND l.line_no > 2;
+SELECT number, total FROM procgov.purchase_order WHERE entity_id = 'TT' AND number LIKE 'PO-MULTI-%' ORDER BY number;
+ROLLBACK;
