@@ -2322,6 +2322,9 @@ CREATE FUNCTION procgov.refresh_order_total(entity text, id bigint) RETURNS void
 	AS $$
 #variable_conflict use_variable
 BEGIN
+	-- the order first: a concurrent change of its lines commits before the sum
+	-- is taken (in its own statement, so it sees that change)
+	PERFORM 1 FROM procgov.purchase_order p WHERE p.entity_id = entity AND p.po_id = id FOR NO KEY UPDATE;
 	PERFORM procgov.check_lines_editable(entity, id);
 	UPDATE procgov.purchase_order p SET total = s.total
 	  FROM (SELECT coalesce(procgov.sum(l.quantity * l.unit_price), procgov.amount(0, procgov.currency(p0.total))) AS total
@@ -2341,6 +2344,9 @@ CREATE FUNCTION procgov.refresh_requisition_total(entity text, id bigint) RETURN
 	AS $$
 #variable_conflict use_variable
 BEGIN
+	-- the document first: a concurrent change of its lines commits before the sum
+	-- is taken (in its own statement, so it sees that change)
+	PERFORM 1 FROM procgov.requisition r WHERE r.entity_id = entity AND r.requisition_id = id FOR NO KEY UPDATE;
 	UPDATE procgov.requisition r SET total = s.total
 	  FROM (SELECT coalesce(procgov.sum(l.quantity * l.unit_price), procgov.amount(0, procgov.currency(r0.total))) AS total
 			  FROM procgov.requisition r0

@@ -294,6 +294,19 @@ refresh_document(FmgrInfo *flinfo, const char *entity, int64 id)
 	(void) FunctionCallInvoke(fcinfo);	/* returns void */
 }
 
+static int
+line_doc_cmp(const ListCell *a, const ListCell *b)
+{
+	List	   *pa = lfirst(a),
+			   *pb = lfirst(b);
+	int64		ia = ((LineDoc *) lsecond(pa))->id,
+				ib = ((LineDoc *) lsecond(pb))->id;
+
+	if (ia != ib)
+		return ia < ib ? -1 : 1;
+	return strcmp(linitial(pa), linitial(pb));
+}
+
 PG_FUNCTION_INFO_V1(lines_changed);
 Datum
 lines_changed(PG_FUNCTION_ARGS)
@@ -339,7 +352,7 @@ lines_changed(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);
 	}
 
-	/* each document of the statement's lines once, in the order first seen */
+	/* each document of the statement's lines once */
 	{
 		Tuplestorestate *ts = TRIGGER_FIRED_BY_DELETE(td->tg_event) ? td->tg_oldtable : td->tg_newtable;
 		TupleTableSlot *slot;
@@ -393,6 +406,8 @@ lines_changed(PG_FUNCTION_ARGS)
 		}
 		tuplestore_select_read_pointer(ts, 0);
 		ExecDropSingleTupleTableSlot(slot);
+		/* in key order, as the refresh locks each: two statements never deadlock */
+		list_sort(order, line_doc_cmp);
 		foreach(lc, order)
 		{
 			List	   *pair = lfirst(lc);
