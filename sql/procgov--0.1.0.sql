@@ -2388,19 +2388,22 @@ COMMENT ON FUNCTION procgov.check_lines_editable(text, bigint) IS 'refuses quant
 
 CREATE TRIGGER lines_inserted AFTER INSERT ON procgov.purchase_order_line
 	REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION procgov.lines_changed();
--- updates: only those that change a quantity or a price, decided by the executor
--- (receipts and confirmations update lines many times a day and change no total);
+-- updates: only those that change a quantity or a price or move a line to another
+-- document, decided by the executor (receipts and confirmations update lines many
+-- times a day and change no total);
 -- queued row events fire after the statement, so the first recomputes the total
 -- and the others find it right
-CREATE TRIGGER lines_updated AFTER UPDATE OF quantity, unit_price ON procgov.purchase_order_line
-	FOR EACH ROW WHEN (OLD.quantity IS DISTINCT FROM NEW.quantity OR OLD.unit_price::text IS DISTINCT FROM NEW.unit_price::text)
+CREATE TRIGGER lines_updated AFTER UPDATE OF quantity, unit_price, entity_id, po_id ON procgov.purchase_order_line
+	FOR EACH ROW WHEN (OLD.quantity IS DISTINCT FROM NEW.quantity OR OLD.unit_price::text IS DISTINCT FROM NEW.unit_price::text
+		OR OLD.entity_id IS DISTINCT FROM NEW.entity_id OR OLD.po_id IS DISTINCT FROM NEW.po_id)
 	EXECUTE FUNCTION procgov.lines_changed();
 CREATE TRIGGER lines_deleted AFTER DELETE ON procgov.purchase_order_line
 	REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION procgov.lines_changed();
 CREATE TRIGGER lines_inserted AFTER INSERT ON procgov.requisition_line
 	REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION procgov.lines_changed();
-CREATE TRIGGER lines_updated AFTER UPDATE OF quantity, unit_price ON procgov.requisition_line
-	FOR EACH ROW WHEN (OLD.quantity IS DISTINCT FROM NEW.quantity OR OLD.unit_price::text IS DISTINCT FROM NEW.unit_price::text)
+CREATE TRIGGER lines_updated AFTER UPDATE OF quantity, unit_price, entity_id, requisition_id ON procgov.requisition_line
+	FOR EACH ROW WHEN (OLD.quantity IS DISTINCT FROM NEW.quantity OR OLD.unit_price::text IS DISTINCT FROM NEW.unit_price::text
+		OR OLD.entity_id IS DISTINCT FROM NEW.entity_id OR OLD.requisition_id IS DISTINCT FROM NEW.requisition_id)
 	EXECUTE FUNCTION procgov.lines_changed();
 CREATE TRIGGER lines_deleted AFTER DELETE ON procgov.requisition_line
 	REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION procgov.lines_changed();

@@ -272,7 +272,7 @@ doc_result(PG_FUNCTION_ARGS)
  * each document once (procgov.refresh_order_total() or
  * refresh_requisition_total(), which also refuse changes to an order being
  * received or finished); per row for an update that changed a quantity or
- * a price.  In C because a PL/pgSQL trigger that asked the transition
+ * a price, or moved the line to another document (then both).  In C because a PL/pgSQL trigger that asked the transition
  * table for its documents cost more than creating the order's lines.
  */
 typedef struct LineDoc
@@ -341,14 +341,41 @@ lines_changed(PG_FUNCTION_ARGS)
 
 	if (TRIGGER_FIRED_FOR_ROW(td->tg_event))
 	{
-		HeapTuple	tup = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
-		bool		n1,
-					n2;
-		Datum		e = heap_getattr(tup, ent_att, desc, &n1);
-		Datum		id = heap_getattr(tup, id_att, desc, &n2);
+		/* the line's document, and the one it left when an update moved it */
+		HeapTuple	tups[2] = {TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple,
+		TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_trigtuple : NULL};
+		char	   *ents[2];
+		int64		ids[2];
+		int			n = 0;
 
-		if (!n1 && !n2)
-			refresh_document(&refresh, TextDatumGetCString(e), DatumGetInt64(id));
+		for (int i = 0; i < 2 && tups[i] != NULL; i++)
+		{
+			bool		n1,
+						n2;
+			Datum		e = heap_getattr(tups[i], ent_att, desc, &n1);
+			Datum		id = heap_getattr(tups[i], id_att, desc, &n2);
+
+			if (n1 || n2)
+				continue;
+			ents[n] = TextDatumGetCString(e);
+			ids[n] = DatumGetInt64(id);
+			if (n == 1 && ids[0] == ids[1] && strcmp(ents[0], ents[1]) == 0)
+				continue;
+			n++;
+		}
+		/* in key order, as a statement's documents are */
+		if (n == 2 && (ids[1] < ids[0] || (ids[1] == ids[0] && strcmp(ents[1], ents[0]) < 0)))
+		{
+			char	   *te = ents[0];
+			int64		ti = ids[0];
+
+			ents[0] = ents[1];
+			ids[0] = ids[1];
+			ents[1] = te;
+			ids[1] = ti;
+		}
+		for (int i = 0; i < n; i++)
+			refresh_document(&refresh, ents[i], ids[i]);
 		return PointerGetDatum(NULL);
 	}
 

@@ -265,3 +265,17 @@ DELETE FROM procgov.purchase_order_line l USING procgov.purchase_order po
    AND l.entity_id = po.entity_id AND l.po_id = po.po_id AND l.line_no > 2;
 SELECT number, total FROM procgov.purchase_order WHERE entity_id = 'TT' AND number LIKE 'PO-MULTI-%' ORDER BY number;
 ROLLBACK;
+-- a line moved to another order: both totals follow
+BEGIN;
+INSERT INTO procgov.purchase_order (entity_id, number, supplier_id, buyer, total)
+SELECT 'TT', 'PO-MOVE-' || g, supplier_id, 'buyer', '0.00 EUR' FROM procgov.supplier, generate_series(1, 2) g
+ WHERE entity_id = 'TT' AND code = 'S-OK';
+INSERT INTO procgov.purchase_order_line (entity_id, po_id, line_no, description, quantity, unit_price)
+SELECT 'TT', po.po_id, k, 'thing', 1, '4.00 EUR' FROM procgov.purchase_order po, generate_series(1, 2) k
+ WHERE po.entity_id = 'TT' AND po.number LIKE 'PO-MOVE-%';
+UPDATE procgov.purchase_order_line l SET po_id = (SELECT po_id FROM procgov.purchase_order WHERE entity_id = 'TT' AND number = 'PO-MOVE-2'),
+	   line_no = 3
+  FROM procgov.purchase_order po
+ WHERE po.entity_id = 'TT' AND po.number = 'PO-MOVE-1' AND l.entity_id = po.entity_id AND l.po_id = po.po_id AND l.line_no = 2;
+SELECT number, total FROM procgov.purchase_order WHERE entity_id = 'TT' AND number LIKE 'PO-MOVE-%' ORDER BY number;
+ROLLBACK;
