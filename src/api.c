@@ -272,8 +272,9 @@ doc_result(PG_FUNCTION_ARGS)
  * each document once (procgov.refresh_order_total() or
  * refresh_requisition_total(), which also refuse changes to an order being
  * received or finished); per row for an update that changed a quantity or
- * a price, or moved the line to another document (then both).  In C because a PL/pgSQL trigger that asked the transition
- * table for its documents cost more than creating the order's lines.
+ * a price, or moved the line to another document (then both).  In C
+ * because a PL/pgSQL trigger that asked the transition table for its
+ * documents cost more than creating the order's lines.
  */
 typedef struct LineDoc
 {
@@ -281,30 +282,67 @@ typedef struct LineDoc
 	List	   *entities;		/* the entities seen with it, usually one */
 } LineDoc;
 
-static void
-refresh_document(FmgrInfo *flinfo, const char *entity, int64 id)
+/* One document to refresh. */
+typedef struct DocRef
 {
-	LOCAL_FCINFO(fcinfo, 2);
+	char	   *entity;
+	int64		id;
+} DocRef;
 
-	InitFunctionCallInfoData(*fcinfo, flinfo, 2, DEFAULT_COLLATION_OID, NULL, NULL);
-	fcinfo->args[0].value = CStringGetTextDatum(entity);
-	fcinfo->args[0].isnull = false;
-	fcinfo->args[1].value = Int64GetDatum(id);
-	fcinfo->args[1].isnull = false;
-	(void) FunctionCallInvoke(fcinfo);	/* returns void */
+/* Add a document to *docs unless seen already has it. */
+static void
+add_document(HTAB *seen, List **docs, char *entity, int64 id)
+{
+	bool		found;
+	LineDoc    *d = hash_search(seen, &id, HASH_ENTER, &found);
+	ListCell   *lc;
+	DocRef	   *r;
+
+	if (!found)
+		d->entities = NIL;
+	foreach(lc, d->entities)
+		if (strcmp(lfirst(lc), entity) == 0)
+			return;
+	d->entities = lappend(d->entities, entity);
+	r = palloc(sizeof(DocRef));
+	r->entity = entity;
+	r->id = id;
+	*docs = lappend(*docs, r);
 }
 
 static int
-line_doc_cmp(const ListCell *a, const ListCell *b)
+doc_ref_cmp(const ListCell *a, const ListCell *b)
 {
-	List	   *pa = lfirst(a),
-			   *pb = lfirst(b);
-	int64		ia = ((LineDoc *) lsecond(pa))->id,
-				ib = ((LineDoc *) lsecond(pb))->id;
+	const DocRef *x = lfirst(a),
+			   *y = lfirst(b);
 
-	if (ia != ib)
-		return ia < ib ? -1 : 1;
-	return strcmp(linitial(pa), linitial(pb));
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return strcmp(x->entity, y->entity);
+}
+
+/*
+ * Refresh each document's total, in key order: the refresh locks the
+ * document, so two statements over the same documents never deadlock.
+ */
+static void
+refresh_documents(FmgrInfo *flinfo, List *docs)
+{
+	ListCell   *lc;
+
+	list_sort(docs, doc_ref_cmp);
+	foreach(lc, docs)
+	{
+		DocRef	   *r = lfirst(lc);
+		LOCAL_FCINFO(fcinfo, 2);
+
+		InitFunctionCallInfoData(*fcinfo, flinfo, 2, DEFAULT_COLLATION_OID, NULL, NULL);
+		fcinfo->args[0].value = CStringGetTextDatum(r->entity);
+		fcinfo->args[0].isnull = false;
+		fcinfo->args[1].value = Int64GetDatum(r->id);
+		fcinfo->args[1].isnull = false;
+		(void) FunctionCallInvoke(fcinfo);	/* returns void */
+	}
 }
 
 PG_FUNCTION_INFO_V1(lines_changed);
@@ -318,6 +356,9 @@ lines_changed(PG_FUNCTION_ARGS)
 				id_att;
 	Oid			argtypes[2] = {TEXTOID, INT8OID};
 	FmgrInfo	refresh;
+	HASHCTL		ctl;
+	HTAB	   *seen;
+	List	   *docs = NIL;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event))
 		ereport(ERROR,
@@ -338,15 +379,17 @@ lines_changed(PG_FUNCTION_ARGS)
 	fmgr_info(LookupFuncName(list_make2(makeString("procgov"),
 										makeString(orders ? "refresh_order_total" : "refresh_requisition_total")),
 							 2, argtypes, false), &refresh);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(int64);
+	ctl.entrysize = sizeof(LineDoc);
+	ctl.hcxt = CurrentMemoryContext;
+	seen = hash_create("procgov lines documents", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 
 	if (TRIGGER_FIRED_FOR_ROW(td->tg_event))
 	{
 		/* the line's document, and the one it left when an update moved it */
 		HeapTuple	tups[2] = {TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple,
 		TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_trigtuple : NULL};
-		char	   *ents[2];
-		int64		ids[2];
-		int			n = 0;
 
 		for (int i = 0; i < 2 && tups[i] != NULL; i++)
 		{
@@ -355,38 +398,15 @@ lines_changed(PG_FUNCTION_ARGS)
 			Datum		e = heap_getattr(tups[i], ent_att, desc, &n1);
 			Datum		id = heap_getattr(tups[i], id_att, desc, &n2);
 
-			if (n1 || n2)
-				continue;
-			ents[n] = TextDatumGetCString(e);
-			ids[n] = DatumGetInt64(id);
-			if (n == 1 && ids[0] == ids[1] && strcmp(ents[0], ents[1]) == 0)
-				continue;
-			n++;
+			if (!n1 && !n2)
+				add_document(seen, &docs, TextDatumGetCString(e), DatumGetInt64(id));
 		}
-		/* in key order, as a statement's documents are */
-		if (n == 2 && (ids[1] < ids[0] || (ids[1] == ids[0] && strcmp(ents[1], ents[0]) < 0)))
-		{
-			char	   *te = ents[0];
-			int64		ti = ids[0];
-
-			ents[0] = ents[1];
-			ids[0] = ids[1];
-			ents[1] = te;
-			ids[1] = ti;
-		}
-		for (int i = 0; i < n; i++)
-			refresh_document(&refresh, ents[i], ids[i]);
-		return PointerGetDatum(NULL);
 	}
-
-	/* each document of the statement's lines once */
+	else
 	{
+		/* each document of the statement's lines */
 		Tuplestorestate *ts = TRIGGER_FIRED_BY_DELETE(td->tg_event) ? td->tg_oldtable : td->tg_newtable;
 		TupleTableSlot *slot;
-		HASHCTL		ctl;
-		HTAB	   *seen;
-		List	   *order = NIL;
-		ListCell   *lc;
 		int			ptr;
 
 		if (ts == NULL)
@@ -394,11 +414,6 @@ lines_changed(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 					 errmsg("procgov.lines_changed() needs the statement's transition table"),
 					 errhint("Create the trigger with REFERENCING NEW TABLE (inserts) or OLD TABLE (deletes).")));
-		memset(&ctl, 0, sizeof(ctl));
-		ctl.keysize = sizeof(int64);
-		ctl.entrysize = sizeof(LineDoc);
-		ctl.hcxt = CurrentMemoryContext;
-		seen = hash_create("procgov lines documents", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 		slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
 		/* our own read position: other triggers of the statement read the same table */
 		ptr = tuplestore_alloc_read_pointer(ts, EXEC_FLAG_REWIND);
@@ -407,41 +422,17 @@ lines_changed(PG_FUNCTION_ARGS)
 		while (tuplestore_gettupleslot(ts, true, false, slot))
 		{
 			bool		n1,
-						n2,
-						found;
+						n2;
 			Datum		e = slot_getattr(slot, ent_att, &n1);
-			int64		id = DatumGetInt64(slot_getattr(slot, id_att, &n2));
-			char	   *entity;
-			LineDoc    *d;
+			Datum		id = slot_getattr(slot, id_att, &n2);
 
-			if (n1 || n2)
-				continue;
-			entity = TextDatumGetCString(e);
-			d = hash_search(seen, &id, HASH_ENTER, &found);
-			if (!found)
-				d->entities = NIL;
-			foreach(lc, d->entities)
-				if (strcmp(lfirst(lc), entity) == 0)
-					break;
-			if (lc != NULL)
-			{
-				pfree(entity);
-				continue;
-			}
-			d->entities = lappend(d->entities, entity);
-			order = lappend(order, list_make2(entity, d));
+			if (!n1 && !n2)
+				add_document(seen, &docs, TextDatumGetCString(e), DatumGetInt64(id));
 		}
 		tuplestore_select_read_pointer(ts, 0);
 		ExecDropSingleTupleTableSlot(slot);
-		/* in key order, as the refresh locks each: two statements never deadlock */
-		list_sort(order, line_doc_cmp);
-		foreach(lc, order)
-		{
-			List	   *pair = lfirst(lc);
-
-			refresh_document(&refresh, linitial(pair), ((LineDoc *) lsecond(pair))->id);
-		}
-		hash_destroy(seen);
 	}
+	refresh_documents(&refresh, docs);
+	hash_destroy(seen);
 	return PointerGetDatum(NULL);
 }
