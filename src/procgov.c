@@ -6,6 +6,7 @@
  */
 #include "procgov.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/xact.h"
@@ -298,81 +299,122 @@ procgov_alloc_row(Relation rel, Datum **values, bool **nulls)
 }
 
 /*
- * Inserting into procgov's own tables.  The executor state that index
- * insertion needs (result relation, opened indexes, compiled index
- * expressions) is built once per table per transaction and kept until just
- * before commit, so an append or an emit pays for one heap and one index
- * insertion each, not for setting up an executor.  A relcache invalidation
- * of the table (DDL in this transaction) makes the next insert rebuild it.
+ * Inserting into procgov's own tables.  What index insertion needs (the
+ * result relation, its indexes' IndexInfo, compiled index expressions, the
+ * index AMs' own caches, a slot) is built once per table per backend and
+ * kept across transactions, so an append or an emit pays for one heap and
+ * one insertion per index, not for setting up an executor.  Each
+ * transaction opens and locks the table and its indexes again (that cannot
+ * be kept) and checks that they are still the relations the state was built
+ * for; a relcache invalidation of the table or of one of its indexes (DDL,
+ * a new index, VACUUM's statistics) makes the next insert build it anew.
  */
 typedef struct InsertTarget
 {
 	Oid			relid;
-	Relation	rel;			/* opened by us, closed at end of transaction */
+	bool		valid;			/* built, and nothing invalidated since */
+	bool		open;			/* relations opened in this transaction */
+	MemoryContext cxt;			/* everything below lives here */
+	Relation	rel;			/* the relcache entries the state was built for */
+	int			nindexes;
+	Oid		   *index_oids;
+	Relation   *index_rels;
 	EState	   *estate;
 	ResultRelInfo *rri;
-	TupleTableSlot *slot;
-	bool		stale;
+	TupleTableSlot *slot;		/* over a copy of the descriptor: pins nothing */
 } InsertTarget;
 
-#define MAX_INSERT_TARGETS 8
+#define MAX_INSERT_TARGETS 16
 static InsertTarget targets[MAX_INSERT_TARGETS];
 static int	ntargets = 0;
+static MemoryContext targets_cxt = NULL;
 
-/* Close one target's indexes and relation and free its executor state. */
+/* Give back this transaction's references to a target's relations (locks stay to commit). */
 static void
-close_target(InsertTarget *t)
+release_target(InsertTarget *t)
 {
 	ResourceOwner saved = CurrentResourceOwner;
+	int			i;
 
+	if (!t->open)
+		return;
+	t->open = false;
 	CurrentResourceOwner = TopTransactionResourceOwner;
-	ExecCloseIndices(t->rri);
-	ExecResetTupleTable(t->estate->es_tupleTable, false);
-	FreeExecutorState(t->estate);
+#if PG_VERSION_NUM >= 170000
+	/*
+	 * From PostgreSQL 17 an index AM may hold buffers between inserts (BRIN
+	 * keeps its revmap) until index_insert_cleanup(): clean up, and build
+	 * the state anew next time, as the executor does per statement.
+	 */
+	for (i = 0; i < t->nindexes; i++)
+		index_insert_cleanup(t->index_rels[i], t->rri->ri_IndexRelationInfo[i]);
+	t->valid = false;
+#endif
+	for (i = 0; i < t->nindexes; i++)
+		index_close(t->index_rels[i], NoLock);
 	table_close(t->rel, NoLock);
 	CurrentResourceOwner = saved;
 }
 
-/* Release every target (they are rebuilt on next use). */
+/* Release every open target, keeping what was built for the next transaction. */
 static void
-close_all_targets(void)
+release_all_targets(void)
 {
-	while (ntargets > 0)
-	{
-		/* take it off the list first: an error while closing must not leave it there */
-		InsertTarget t = targets[--ntargets];
+	int			i;
 
-		close_target(&t);
-	}
+	for (i = 0; i < ntargets; i++)
+		release_target(&targets[i]);
 }
 
-/* Before commit or prepare: release what the targets hold.  On abort the resource owner does. */
+/* Free a target's state; its relations must not be open. */
+static void
+free_target(InsertTarget *t)
+{
+	t->valid = false;
+	if (t->cxt)
+		MemoryContextDelete(t->cxt);	/* the estate's context is a child */
+	t->cxt = NULL;
+	t->estate = NULL;
+}
+
+/* Before commit or prepare: release the relations.  On abort the resource owner does. */
 static void
 insert_targets_xact_callback(XactEvent event, void *arg)
 {
+	int			i;
+
 	(void) arg;
 	if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PRE_PREPARE ||
 		event == XACT_EVENT_PARALLEL_PRE_COMMIT)
-		close_all_targets();
+		release_all_targets();
 	else
-		ntargets = 0;			/* abort, or an insert after our pre-commit pass: the transaction cleans up */
+		for (i = 0; i < ntargets; i++)
+			targets[i].open = false;	/* abort, or an insert after our pre-commit pass: the transaction cleans up */
 }
 
 static void
 insert_targets_invalidate(Datum arg, Oid relid)
 {
-	int			i;
+	int			i,
+				j;
 
 	(void) arg;
 	for (i = 0; i < ntargets; i++)
-		if (relid == InvalidOid || relid == targets[i].relid)
-			targets[i].stale = true;
+	{
+		InsertTarget *t = &targets[i];
+
+		if (relid == InvalidOid || relid == t->relid)
+			t->valid = false;
+		for (j = 0; j < t->nindexes && t->valid; j++)
+			if (relid == t->index_oids[j])
+				t->valid = false;
+	}
 }
 
 /*
- * Before any utility statement, drop the targets: a TRUNCATE, ALTER TABLE,
- * CREATE INDEX or DROP EXTENSION of a table they hold open would otherwise
- * find it "in use" by this session.
+ * Before any utility statement, release the targets' relations: a TRUNCATE,
+ * ALTER TABLE, CREATE INDEX or DROP EXTENSION of a table they hold open
+ * would otherwise find it "in use" by this session.
  */
 static ProcessUtility_hook_type prev_process_utility = NULL;
 
@@ -385,7 +427,7 @@ procgov_process_utility(PlannedStmt *pstmt, const char *queryString,
 						QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
 {
 	if (ntargets > 0 && IsTransactionState())
-		close_all_targets();
+		release_all_targets();
 #if PG_VERSION_NUM >= 140000
 	if (prev_process_utility)
 		prev_process_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
@@ -399,57 +441,148 @@ procgov_process_utility(PlannedStmt *pstmt, const char *queryString,
 #endif
 }
 
-/* The insert target for a relation, built on first use in this transaction. */
-static InsertTarget *
-insert_target(Oid relid)
+/*
+ * Build a target's state for relation rel (open in this transaction): the
+ * indexes are opened by ExecOpenIndices and stay open with the target.
+ */
+static void
+build_target(InsertTarget *t, Relation rel)
 {
-	InsertTarget t;
 	MemoryContext old;
-	ResourceOwner saved;
+	int			i;
+
+	t->cxt = AllocSetContextCreate(targets_cxt, "procgov insert target", ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(t->cxt);
+	t->rel = rel;
+	t->estate = CreateExecutorState();
+	t->rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(t->rri, rel, 1, NULL, 0);
+	ExecOpenIndices(t->rri, false);
+	t->nindexes = t->rri->ri_NumIndices;
+	t->index_oids = palloc(sizeof(Oid) * Max(t->nindexes, 1));
+	t->index_rels = palloc(sizeof(Relation) * Max(t->nindexes, 1));
+	for (i = 0; i < t->nindexes; i++)
+	{
+		t->index_rels[i] = t->rri->ri_IndexRelationDescs[i];
+		t->index_oids[i] = RelationGetRelid(t->index_rels[i]);
+	}
+	t->slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(rel)), &TTSOpsHeapTuple);
+	MemoryContextSwitchTo(old);
+	t->valid = true;
+	t->open = true;
+}
+
+/*
+ * Open a built target in this transaction.  False when what the state was
+ * built for changed meanwhile (the caller builds it anew); the relations
+ * opened so far are then released again.
+ */
+static bool
+reopen_target(InsertTarget *t)
+{
+	Relation	rel = table_open(t->relid, RowExclusiveLock);
+	int			i;
+
+	/* the lock above took in any invalidation other sessions' DDL sent */
+	if (!t->valid || rel != t->rel || RelationGetDescr(rel)->natts != t->slot->tts_tupleDescriptor->natts ||
+		RelationGetForm(rel)->relhasindex != (t->nindexes > 0))
+	{
+		table_close(rel, NoLock);
+		return false;
+	}
+	for (i = 0; i < t->nindexes; i++)
+	{
+		Relation	idx = index_open(t->index_oids[i], RowExclusiveLock);
+
+		if (idx != t->index_rels[i] || !t->valid)
+		{
+			index_close(idx, NoLock);
+			while (--i >= 0)
+				index_close(t->index_rels[i], NoLock);
+			table_close(rel, NoLock);
+			return false;
+		}
+	}
+	t->open = true;
+	return true;
+}
+
+/* Open a target in this transaction, building it anew when it is not valid. */
+static void
+open_target(InsertTarget *t)
+{
+	if (t->open)
+		release_target(t);		/* invalidated in this transaction */
+	if (!t->valid || !reopen_target(t))
+	{
+		free_target(t);
+		build_target(t, table_open(t->relid, RowExclusiveLock));
+	}
+}
+
+/* The target slot of a relation: its own, else a free one (kept out of line of the PG_TRY below). */
+static pg_noinline InsertTarget *
+find_target(Oid relid)
+{
+	InsertTarget *t = NULL;
 	int			i;
 
 	for (i = 0; i < ntargets; i++)
 		if (targets[i].relid == relid)
+			return &targets[i];
+	if (t == NULL)
+	{
+		/* a new slot, or one whose table is gone (a dropped and re-created extension) */
+		for (i = 0; i < ntargets && t == NULL; i++)
+			if (!targets[i].valid && !targets[i].open)
+			{
+				t = &targets[i];
+				free_target(t);
+			}
+		if (t == NULL)
 		{
-			if (!targets[i].stale)
-				return &targets[i];
-			/* stale: take it off the list, then close it */
-			t = targets[i];
-			targets[i] = targets[--ntargets];
-			close_target(&t);
-			break;
+			if (ntargets == MAX_INSERT_TARGETS)
+				elog(ERROR, "too many procgov tables written in one session");
+			t = &targets[ntargets++];
 		}
-	if (ntargets == MAX_INSERT_TARGETS)
-		elog(ERROR, "too many procgov tables written in one transaction");
+		if (targets_cxt == NULL)
+			targets_cxt = AllocSetContextCreate(TopMemoryContext, "procgov insert targets",
+												ALLOCSET_SMALL_SIZES);
+		memset(t, 0, sizeof(*t));
+		t->relid = relid;
+	}
+	return t;
+}
+
+/* The insert target for a relation, opened in this transaction. */
+static InsertTarget *
+insert_target(Oid relid)
+{
+	InsertTarget *const t = find_target(relid);
+	ResourceOwner saved;
+
+	if (t->open && t->valid)
+		return t;
 
 	/*
-	 * Built aside and added to the list only once every step succeeded, so
-	 * an error half way (a lock timeout, a cancel) leaves nothing behind.
-	 * Owned by the top transaction, not by the statement's portal nor by a
-	 * subtransaction, so that the references and locks outlive both.
+	 * The relations are opened for the top transaction, not for the
+	 * statement's portal nor a subtransaction, so that the references and
+	 * locks outlive both.  A target is marked open or valid only once every
+	 * step succeeded, so an error half way (a lock timeout, a cancel) leaves
+	 * a target that the next use builds anew.
 	 */
 	saved = CurrentResourceOwner;
 	CurrentResourceOwner = TopTransactionResourceOwner;
-	old = MemoryContextSwitchTo(TopTransactionContext);
 	PG_TRY();
 	{
-		t.relid = relid;
-		t.stale = false;
-		t.rel = table_open(relid, RowExclusiveLock);
-		t.estate = CreateExecutorState();
-		t.rri = makeNode(ResultRelInfo);
-		InitResultRelInfo(t.rri, t.rel, 1, NULL, 0);
-		ExecOpenIndices(t.rri, false);
-		t.slot = ExecInitExtraTupleSlot(t.estate, RelationGetDescr(t.rel), &TTSOpsHeapTuple);
+		open_target(t);
 	}
 	PG_FINALLY();
 	{
-		MemoryContextSwitchTo(old);
 		CurrentResourceOwner = saved;
 	}
 	PG_END_TRY();
-	targets[ntargets] = t;
-	return &targets[ntargets++];
+	return t;
 }
 
 /*
@@ -502,7 +635,7 @@ procgov_insert_tuple(Relation rel, HeapTuple tup)
 	ResetPerTupleExprContext(t->estate);
 	ExecStoreHeapTuple(tup, t->slot, false);
 	simple_table_tuple_insert(t->rel, t->slot);
-	if (t->rri->ri_NumIndices > 0)
+	if (t->nindexes > 0)
 	{
 #if PG_VERSION_NUM >= 160000
 		list_free(ExecInsertIndexTuples(t->rri, t->slot, t->estate, false, false, NULL, NIL, false));
