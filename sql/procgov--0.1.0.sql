@@ -633,6 +633,11 @@ COMMENT ON COLUMN procgov.audit_log.payload IS 'before/after values or a diff, a
 COMMENT ON COLUMN procgov.audit_log.reason IS 'why, when the actor gave a reason';
 COMMENT ON COLUMN procgov.audit_log.prev_hash IS 'hash of the previous entry of the same stream; 32 zero bytes for the first';
 COMMENT ON COLUMN procgov.audit_log.hash IS 'SHA-256 over the entry''s canonical serialization, prev_hash included (docs/audit.md)';
+-- no planner statistics for values nobody filters on by equality or range:
+-- each autovacuum ANALYZE of the growing ledger then reads and sorts only
+-- the columns queries select by (stream, time, actor, action)
+ALTER TABLE procgov.audit_log ALTER COLUMN payload SET STATISTICS 0,
+	ALTER COLUMN prev_hash SET STATISTICS 0, ALTER COLUMN hash SET STATISTICS 0;
 
 CREATE TABLE procgov.audit_block (
 	block_id		bigint NOT NULL,
@@ -856,6 +861,8 @@ COMMENT ON COLUMN procgov.outbox.correlation_id IS 'groups the events of one bus
 COMMENT ON COLUMN procgov.outbox.causation_id IS 'the event id that caused this one, when one did';
 COMMENT ON COLUMN procgov.outbox.actor IS 'the acting end user: procgov.actor, else the database user';
 COMMENT ON COLUMN procgov.outbox.payload IS 'the event''s data, whole, whatever its size';
+-- as for the ledger's payload: no statistics on a column read whole, never filtered by value
+ALTER TABLE procgov.outbox ALTER COLUMN payload SET STATISTICS 0;
 COMMENT ON COLUMN procgov.outbox.txid IS 'the emitting transaction: consumers read events by the snapshots their transactions committed between';
 
 CREATE TABLE procgov.consumer (

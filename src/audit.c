@@ -453,8 +453,7 @@ procgov_audit_append(text *stream, text *action, Jsonb *payload, text *reason)
 	 * opened before the entry id is taken: sealing waits for the holders of
 	 * this lock (procgov_seal_audit).
 	 */
-	rel = table_open(rels->log, RowExclusiveLock);
-	idx = index_open(rels->log_stream_seq, RowExclusiveLock);
+	rel = procgov_open_insert_target(rels->log, rels->log_stream_seq, &idx);
 	SET_LOCKTAG_ADVISORY(stream_tag, MyDatabaseId, AUDIT_LOCK_CLASS,
 						 hash_bytes((const unsigned char *) VARDATA_ANY(stream), VARSIZE_ANY_EXHDR(stream)),
 						 AUDIT_LOCK_STREAM);
@@ -517,8 +516,6 @@ procgov_audit_append(text *stream, text *action, Jsonb *payload, text *reason)
 
 	procgov_insert_tuple(rel, heap_form_tuple(RelationGetDescr(rel), values, nulls));
 	LockRelease(&stream_tag, ExclusiveLock, false);
-	index_close(idx, NoLock);
-	table_close(rel, NoLock);
 	return entry_id;
 }
 

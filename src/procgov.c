@@ -622,6 +622,35 @@ InsertInit(void)
 }
 
 /*
+ * Open one of procgov's own tables for inserting, through its insert target:
+ * the table and its indexes stay open and RowExclusiveLock'ed to the end of
+ * the transaction (the caller closes nothing).  When index_oid is given,
+ * *index_out is that index, already open, for a caller that reads it before
+ * inserting (the ledger reads a stream's head through its own index).
+ */
+Relation
+procgov_open_insert_target(Oid relid, Oid index_oid, Relation *index_out)
+{
+	InsertTarget *t = insert_target(relid);
+	int			i;
+
+	if (index_out)
+	{
+		*index_out = NULL;
+		for (i = 0; i < t->nindexes; i++)
+			if (t->index_oids[i] == index_oid)
+				*index_out = t->index_rels[i];
+		if (*index_out == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("procgov index %s is not an index of procgov.%s",
+							get_rel_name(index_oid) ? get_rel_name(index_oid) : "(dropped)", RelationGetRelationName(t->rel)),
+					 errhint("Restore the table as the procgov install script created it; procgov's tables must not be altered.")));
+	}
+	return t->rel;
+}
+
+/*
  * Insert a tuple into one of procgov's own tables and all of its indexes,
  * unique checks included, without the executor's permission checks: those
  * tables grant INSERT to nobody, so procgov's functions are their only

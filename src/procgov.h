@@ -92,6 +92,9 @@ extern Oid	procgov_relid(const char *name);
 /* Values/nulls arrays sized for rel, all NULL. */
 extern void procgov_alloc_row(Relation rel, Datum **values, bool **nulls);
 
+/* Open one of procgov's own tables (and one of its indexes) for inserting, to the end of the transaction. */
+extern Relation procgov_open_insert_target(Oid relid, Oid index_oid, Relation *index_out);
+
 /* Insert into one of procgov's own tables and its indexes, bypassing permission checks. */
 extern void procgov_insert_tuple(Relation rel, HeapTuple tup);
 
