@@ -3,6 +3,7 @@
 # interleaved runs, and one report line of ratios to the plain baseline.
 
 BENCH_SECONDS=${BENCH_SECONDS:-15}
+BENCH_RUNS=${BENCH_RUNS:-3}
 
 # tps of one pgbench run: $1 script, $2 synchronous_commit, $3 database, $4 extra PGOPTIONS
 run_tps() {
@@ -13,8 +14,9 @@ run_tps() {
 median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
 
 # compare DB LABEL:SCRIPT[:PGOPTIONS] ... — the first is the baseline; for
-# durable commits and synchronous_commit = off, three interleaved runs of
-# each, then one line per mode: the median tps of each and its share of the baseline.
+# durable commits and synchronous_commit = off, BENCH_RUNS interleaved runs
+# of each, then one line per mode: the median tps of each and its share of
+# the baseline.
 compare_tps() {
 	local db=$1 sc spec i
 	shift
@@ -24,7 +26,7 @@ compare_tps() {
 	echo
 	for sc in on off; do
 		declare -A runs=()
-		for i in 1 2 3; do
+		for i in $(seq 1 "$BENCH_RUNS"); do
 			for spec in "$@"; do
 				IFS=: read -r label script opts <<<"$spec"
 				runs[$label]="${runs[$label]:-} $(run_tps "$script" $sc "$db" "$opts")"
