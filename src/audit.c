@@ -8,12 +8,11 @@
  * only while it reads the stream's head through the (stream, seq) index and
  * inserts the new entry directly into the heap and its indexes; a writer
  * that finds the head still uncommitted waits for that transaction, as a
- * unique index would.  Sealing covers an entry id range: it reads the
- * highest id handed out, waits for the transactions that hold the ledger
- * open for writing at that moment (every append opens it before taking its
- * id, so every id below belongs to one of them or to a finished one) and
- * then seals what committed.  The wait looks at the lock appends already
- * take on the table, a fast-path lock that writers never contend for.  Verification reads the ledger with one
+ * unique index would.  Each transaction also holds a shared "fence" lock
+ * that only sealing looks at.  Sealing covers an entry id range: it reads the highest id
+ * handed out, waits for the transactions that hold the fence at that
+ * moment (every id below it belongs to one of them or to a finished one)
+ * and then seals what committed.  Verification reads the ledger with one
  * sequential scan.  The hashing rules live in audit_core.c.
  *-------------------------------------------------------------------------
  */
@@ -65,12 +64,12 @@
 
 /*
  * Advisory lock keys (pg_locks shows them as locktype advisory with
- * classid 0x70726f63, "proc"): objsubid 11 is a stream (objid = hash of
- * its name), 12 the sealer.  User advisory locks use objsubid 1 and 2, so
- * these never collide with an application's.  (10 was the seal fence of
- * earlier builds; sealing now waits on the ledger table's own lock.)
+ * classid 0x70726f63, "proc"): objsubid 10 is the seal fence, 11 a stream
+ * (objid = hash of its name), 12 the sealer.  User advisory locks use
+ * objsubid 1 and 2, so these never collide with an application's.
  */
 #define AUDIT_LOCK_CLASS	0x70726f63
+#define AUDIT_LOCK_FENCE	10
 #define AUDIT_LOCK_STREAM	11
 #define AUDIT_LOCK_SEAL		12
 
@@ -444,14 +443,15 @@ procgov_audit_append(text *stream, text *action, Jsonb *payload, text *reason)
 
 	rels = audit_get_rels();
 
+	/* the fence first: sealing waits for the transactions that hold it */
+	audit_lock(0, AUDIT_LOCK_FENCE, ShareLock);
+
 	/*
 	 * Hold the stream's lock from reading its head until the new entry is
 	 * in the index, so that two writers never read the same head.  The lock
 	 * is released right after: a later writer then finds this entry
 	 * uncommitted and waits for this transaction to end, so a transaction
-	 * that writes to many streams holds no lock per stream.  The table is
-	 * opened before the entry id is taken: sealing waits for the holders of
-	 * this lock (procgov_seal_audit).
+	 * that writes to many streams holds no lock per stream.
 	 */
 	rel = procgov_open_insert_target(rels->log, rels->log_stream_seq, &idx);
 	SET_LOCKTAG_ADVISORY(stream_tag, MyDatabaseId, AUDIT_LOCK_CLASS,
@@ -738,7 +738,7 @@ int64
 procgov_seal_audit(int32 max_entries)
 {
 	const AuditRels *rels;
-	LOCKTAG		writers;
+	LOCKTAG		fence;
 	Relation	logrel,
 				blockrel,
 				idx;
@@ -783,17 +783,14 @@ procgov_seal_audit(int32 max_entries)
 	lo = nnewest > 0 ? newest[0].info.last_id + 1 : 1;
 
 	/*
-	 * Every id up to hi was handed out by a transaction that had the ledger
-	 * open with RowExclusiveLock when it did, and holds it to its end; wait
-	 * for those still running (as CREATE INDEX CONCURRENTLY waits for
-	 * writers, without taking the lock: no writer ever waits for a seal),
-	 * then read what committed.
+	 * Every id up to hi was handed out by a transaction that held the fence
+	 * when it did; wait for those still running, then read what committed.
 	 */
 	hi = highest_entry_id(rels);
 	if (hi < lo)
 		return 0;
-	SET_LOCKTAG_RELATION(writers, MyDatabaseId, rels->log);
-	WaitForLockers(writers, ShareLock, false);
+	SET_LOCKTAG_ADVISORY(fence, MyDatabaseId, AUDIT_LOCK_CLASS, 0, AUDIT_LOCK_FENCE);
+	WaitForLockers(fence, ExclusiveLock, false);
 
 	snap = RegisterSnapshot(GetLatestSnapshot());
 	logrel = table_open(rels->log, AccessShareLock);

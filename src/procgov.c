@@ -11,6 +11,7 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "access/tableam.h"
+#include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
@@ -305,14 +306,18 @@ procgov_alloc_row(Relation rel, Datum **values, bool **nulls)
  * kept across transactions, so an append or an emit pays for one heap and
  * one insertion per index, not for setting up an executor.  Each
  * transaction opens and locks the table and its indexes again (that cannot
- * be kept) and checks that they are still the relations the state was built
- * for; a relcache invalidation of the table or of one of its indexes (DDL,
- * a new index, VACUUM's statistics) makes the next insert build it anew.
+ * be kept).  Correctness rests on the relcache callback: any invalidation of
+ * the table or of one of its indexes (DDL, a new or rebuilt index, VACUUM's
+ * statistics), and any invalidation at all while a target is being built,
+ * makes the next transaction build it anew.  The check that the relcache
+ * entries are the same objects as before is a second line only (a freed
+ * entry's memory can be reused for a new one).
  */
 typedef struct InsertTarget
 {
 	Oid			relid;
-	bool		valid;			/* built, and nothing invalidated since */
+	bool		valid;			/* usable in this transaction */
+	bool		reusable;		/* and in the next: nothing invalidated since the build */
 	bool		open;			/* relations opened in this transaction */
 	MemoryContext cxt;			/* everything below lives here */
 	Relation	rel;			/* the relcache entries the state was built for */
@@ -328,32 +333,50 @@ typedef struct InsertTarget
 static InsertTarget targets[MAX_INSERT_TARGETS];
 static int	ntargets = 0;
 static MemoryContext targets_cxt = NULL;
+static uint64 relcache_invalidations = 0;	/* every call of the callback below */
 
-/* Give back this transaction's references to a target's relations (locks stay to commit). */
+/* Close relations opened for a target (locks stay to the end of the transaction). */
 static void
-release_target(InsertTarget *t)
+close_relations(Relation rel, Relation *indexes, int nindexes)
 {
 	ResourceOwner saved = CurrentResourceOwner;
 	int			i;
 
+	CurrentResourceOwner = TopTransactionResourceOwner;
+	for (i = 0; i < nindexes; i++)
+		if (indexes[i] != NULL)
+			index_close(indexes[i], NoLock);
+	if (rel != NULL)
+		table_close(rel, NoLock);
+	CurrentResourceOwner = saved;
+}
+
+/* Give back this transaction's references to a target's relations. */
+static void
+release_target(InsertTarget *t)
+{
 	if (!t->open)
 		return;
 	t->open = false;
-	CurrentResourceOwner = TopTransactionResourceOwner;
 #if PG_VERSION_NUM >= 170000
-	/*
-	 * From PostgreSQL 17 an index AM may hold buffers between inserts (BRIN
-	 * keeps its revmap) until index_insert_cleanup(): clean up, and build
-	 * the state anew next time, as the executor does per statement.
-	 */
-	for (i = 0; i < t->nindexes; i++)
-		index_insert_cleanup(t->index_rels[i], t->rri->ri_IndexRelationInfo[i]);
-	t->valid = false;
+	{
+		/*
+		 * From PostgreSQL 17 an index AM may hold buffers between inserts
+		 * (BRIN keeps its revmap) until index_insert_cleanup(): clean up
+		 * under the owner the inserts ran under, and build the state anew
+		 * next time, as the executor does per statement.
+		 */
+		ResourceOwner saved = CurrentResourceOwner;
+		int			i;
+
+		CurrentResourceOwner = TopTransactionResourceOwner;
+		for (i = 0; i < t->nindexes; i++)
+			index_insert_cleanup(t->index_rels[i], t->rri->ri_IndexRelationInfo[i]);
+		CurrentResourceOwner = saved;
+		t->reusable = false;
+	}
 #endif
-	for (i = 0; i < t->nindexes; i++)
-		index_close(t->index_rels[i], NoLock);
-	table_close(t->rel, NoLock);
-	CurrentResourceOwner = saved;
+	close_relations(t->rel, t->index_rels, t->nindexes);
 }
 
 /* Release every open target, keeping what was built for the next transaction. */
@@ -370,11 +393,12 @@ release_all_targets(void)
 static void
 free_target(InsertTarget *t)
 {
-	t->valid = false;
+	Oid			relid = t->relid;
+
 	if (t->cxt)
 		MemoryContextDelete(t->cxt);	/* the estate's context is a child */
-	t->cxt = NULL;
-	t->estate = NULL;
+	memset(t, 0, sizeof(*t));
+	t->relid = relid;
 }
 
 /* Before commit or prepare: release the relations.  On abort the resource owner does. */
@@ -389,7 +413,30 @@ insert_targets_xact_callback(XactEvent event, void *arg)
 		release_all_targets();
 	else
 		for (i = 0; i < ntargets; i++)
-			targets[i].open = false;	/* abort, or an insert after our pre-commit pass: the transaction cleans up */
+		{
+			/* abort, or an insert after our pre-commit pass: the transaction cleans up */
+			targets[i].open = false;
+#if PG_VERSION_NUM >= 170000
+			targets[i].reusable = false;	/* its AM state may name released buffers */
+#endif
+		}
+}
+
+/*
+ * A rolled-back subtransaction may have created a relation that a target
+ * now holds (an index made and used inside a savepoint): give the
+ * relations back before the relation cache forgets what the subtransaction
+ * made.  The next insert opens them again.
+ */
+static void
+insert_targets_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+								SubTransactionId parentSubid, void *arg)
+{
+	(void) mySubid;
+	(void) parentSubid;
+	(void) arg;
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		release_all_targets();
 }
 
 static void
@@ -399,15 +446,16 @@ insert_targets_invalidate(Datum arg, Oid relid)
 				j;
 
 	(void) arg;
+	relcache_invalidations++;
 	for (i = 0; i < ntargets; i++)
 	{
 		InsertTarget *t = &targets[i];
+		bool		hit = (relid == InvalidOid || relid == t->relid);
 
-		if (relid == InvalidOid || relid == t->relid)
-			t->valid = false;
-		for (j = 0; j < t->nindexes && t->valid; j++)
-			if (relid == t->index_oids[j])
-				t->valid = false;
+		for (j = 0; j < t->nindexes && !hit; j++)
+			hit = (relid == t->index_oids[j]);
+		if (hit)
+			t->valid = t->reusable = false;
 	}
 }
 
@@ -442,81 +490,115 @@ procgov_process_utility(PlannedStmt *pstmt, const char *queryString,
 }
 
 /*
- * Build a target's state for relation rel (open in this transaction): the
- * indexes are opened by ExecOpenIndices and stay open with the target.
+ * Build a target's state for its table: open the table and its indexes (as
+ * ExecOpenIndices would, but knowing at every step what is open, so that an
+ * error half way closes it again) and build their IndexInfo.  Valid for
+ * this transaction; reusable in the next only if no invalidation at all
+ * arrived meanwhile (one for an index not yet in the list would be missed).
  */
 static void
-build_target(InsertTarget *t, Relation rel)
+build_target(InsertTarget *t)
 {
+	uint64		invalidations = relcache_invalidations;
+	Relation volatile rel = NULL;	/* set in PG_TRY, read in PG_CATCH */
+	Relation   *volatile indexes = NULL;
+	volatile int nopen = 0;
+	List	   *oids;
+	ListCell   *lc;
 	MemoryContext old;
-	int			i;
 
 	t->cxt = AllocSetContextCreate(targets_cxt, "procgov insert target", ALLOCSET_SMALL_SIZES);
 	old = MemoryContextSwitchTo(t->cxt);
-	t->rel = rel;
-	t->estate = CreateExecutorState();
-	t->rri = makeNode(ResultRelInfo);
-	InitResultRelInfo(t->rri, rel, 1, NULL, 0);
-	ExecOpenIndices(t->rri, false);
-	t->nindexes = t->rri->ri_NumIndices;
-	t->index_oids = palloc(sizeof(Oid) * Max(t->nindexes, 1));
-	t->index_rels = palloc(sizeof(Relation) * Max(t->nindexes, 1));
-	for (i = 0; i < t->nindexes; i++)
+	PG_TRY();
 	{
-		t->index_rels[i] = t->rri->ri_IndexRelationDescs[i];
-		t->index_oids[i] = RelationGetRelid(t->index_rels[i]);
+		rel = table_open(t->relid, RowExclusiveLock);
+		oids = RelationGetIndexList(rel);
+		t->nindexes = list_length(oids);
+		indexes = palloc0(sizeof(Relation) * Max(t->nindexes, 1));
+		t->index_oids = palloc(sizeof(Oid) * Max(t->nindexes, 1));
+		t->estate = CreateExecutorState();
+		t->rri = makeNode(ResultRelInfo);
+		InitResultRelInfo(t->rri, rel, 1, NULL, 0);
+		t->rri->ri_NumIndices = t->nindexes;
+		t->rri->ri_IndexRelationDescs = indexes;
+		t->rri->ri_IndexRelationInfo = palloc0(sizeof(IndexInfo *) * Max(t->nindexes, 1));
+		foreach(lc, oids)
+		{
+			indexes[nopen] = index_open(lfirst_oid(lc), RowExclusiveLock);
+			t->index_oids[nopen] = lfirst_oid(lc);
+			t->rri->ri_IndexRelationInfo[nopen] = BuildIndexInfo(indexes[nopen]);
+			nopen++;
+		}
+		t->slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(rel)), &TTSOpsHeapTuple);
 	}
-	t->slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(rel)), &TTSOpsHeapTuple);
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(old);
+		close_relations(rel, indexes, nopen);
+		free_target(t);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 	MemoryContextSwitchTo(old);
+	t->rel = rel;
+	t->index_rels = indexes;
 	t->valid = true;
+	t->reusable = (relcache_invalidations == invalidations);
 	t->open = true;
 }
 
 /*
- * Open a built target in this transaction.  False when what the state was
- * built for changed meanwhile (the caller builds it anew); the relations
- * opened so far are then released again.
+ * Open a reusable target in this transaction.  False when what the state
+ * was built for changed meanwhile (the caller builds it anew); whatever was
+ * opened is then closed again, as it is when opening fails.
  */
 static bool
 reopen_target(InsertTarget *t)
 {
-	Relation	rel = table_open(t->relid, RowExclusiveLock);
-	int			i;
+	Relation volatile rel = NULL;	/* set in PG_TRY, read in PG_CATCH */
+	Relation   *opened = palloc0(sizeof(Relation) * Max(t->nindexes, 1));
+	volatile int nopen = 0;
+	volatile bool same = true;
 
-	/* the lock above took in any invalidation other sessions' DDL sent */
-	if (!t->valid || rel != t->rel || RelationGetDescr(rel)->natts != t->slot->tts_tupleDescriptor->natts ||
-		RelationGetForm(rel)->relhasindex != (t->nindexes > 0))
+	PG_TRY();
 	{
-		table_close(rel, NoLock);
-		return false;
-	}
-	for (i = 0; i < t->nindexes; i++)
-	{
-		Relation	idx = index_open(t->index_oids[i], RowExclusiveLock);
-
-		if (idx != t->index_rels[i] || !t->valid)
+		/* the lock taken here processes what other sessions' DDL sent */
+		rel = table_open(t->relid, RowExclusiveLock);
+		same = t->reusable && rel == t->rel;
+		while (same && nopen < t->nindexes)
 		{
-			index_close(idx, NoLock);
-			while (--i >= 0)
-				index_close(t->index_rels[i], NoLock);
-			table_close(rel, NoLock);
-			return false;
+			opened[nopen] = index_open(t->index_oids[nopen], RowExclusiveLock);
+			same = t->reusable && opened[nopen] == t->index_rels[nopen];
+			nopen++;
 		}
 	}
+	PG_CATCH();
+	{
+		close_relations(rel, opened, nopen);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	if (!same)
+	{
+		close_relations(rel, opened, nopen);
+		return false;
+	}
+	pfree(opened);
+	t->valid = true;
 	t->open = true;
 	return true;
 }
 
-/* Open a target in this transaction, building it anew when it is not valid. */
+/* Open a target in this transaction, building it anew when it cannot be reused. */
 static void
 open_target(InsertTarget *t)
 {
 	if (t->open)
 		release_target(t);		/* invalidated in this transaction */
-	if (!t->valid || !reopen_target(t))
+	if (!t->reusable || !reopen_target(t))
 	{
 		free_target(t);
-		build_target(t, table_open(t->relid, RowExclusiveLock));
+		build_target(t);
 	}
 }
 
@@ -534,7 +616,7 @@ find_target(Oid relid)
 	{
 		/* a new slot, or one whose table is gone (a dropped and re-created extension) */
 		for (i = 0; i < ntargets && t == NULL; i++)
-			if (!targets[i].valid && !targets[i].open)
+			if (!targets[i].reusable && !targets[i].open)
 			{
 				t = &targets[i];
 				free_target(t);
@@ -616,17 +698,22 @@ void
 InsertInit(void)
 {
 	RegisterXactCallback(insert_targets_xact_callback, NULL);
+	RegisterSubXactCallback(insert_targets_subxact_callback, NULL);
 	prev_process_utility = ProcessUtility_hook;
 	ProcessUtility_hook = procgov_process_utility;
 	procgov_on_relcache(insert_targets_invalidate);
 }
 
 /*
- * Open one of procgov's own tables for inserting, through its insert target:
- * the table and its indexes stay open and RowExclusiveLock'ed to the end of
- * the transaction (the caller closes nothing).  When index_oid is given,
- * *index_out is that index, already open, for a caller that reads it before
- * inserting (the ledger reads a stream's head through its own index).
+ * Open one of procgov's own tables for inserting, through its insert target,
+ * RowExclusiveLock'ed to the end of the transaction.  When index_oid is
+ * given, *index_out is that index, already open, for a caller that reads it
+ * before inserting (the ledger reads a stream's head through its own index).
+ * The caller closes nothing; the relations stay open until the next
+ * procgov_insert_tuple() or procgov_open_insert_target() call, a utility
+ * statement or a rolled-back subtransaction, any of which may close them
+ * (the locks stay): use them before that, and pass the table to
+ * procgov_insert_tuple() last.
  */
 Relation
 procgov_open_insert_target(Oid relid, Oid index_oid, Relation *index_out)
@@ -666,7 +753,14 @@ procgov_insert_tuple(Relation rel, HeapTuple tup)
 	simple_table_tuple_insert(t->rel, t->slot);
 	if (t->nindexes > 0)
 	{
-#if PG_VERSION_NUM >= 160000
+#if PG_VERSION_NUM >= 170000
+		/* buffers an AM keeps between inserts belong to the transaction (release_target) */
+		ResourceOwner saved = CurrentResourceOwner;
+
+		CurrentResourceOwner = TopTransactionResourceOwner;
+		list_free(ExecInsertIndexTuples(t->rri, t->slot, t->estate, false, false, NULL, NIL, false));
+		CurrentResourceOwner = saved;
+#elif PG_VERSION_NUM >= 160000
 		list_free(ExecInsertIndexTuples(t->rri, t->slot, t->estate, false, false, NULL, NIL, false));
 #elif PG_VERSION_NUM >= 140000
 		list_free(ExecInsertIndexTuples(t->rri, t->slot, t->estate, false, false, NULL, NIL));

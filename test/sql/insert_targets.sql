@@ -85,6 +85,44 @@ SELECT procgov.audit_append('target:6', 'approve', '{"n": 12}') > 0 AS appended;
 SELECT procgov.emit('po.approved', 'purchase_order:TGT:7', '{"n": 7}') > 0 AS emitted;
 SELECT * FROM pg_temp.indexes_complete();
 
+-- an index made and used inside a subtransaction that is rolled back (a
+-- savepoint, or a PL/pgSQL block that catches an error): the targets give
+-- it back first (no relcache warning), and the next append goes on without it
+BEGIN;
+SAVEPOINT s;
+CREATE INDEX audit_log_savepoint_test ON procgov.audit_log (db_user);
+SELECT procgov.audit_append('target:7', 'create', '{"n": 14}') > 0 AS appended;
+ROLLBACK TO SAVEPOINT s;
+SELECT procgov.audit_append('target:7', 'approve', '{"n": 15}') > 0 AS appended;
+COMMIT;
+DO $$
+BEGIN
+	BEGIN
+		CREATE INDEX audit_log_savepoint_test ON procgov.audit_log (db_user);
+		PERFORM procgov.audit_append('target:7', 'receive', '{"n": 16}');
+		RAISE EXCEPTION 'undo the block';
+	EXCEPTION WHEN raise_exception THEN
+		NULL;
+	END;
+	PERFORM procgov.audit_append('target:7', 'close', '{"n": 17}');
+END $$;
+SELECT count(*) AS savepoint_index_left FROM pg_class WHERE relname = 'audit_log_savepoint_test';
+SELECT * FROM pg_temp.indexes_complete();
+
+-- BRIN indexes: amcheck reads btrees only, so summarize the ledger's time
+-- index, append into the summarized range, and find the new entries through
+-- it alone (the append must widen the range's summary)
+SELECT brin_summarize_new_values('procgov.audit_log_logged_at') >= 0 AS summarized;
+SELECT clock_timestamp() AS before_brin \gset
+SELECT procgov.audit_append('target:8', 'create', '{"n": 16}') > 0 AS appended;
+SELECT procgov.audit_append('target:8', 'approve', '{"n": 17}') > 0 AS appended;
+SET enable_seqscan = off;
+SET enable_indexscan = off;
+SELECT count(*) AS found_through_brin FROM procgov.audit_log WHERE logged_at > :'before_brin';
+EXPLAIN (COSTS OFF) SELECT count(*) FROM procgov.audit_log WHERE logged_at > now();
+RESET enable_seqscan;
+RESET enable_indexscan;
+
 -- a seal in between, and the ledger still verifies, chains unbroken
 SELECT procgov.seal_audit() > 0 AS sealed;
 SELECT procgov.audit_append('target:6', 'close', '{"n": 13}') > 0 AS appended;
