@@ -322,8 +322,7 @@ typedef struct InsertTarget
 	MemoryContext cxt;			/* everything below lives here */
 	Relation	rel;			/* the relcache entries the state was built for */
 	int			nindexes;
-	Oid		   *index_oids;
-	Relation   *index_rels;
+	Oid		   *index_oids;		/* kept apart: the callback may not touch the relations */
 	EState	   *estate;
 	ResultRelInfo *rri;
 	TupleTableSlot *slot;		/* over a copy of the descriptor: pins nothing */
@@ -371,12 +370,12 @@ release_target(InsertTarget *t)
 
 		CurrentResourceOwner = TopTransactionResourceOwner;
 		for (i = 0; i < t->nindexes; i++)
-			index_insert_cleanup(t->index_rels[i], t->rri->ri_IndexRelationInfo[i]);
+			index_insert_cleanup(t->rri->ri_IndexRelationDescs[i], t->rri->ri_IndexRelationInfo[i]);
 		CurrentResourceOwner = saved;
 		t->reusable = false;
 	}
 #endif
-	close_relations(t->rel, t->index_rels, t->nindexes);
+	close_relations(t->rel, t->rri->ri_IndexRelationDescs, t->nindexes);
 }
 
 /* Release every open target, keeping what was built for the next transaction. */
@@ -541,7 +540,6 @@ build_target(InsertTarget *t)
 	PG_END_TRY();
 	MemoryContextSwitchTo(old);
 	t->rel = rel;
-	t->index_rels = indexes;
 	t->valid = true;
 	t->reusable = (relcache_invalidations == invalidations);
 	t->open = true;
@@ -568,7 +566,7 @@ reopen_target(InsertTarget *t)
 		while (same && nopen < t->nindexes)
 		{
 			opened[nopen] = index_open(t->index_oids[nopen], RowExclusiveLock);
-			same = t->reusable && opened[nopen] == t->index_rels[nopen];
+			same = t->reusable && opened[nopen] == t->rri->ri_IndexRelationDescs[nopen];
 			nopen++;
 		}
 	}
@@ -612,27 +610,23 @@ find_target(Oid relid)
 	for (i = 0; i < ntargets; i++)
 		if (targets[i].relid == relid)
 			return &targets[i];
+
+	/* a new slot, or one whose table is gone (a dropped and re-created extension) */
+	for (i = 0; i < ntargets && t == NULL; i++)
+		if (!targets[i].reusable && !targets[i].open)
+			t = &targets[i];
 	if (t == NULL)
 	{
-		/* a new slot, or one whose table is gone (a dropped and re-created extension) */
-		for (i = 0; i < ntargets && t == NULL; i++)
-			if (!targets[i].reusable && !targets[i].open)
-			{
-				t = &targets[i];
-				free_target(t);
-			}
-		if (t == NULL)
-		{
-			if (ntargets == MAX_INSERT_TARGETS)
-				elog(ERROR, "too many procgov tables written in one session");
-			t = &targets[ntargets++];
-		}
-		if (targets_cxt == NULL)
-			targets_cxt = AllocSetContextCreate(TopMemoryContext, "procgov insert targets",
-												ALLOCSET_SMALL_SIZES);
+		if (ntargets == MAX_INSERT_TARGETS)
+			elog(ERROR, "too many procgov tables written in one session");
+		t = &targets[ntargets++];
 		memset(t, 0, sizeof(*t));
-		t->relid = relid;
 	}
+	if (targets_cxt == NULL)
+		targets_cxt = AllocSetContextCreate(TopMemoryContext, "procgov insert targets",
+											ALLOCSET_SMALL_SIZES);
+	free_target(t);
+	t->relid = relid;
 	return t;
 }
 
@@ -726,13 +720,17 @@ procgov_open_insert_target(Oid relid, Oid index_oid, Relation *index_out)
 		*index_out = NULL;
 		for (i = 0; i < t->nindexes; i++)
 			if (t->index_oids[i] == index_oid)
-				*index_out = t->index_rels[i];
+				*index_out = t->rri->ri_IndexRelationDescs[i];
 		if (*index_out == NULL)
+		{
+			char	   *name = get_rel_name(index_oid);
+
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("procgov index %s is not an index of procgov.%s",
-							get_rel_name(index_oid) ? get_rel_name(index_oid) : "(dropped)", RelationGetRelationName(t->rel)),
+							name ? name : "(dropped)", RelationGetRelationName(t->rel)),
 					 errhint("Restore the table as the procgov install script created it; procgov's tables must not be altered.")));
+		}
 	}
 	return t->rel;
 }
