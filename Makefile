@@ -36,7 +36,7 @@ EXTRA_CLEAN = results regression.diffs regression.out output_iso test/fuzz/bin t
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) $(shell command -v pg_config 2>/dev/null))
 
 .DEFAULT_GOAL := all
-.PHONY: test demo bench fuzz
+.PHONY: test demo bench fuzz versions
 
 test:
 	bash test/run
@@ -49,6 +49,10 @@ bench:
 
 fuzz:
 	bash test/fuzz/run long
+
+# compile against the server headers of PostgreSQL 13-17 (test/versions)
+versions:
+	bash test/versions
 
 procgov-verify: src/tools/procgov_verify.c src/audit_core.c src/audit_core.h
 	$(CC) -std=c99 -O2 -Wall -Wextra -Isrc -o $@ src/tools/procgov_verify.c src/audit_core.c

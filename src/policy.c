@@ -510,7 +510,7 @@ active_policy(const char *entity)
 		return 0;
 	active_ready();
 	memset(key, 0, sizeof(key));
-	strlcpy(key, entity, sizeof(key));
+	memcpy(key, entity, strlen(entity));	/* shorter than NAMEDATALEN: checked above */
 	e = hash_search(pc.active, key, HASH_FIND, NULL);
 	if (e)
 		return e->policy_id;

@@ -12,7 +12,8 @@ PG_CONFIG=$PGBIN/pg_config
 export PG_CONFIG
 
 # Debian packages the build, the tests, the demo and the benchmarks need.
-PROCGOV_PACKAGES="make gcc clang libclang-rt-14-dev postgresql-$PGVER postgresql-server-dev-$PGVER postgresql-$PGVER-cron libjson-c-dev"
+# (another distribution or version may name its own: PROCGOV_PACKAGES="...")
+PROCGOV_PACKAGES=${PROCGOV_PACKAGES:-"make gcc clang libclang-rt-14-dev postgresql-$PGVER postgresql-server-dev-$PGVER postgresql-$PGVER-cron libjson-c-dev"}
 
 log() { printf '%s\n' "$*" >&2; }
 

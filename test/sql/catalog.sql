@@ -28,6 +28,10 @@ SELECT pg_describe_object(classid, objid, 0) AS undocumented
    -- and the casts from each range type to its multirange
    AND NOT (classid = 'pg_cast'::regclass AND EXISTS (
          SELECT 1 FROM pg_cast c JOIN pg_type t ON t.oid = c.casttarget WHERE c.oid = objid AND t.typtype = 'm'))
+   -- a table's or view's row type is described by the relation's comment
+   -- (PostgreSQL 17 records it as a member of the extension as well)
+   AND NOT (classid = 'pg_type'::regclass AND EXISTS (
+         SELECT 1 FROM pg_type t JOIN pg_class c ON c.oid = t.typrelid WHERE t.oid = objid AND c.relkind <> 'c'))
    -- operator families are implied by their classes
    AND classid <> 'pg_opfamily'::regclass
    -- identity columns' sequences belong to their column
