@@ -1625,7 +1625,8 @@ CREATE TABLE procgov.receipt_line (
 -- the supplier's invoice number as duplicate detection compares it
 CREATE FUNCTION procgov.invoice_number_key(supplier_invoice_no text) RETURNS text
 	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-	RETURN regexp_replace(regexp_replace(upper(supplier_invoice_no), '(^|[^0-9])0+([0-9])', '\1\2', 'g'), '[^[:alnum:]]', '', 'g');
+	AS $$ SELECT pg_catalog.regexp_replace(pg_catalog.regexp_replace(pg_catalog.upper(supplier_invoice_no),
+			'(^|[^0-9])0+([0-9])', '\1\2', 'g'), '[^[:alnum:]]', '', 'g') $$;
 COMMENT ON FUNCTION procgov.invoice_number_key(text) IS 'a supplier invoice number normalised for duplicate detection: each number without leading zeros, then letters and digits only, upper case (inv-0042 and INV42 are the same; K-2026-0312 and K2026/312 too)';
 
 CREATE TABLE procgov.invoice (
@@ -4686,20 +4687,20 @@ COMMENT ON FUNCTION procgov.match_invoice(text, text) IS 'match one invoice now 
 
 CREATE FUNCTION procgov.match_kinds() RETURNS text[]
 	LANGUAGE sql IMMUTABLE PARALLEL SAFE
-	RETURN ARRAY['duplicate_invoice', 'no_order', 'currency_mismatch', 'fully_invoiced', 'no_receipt',
-				 'quantity_over_received', 'quantity_over_ordered', 'price_over', 'price_under'];
+	AS $$ SELECT ARRAY['duplicate_invoice', 'no_order', 'currency_mismatch', 'fully_invoiced', 'no_receipt',
+				 'quantity_over_received', 'quantity_over_ordered', 'price_over', 'price_under']::pg_catalog.text[] $$;
 COMMENT ON FUNCTION procgov.match_kinds() IS 'the kinds of exception case matching opens';
 
 -- the value at stake in a case: what the variance costs, in the order's currency
 CREATE FUNCTION procgov.case_variance(kind text, details jsonb) RETURNS procgov.amount
 	LANGUAGE sql IMMUTABLE
-	RETURN (SELECT procgov.sum(procgov.abs(CASE
+	AS $$ SELECT procgov.sum(procgov.abs(CASE
 				WHEN kind IN ('price_over', 'price_under')
 				THEN ((l->>'unit_price')::procgov.amount OPERATOR(procgov.-) (l->>'order_price')::procgov.amount)
-					 OPERATOR(procgov.*) (l->>'quantity')::numeric
+					 OPERATOR(procgov.*) (l->>'quantity')::pg_catalog.numeric
 				ELSE (l->>'order_price')::procgov.amount
-					 OPERATOR(procgov.*) ((l->>'quantity')::numeric - greatest((l->>'billable')::numeric, 0)) END))
-			  FROM jsonb_array_elements(details->'lines') l);
+					 OPERATOR(procgov.*) ((l->>'quantity')::pg_catalog.numeric - greatest((l->>'billable')::pg_catalog.numeric, 0)) END))
+			  FROM pg_catalog.jsonb_array_elements(details->'lines') l $$;
 COMMENT ON FUNCTION procgov.case_variance(text, jsonb) IS 'what the variance of a price or quantity case amounts to at the order''s prices';
 
 CREATE FUNCTION procgov.match_exceptions(ent text[], num text[], line integer[], po bigint[], po_line integer[],
@@ -5957,19 +5958,19 @@ COMMENT ON FUNCTION procgov.run_jobs(timestamptz) IS 'run every job once, in ord
 CREATE FUNCTION procgov.run_escalations(as_of timestamptz DEFAULT now()) RETURNS procgov.job_run
 	LANGUAGE sql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
-	RETURN procgov.run_job('escalations', as_of);
+	AS $$ SELECT procgov.run_job('escalations', as_of) $$;
 COMMENT ON FUNCTION procgov.run_escalations(timestamptz) IS 'escalate approval steps past their SLA along the policy''s chain (a job: recorded, one run at a time)';
 
 CREATE FUNCTION procgov.run_reconciliation(as_of timestamptz DEFAULT now()) RETURNS procgov.job_run
 	LANGUAGE sql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
-	RETURN procgov.run_job('reconciliation', as_of);
+	AS $$ SELECT procgov.run_job('reconciliation', as_of) $$;
 COMMENT ON FUNCTION procgov.run_reconciliation(timestamptz) IS 'find drift (stalled orders, receipts, invoices, budgets) and open, update or close exception cases (a job)';
 
 CREATE FUNCTION procgov.run_supplier_performance(as_of timestamptz DEFAULT now()) RETURNS procgov.job_run
 	LANGUAGE sql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
-	RETURN procgov.run_job('supplier_performance', as_of);
+	AS $$ SELECT procgov.run_job('supplier_performance', as_of) $$;
 COMMENT ON FUNCTION procgov.run_supplier_performance(timestamptz) IS 'rate suppliers on late acknowledgements, late or short deliveries and price variances over 90 days; a change of tier emits supplier.risk_changed (a job)';
 
 -- ---- escalations ----
@@ -6070,15 +6071,16 @@ COMMENT ON FUNCTION procgov.escalate_overdue(timestamptz) IS 'the escalations jo
 CREATE FUNCTION procgov.case_change_entry(case_id bigint, kind text, owner text, due_at timestamptz, details jsonb)
 	RETURNS jsonb
 	LANGUAGE sql STABLE
-	RETURN jsonb_strip_nulls(jsonb_build_object('case_id', case_id, 'kind', kind, 'owner', owner, 'due_at', due_at,
-												'details', details));
+	AS $$ SELECT pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('case_id', case_id, 'kind', kind,
+			'owner', owner, 'due_at', due_at, 'details', details)) $$;
 COMMENT ON FUNCTION procgov.case_change_entry(bigint, text, text, timestamptz, jsonb) IS 'the audit payload of a change of an exception case';
 
 CREATE FUNCTION procgov.case_change_event(case_id bigint, kind text, what text, owner text, due_at timestamptz, details jsonb)
 	RETURNS jsonb
 	LANGUAGE sql STABLE
-	RETURN jsonb_strip_nulls(jsonb_build_object('case_id', case_id, 'kind', kind, 'owner', owner, 'due_at', due_at,
-		'resolution', CASE WHEN what = 'cleared' THEN 'cleared' END, 'updated', what = 'updated', 'details', details));
+	AS $$ SELECT pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('case_id', case_id, 'kind', kind,
+			'owner', owner, 'due_at', due_at, 'resolution', CASE WHEN what = 'cleared' THEN 'cleared' END,
+			'updated', what = 'updated', 'details', details)) $$;
 COMMENT ON FUNCTION procgov.case_change_event(bigint, text, text, text, timestamptz, jsonb) IS 'the event payload of a change of an exception case (exception.opened, or exception.resolved when cleared)';
 
 -- audit and announce a change of one exception case
@@ -6550,8 +6552,10 @@ CREATE POLICY entity_access ON procgov.audit_log
 -- stream kind:entity:number into its parts
 CREATE FUNCTION procgov.stream_part(stream text, part integer) RETURNS text
 	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-	RETURN CASE part WHEN 3 THEN substr(stream, length(split_part(stream, ':', 1)) + length(split_part(stream, ':', 2)) + 3)
-					 ELSE split_part(stream, ':', part) END;
+	AS $$ SELECT CASE part
+			WHEN 3 THEN pg_catalog.substr(stream, pg_catalog.length(pg_catalog.split_part(stream, ':', 1))
+										  + pg_catalog.length(pg_catalog.split_part(stream, ':', 2)) + 3)
+			ELSE pg_catalog.split_part(stream, ':', part) END $$;
 COMMENT ON FUNCTION procgov.stream_part(text, integer) IS 'part 1 (kind), 2 (entity) or 3 (document number, which may itself hold colons) of a ledger stream name';
 
 -- the entries a query may see, with their streams split: a security barrier,
@@ -6665,7 +6669,7 @@ COMMENT ON COLUMN procgov.approval_aging.oldest IS 'age of the oldest';
 -- the month a time falls in, in UTC (immutable, so indexes can hold it)
 CREATE FUNCTION procgov.utc_month(t timestamptz) RETURNS date
 	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-	RETURN date_trunc('month', t AT TIME ZONE 'UTC')::date;
+	AS $$ SELECT pg_catalog.date_trunc('month', t AT TIME ZONE 'UTC')::pg_catalog.date $$;
 COMMENT ON FUNCTION procgov.utc_month(timestamptz) IS 'the first day of the UTC month a time falls in (the month column of the BI views)';
 CREATE INDEX purchase_order_month ON procgov.purchase_order (entity_id, procgov.utc_month(created_at));
 CREATE INDEX exception_case_month ON procgov.exception_case (entity_id, procgov.utc_month(opened_at));
