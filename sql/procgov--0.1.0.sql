@@ -726,7 +726,7 @@ CREATE VIEW procgov.audit_export AS
 		   l.txid, l.actor, l.db_user, l.action, l.payload::text AS payload, l.reason,
 		   pg_catalog.encode(l.prev_hash, 'hex') AS prev_hash, pg_catalog.encode(l.hash, 'hex') AS hash
 	  FROM procgov.audit_log l;
-COMMENT ON VIEW procgov.audit_export IS 'the ledger in the canonical text form procgov-verify reads: \copy (SELECT * FROM procgov.audit_export ORDER BY entry_id) TO ''entries.tsv''';
+COMMENT ON VIEW procgov.audit_export IS E'the ledger in the canonical text form procgov-verify reads: \\copy (SELECT * FROM procgov.audit_export ORDER BY entry_id) TO ''entries.tsv''';
 COMMENT ON COLUMN procgov.audit_export.entry_id IS 'entry id';
 COMMENT ON COLUMN procgov.audit_export.stream IS 'stream';
 COMMENT ON COLUMN procgov.audit_export.seq IS 'position in the stream';
@@ -748,7 +748,7 @@ CREATE VIEW procgov.audit_block_export AS
 		   b.sealed_by,
 		   pg_catalog.encode(b.prev_hash, 'hex') AS prev_hash, pg_catalog.encode(b.hash, 'hex') AS hash
 	  FROM procgov.audit_block b;
-COMMENT ON VIEW procgov.audit_block_export IS 'sealed blocks in the canonical text form procgov-verify reads: \copy (SELECT * FROM procgov.audit_block_export ORDER BY block_id) TO ''blocks.tsv''';
+COMMENT ON VIEW procgov.audit_block_export IS E'sealed blocks in the canonical text form procgov-verify reads: \\copy (SELECT * FROM procgov.audit_block_export ORDER BY block_id) TO ''blocks.tsv''';
 COMMENT ON COLUMN procgov.audit_block_export.block_id IS 'block number';
 COMMENT ON COLUMN procgov.audit_block_export.first_entry_id IS 'lowest entry id covered';
 COMMENT ON COLUMN procgov.audit_block_export.last_entry_id IS 'highest entry id covered';
@@ -788,7 +788,7 @@ CREATE TABLE procgov.event_type (
 	description		text NOT NULL,
 	builtin			boolean NOT NULL DEFAULT false,
 	CONSTRAINT event_type_pkey PRIMARY KEY (event_type),
-	CONSTRAINT event_type_name CHECK (event_type ~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$')
+	CONSTRAINT event_type_name CHECK (event_type ~ '^[a-z][a-z0-9_]*([.][a-z][a-z0-9_]*)+$')
 );
 COMMENT ON TABLE procgov.event_type IS 'the event types procgov.emit() accepts; builtin rows ship with procgov, the others are a site''s own';
 COMMENT ON COLUMN procgov.event_type.event_type IS 'dotted lower-case name, e.g. po.approved';
@@ -1626,7 +1626,7 @@ CREATE TABLE procgov.receipt_line (
 CREATE FUNCTION procgov.invoice_number_key(supplier_invoice_no text) RETURNS text
 	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 	AS $$ SELECT pg_catalog.regexp_replace(pg_catalog.regexp_replace(pg_catalog.upper(supplier_invoice_no),
-			'(^|[^0-9])0+([0-9])', '\1\2', 'g'), '[^[:alnum:]]', '', 'g') $$;
+			'(^|[^0-9])0+([0-9])', E'\\1\\2', 'g'), '[^[:alnum:]]', '', 'g') $$;
 COMMENT ON FUNCTION procgov.invoice_number_key(text) IS 'a supplier invoice number normalised for duplicate detection: each number without leading zeros, then letters and digits only, upper case (inv-0042 and INV42 are the same; K-2026-0312 and K2026/312 too)';
 
 CREATE TABLE procgov.invoice (
@@ -2582,7 +2582,7 @@ CREATE FUNCTION procgov.line_number(lines jsonb, i integer, order_number text, s
 DECLARE
 	v text := procgov.line_field(lines, i, 'line');
 BEGIN
-	IF v !~ '^\s*[0-9]{1,9}\s*$' THEN
+	IF v !~ '^[[:space:]]*[0-9]{1,9}[[:space:]]*$' THEN
 		RAISE EXCEPTION 'line % names order line "%"', i + 1, v
 			USING ERRCODE = '22023', HINT = 'Give "line" as the order''s line number, e.g. 1.';
 	END IF;

@@ -52,3 +52,22 @@ SELECT p.oid::regprocedure AS io_function_not_immutable_strict_safe
  WHERE t.typnamespace = 'procgov'::regnamespace AND p.pronamespace = 'procgov'::regnamespace
    AND NOT (p.provolatile = 'i' AND p.proisstrict AND p.proparallel = 's')
  ORDER BY 1;
+
+-- the SQL functions with quoted bodies (SQL-standard bodies are new in
+-- PostgreSQL 14) are parsed when called, under the caller's settings: with
+-- standard_conforming_strings off (first, before this session compiles
+-- them) they answer as with it on; a backslash in their literals is
+-- written E'\\' or not at all
+SET standard_conforming_strings = off;
+SELECT procgov.invoice_number_key('inv-0042') AS inv, procgov.invoice_number_key('K-2026/0312') AS k,
+	   procgov.line_number('[{"line": " 7 "}]', 0, 'PO-1', '{}') AS line;
+RESET standard_conforming_strings;
+SELECT procgov.invoice_number_key('inv-0042') AS inv, procgov.invoice_number_key('K-2026/0312') AS k,
+	   procgov.line_number('[{"line": " 7 "}]', 0, 'PO-1', '{}') AS line,
+	   procgov.stream_part('purchase_order:ACME:PO:7', 1) AS kind, procgov.stream_part('purchase_order:ACME:PO:7', 2) AS entity,
+	   procgov.stream_part('purchase_order:ACME:PO:7', 3) AS number, procgov.utc_month('2026-12-31 23:30-02') AS month,
+	   array_length(procgov.match_kinds(), 1) AS kinds;
+SELECT procgov.case_variance('price_over', '{"lines": [{"unit_price": "1.10 EUR", "order_price": "1.00 EUR", "quantity": 10}]}') AS price,
+	   procgov.case_variance('quantity_over_received', '{"lines": [{"order_price": "2.00 EUR", "quantity": 5, "billable": 3}]}') AS quantity,
+	   procgov.case_change_entry(1, 'price_over', 'c.controller', NULL, '{}') AS entry,
+	   procgov.case_change_event(1, 'price_over', 'cleared', NULL, NULL, NULL) AS event;
