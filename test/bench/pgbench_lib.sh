@@ -16,7 +16,9 @@ median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
 # compare DB LABEL:SCRIPT[:PGOPTIONS] ... — the first is the baseline; for
 # durable commits and synchronous_commit = off, BENCH_RUNS interleaved runs
 # of each, then one line per mode: the median tps of each and its share of
-# the baseline.
+# the baseline (the figure the targets are judged by), and under it each
+# round's share (a variant's run against the baseline's run just before
+# it), which shows how far the machine moved between rounds.
 compare_tps() {
 	local db=$1 sc spec i
 	shift
@@ -46,6 +48,14 @@ compare_tps() {
 			awk -v a="${meds[$label]}" -v p="$base" 'BEGIN { printf " %9.0f%%", 100 * a / p }'
 		done
 		echo
+		local baseline=${1%%:*}
+		for spec in "${@:2}"; do
+			label=${spec%%:*}
+			awk -v a="${runs[$label]}" -v p="${runs[$baseline]}" -v l="$label" 'BEGIN {
+				n = split(a, x, " "); split(p, y, " "); printf "  %s, each round:", l
+				for (i = 1; i <= n; i++) printf " %.0f%%", (y[i] > 0 ? 100 * x[i] / y[i] : 0)
+				printf "\n" }'
+		done
 		unset runs
 	done
 }
