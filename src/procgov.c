@@ -576,15 +576,12 @@ reopen_target(InsertTarget *t)
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	if (!same)
-	{
+	if (same)
+		t->valid = t->open = true;
+	else
 		close_relations(rel, opened, nopen);
-		return false;
-	}
 	pfree(opened);
-	t->valid = true;
-	t->open = true;
-	return true;
+	return same;
 }
 
 /* Open a target in this transaction, building it anew when it cannot be reused. */
