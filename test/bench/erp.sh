@@ -24,7 +24,7 @@ psql -X -q -d $db -c 'CREATE EXTENSION procgov'
 echo "setting up $orders orders of one line in each schema; governing adopts them:"
 psql -X -q -v ON_ERROR_STOP=1 -v orders="$orders" -d $db -f test/bench/erp/setup.sql | sed -n 's/^Time: \(.*\)/  govern(): \1/p'
 
-echo "receive and lock an order (2 statements): pgbench -M prepared -c 2 -j 2, ${BENCH_SECONDS}s per run, median of 3 interleaved runs"
+echo "receive and lock an order (2 statements): pgbench -M prepared -c 2 -j 2, ${BENCH_SECONDS}s per run, median of $BENCH_RUNS interleaved runs"
 compare_tps $db plain:test/bench/erp/plain.sql "governed:test/bench/erp/governed.sql:-c procgov.actor=r.receiver"
 psql -X -q -At -d $db <<'SQL'
 SELECT format('governed orders used: %s of %s; per governed transaction: %s audit entries, %s events; all closed: %s; ledger verifies: %s',
