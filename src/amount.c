@@ -11,12 +11,18 @@
  */
 #include "amount.h"
 
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_operator.h"
 #include "common/hashfn.h"
 #include "common/int.h"
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "utils/lsyscache.h"
 #include "utils/numeric.h"
+#include "utils/selfuncs.h"
+#include "utils/syscache.h"
 
 /* Helper: a numeric from an int64, portable to PostgreSQL 13. */
 static Numeric
@@ -343,23 +349,40 @@ amount_round(PG_FUNCTION_ARGS)
 	PG_RETURN_AMOUNT_P(amount_new(r, a->cur));
 }
 
+/* NaN, Infinity or -Infinity as printed, or NULL for a finite numeric. */
+static const char *
+numeric_nonfinite(Numeric n)
+{
+	char	   *s;
+
+	if (numeric_is_nan(n))
+		return "NaN";
+	s = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(n)));
+	if (strcmp(s, "Infinity") == 0)
+		return "Infinity";
+	if (strcmp(s, "-Infinity") == 0)
+		return "-Infinity";
+	return NULL;
+}
+
 /* Multiply by an exact numeric factor, rounding the product to 4 decimals. */
 static Amount *
 amount_times_numeric(Amount *a, Numeric factor)
 {
+	const char *bad = numeric_nonfinite(factor);
 	Datum		prod;
 	int64		units;
 
+	if (bad)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot multiply procgov.amount by %s", bad),
+				 errdetail("The amount is %s.", amount_to_cstring(a)),
+				 errhint("Pass a finite factor.")));
 	prod = DirectFunctionCall2(numeric_mul,
 							   NumericGetDatum(int64_numeric(a->units)),
 							   NumericGetDatum(factor));
 	prod = DirectFunctionCall2(numeric_round, prod, Int32GetDatum(0));
-	if (numeric_is_nan(DatumGetNumeric(prod)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot multiply procgov.amount by NaN"),
-				 errdetail("The amount is %s.", amount_to_cstring(a)),
-				 errhint("Pass a finite factor.")));
 	if (!numeric_to_units(DatumGetNumeric(DirectFunctionCall2(numeric_div, prod,
 															  NumericGetDatum(int64_numeric(AMOUNT_SCALE)))),
 						  &units))
@@ -437,22 +460,48 @@ amount_div_int4(PG_FUNCTION_ARGS)
 	PG_RETURN_AMOUNT_P(amount_new(q, a->cur));
 }
 
+/*
+ * Divide by a numeric, rounding the exact quotient half away from zero to 4
+ * decimals: the truncated quotient and the remainder are exact, so the
+ * result is rounded once (numeric_div would round to its own scale first).
+ */
 PG_FUNCTION_INFO_V1(amount_div_numeric);
 Datum
 amount_div_numeric(PG_FUNCTION_ARGS)
 {
 	Amount	   *a = PG_GETARG_AMOUNT_P(0);
 	Numeric		d = PG_GETARG_NUMERIC(1);
-	Datum		q;
+	const char *bad = numeric_nonfinite(d);
+	Datum		units_n,
+				q,
+				r;
 	int64		units;
 
-	if (!numeric_is_nan(d) &&
-		DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(d),
+	if (bad)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot divide procgov.amount by %s", bad),
+				 errdetail("The amount is %s.", amount_to_cstring(a)),
+				 errhint("Pass a finite divisor.")));
+	if (DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(d),
 										  NumericGetDatum(int64_numeric(0)))) == 0)
 		division_by_zero(a);
-	q = DirectFunctionCall2(numeric_div,
-							NumericGetDatum(int64_numeric(a->units)), NumericGetDatum(d));
-	q = DirectFunctionCall2(numeric_round, q, Int32GetDatum(0));
+	units_n = NumericGetDatum(int64_numeric(a->units));
+	q = DirectFunctionCall2(numeric_div_trunc, units_n, NumericGetDatum(d));
+	r = DirectFunctionCall2(numeric_mod, units_n, NumericGetDatum(d));
+	if (DatumGetInt32(DirectFunctionCall2(numeric_cmp,
+										  DirectFunctionCall2(numeric_mul, DirectFunctionCall1(numeric_abs, r),
+															  NumericGetDatum(int64_numeric(2))),
+										  DirectFunctionCall1(numeric_abs, NumericGetDatum(d)))) >= 0)
+	{
+		/* half or more of the divisor left over: away from zero, the quotient's sign */
+		bool		negative = (a->units < 0) !=
+			(DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(d),
+											   NumericGetDatum(int64_numeric(0)))) < 0);
+
+		q = DirectFunctionCall2(negative ? numeric_sub : numeric_add, q,
+								NumericGetDatum(int64_numeric(1)));
+	}
 	if (!numeric_to_units(DatumGetNumeric(DirectFunctionCall2(numeric_div, q,
 															  NumericGetDatum(int64_numeric(AMOUNT_SCALE)))),
 						  &units))
@@ -528,26 +577,102 @@ AMOUNT_ORDER_FN(amount_le, <=)
 AMOUNT_ORDER_FN(amount_gt, >)
 AMOUNT_ORDER_FN(amount_ge, >=)
 
+/*
+ * The total order as operators (~<~, ~<=~, ~>=~, ~>~): currency code, then
+ * value, never raising.  They are the btree operator class's strategies, so
+ * an index scan, a sort and a merge join agree with each other and with a
+ * sequential scan using them.
+ */
+#define AMOUNT_TOTAL_FN(name, test) \
+PG_FUNCTION_INFO_V1(name); \
+Datum \
+name(PG_FUNCTION_ARGS) \
+{ \
+	PG_RETURN_BOOL(amount_cmp_internal(PG_GETARG_AMOUNT_P(0), PG_GETARG_AMOUNT_P(1)) test 0); \
+}
+
+AMOUNT_TOTAL_FN(amount_total_lt, <)
+AMOUNT_TOTAL_FN(amount_total_le, <=)
+AMOUNT_TOTAL_FN(amount_total_gt, >)
+AMOUNT_TOTAL_FN(amount_total_ge, >=)
+
+/*
+ * Selectivity of <, <=, > and >= (which raise across currencies): the
+ * estimate of the total-order operator of the same name, so that planning
+ * never calls a raising operator on statistics that hold other currencies
+ * (which would refuse a query that filters by currency as well).
+ */
+static Oid
+total_order_operator(Oid op)
+{
+	static Oid	cached_op = InvalidOid,
+				cached_total = InvalidOid;
+	HeapTuple	tup;
+	Form_pg_operator form;
+	char		name[8];
+	List	   *qualified;
+
+	if (op == cached_op)
+		return cached_total;
+	tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(op));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for operator %u", op);
+	form = (Form_pg_operator) GETSTRUCT(tup);
+	snprintf(name, sizeof(name), "~%s~", NameStr(form->oprname));
+	qualified = list_make2(makeString(get_namespace_name(form->oprnamespace)), makeString(name));
+	cached_total = OpernameGetOprid(qualified, form->oprleft, form->oprright);
+	ReleaseSysCache(tup);
+	if (!OidIsValid(cached_total))
+		elog(ERROR, "operator %s of procgov.amount is missing", name);
+	cached_op = op;
+	return cached_total;
+}
+
+#define AMOUNT_SEL_FN(name, builtin) \
+PG_FUNCTION_INFO_V1(name); \
+Datum \
+name(PG_FUNCTION_ARGS) \
+{ \
+	return DirectFunctionCall4Coll(builtin, PG_GET_COLLATION(), PG_GETARG_DATUM(0), \
+								   ObjectIdGetDatum(total_order_operator(PG_GETARG_OID(1))), \
+								   PG_GETARG_DATUM(2), PG_GETARG_DATUM(3)); \
+}
+
+AMOUNT_SEL_FN(amount_ltsel, scalarltsel)
+AMOUNT_SEL_FN(amount_lesel, scalarlesel)
+AMOUNT_SEL_FN(amount_gtsel, scalargtsel)
+AMOUNT_SEL_FN(amount_gesel, scalargesel)
+
+/*
+ * Hashes of the value and the currency together, as one 10-byte key, so
+ * that the extended hash with seed 0 has the standard hash in its low 32
+ * bits, as PostgreSQL expects of a hash operator class.
+ */
+static inline void
+amount_hash_key(const Amount *a, unsigned char key[10])
+{
+	memcpy(key, &a->units, sizeof(a->units));
+	memcpy(key + sizeof(a->units), &a->cur, sizeof(a->cur));
+}
+
 PG_FUNCTION_INFO_V1(amount_hash);
 Datum
 amount_hash(PG_FUNCTION_ARGS)
 {
-	Amount	   *a = PG_GETARG_AMOUNT_P(0);
-	uint32		h = DatumGetUInt32(hash_any((const unsigned char *) &a->units, sizeof(a->units)));
+	unsigned char key[10];
 
-	PG_RETURN_UINT32(hash_combine(h, a->cur));
+	amount_hash_key(PG_GETARG_AMOUNT_P(0), key);
+	return hash_any(key, sizeof(key));
 }
 
 PG_FUNCTION_INFO_V1(amount_hash_extended);
 Datum
 amount_hash_extended(PG_FUNCTION_ARGS)
 {
-	Amount	   *a = PG_GETARG_AMOUNT_P(0);
-	uint64		seed = DatumGetUInt64(PG_GETARG_DATUM(1));
-	uint64		h = DatumGetUInt64(hash_any_extended((const unsigned char *) &a->units,
-													 sizeof(a->units), seed));
+	unsigned char key[10];
 
-	PG_RETURN_UINT64(hash_combine64(h, a->cur));
+	amount_hash_key(PG_GETARG_AMOUNT_P(0), key);
+	return hash_any_extended(key, sizeof(key), DatumGetUInt64(PG_GETARG_DATUM(1)));
 }
 
 /* Distance between two amounts for GiST penalties on procgov.amountrange. */

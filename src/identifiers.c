@@ -16,17 +16,6 @@
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
 
-/* Raise 22P03 for a binary value the parser refused, keeping its detail and hint. */
-static void
-report_binary(const pv_error *err, const char *type)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid external binary value for type %s", type),
-			 errdetail_internal("%s", err->detail),
-			 err->hint[0] ? errhint("%s", err->hint) : 0));
-}
-
 /* ===================================================================
  * procgov.iban
  * =================================================================== */
@@ -46,7 +35,7 @@ iban_make(const char *str, size_t len, Node *escontext, bool binary)
 	if (!iban_parse(str, len, compact, &n, &err))
 	{
 		if (binary)
-			report_binary(&err, "procgov.iban");
+			procgov_report_binary(&err, "procgov.iban");
 		procgov_report(&err, escontext);
 		return NULL;
 	}
@@ -245,7 +234,7 @@ gtin_recv(PG_FUNCTION_ARGS)
 	pv_error	err;
 
 	if (!gtin_validate(v, &err))
-		report_binary(&err, "procgov.gtin");
+		procgov_report_binary(&err, "procgov.gtin");
 	PG_RETURN_INT64(v);
 }
 

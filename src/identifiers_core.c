@@ -58,27 +58,6 @@ is_utf8_continuation(char c)
 	return ((unsigned char) c & 0xC0) == 0x80;
 }
 
-/*
- * pv_quote, but when the input is cut short the cut never falls inside a
- * UTF-8 sequence, so that a message never carries a broken character.
- */
-static const char *
-id_quote(const char *in, size_t len, char *buf, size_t buflen)
-{
-	size_t		keep = buflen > 4 ? buflen - 4 : 0;
-	size_t		cut,
-				back;
-
-	if (len <= keep || buflen < 8)
-		return pv_quote(in, len, buf, buflen);
-	cut = keep;
-	for (back = 0; back < 3 && cut > 0 && is_utf8_continuation(in[cut]); back++)
-		cut--;
-	pv_quote(in, cut, buf, buflen);
-	strcat(buf, "...");
-	return buf;
-}
-
 /* 1-based position of p in the input, counting characters (UTF-8) rather than bytes. */
 static size_t
 char_position(const char *start, const char *p)
@@ -176,7 +155,7 @@ iban_parse(const char *in, size_t len, char *out, size_t *outlen, pv_error *err)
 	int			expect,
 				rem;
 
-	id_quote(in, len, q, sizeof(q));
+	pv_quote(in, len, q, sizeof(q));
 	snprintf(msg, sizeof(msg), "invalid input syntax for type procgov.iban: \"%s\"", q);
 
 	/* compact and upper-case; count past the maximum to report the length */
@@ -296,7 +275,7 @@ gtin_parse(const char *in, size_t len, uint64_t *value, pv_error *err)
 	bool		after_digit = false;
 	int			expect;
 
-	id_quote(in, len, q, sizeof(q));
+	pv_quote(in, len, q, sizeof(q));
 	snprintf(msg, sizeof(msg), "invalid input syntax for type procgov.gtin: \"%s\"", q);
 
 	for (p = in; p < end; p++)

@@ -198,6 +198,21 @@ procgov_report(const pv_error *err, Node *escontext)
 }
 
 /*
+ * Report a binary value (a type's receive function) that the parser
+ * refused: 22P03 whatever the parser's own code, keeping its detail (or its
+ * message when it has none) and hint.
+ */
+void
+procgov_report_binary(const pv_error *err, const char *type)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid external binary value for type %s", type),
+			 errdetail_internal("%s", err->detail[0] ? err->detail : err->message),
+			 err->hint[0] ? errhint("%s", err->hint) : 0));
+}
+
+/*
  * Prepare a set-returning function's materialized result: a tuplestore and
  * the row descriptor, in the per-query context (what InitMaterializedSRF()
  * does on PostgreSQL 15+, spelled out for 13 and 14).

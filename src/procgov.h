@@ -30,6 +30,8 @@
 
 /* Turn a parser failure into an error with its SQLSTATE (soft if asked). */
 extern void procgov_report(const pv_error *err, Node *escontext);
+/* The same for a receive function: 22P03 "invalid external binary value". */
+extern void procgov_report_binary(const pv_error *err, const char *type) pg_attribute_noreturn();
 
 /* A jsonb value as ->> renders it; NULL for SQL NULL (absent or JSON null). (api.c) */
 extern char *procgov_jsonb_value_text(JsonbValue *v);

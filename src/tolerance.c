@@ -64,10 +64,7 @@ tolerance_recv(PG_FUNCTION_ARGS)
 	pv_error	err;
 
 	if (!tolerance_parse(str, (size_t) nbytes, t, &err))
-	{
-		err.status = PV_MALFORMED;
-		procgov_report(&err, NULL);
-	}
+		procgov_report_binary(&err, "procgov.tolerance");
 	PG_RETURN_POINTER(t);
 }
 

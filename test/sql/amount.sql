@@ -99,6 +99,25 @@ SELECT '1 USD'::amount / 0.0;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT '1 USD'::amount / '0 USD'::amount;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- factors and divisors that are not finite numbers
+SELECT '1 USD'::amount / 'NaN'::numeric;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT '0 USD'::amount * 'NaN'::numeric;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT '1 USD'::amount / 'Infinity'::numeric;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT '0 USD'::amount * '-Infinity'::numeric;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+
+-- division by a numeric rounds the exact quotient once, half away from zero
+-- (5000000001 / 1.0000000001 is 5000000000.4999999999..., so 500000.0000)
+SELECT '500000.0001 CLF'::amount / 1.0000000001 AS below_half, '0.0003 CLF'::amount / 2.0 AS half,
+       '-0.0003 CLF'::amount / 2.0 AS neg_half, '0.0003 CLF'::amount / -2.0 AS neg_divisor,
+       '-0.0003 CLF'::amount / -2.0 AS both_neg, '20 CLF'::amount / 3.0 AS two_thirds,
+       '-922337203685477.5808 CLF'::amount / 2.0 AS min_half, '1 CLF'::amount / 1e-14 AS tiny_divisor;
+-- the same rule as division by an integer, for every remainder of 7
+SELECT count(*) FILTER (WHERE amount(n, 'CLF') / 7 = amount(n, 'CLF') / 7.0) AS agree, count(*) AS cases
+  FROM generate_series(-0.0050, 0.0050, 0.0001) n;
 
 -- comparison: within a currency; across currencies = is false, < is an error
 SELECT '1 USD'::amount < '2 USD' AS lt, '2 USD'::amount <= '2.00 USD' AS le, '3 USD'::amount > '2 USD' AS gt,
@@ -150,7 +169,37 @@ SET enable_seqscan = off;
 EXPLAIN (COSTS OFF) SELECT id FROM amount_t WHERE a = '10 USD';
 SELECT id FROM amount_t WHERE a = '10 USD' ORDER BY id;
 SELECT id FROM amount_t WHERE a IN ('5 EUR', '1000 JPY') ORDER BY id;
+-- a range scan uses the total order (~<~ and friends: currency code, then
+-- value), with both bounds in one currency; an index scan and a sequential
+-- scan give the same rows
+EXPLAIN (COSTS OFF) SELECT id FROM amount_t WHERE a ~>=~ '-5 USD' AND a ~<=~ '10 USD';
+SELECT array_agg(id ORDER BY id) AS index_scan FROM amount_t WHERE a ~>=~ '-5 USD' AND a ~<=~ '10 USD';
 RESET enable_seqscan;
+SET enable_indexscan = off;
+SET enable_bitmapscan = off;
+SELECT array_agg(id ORDER BY id) AS seq_scan FROM amount_t WHERE a ~>=~ '-5 USD' AND a ~<=~ '10 USD';
+RESET enable_indexscan;
+RESET enable_bitmapscan;
+SELECT '1 EUR'::amount ~<~ '1 USD' AS eur_first, '5 USD'::amount ~>~ '1000 JPY' AS usd_after_jpy,
+       '2 USD'::amount ~<=~ '2.00 USD' AS le, '2 USD'::amount ~>=~ '3 USD' AS ge;
+-- < raises across currencies whatever the plan: it is no index strategy, so
+-- an index scan never answers it silently in the total order
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT id FROM amount_t WHERE a > '5 USD';
+SELECT id FROM amount_t WHERE a > '5 USD';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET enable_seqscan;
+-- planning never calls a raising operator on statistics in other
+-- currencies (EXPLAIN of < on an analysed mixed column plans), and the
+-- currency condition with a total-order bound is right under any plan
+ANALYZE amount_t;
+EXPLAIN (COSTS OFF) SELECT id FROM amount_t WHERE a > '5 USD';
+SELECT array_agg(id ORDER BY id) AS usd_over_5 FROM amount_t WHERE currency(a) = 'USD' AND a ~>~ '5 USD';
+SELECT array_agg(id ORDER BY id) AS usd_over_5 FROM amount_t WHERE CASE WHEN currency(a) = 'USD' THEN a > '5 USD' END;
+-- the extended hash with seed 0 has the standard hash in its low 32 bits
+SELECT count(*) FILTER (WHERE amount_hash(a) = (amount_hash_extended(a, 0) & 4294967295)::bit(32)::int) AS agree,
+       count(a) AS amounts
+  FROM amount_t;
 -- hash index and hash join
 CREATE INDEX amount_t_h ON amount_t USING hash (a);
 SET enable_seqscan = off;
@@ -192,3 +241,17 @@ DROP TABLE amount_raw, amount_in;
 SELECT count(*) FILTER (WHERE a::text::amount = a) AS round_trip, count(a) AS total FROM amount_t;
 
 DROP TABLE amount_t, amount_copy;
+
+-- a long bad input is cut between characters in the message, so a client
+-- in another encoding still gets the error rather than a conversion failure
+DO $$
+DECLARE
+	m text;
+BEGIN
+	PERFORM ('x' || repeat(U&'\00e9', 30))::amount;
+EXCEPTION WHEN invalid_text_representation THEN
+	GET STACKED DIAGNOSTICS m = MESSAGE_TEXT;
+	RAISE NOTICE 'converts to LATIN1: %; ends with: %',
+		convert(convert_to(m, 'UTF8'), 'UTF8', 'LATIN1') IS NOT NULL, right(m, 6);
+END
+$$;

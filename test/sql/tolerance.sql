@@ -115,6 +115,22 @@ SELECT count(*) AS copied, count(*) FILTER (WHERE c.tol = t.tol AND c.b = band(t
   FROM tol_copy c JOIN tol_lines t USING (id);
 SELECT count(*) FILTER (WHERE tol::text::tolerance = tol) AS text_round_trip, count(*) FROM tol_lines;
 
+-- binary input is the text form, validated: a text column copied out in
+-- binary reads back as crafted tolerance_recv input; refusals are 22P03
+CREATE TABLE tol_raw (t text);
+INSERT INTO tol_raw VALUES ('2000%');
+COPY tol_raw TO '/tmp/procgov_regress_tol_raw.bin' WITH (FORMAT binary);
+CREATE TABLE tol_in (t tolerance);
+COPY tol_in FROM '/tmp/procgov_regress_tol_raw.bin' WITH (FORMAT binary);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+TRUNCATE tol_raw;
+INSERT INTO tol_raw VALUES ('abc');
+COPY tol_raw TO '/tmp/procgov_regress_tol_raw.bin' WITH (FORMAT binary);
+COPY tol_in FROM '/tmp/procgov_regress_tol_raw.bin' WITH (FORMAT binary);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM tol_in;
+DROP TABLE tol_raw, tol_in;
+
 -- a failed insert stores nothing
 INSERT INTO tol_lines VALUES (5001, '1 USD', '1%'), (5002, '1 USD', '1 percent');
 SELECT count(*) FROM tol_lines WHERE id > 5000;

@@ -84,12 +84,35 @@ within_case(const char *actual, const char *expected, const char *tol, int want)
 	check(got == want, what, got ? "true" : "false");
 }
 
+/* pv_quote: the quoted text for messages */
+static void
+quote_case(const char *in, size_t buflen, const char *out)
+{
+	char		buf[64],
+				what[160];
+
+	snprintf(what, sizeof(what), "pv_quote('%s', %zu) -> '%s'", in, buflen, out);
+	pv_quote(in, strlen(in), buf, buflen);
+	check(strcmp(buf, out) == 0, what, buf);
+}
+
 int
 main(void)
 {
 	int64_t		r,
 				lo,
 				hi;
+
+	/* a cut never splits a UTF-8 character; broken bytes and controls become ? */
+	quote_case("abc", 16, "abc");
+	quote_case("abcdefgh", 8, "abcd...");
+	quote_case("ab\xc3\xa9\xc3\xa9", 8, "ab\xc3\xa9...");
+	quote_case("a\xc3\xa9\xc3\xa9", 8, "a\xc3\xa9...");
+	quote_case("abc\xc3\xa9", 8, "abc...");
+	quote_case("\xe2\x82\xac 5", 16, "\xe2\x82\xac 5");
+	quote_case("x\xc3", 16, "x?");
+	quote_case("\xff\x01z", 16, "??z");
+	quote_case("\xc3(", 16, "?(");
 
 	amount_case("1234.56 USD", "1234.56 USD", NULL);
 	amount_case("1234.5 usd", "1234.50 USD", NULL);
