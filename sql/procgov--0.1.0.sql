@@ -141,6 +141,30 @@ CREATE FUNCTION procgov.amount_ge(procgov.amount, procgov.amount) RETURNS boolea
 	AS 'MODULE_PATHNAME', 'amount_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION procgov.amount_cmp(procgov.amount, procgov.amount) RETURNS integer
 	AS 'MODULE_PATHNAME', 'amount_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION procgov.amount_total_lt(procgov.amount, procgov.amount) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'amount_total_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION procgov.amount_total_le(procgov.amount, procgov.amount) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'amount_total_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION procgov.amount_total_gt(procgov.amount, procgov.amount) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'amount_total_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION procgov.amount_total_ge(procgov.amount, procgov.amount) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'amount_total_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION procgov.amount_ltsel(internal, oid, internal, integer) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'amount_ltsel' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION procgov.amount_lesel(internal, oid, internal, integer) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'amount_lesel' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION procgov.amount_gtsel(internal, oid, internal, integer) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'amount_gtsel' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION procgov.amount_gesel(internal, oid, internal, integer) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'amount_gesel' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION procgov.amount_total_lt(procgov.amount, procgov.amount) IS 'implementation of ~<~ (total order: currency code, then value)';
+COMMENT ON FUNCTION procgov.amount_total_le(procgov.amount, procgov.amount) IS 'implementation of ~<=~ (total order: currency code, then value)';
+COMMENT ON FUNCTION procgov.amount_total_gt(procgov.amount, procgov.amount) IS 'implementation of ~>~ (total order: currency code, then value)';
+COMMENT ON FUNCTION procgov.amount_total_ge(procgov.amount, procgov.amount) IS 'implementation of ~>=~ (total order: currency code, then value)';
+COMMENT ON FUNCTION procgov.amount_ltsel(internal, oid, internal, integer) IS 'selectivity of < on amounts: that of ~<~, so that planning never raises on statistics in other currencies';
+COMMENT ON FUNCTION procgov.amount_lesel(internal, oid, internal, integer) IS 'selectivity of <= on amounts: that of ~<=~';
+COMMENT ON FUNCTION procgov.amount_gtsel(internal, oid, internal, integer) IS 'selectivity of > on amounts: that of ~>~';
+COMMENT ON FUNCTION procgov.amount_gesel(internal, oid, internal, integer) IS 'selectivity of >= on amounts: that of ~>=~';
 CREATE FUNCTION procgov.amount_hash(procgov.amount) RETURNS integer
 	AS 'MODULE_PATHNAME', 'amount_hash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 CREATE FUNCTION procgov.amount_hash_extended(procgov.amount, bigint) RETURNS bigint
@@ -163,16 +187,16 @@ CREATE OPERATOR procgov.<> (LEFTARG = procgov.amount, RIGHTARG = procgov.amount,
 	RESTRICT = neqsel, JOIN = neqjoinsel);
 CREATE OPERATOR procgov.< (LEFTARG = procgov.amount, RIGHTARG = procgov.amount,
 	FUNCTION = procgov.amount_lt, COMMUTATOR = OPERATOR(procgov.>), NEGATOR = OPERATOR(procgov.>=),
-	RESTRICT = scalarltsel, JOIN = scalarltjoinsel);
+	RESTRICT = procgov.amount_ltsel, JOIN = scalarltjoinsel);
 CREATE OPERATOR procgov.<= (LEFTARG = procgov.amount, RIGHTARG = procgov.amount,
 	FUNCTION = procgov.amount_le, COMMUTATOR = OPERATOR(procgov.>=), NEGATOR = OPERATOR(procgov.>),
-	RESTRICT = scalarlesel, JOIN = scalarlejoinsel);
+	RESTRICT = procgov.amount_lesel, JOIN = scalarlejoinsel);
 CREATE OPERATOR procgov.> (LEFTARG = procgov.amount, RIGHTARG = procgov.amount,
 	FUNCTION = procgov.amount_gt, COMMUTATOR = OPERATOR(procgov.<), NEGATOR = OPERATOR(procgov.<=),
-	RESTRICT = scalargtsel, JOIN = scalargtjoinsel);
+	RESTRICT = procgov.amount_gtsel, JOIN = scalargtjoinsel);
 CREATE OPERATOR procgov.>= (LEFTARG = procgov.amount, RIGHTARG = procgov.amount,
 	FUNCTION = procgov.amount_ge, COMMUTATOR = OPERATOR(procgov.<=), NEGATOR = OPERATOR(procgov.<),
-	RESTRICT = scalargesel, JOIN = scalargejoinsel);
+	RESTRICT = procgov.amount_gesel, JOIN = scalargejoinsel);
 COMMENT ON OPERATOR procgov.= (procgov.amount, procgov.amount) IS 'equal: same currency and same value';
 COMMENT ON OPERATOR procgov.<> (procgov.amount, procgov.amount) IS 'not equal';
 COMMENT ON OPERATOR procgov.< (procgov.amount, procgov.amount) IS 'less than (one currency only)';
@@ -180,12 +204,32 @@ COMMENT ON OPERATOR procgov.<= (procgov.amount, procgov.amount) IS 'less than or
 COMMENT ON OPERATOR procgov.> (procgov.amount, procgov.amount) IS 'greater than (one currency only)';
 COMMENT ON OPERATOR procgov.>= (procgov.amount, procgov.amount) IS 'greater than or equal (one currency only)';
 
+-- the total order: what the btree operator class, sorting, merge joins and
+-- range scans use; < and friends stay out of it, since they raise across
+-- currencies and an index scan could not
+CREATE OPERATOR procgov.~<~ (LEFTARG = procgov.amount, RIGHTARG = procgov.amount,
+	FUNCTION = procgov.amount_total_lt, COMMUTATOR = OPERATOR(procgov.~>~), NEGATOR = OPERATOR(procgov.~>=~),
+	RESTRICT = scalarltsel, JOIN = scalarltjoinsel);
+CREATE OPERATOR procgov.~<=~ (LEFTARG = procgov.amount, RIGHTARG = procgov.amount,
+	FUNCTION = procgov.amount_total_le, COMMUTATOR = OPERATOR(procgov.~>=~), NEGATOR = OPERATOR(procgov.~>~),
+	RESTRICT = scalarlesel, JOIN = scalarlejoinsel);
+CREATE OPERATOR procgov.~>~ (LEFTARG = procgov.amount, RIGHTARG = procgov.amount,
+	FUNCTION = procgov.amount_total_gt, COMMUTATOR = OPERATOR(procgov.~<~), NEGATOR = OPERATOR(procgov.~<=~),
+	RESTRICT = scalargtsel, JOIN = scalargtjoinsel);
+CREATE OPERATOR procgov.~>=~ (LEFTARG = procgov.amount, RIGHTARG = procgov.amount,
+	FUNCTION = procgov.amount_total_ge, COMMUTATOR = OPERATOR(procgov.~<=~), NEGATOR = OPERATOR(procgov.~<~),
+	RESTRICT = scalargesel, JOIN = scalargejoinsel);
+COMMENT ON OPERATOR procgov.~<~ (procgov.amount, procgov.amount) IS 'before in the total order (currency code, then value); never raises';
+COMMENT ON OPERATOR procgov.~<=~ (procgov.amount, procgov.amount) IS 'before or equal in the total order (currency code, then value); never raises';
+COMMENT ON OPERATOR procgov.~>~ (procgov.amount, procgov.amount) IS 'after in the total order (currency code, then value); never raises';
+COMMENT ON OPERATOR procgov.~>=~ (procgov.amount, procgov.amount) IS 'after or equal in the total order (currency code, then value); never raises';
+
 CREATE OPERATOR CLASS procgov.amount_ops DEFAULT FOR TYPE procgov.amount USING btree AS
-	OPERATOR 1 procgov.<,
-	OPERATOR 2 procgov.<=,
+	OPERATOR 1 procgov.~<~,
+	OPERATOR 2 procgov.~<=~,
 	OPERATOR 3 procgov.=,
-	OPERATOR 4 procgov.>=,
-	OPERATOR 5 procgov.>,
+	OPERATOR 4 procgov.~>=~,
+	OPERATOR 5 procgov.~>~,
 	FUNCTION 1 procgov.amount_cmp(procgov.amount, procgov.amount);
 COMMENT ON OPERATOR CLASS procgov.amount_ops USING btree IS 'btree order for procgov.amount: by currency code, then value';
 
@@ -5009,7 +5053,7 @@ BEGIN
 	  CROSS JOIN LATERAL procgov.band(l.unit_price, m.price_tolerance) b
 	  JOIN procgov.purchase_order_line pl
 		ON pl.entity_id = i.entity_id
-	   AND pl.unit_price OPERATOR(procgov.>=) lower(b) AND pl.unit_price OPERATOR(procgov.<=) upper(b)
+	   AND pl.unit_price OPERATOR(procgov.~>=~) lower(b) AND pl.unit_price OPERATOR(procgov.~<=~) upper(b)
 	   AND pl.invoiced_qty < pl.quantity
 	  JOIN procgov.purchase_order po ON po.entity_id = pl.entity_id AND po.po_id = pl.po_id AND po.supplier_id = i.supplier_id
 	 WHERE m.result NOT IN ('matched', 'duplicate_invoice')

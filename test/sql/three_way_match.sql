@@ -296,6 +296,6 @@ COMMIT;
 SET enable_seqscan = off;
 EXPLAIN (COSTS OFF)
 SELECT pl.po_id FROM procgov.purchase_order_line pl, procgov.band('10.04 EUR', '0.05 EUR') b
- WHERE pl.entity_id = 'MX' AND pl.unit_price OPERATOR(procgov.>=) lower(b) AND pl.unit_price OPERATOR(procgov.<=) upper(b)
+ WHERE pl.entity_id = 'MX' AND pl.unit_price OPERATOR(procgov.~>=~) lower(b) AND pl.unit_price OPERATOR(procgov.~<=~) upper(b)
    AND pl.invoiced_qty < pl.quantity;
 RESET enable_seqscan;
