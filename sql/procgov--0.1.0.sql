@@ -350,12 +350,17 @@ CREATE FUNCTION procgov.amount_subdiff(procgov.amount, procgov.amount) RETURNS d
 	AS 'MODULE_PATHNAME', 'amount_subdiff' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION procgov.amount_subdiff(procgov.amount, procgov.amount) IS 'distance between two amounts, for GiST penalties on procgov.amountrange';
 
+CREATE TYPE procgov.amountrange;
+CREATE FUNCTION procgov.amountrange_canonical(procgov.amountrange) RETURNS procgov.amountrange
+	AS 'MODULE_PATHNAME', 'amountrange_canonical' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE TYPE procgov.amountrange AS RANGE (
 	SUBTYPE = procgov.amount,
 	SUBTYPE_OPCLASS = procgov.amount_ops,
-	SUBTYPE_DIFF = procgov.amount_subdiff
+	SUBTYPE_DIFF = procgov.amount_subdiff,
+	CANONICAL = procgov.amountrange_canonical
 );
 COMMENT ON TYPE procgov.amountrange IS 'range of procgov.amount values in one currency; GiST-indexable (see procgov.band)';
+COMMENT ON FUNCTION procgov.amountrange_canonical(procgov.amountrange) IS 'canonical form of an amountrange: a bound left open becomes the other bound''s currency''s limit, so that the range holds no other currency';
 
 CREATE FUNCTION procgov.within(actual procgov.amount, expected procgov.amount, tol procgov.tolerance) RETURNS boolean
 	AS 'MODULE_PATHNAME', 'tolerance_within_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

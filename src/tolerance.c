@@ -216,3 +216,44 @@ tolerance_band_sql(PG_FUNCTION_ARGS)
 	PG_RETURN_RANGE_P(make_range(typcache, &lower, &upper, false));
 #endif
 }
+
+/*
+ * The canonical function of procgov.amountrange: a bound left open takes
+ * the other bound's currency, so '(,100 USD]' holds USD amounts up to 100
+ * and no amount of another currency (in the btree order EUR sorts before
+ * USD, so the open range would otherwise contain every EUR amount).  A
+ * range open at both ends, and one whose bounds are in two currencies
+ * (which GiST builds when it unions the keys of an index holding several
+ * currencies), stay as they are.
+ */
+PG_FUNCTION_INFO_V1(amountrange_canonical);
+Datum
+amountrange_canonical(PG_FUNCTION_ARGS)
+{
+	RangeType  *r = PG_GETARG_RANGE_P(0);
+	TypeCacheEntry *typcache = range_get_typcache(fcinfo, RangeTypeGetOid(r));
+	RangeBound	lower,
+				upper;
+	bool		empty;
+
+	range_deserialize(typcache, r, &lower, &upper, &empty);
+	if (empty || lower.infinite == upper.infinite)
+		PG_RETURN_RANGE_P(r);
+	if (lower.infinite)
+	{
+		lower.val = AmountPGetDatum(amount_new(PG_INT64_MIN, DatumGetAmountP(upper.val)->cur));
+		lower.infinite = false;
+		lower.inclusive = true;
+	}
+	else
+	{
+		upper.val = AmountPGetDatum(amount_new(PG_INT64_MAX, DatumGetAmountP(lower.val)->cur));
+		upper.infinite = false;
+		upper.inclusive = true;
+	}
+#if PG_VERSION_NUM >= 160000
+	PG_RETURN_RANGE_P(range_serialize(typcache, &lower, &upper, false, NULL));
+#else
+	PG_RETURN_RANGE_P(range_serialize(typcache, &lower, &upper, false));
+#endif
+}

@@ -81,6 +81,12 @@ SELECT band('100 USD', '2%') AS pct, band('100 USD', '5 USD') AS abs_, band('100
 SELECT band('922337203685477 USD', '1 USD') AS clamped_high, band('-922337203685477 USD', '1 USD') AS clamped_low;
 SELECT band('100 USD', '2%') @> '102 USD'::amount AS edge_in, band('100 USD', '2%') @> '102.0001 USD'::amount AS edge_out,
        band('100 USD', '2%') @> '100 EUR'::amount AS other_currency;
+-- a range left open at one end stays in its other bound's currency
+-- (in the btree order EUR sorts before USD: open, it would hold every EUR amount)
+SELECT '(,100 USD]'::amountrange AS open_below, '(,100 USD]'::amountrange @> '5000000 EUR'::amount AS eur_inside,
+       '(,100 USD]'::amountrange @> '-5 USD'::amount AS usd_inside, '[1 EUR,)'::amountrange @> '3 GBP'::amount AS gbp_inside,
+       amountrange(NULL, '5 USD'::amount) AS constructed, '(,)'::amountrange AS unbounded;
+SELECT '(,100 USD]'::amountrange && band('100 GBP', '1%') AS overlaps_gbp, '(,100 USD]'::amountrange && band('100 USD', '1%') AS overlaps_usd;
 -- band agrees with within on every case
 SELECT count(*) FILTER (WHERE (band(e, t) @> a) = within(a, e, t)) AS agree, count(*) AS cases
   FROM (SELECT amount(e, 'USD') e, amount(e + d, 'USD') a, t::tolerance t
