@@ -117,27 +117,51 @@ static int
 parse_term(const char *p, const char *end, tolerance_t *t, const char *msg, pv_error *err)
 {
 	char		q[48];
+	const char *term;
+	bool		negative = false,
+				zero;
+	int			kind;
 
 	trim(&p, &end);
 	if (p == end)
 		return pv_fail(err, PV_MALFORMED, msg, tol_hint, "A side of \"or\"/\"and\" is empty."), -1;
-	if (*p == '-')
+	/* a sign is allowed on either kind of term; only zero may be negative */
+	term = p;
+	if (*p == '+' || *p == '-')
+	{
+		negative = (*p == '-');
+		p++;
+	}
+	if (end[-1] == '%')
+	{
+		if (!parse_percent(p, end, &t->pct, msg, err))
+			return -1;
+		kind = TOL_PERCENT;
+		zero = (t->pct == 0);
+	}
+	else
+	{
+		if (p < end && (*p == '+' || *p == '-'))
+			return pv_fail(err, PV_MALFORMED, msg, tol_hint, "Unexpected second sign in \"%s\".",
+						   pv_quote(term, (size_t) (end - term), q, sizeof(q))), -1;
+		if (!amount_parse(p, (size_t) (end - p), &t->abs_units, &t->cur, err))
+		{
+			/* keep the amount parser's detail, but say it was a tolerance */
+			if (err && err->status == PV_MALFORMED)
+			{
+				snprintf(err->message, sizeof(err->message), "%s", msg);
+				snprintf(err->hint, sizeof(err->hint), "%s", tol_hint);
+			}
+			return -1;
+		}
+		kind = TOL_ABSOLUTE;
+		zero = (t->abs_units == 0);
+	}
+	if (negative && !zero)
 		return pv_fail(err, PV_MALFORMED, msg, tol_hint,
 					   "\"%s\" is negative; a tolerance is a distance and cannot be.",
-					   pv_quote(p, (size_t) (end - p), q, sizeof(q))), -1;
-	if (end[-1] == '%')
-		return parse_percent(p, end, &t->pct, msg, err) ? TOL_PERCENT : -1;
-	if (!amount_parse(p, (size_t) (end - p), &t->abs_units, &t->cur, err))
-	{
-		/* keep the amount parser's detail, but say it was a tolerance */
-		if (err && err->status == PV_MALFORMED)
-		{
-			snprintf(err->message, sizeof(err->message), "%s", msg);
-			snprintf(err->hint, sizeof(err->hint), "%s", tol_hint);
-		}
-		return -1;
-	}
-	return TOL_ABSOLUTE;
+					   pv_quote(term, (size_t) (end - term), q, sizeof(q))), -1;
+	return kind;
 }
 
 bool

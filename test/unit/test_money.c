@@ -153,6 +153,15 @@ main(void)
 	tolerance_case("1000%", "1000%", NULL);
 	tolerance_case("1000.0001%", NULL, "above 1000%");
 	tolerance_case("-1%", NULL, "negative");
+	/* a sign on either kind of term; zero may carry a minus */
+	tolerance_case("+2%", "2%", NULL);
+	tolerance_case("+5 USD", "5.00 USD", NULL);
+	tolerance_case("-0 USD", "0.00 USD", NULL);
+	tolerance_case("-0%", "0%", NULL);
+	tolerance_case("-5 USD", NULL, "negative");
+	tolerance_case("2% or -1 USD", NULL, "negative");
+	tolerance_case("--1 USD", NULL, "second sign");
+	tolerance_case("+-1 USD", NULL, "second sign");
 	tolerance_case("2% or 3%", NULL, "percentages");
 	tolerance_case("2% or", NULL, "empty");
 	tolerance_case("orange", NULL, "Expected a number");
