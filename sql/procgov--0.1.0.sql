@@ -775,7 +775,7 @@ CREATE VIEW procgov.audit_export AS
 		   l.txid, l.actor, l.db_user, l.action, l.payload::text AS payload, l.reason,
 		   pg_catalog.encode(l.prev_hash, 'hex') AS prev_hash, pg_catalog.encode(l.hash, 'hex') AS hash
 	  FROM procgov.audit_log l;
-COMMENT ON VIEW procgov.audit_export IS E'the ledger in the canonical text form procgov-verify reads: \\copy (SELECT * FROM procgov.audit_export ORDER BY entry_id) TO ''entries.tsv''';
+COMMENT ON VIEW procgov.audit_export IS E'the ledger in the canonical text form procgov-verify reads: \\copy (SELECT * FROM procgov.audit_export ORDER BY entry_id) TO ''entries.tsv'' WITH (ENCODING ''UTF8'')';
 COMMENT ON COLUMN procgov.audit_export.entry_id IS 'entry id';
 COMMENT ON COLUMN procgov.audit_export.stream IS 'stream';
 COMMENT ON COLUMN procgov.audit_export.seq IS 'position in the stream';
@@ -797,7 +797,7 @@ CREATE VIEW procgov.audit_block_export AS
 		   b.sealed_by,
 		   pg_catalog.encode(b.prev_hash, 'hex') AS prev_hash, pg_catalog.encode(b.hash, 'hex') AS hash
 	  FROM procgov.audit_block b;
-COMMENT ON VIEW procgov.audit_block_export IS E'sealed blocks in the canonical text form procgov-verify reads: \\copy (SELECT * FROM procgov.audit_block_export ORDER BY block_id) TO ''blocks.tsv''';
+COMMENT ON VIEW procgov.audit_block_export IS E'sealed blocks in the canonical text form procgov-verify reads: \\copy (SELECT * FROM procgov.audit_block_export ORDER BY block_id) TO ''blocks.tsv'' WITH (ENCODING ''UTF8'')';
 COMMENT ON COLUMN procgov.audit_block_export.block_id IS 'block number';
 COMMENT ON COLUMN procgov.audit_block_export.first_entry_id IS 'lowest entry id covered';
 COMMENT ON COLUMN procgov.audit_block_export.last_entry_id IS 'highest entry id covered';

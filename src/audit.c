@@ -970,7 +970,8 @@ typedef struct Problem
 {
 	const char *kind;
 	int64		block_id;		/* 0: none */
-	int64		entry_id;		/* 0: none */
+	int64		entry_id;
+	bool		has_entry;		/* false: no entry_id (0 passed to add_problem) */
 	char	   *stream;
 	int64		seq;			/* 0: none */
 	text	   *expected;
@@ -1048,6 +1049,7 @@ add_problem(VerifyState *vs, const char *kind, int64 block_id, int64 entry_id,
 	p->kind = kind;
 	p->block_id = block_id;
 	p->entry_id = entry_id;
+	p->has_entry = (entry_id != 0);
 	p->stream = stream ? pstrdup(stream) : NULL;
 	p->seq = seq;
 	p->expected = hex_text(expected);
@@ -1075,7 +1077,32 @@ find_block(VerifyState *vs, int64 entry_id)
 		int			mid = lo + (hi - lo) / 2;
 		audit_block_info *b = &vs->blocks[mid].info;
 
-		if (!b->usable || entry_id < b->first_id)
+		/*
+		 * A damaged block's range is unreliable, but its neighbours' are
+		 * not: step over it toward the side its block id says, so that
+		 * the blocks after it are still found.
+		 */
+		if (!b->usable)
+		{
+			int			j;
+
+			for (j = mid - 1; j >= lo && !vs->blocks[j].info.usable; j--)
+				;
+			if (j >= lo && entry_id <= vs->blocks[j].info.last_id)
+			{
+				hi = j;
+				continue;
+			}
+			for (j = mid + 1; j <= hi && !vs->blocks[j].info.usable; j++)
+				;
+			if (j <= hi && entry_id >= vs->blocks[j].info.first_id)
+			{
+				lo = j;
+				continue;
+			}
+			return NULL;		/* in or next to the damaged block: reported with it */
+		}
+		if (entry_id < b->first_id)
 			hi = mid - 1;
 		else if (entry_id > b->last_id)
 			lo = mid + 1;
@@ -1516,7 +1543,17 @@ scan_entries(VerifyState *vs)
 			pfree(sname);
 		}
 		track_link(vs, VARDATA_ANY(stream), VARSIZE_ANY_EXHDR(stream), seq, prev, stored, content_ok);
-		if (entry_id >= 1 && entry_id <= vs->sealed_hi)
+		if (entry_id < 1)
+		{
+			char	   *sname = text_to_cstring(stream);
+
+			/* the id sequence starts at 1: sealing would never reach this entry */
+			add_problem(vs, "inserted", 0, entry_id, sname, seq, NULL, stored,
+						"Entry ids start at 1: no append made this entry, and no seal would ever cover it.");
+			((Problem *) llast(vs->problems))->has_entry = true;	/* even id 0 */
+			pfree(sname);
+		}
+		else if (entry_id <= vs->sealed_hi)
 		{
 			char	   *sname = text_to_cstring(stream);
 
@@ -1590,7 +1627,7 @@ verify_audit(PG_FUNCTION_ARGS)
 		values[1] = Int64GetDatum(p->block_id);
 		nulls[1] = p->block_id == 0;
 		values[2] = Int64GetDatum(p->entry_id);
-		nulls[2] = p->entry_id == 0;
+		nulls[2] = !p->has_entry;
 		nulls[3] = p->stream == NULL;
 		if (p->stream)
 			values[3] = CStringGetTextDatum(p->stream);

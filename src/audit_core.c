@@ -579,6 +579,19 @@ audit_block_hash(const audit_block_info *b, audit_hash_fn fn, uint8_t out[AUDIT_
 
 static const uint8_t zero_hash[AUDIT_HASH_LEN];
 
+/* a + 1 and a - 1 without signed overflow on hostile values */
+static inline int64_t
+succ(int64_t a)
+{
+	return a < INT64_MAX ? a + 1 : INT64_MAX;
+}
+
+static inline int64_t
+pred(int64_t a)
+{
+	return a > INT64_MIN ? a - 1 : INT64_MIN;
+}
+
 int
 audit_block_chain_check(const audit_block_info *blocks, size_t n, audit_hash_fn fn,
 						audit_block_report report, void *arg)
@@ -586,6 +599,7 @@ audit_block_chain_check(const audit_block_info *blocks, size_t n, audit_hash_fn 
 	const audit_block_info *before = NULL;
 	int64_t		want_id = 1;
 	int			problems = 0;
+	bool		after_damage = false;
 	size_t		i;
 	char		detail[200];
 
@@ -600,18 +614,20 @@ audit_block_chain_check(const audit_block_info *blocks, size_t n, audit_hash_fn 
 			report(arg, "changed", b->block_id, NULL, NULL,
 				   "A column of the block is NULL, malformed, or a hash column is not 32 bytes.");
 			problems++;
+			/* the next block cannot be compared with this one: no verdict on its link */
 			before = NULL;
-			want_id = b->block_id + 1;
+			after_damage = true;
+			want_id = succ(b->block_id);
 			continue;
 		}
 		in_place = (b->block_id == want_id);
 		if (b->block_id > want_id)
 		{
-			if (b->block_id - 1 == want_id)
+			if (pred(b->block_id) == want_id)
 				snprintf(detail, sizeof(detail), "Block %lld is missing.", (long long) want_id);
 			else
 				snprintf(detail, sizeof(detail), "Blocks %lld to %lld are missing.",
-						 (long long) want_id, (long long) (b->block_id - 1));
+						 (long long) want_id, (long long) pred(b->block_id));
 			report(arg, "deleted", want_id, NULL, NULL, detail);
 			problems++;
 		}
@@ -629,14 +645,22 @@ audit_block_chain_check(const audit_block_info *blocks, size_t n, audit_hash_fn 
 				   "The block's fields do not hash to its stored hash: it was edited in place.");
 			problems++;
 		}
-		else if (in_place && memcmp(b->prev, before ? before->hash : zero_hash, AUDIT_HASH_LEN) != 0)
+		else if (in_place && !after_damage &&
+				 memcmp(b->prev, before ? before->hash : zero_hash, AUDIT_HASH_LEN) != 0)
 		{
 			report(arg, before ? "changed" : "inserted", b->block_id,
 				   before ? before->hash : zero_hash, b->prev,
 				   "Its prev_hash is not the hash of the block before it: that block was rewritten, or this one forged.");
 			problems++;
 		}
-		if (in_place && before && b->first_id != before->last_id + 1)
+		if (in_place && b->block_id == 1 && b->first_id != 1)
+		{
+			snprintf(detail, sizeof(detail),
+					 "The first block starts at entry %lld; sealing starts at entry 1.", (long long) b->first_id);
+			report(arg, "changed", b->block_id, NULL, NULL, detail);
+			problems++;
+		}
+		if (in_place && before && b->first_id != succ(before->last_id))
 		{
 			snprintf(detail, sizeof(detail),
 					 "It starts at entry %lld, but the block before it ends at entry %lld.",
@@ -645,54 +669,74 @@ audit_block_chain_check(const audit_block_info *blocks, size_t n, audit_hash_fn 
 			problems++;
 		}
 		before = b;
-		want_id = b->block_id + 1;
+		after_damage = false;
+		want_id = succ(b->block_id);
 	}
 	return problems;
 }
 
+/*
+ * Name what happened to each leaf without an entry, in one pass: the
+ * matched leaves around it bound the ids an entry rewritten in its place
+ * would have; the strays (sorted by id) are paired with the leaves in
+ * order, since both windows and strays only move up.
+ */
 void
 audit_block_classify(const int64_t *leaf_entry, int64_t nleaves,
 					 const int64_t *strays, size_t nstrays,
 					 int64_t first_id, int64_t last_id,
 					 audit_leaf_report report, void *arg)
 {
+	int64_t    *next_matched = malloc(((size_t) nleaves + 1) * sizeof(int64_t));
 	bool	   *paired = calloc(nstrays ? nstrays : 1, sizeof(bool));
-	int64_t		i;
-	size_t		s;
+	int64_t		i,
+				below = pred(first_id),
+				above = succ(last_id);
+	size_t		s = 0;
 
+	if (next_matched == NULL || paired == NULL)
+	{
+		/* out of memory: report every unmatched leaf and stray unpaired */
+		for (i = 0; i < nleaves; i++)
+			if (leaf_entry[i] == 0)
+				report(arg, "deleted", i, -1, pred(first_id), succ(last_id));
+		for (s = 0; s < nstrays; s++)
+			report(arg, "inserted", -1, (long) s, pred(first_id), succ(last_id));
+		free(next_matched);
+		free(paired);
+		return;
+	}
+	for (i = nleaves - 1; i >= 0; i--)
+	{
+		next_matched[i] = above;
+		if (leaf_entry[i] > 0)
+			above = leaf_entry[i];
+	}
 	for (i = 0; i < nleaves; i++)
 	{
-		int64_t		below = first_id - 1,
-					above = last_id + 1,
-					j;
 		long		pair = -1;
 
+		if (leaf_entry[i] > 0)
+		{
+			below = leaf_entry[i];
+			continue;
+		}
 		if (leaf_entry[i] != 0)
 			continue;
-		for (j = i - 1; j >= 0; j--)
-			if (leaf_entry[j] > 0)
-			{
-				below = leaf_entry[j];
-				break;
-			}
-		for (j = i + 1; j < nleaves; j++)
-			if (leaf_entry[j] > 0)
-			{
-				above = leaf_entry[j];
-				break;
-			}
-		for (s = 0; s < nstrays && paired; s++)
-			if (!paired[s] && strays[s] > below && strays[s] < above)
-			{
-				pair = (long) s;
-				paired[s] = true;
-				break;
-			}
-		report(arg, pair >= 0 ? "changed" : "deleted", i, pair, below, above);
+		/* strays at or below this window's floor can pair with no later leaf */
+		while (s < nstrays && strays[s] <= below)
+			s++;
+		if (s < nstrays && strays[s] < next_matched[i])
+		{
+			pair = (long) s;
+			paired[s++] = true;
+		}
+		report(arg, pair >= 0 ? "changed" : "deleted", i, pair, below, next_matched[i]);
 	}
 	for (s = 0; s < nstrays; s++)
-		if (paired == NULL || !paired[s])
-			report(arg, "inserted", -1, (long) s, first_id - 1, last_id + 1);
+		if (!paired[s])
+			report(arg, "inserted", -1, (long) s, pred(first_id), succ(last_id));
+	free(next_matched);
 	free(paired);
 }
 
@@ -755,6 +799,8 @@ successor_links(const audit_link *links, size_t from, size_t n, int64_t seq, con
 {
 	size_t		i;
 
+	if (seq == INT64_MAX)
+		return false;
 	for (i = from; i < n && links[i].seq <= seq + 1; i++)
 		if (links[i].seq == seq + 1 && memcmp(links[i].prev_hash, h, AUDIT_HASH_LEN) == 0)
 			return true;
@@ -942,6 +988,8 @@ audit_stream_check(const audit_link *links, size_t n, audit_chain_report report,
 		}
 		last = &links[best];
 		after_gap = false;
+		if (expected == INT64_MAX)
+			break;				/* no seq can follow; hostile input only */
 		expected++;
 		i = j;
 	}

@@ -66,6 +66,36 @@ die(const char *fmt, const char *arg)
 	exit(2);
 }
 
+static void *
+xmalloc(size_t n)
+{
+	void	   *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		die("%s", "out of memory");
+	return p;
+}
+
+static void *
+xrealloc(void *p, size_t n)
+{
+	if ((p = realloc(p, n ? n : 1)) == NULL)
+		die("%s", "out of memory");
+	return p;
+}
+
+/* A copy of untrusted text for a message: control characters become '?'. */
+static const char *
+shown(const char *in, char *buf, size_t buflen)
+{
+	size_t		i;
+
+	for (i = 0; in[i] && i + 1 < buflen; i++)
+		buf[i] = ((unsigned char) in[i] < 0x20 || in[i] == 0x7f) ? '?' : in[i];
+	buf[i] = '\0';
+	return buf;
+}
+
 /* ---- COPY text format ---- */
 
 /*
@@ -107,9 +137,10 @@ split_copy_line(char *line, char **fields, size_t *lens, int max)
 									k;
 
 						r++;
-						for (k = 0; k < 2 && strchr("0123456789abcdefABCDEF", *r) && *r; k++, r++)
+						for (k = 0; k < 2 && *r && strchr("0123456789abcdefABCDEF", *r); k++, r++)
 							v = v * 16 + (*r <= '9' ? *r - '0' : (*r | 32) - 'a' + 10);
-						*w++ = (char) v;
+						/* as PostgreSQL's COPY: \x without a hex digit is a plain x */
+						*w++ = k == 0 ? 'x' : (char) v;
 						break;
 					}
 				default:
@@ -140,34 +171,55 @@ split_copy_line(char *line, char **fields, size_t *lens, int max)
 	return n;
 }
 
-/* Read a whole line of any length; NULL at end of file. */
+/*
+ * Read a whole line of any length; NULL at end of file.  *has_nul is set
+ * when the line holds a NUL byte (which no COPY output does).  A final
+ * carriage return is dropped: COPY writes a carriage return in the data as
+ * \r, so a bare one at the end only comes from a CRLF conversion of the
+ * file.  A read error ends the program with status 2.
+ */
 static char *
-read_line(FILE *f)
+read_line(FILE *f, const char *path, bool *has_nul)
 {
 	size_t		cap = 4096,
 				len = 0;
-	char	   *buf = malloc(cap);
+	char	   *buf = xmalloc(cap);
 	int			c;
 
-	if (buf == NULL)
-		die("%s", "out of memory");
+	*has_nul = false;
 	while ((c = fgetc(f)) != EOF && c != '\n')
 	{
 		if (len + 1 >= cap)
-		{
-			cap *= 2;
-			if ((buf = realloc(buf, cap)) == NULL)
-				die("%s", "out of memory");
-		}
+			buf = xrealloc(buf, cap *= 2);
+		if (c == '\0')
+			*has_nul = true;
 		buf[len++] = (char) c;
 	}
+	if (c == EOF && ferror(f))
+		die("cannot read %s", path);
 	if (c == EOF && len == 0)
 	{
 		free(buf);
 		return NULL;
 	}
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
 	buf[len] = '\0';
 	return buf;
+}
+
+/* Split a line; false when a field held a NUL byte (no PostgreSQL text does). */
+static bool
+split_fields(char *line, bool has_nul, char **fields, size_t *lens, int want)
+{
+	int			i;
+
+	if (has_nul || split_copy_line(line, fields, lens, want + 1) != want)
+		return false;
+	for (i = 0; i < want; i++)
+		if (fields[i] != NULL && strlen(fields[i]) != lens[i])
+			return false;
+	return true;
 }
 
 static bool
@@ -177,6 +229,9 @@ parse_int64(const char *s, int64_t *out)
 	long long	v;
 
 	if (s == NULL || *s == '\0')
+		return false;
+	/* as the server prints them: an optional minus, then digits only */
+	if (!((s[0] >= '0' && s[0] <= '9') || (s[0] == '-' && s[1] >= '0' && s[1] <= '9')))
 		return false;
 	errno = 0;
 	v = strtoll(s, &end, 10);
@@ -200,15 +255,16 @@ load_entries(const char *path, size_t *count)
 	FILE	   *f = fopen(path, "r");
 	size_t		cap = 1024,
 				n = 0;
-	Entry	   *es = malloc(cap * sizeof(Entry));
+	Entry	   *es = xmalloc(cap * sizeof(Entry));
 	char	   *line;
 	long		lineno = 0;
 	uint8_t    *buf = NULL;
 	size_t		bufcap = 0;
+	bool		has_nul;
 
 	if (f == NULL)
 		die("cannot open %s", path);
-	while ((line = read_line(f)) != NULL)
+	while ((line = read_line(f, path, &has_nul)) != NULL)
 	{
 		char	   *fl[ENTRY_COLUMNS + 1];
 		size_t		ln[ENTRY_COLUMNS + 1];
@@ -219,15 +275,15 @@ load_entries(const char *path, size_t *count)
 		char		what[64];
 
 		lineno++;
-		if (split_copy_line(line, fl, ln, ENTRY_COLUMNS + 1) != ENTRY_COLUMNS)
+		if (!split_fields(line, has_nul, fl, ln, ENTRY_COLUMNS))
 		{
 			snprintf(what, sizeof(what), "line %ld of %s", lineno, path);
-			problem("malformed", what, "The line does not have the 12 columns of procgov.audit_export.");
+			problem("malformed", what, "The line does not have the 12 columns of procgov.audit_export, or holds a NUL byte.");
 			free(line);
 			continue;
 		}
-		if (n == cap && (es = realloc(es, (cap *= 2) * sizeof(Entry))) == NULL)
-			die("%s", "out of memory");
+		if (n == cap)
+			es = xrealloc(es, (cap *= 2) * sizeof(Entry));
 		e = &es[n];
 		e->line = lineno;
 		if (!parse_int64(fl[0], &e->entry_id) || !parse_int64(fl[2], &e->seq) ||
@@ -238,7 +294,8 @@ load_entries(const char *path, size_t *count)
 			free(line);
 			continue;
 		}
-		e->stream = strdup(fl[1]);
+		e->stream = xmalloc(ln[1] + 1);
+		memcpy(e->stream, fl[1], ln[1] + 1);
 
 		/* the hashed fields, exactly as the extension hashes them */
 		af[AE_PREV_HASH].data = (const char *) e->prev;
@@ -264,26 +321,39 @@ load_entries(const char *path, size_t *count)
 		af[AE_REASON].data = fl[9];
 		af[AE_REASON].len = ln[9];
 		need = audit_message(AUDIT_ENTRY_TAG, af, AE_NFIELDS, NULL);
-		if (need > bufcap && (buf = realloc(buf, bufcap = need)) == NULL)
-			die("%s", "out of memory");
+		if (need > bufcap)
+			buf = xrealloc(buf, bufcap = need);
 		audit_message_hash(AUDIT_ENTRY_TAG, af, AE_NFIELDS, buf, audit_sha256, h);
 		e->hash_ok = memcmp(h, e->hash, AUDIT_HASH_LEN) == 0;
 		if (!e->hash_ok)
 		{
 			char		detail[256],
-						hx[AUDIT_HEX_LEN + 1];
+						hx[AUDIT_HEX_LEN + 1],
+						sn[81];
 
 			audit_hex(h, AUDIT_HASH_LEN, hx);
 			snprintf(what, sizeof(what), "entry %lld", (long long) e->entry_id);
 			snprintf(detail, sizeof(detail),
-					 "stream %.80s seq %lld: its content hashes to %s, not to its stored hash (edited in place).",
-					 e->stream, (long long) e->seq, hx);
+					 "stream %s seq %lld: its content hashes to %s, not to its stored hash (edited in place).",
+					 shown(e->stream, sn, sizeof(sn)), (long long) e->seq, hx);
 			problem("changed", what, detail);
+		}
+		if (e->entry_id < 1)
+		{
+			char		sn[81],
+						detail[200];
+
+			snprintf(what, sizeof(what), "entry %lld", (long long) e->entry_id);
+			snprintf(detail, sizeof(detail),
+					 "stream %s seq %lld: entry ids start at 1, so no append made this entry and no seal would cover it.",
+					 shown(e->stream, sn, sizeof(sn)), (long long) e->seq);
+			problem("inserted", what, detail);
 		}
 		n++;
 		free(line);
 	}
-	fclose(f);
+	if (fclose(f) != 0)
+		die("cannot read %s", path);
 	free(buf);
 	*count = n;
 	return es;
@@ -295,13 +365,14 @@ load_blocks(const char *path, size_t *count)
 	FILE	   *f = fopen(path, "r");
 	size_t		cap = 64,
 				n = 0;
-	Block	   *bs = malloc(cap * sizeof(Block));
+	Block	   *bs = xmalloc(cap * sizeof(Block));
 	char	   *line;
 	long		lineno = 0;
+	bool		has_nul;
 
 	if (f == NULL)
 		die("cannot open %s", path);
-	while ((line = read_line(f)) != NULL)
+	while ((line = read_line(f, path, &has_nul)) != NULL)
 	{
 		char	   *fl[BLOCK_COLUMNS + 1];
 		size_t		ln[BLOCK_COLUMNS + 1];
@@ -310,16 +381,16 @@ load_blocks(const char *path, size_t *count)
 		char		what[64];
 
 		lineno++;
-		if (n == cap && (bs = realloc(bs, (cap *= 2) * sizeof(Block))) == NULL)
-			die("%s", "out of memory");
+		if (n == cap)
+			bs = xrealloc(bs, (cap *= 2) * sizeof(Block));
 		b = &bs[n];
 		memset(b, 0, sizeof(Block));
 		bi = &b->info;
 		b->line = lineno;
-		if (split_copy_line(line, fl, ln, BLOCK_COLUMNS + 1) != BLOCK_COLUMNS)
+		if (!split_fields(line, has_nul, fl, ln, BLOCK_COLUMNS))
 		{
 			snprintf(what, sizeof(what), "line %ld of %s", lineno, path);
-			problem("malformed", what, "The line does not have the 10 columns of procgov.audit_block_export.");
+			problem("malformed", what, "The line does not have the 10 columns of procgov.audit_block_export, or holds a NUL byte.");
 			free(line);
 			continue;
 		}
@@ -331,17 +402,19 @@ load_blocks(const char *path, size_t *count)
 		if (bi->usable)
 		{
 			memcpy(bi->sealed_at, fl[6], AUDIT_TIME_LEN);
-			bi->sealed_by = strdup(fl[7]);
+			bi->sealed_by = xmalloc(ln[7] + 1);
+			memcpy((char *) bi->sealed_by, fl[7], ln[7] + 1);
 			bi->sealed_by_len = ln[7];
 			b->nleaves = ln[5] / 2 / AUDIT_HASH_LEN;
-			b->leaves = malloc(ln[5] / 2 + 1);
+			b->leaves = xmalloc(ln[5] / 2 + 1);
 			b->leaves_ok = ln[5] % (2 * AUDIT_HASH_LEN) == 0 &&
 				audit_unhex(fl[5], ln[5], b->leaves, ln[5] / 2);
 		}
 		n++;
 		free(line);
 	}
-	fclose(f);
+	if (fclose(f) != 0)
+		die("cannot read %s", path);
 	*count = n;
 	return bs;
 }
@@ -375,16 +448,17 @@ static void
 chain_report(void *arg, audit_problem_kind kind, const audit_link *entry, int64_t seq,
 			 const uint8_t *expected, const uint8_t *found, const char *detail)
 {
-	const char *stream = arg;
-	char		what[160];
+	char		what[160],
+				stream[81];
 
 	(void) expected;
 	(void) found;
+	shown(arg, stream, sizeof(stream));
 	if (entry)
-		snprintf(what, sizeof(what), "entry %lld (stream %.80s seq %lld)",
+		snprintf(what, sizeof(what), "entry %lld (stream %s seq %lld)",
 				 (long long) entry->entry_id, stream, (long long) seq);
 	else
-		snprintf(what, sizeof(what), "stream %.80s seq %lld", stream, (long long) seq);
+		snprintf(what, sizeof(what), "stream %s seq %lld", stream, (long long) seq);
 	problem(audit_problem_name(kind), what, detail);
 }
 
@@ -392,7 +466,7 @@ static void
 check_streams(Entry *es, size_t n)
 {
 	size_t		i = 0;
-	audit_link *links = malloc((n + 1) * sizeof(audit_link));
+	audit_link *links = xmalloc((n + 1) * sizeof(audit_link));
 
 	qsort(es, n, sizeof(Entry), cmp_stream_seq);
 	while (i < n)
@@ -442,12 +516,13 @@ leaf_report(void *arg, const char *kind, int64_t leaf, long stray, int64_t below
 {
 	LeafArg    *a = arg;
 	char		what[160],
-				detail[200];
+				detail[200],
+				sn[81];
 	long long	bid = (long long) a->b->info.block_id;
 
 	if (stray >= 0)
-		snprintf(what, sizeof(what), "entry %lld (stream %.80s seq %lld)",
-				 (long long) a->strays[stray]->entry_id, a->strays[stray]->stream,
+		snprintf(what, sizeof(what), "entry %lld (stream %s seq %lld)",
+				 (long long) a->strays[stray]->entry_id, shown(a->strays[stray]->stream, sn, sizeof(sn)),
 				 (long long) a->strays[stray]->seq);
 	else
 		snprintf(what, sizeof(what), "block %lld leaf %lld", bid, (long long) (leaf + 1));
@@ -472,11 +547,23 @@ cmp_leaf(const void *a, const void *b)
 				  sort_leaves + *(const size_t *) b * AUDIT_HASH_LEN, AUDIT_HASH_LEN);
 }
 
+/* Blocks in block id order, as the chain check reads them; a file's line order does not count. */
+static int
+cmp_block(const void *a, const void *b)
+{
+	const Block *x = a,
+			   *y = b;
+
+	if (x->info.block_id != y->info.block_id)
+		return x->info.block_id < y->info.block_id ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
 /* Match each block's entries (by id range) to its leaves. */
 static void
 check_membership(Entry *es, size_t n, Block *bs, size_t nb)
 {
-	Entry	  **byid = malloc((n + 1) * sizeof(Entry *));
+	Entry	  **byid = xmalloc((n + 1) * sizeof(Entry *));
 	size_t		i,
 				b,
 				lo = 0;
@@ -501,10 +588,11 @@ check_membership(Entry *es, size_t n, Block *bs, size_t nb)
 			lo++;
 		for (hi = lo; hi < n && byid[hi]->entry_id <= bl->info.last_id; hi++)
 			;
-		leaf_entry = calloc(bl->nleaves + 1, sizeof(int64_t));
-		order = malloc((bl->nleaves + 1) * sizeof(size_t));
-		stray_ids = malloc((hi - lo + 1) * sizeof(int64_t));
-		strays = malloc((hi - lo + 1) * sizeof(Entry *));
+		leaf_entry = xmalloc((bl->nleaves + 1) * sizeof(int64_t));
+		memset(leaf_entry, 0, (bl->nleaves + 1) * sizeof(int64_t));
+		order = xmalloc((bl->nleaves + 1) * sizeof(size_t));
+		stray_ids = xmalloc((hi - lo + 1) * sizeof(int64_t));
+		strays = xmalloc((hi - lo + 1) * sizeof(Entry *));
 		sort_leaves = bl->leaves;
 		for (i = 0; i < bl->nleaves; i++)
 			order[i] = i;
@@ -554,7 +642,7 @@ check_membership(Entry *es, size_t n, Block *bs, size_t nb)
 static void
 check_blocks(Block *bs, size_t nb)
 {
-	audit_block_info *infos = malloc((nb + 1) * sizeof(audit_block_info));
+	audit_block_info *infos = xmalloc((nb + 1) * sizeof(audit_block_info));
 	size_t		i;
 
 	for (i = 0; i < nb; i++)
@@ -598,9 +686,11 @@ check_digest(const char *digest, Block *bs, size_t nb)
 	if (!parse_int64(idtext, &id) || id < 1 || !audit_unhex(colon + 1, strlen(colon + 1), h, AUDIT_HASH_LEN))
 		die("invalid digest: %s (expected procgov-audit:v1:<block id>:<64 hex digits>)", digest);
 	for (i = 0; i < nb; i++)
-		if (bs[i].info.usable && bs[i].info.block_id == id)
+		if (bs[i].info.block_id == id)
 		{
-			if (memcmp(bs[i].info.hash, h, AUDIT_HASH_LEN) != 0)
+			if (!bs[i].info.usable)
+				problem("changed", "digest", "The block the digest names is damaged (reported above): the digest cannot be confirmed.");
+			else if (memcmp(bs[i].info.hash, h, AUDIT_HASH_LEN) != 0)
 				problem("changed", "digest", "The block the digest names has another hash now: the block chain was rewritten.");
 			return;
 		}
@@ -633,8 +723,8 @@ main(int argc, char **argv)
 		{
 			fprintf(stderr,
 					"usage: procgov-verify --entries FILE [--blocks FILE] [--digest DIGEST]\n"
-					"  FILE from \\copy (SELECT * FROM procgov.audit_export ORDER BY entry_id) TO 'entries.tsv'\n"
-					"  and \\copy (SELECT * FROM procgov.audit_block_export ORDER BY block_id) TO 'blocks.tsv';\n"
+					"  FILE from \\copy (SELECT * FROM procgov.audit_export ORDER BY entry_id) TO 'entries.tsv' WITH (ENCODING 'UTF8')\n"
+					"  and \\copy (SELECT * FROM procgov.audit_block_export ORDER BY block_id) TO 'blocks.tsv' WITH (ENCODING 'UTF8');\n"
 					"  DIGEST from SELECT digest FROM procgov.audit_digest(), kept outside the database.\n");
 			return 2;
 		}
@@ -648,6 +738,7 @@ main(int argc, char **argv)
 	if (blocks_path)
 	{
 		bs = load_blocks(blocks_path, &nb);
+		qsort(bs, nb, sizeof(Block), cmp_block);
 		check_blocks(bs, nb);
 		check_membership(es, n, bs, nb);
 		if (digest)
@@ -655,6 +746,23 @@ main(int argc, char **argv)
 	}
 	check_streams(es, n);
 
+	{
+		int64_t		sealed_hi = 0;
+		size_t		unsealed = 0,
+					k;
+
+		for (k = 0; k < nb; k++)
+			if (bs[k].info.usable && bs[k].info.last_id > sealed_hi)
+				sealed_hi = bs[k].info.last_id;
+		for (k = 0; k < n; k++)
+			if (es[k].entry_id > sealed_hi)
+				unsealed++;
+		if (blocks_path == NULL)
+			printf("procgov-verify: no blocks given: the chains are checked, but an entry removed from the end of a stream would not show\n");
+		else if (unsealed > 0)
+			printf("procgov-verify: %zu entr%s after the last sealed block: chained, not yet sealed (an entry removed from the end of a stream among them would not show)\n",
+				   unsealed, unsealed == 1 ? "y is" : "ies are");
+	}
 	printf("procgov-verify: %zu entries, %zu blocks%s: %s\n", n, nb,
 		   digest ? ", digest checked" : "",
 		   problems == 0 ? "intact" : "PROBLEMS FOUND");

@@ -159,6 +159,29 @@ SELECT count(*) AS problems FROM procgov.verify_audit();
 SELECT procgov.verify_audit_digest(:'kept_digest') AS digest_still_good;
 ROLLBACK;
 
+-- 13. an entry forged below the first id (0), chained onto a sealed entry of
+--     the end of its stream with its hash recomputed: entry ids start at 1, so no
+--     seal would ever cover it, and it is named as inserted
+BEGIN;
+ALTER TABLE procgov.audit_log DISABLE TRIGGER audit_log_append_only;
+INSERT INTO procgov.audit_log (entry_id, stream, seq, logged_at, txid, actor, db_user, action, payload, reason, prev_hash, hash)
+  SELECT 0, l.stream, l.seq + 1, now(), pg_current_xact_id(), 'mallory', 'postgres', 'forged', '{}', NULL, l.hash, '\x00'
+    FROM procgov.audit_log l
+   WHERE l.stream = (SELECT stream FROM procgov.audit_log WHERE entry_id = 1)
+   ORDER BY l.seq DESC LIMIT 1;
+UPDATE procgov.audit_log l SET hash = pg_temp.entry_hash(l) WHERE entry_id = 0;
+SELECT problem, block_id, entry_id, detail FROM pg_temp.findings WHERE entry_id = 0;
+ROLLBACK;
+
+-- 14. a block in the middle damaged (its Merkle root no hash): it is named,
+--     and the blocks after it are still read, their entries still found
+BEGIN;
+ALTER TABLE procgov.audit_block DISABLE TRIGGER audit_block_append_only;
+UPDATE procgov.audit_block SET merkle_root = '\x00' WHERE block_id = 2;
+SELECT count(*) > 2 AS blocks_after_it FROM procgov.audit_block;
+SELECT problem, block_id, entry_id, detail FROM pg_temp.findings;
+ROLLBACK;
+
 -- the ledger is intact again
 SELECT count(*) AS problems FROM procgov.verify_audit();
 SELECT procgov.verify_audit_digest(:'kept_digest') AS digest_still_good;
