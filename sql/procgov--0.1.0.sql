@@ -1787,6 +1787,7 @@ CREATE TABLE procgov.idempotency (
 	operation		text NOT NULL,
 	key				text NOT NULL,
 	request_hash	bytea NOT NULL,
+	actor			text NOT NULL,
 	result			jsonb,
 	created_at		timestamptz NOT NULL DEFAULT now(),
 	CONSTRAINT idempotency_pkey PRIMARY KEY (entity_id, operation, key)
@@ -2017,6 +2018,24 @@ END
 $$;
 COMMENT ON FUNCTION procgov.guard_bank_account_payable(text, jsonb) IS 'guard bank_account_payable: the invoice is paid to the supplier''s account on record, and its cooling-off period after a change is over';
 
+-- closing an approved requisition says it was converted (requisition.converted):
+-- true only when orders were made from it (convert_requisition inserts them first)
+CREATE FUNCTION procgov.guard_converted(kind text, doc jsonb) RETURNS text
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+#variable_conflict use_variable
+BEGIN
+	IF EXISTS (SELECT FROM procgov.purchase_order p
+				WHERE p.entity_id = doc->>'entity_id' AND p.requisition_id = (doc->>'requisition_id')::bigint) THEN
+		RETURN NULL;
+	END IF;
+	RETURN format('No purchase order was made from requisition %s.', doc->>'number');
+END
+$$;
+COMMENT ON FUNCTION procgov.guard_converted(text, jsonb) IS 'guard converted: purchase orders were made from the requisition (procgov.purchase_order rows name it)';
+
 CREATE TABLE procgov.document_commitment (
 	entity_id		text NOT NULL,
 	budget_id		bigint NOT NULL,
@@ -2110,7 +2129,8 @@ INSERT INTO procgov.guard (guard, function, description, hint, builtin) VALUES
 	('partly_received', 'procgov.guard_partly_received(text, jsonb)', 'some but not all is received', 'Post a receipt first.', true),
 	('nothing_received', 'procgov.guard_nothing_received(text, jsonb)', 'nothing has been received', 'Close the order instead: goods were received against it.', true),
 	('order_receivable', 'procgov.guard_order_receivable(text, jsonb)', 'the order is transmitted and not fully received', 'Transmit the order first.', true),
-	('bank_account_payable', 'procgov.guard_bank_account_payable(text, jsonb)', 'the invoice is paid to the account on record after its cooling-off period', 'Wait for the cooling-off period to end, or pay to the account on record.', true);
+	('bank_account_payable', 'procgov.guard_bank_account_payable(text, jsonb)', 'the invoice is paid to the account on record after its cooling-off period', 'Wait for the cooling-off period to end, or pay to the account on record.', true),
+	('converted', 'procgov.guard_converted(text, jsonb)', 'purchase orders were made from it', 'Convert it with procgov.convert_requisition(), or cancel it.', true);
 SELECT pg_catalog.pg_extension_config_dump('procgov.guard', 'WHERE NOT builtin');
 
 INSERT INTO procgov.effect (effect, function, description, builtin) VALUES
@@ -2147,7 +2167,7 @@ INSERT INTO procgov.transition (kind, from_state, to_state, guards, effects, eve
 	('requisition', 'pending_approval', 'approved', '{approval_complete,budget_available}', '{}', 'requisition.approved', 'an approver other than the requester approves it', true),
 	('requisition', 'pending_approval', 'rejected', '{}', '{}', 'approval.rejected', 'an approver rejects it', true),
 	('requisition', 'rejected', 'draft', '{}', '{}', 'requisition.reworked', 'the requester reworks it', true),
-	('requisition', 'approved', 'closed', '{}', '{}', 'requisition.converted', 'it was turned into purchase orders', true),
+	('requisition', 'approved', 'closed', '{converted}', '{}', 'requisition.converted', 'it was turned into purchase orders', true),
 	('requisition', 'draft', 'cancelled', '{}', '{}', 'requisition.cancelled', 'the requester withdraws it', true),
 	('requisition', 'submitted', 'cancelled', '{}', '{}', 'requisition.cancelled', 'the requester withdraws it', true),
 	('requisition', 'pending_approval', 'cancelled', '{}', '{}', 'requisition.cancelled', 'the requester withdraws it', true),
@@ -2480,18 +2500,64 @@ CREATE FUNCTION procgov.check_entity(entity text, to_act boolean DEFAULT true) R
 DECLARE
 	e procgov.entity;
 BEGIN
+	IF entity IS NULL THEN
+		RAISE EXCEPTION 'no entity given'
+			USING ERRCODE = '22023', DETAIL = 'The entity argument is NULL.',
+				  HINT = 'Pass the code of the entity the document belongs to, as in procgov.entity.';
+	END IF;
+	-- access first: whether an entity the caller may not see exists is none of its business
+	IF to_act THEN
+		PERFORM procgov.check_entity_access(entity);
+	END IF;
 	SELECT * INTO e FROM procgov.entity WHERE entity_id = entity;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'entity "%" does not exist', entity
 			USING ERRCODE = '42704', HINT = 'Add it to procgov.entity first, or check the entity code.';
 	END IF;
-	IF to_act THEN
-		PERFORM procgov.check_entity_access(entity);
-	END IF;
 	RETURN e;
 END
 $$;
-COMMENT ON FUNCTION procgov.check_entity(text, boolean) IS 'the entity row, or an error naming the unknown code; with to_act, also an error (42501) when the caller may not act on it';
+COMMENT ON FUNCTION procgov.check_entity(text, boolean) IS 'the entity row, or an error naming the missing or unknown code; with to_act, first an error (42501) when the caller may not act on it';
+
+-- a document kind the API knows, or the error lock_document gives for another
+CREATE FUNCTION procgov.check_kind(kind text) RETURNS text
+	LANGUAGE plpgsql IMMUTABLE
+	AS $$
+BEGIN
+	IF kind IS NULL OR kind NOT IN ('requisition', 'purchase_order', 'receipt', 'invoice', 'bank_change') THEN
+		RAISE EXCEPTION 'unknown document kind "%"', kind
+			USING ERRCODE = '22023', HINT = 'Use requisition, purchase_order, receipt, invoice or bank_change.';
+	END IF;
+	RETURN kind;
+END
+$$;
+COMMENT ON FUNCTION procgov.check_kind(text) IS 'the document kind, or an error (22023) when it is NULL or not one of requisition, purchase_order, receipt, invoice, bank_change';
+
+-- who may cancel or close which kind (docs/security.md): requester the
+-- requisitions and orders, receiver the receipts and invoices, admin all
+-- of them and bank changes; checked on the calling role, as EXECUTE is
+CREATE FUNCTION procgov.check_kind_role(kind text, action text) RETURNS void
+	LANGUAGE plpgsql STABLE
+	AS $$
+#variable_conflict use_variable
+DECLARE
+	who text := procgov.calling_role();
+	role text := CASE procgov.check_kind(kind)
+					 WHEN 'requisition' THEN 'procgov_requester' WHEN 'purchase_order' THEN 'procgov_requester'
+					 WHEN 'receipt' THEN 'procgov_receiver' WHEN 'invoice' THEN 'procgov_receiver'
+					 ELSE 'procgov_admin' END;
+BEGIN
+	IF pg_has_role(who, role, 'USAGE') OR pg_has_role(who, 'procgov_admin', 'USAGE') THEN
+		RETURN;
+	END IF;
+	RAISE EXCEPTION 'role % may not % documents of kind %', who, action, kind
+		USING ERRCODE = '42501',
+			  DETAIL = format('Documents of kind %s are cancelled and closed by members of %s.', kind,
+							  CASE role WHEN 'procgov_admin' THEN role ELSE role || ' or procgov_admin' END),
+			  HINT = format('Have a member of %s %s it.', role, action);
+END
+$$;
+COMMENT ON FUNCTION procgov.check_kind_role(text, text) IS 'an error (22023) for an unknown kind, else an error (42501) unless the calling role may cancel or close documents of the kind: procgov_requester requisitions and purchase orders, procgov_receiver receipts and invoices, procgov_admin all';
 
 -- a document by kind and number, locked for the rest of the transaction: a
 -- concurrent change waits, then this call sees what it did
@@ -2552,8 +2618,14 @@ END
 $$;
 COMMENT ON FUNCTION procgov.next_number(text, text, text) IS 'the next document number of a kind in an entity, e.g. PO-000042 (gapless: concurrent callers in one entity wait for each other''s commit)';
 
--- Idempotency: the first call with a key does the work and stores its result;
--- a repeat with the same input returns that result; a different input is refused.
+-- the input of a call as its idempotency key compares it (src/api.c)
+CREATE FUNCTION procgov.idempotency_form(request jsonb) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'idempotency_form' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION procgov.idempotency_form(jsonb) IS 'a call''s input as its idempotency key compares it: numbers by value (10.0 is 10), object fields that are JSON null left out; strings as written';
+
+-- Idempotency: the first call with a key does the work and stores its result
+-- and who made it; a repeat by the same person with the same input returns
+-- that result; other input, or another person, is refused.
 -- Callers skip both calls when they have no key.
 CREATE FUNCTION procgov.idempotent_begin(entity text, operation text, key text, request jsonb) RETURNS jsonb
 	LANGUAGE plpgsql VOLATILE
@@ -2562,35 +2634,43 @@ CREATE FUNCTION procgov.idempotent_begin(entity text, operation text, key text, 
 DECLARE
 	h bytea;
 	r procgov.idempotency;
+	actor text := procgov.current_actor();
 BEGIN
 	IF key IS NULL THEN
 		RETURN NULL;
 	END IF;
 	-- a stored result is the document's: only for whoever may act on its entity
-	PERFORM procgov.check_entity_access(entity);
+	PERFORM procgov.check_entity(entity);
 	IF length(key) NOT BETWEEN 1 AND 200 THEN
 		RAISE EXCEPTION 'idempotency key must be 1 to 200 characters'
 			USING ERRCODE = '22023', DETAIL = format('The key is %s characters long.', length(key)),
 				  HINT = 'Use a UUID or the ERP''s own request id.';
 	END IF;
-	h := sha256(convert_to(request::text, 'UTF8'));
+	h := sha256(convert_to(procgov.idempotency_form(request)::text, 'UTF8'));
 	-- a concurrent first call with the same key makes this insert wait for it
-	INSERT INTO procgov.idempotency (entity_id, operation, key, request_hash)
-	VALUES (entity, operation, key, h) ON CONFLICT DO NOTHING;
+	INSERT INTO procgov.idempotency (entity_id, operation, key, request_hash, actor)
+	VALUES (entity, operation, key, h, actor) ON CONFLICT DO NOTHING;
 	IF FOUND THEN
 		RETURN NULL;
 	END IF;
 	SELECT * INTO r FROM procgov.idempotency i WHERE i.entity_id = entity AND i.operation = idempotent_begin.operation AND i.key = idempotent_begin.key;
+	-- another person's key: their result is not this person's action
+	IF r.actor <> actor THEN
+		RAISE EXCEPTION 'idempotency key "%" was first used by another person', key
+			USING ERRCODE = '23505',
+				  DETAIL = format('%s used it first, for %s; the caller acts as %s.', r.actor, operation, actor),
+				  HINT = 'Use a key of your own for your own action (derive it from the person as well as the request); only its first user repeats a request with a key.';
+	END IF;
 	IF r.request_hash <> h THEN
 		RAISE EXCEPTION 'idempotency key "%" was already used for a different % request', key, operation
 			USING ERRCODE = '23505',
 				  DETAIL = 'The key was first used with other input.',
-				  HINT = 'Use a new key for a new request; repeat a request only with exactly the same input.';
+				  HINT = 'Use a new key for a new request; repeat a request only with the same input (numbers compare by value, strings as written).';
 	END IF;
 	RETURN r.result;
 END
 $$;
-COMMENT ON FUNCTION procgov.idempotent_begin(text, text, text, jsonb) IS 'start an idempotent call: NULL to go ahead, the stored result for a repeat, an error for a reused key with other input';
+COMMENT ON FUNCTION procgov.idempotent_begin(text, text, text, jsonb) IS 'start an idempotent call: NULL to go ahead, the stored result for a repeat, an error for a key reused with other input or by another person';
 
 CREATE FUNCTION procgov.idempotent_end(entity text, operation text, key text, result jsonb) RETURNS jsonb
 	LANGUAGE plpgsql VOLATILE
@@ -2613,7 +2693,15 @@ COMMENT ON FUNCTION procgov.line_field(jsonb, integer, text, boolean) IS 'one fi
 
 CREATE FUNCTION procgov.line_quantity(lines jsonb, i integer) RETURNS numeric
 	AS 'MODULE_PATHNAME', 'line_quantity' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION procgov.line_quantity(jsonb, integer) IS 'the positive, finite quantity of one line, or an error naming the line';
+COMMENT ON FUNCTION procgov.line_quantity(jsonb, integer) IS 'the positive, finite quantity of one line (within numeric(18,4)), or an error naming the line';
+
+CREATE FUNCTION procgov.line_decimal(lines jsonb, i integer, field text) RETURNS numeric
+	AS 'MODULE_PATHNAME', 'line_decimal' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION procgov.line_decimal(jsonb, integer, text) IS 'an optional quantity field of one line (e.g. confirmed_qty): NULL when absent, else a number of zero or more within numeric(18,4), or an error naming the line and the value';
+
+CREATE FUNCTION procgov.line_date(lines jsonb, i integer, field text) RETURNS date
+	AS 'MODULE_PATHNAME', 'line_date' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION procgov.line_date(jsonb, integer, text) IS 'an optional date field of one line (need_by, confirmed_date): NULL when absent, else a finite date, or an error naming the line and the value';
 
 CREATE FUNCTION procgov.line_price(lines jsonb, i integer, currency text DEFAULT NULL) RETURNS procgov.amount
 	AS 'MODULE_PATHNAME', 'line_price' LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -2793,7 +2881,8 @@ CREATE FUNCTION procgov.decide(kind text, entity text, number text, decision tex
 	AS $$
 #variable_conflict use_variable
 DECLARE
-	op text := CASE decision WHEN 'approved' THEN 'approve_' ELSE 'reject_' END || kind;
+	-- the kind first: it names the operation a key is stored under
+	op text := CASE decision WHEN 'approved' THEN 'approve_' ELSE 'reject_' END || procgov.check_kind(kind);
 	prior jsonb := CASE WHEN idempotency_key IS NOT NULL THEN procgov.idempotent_begin(entity, op, idempotency_key,
 		jsonb_build_object('number', number, CASE decision WHEN 'approved' THEN 'comment' ELSE 'reason' END, comment)) END;
 	d jsonb;
@@ -2884,7 +2973,7 @@ BEGIN
 	INSERT INTO procgov.purchase_order_line (entity_id, po_id, line_no, item_id, description, quantity, unit_price, need_by)
 	SELECT entity, po.po_id, gs.k + 1, it.item_id, coalesce(lines->gs.k->>'description', it.description),
 		   procgov.line_quantity(lines, gs.k), procgov.line_price(lines, gs.k),
-		   coalesce((lines->gs.k->>'need_by')::date, need_by)
+		   coalesce(procgov.line_date(lines, gs.k, 'need_by'), need_by)
 	  FROM generate_series(0, jsonb_array_length(lines) - 1) AS gs(k)
 	  LEFT JOIN procgov.item it ON it.entity_id = entity AND it.sku = lines->gs.k->>'item';
 	RETURN procgov.row_jsonb(po);
@@ -3038,6 +3127,8 @@ BEGIN
 				RAISE EXCEPTION 'purchase order % has no line %', number, ln
 					USING ERRCODE = '22023', HINT = 'Acknowledge the order''s own line numbers.';
 			END IF;
+			-- checked here, line by line, so the casts below cannot fail
+			PERFORM procgov.line_decimal(lines, i, 'confirmed_qty'), procgov.line_date(lines, i, 'confirmed_date');
 		END LOOP;
 	END IF;
 	INSERT INTO procgov.acknowledgement (entity_id, po_id, recorded_by, note)
@@ -3150,10 +3241,14 @@ DECLARE
 	cur text;
 	total procgov.amount;
 	inv procgov.invoice;
+	pl text;
 BEGIN
 	IF prior IS NOT NULL THEN
 		RETURN prior;
 	END IF;
+	-- the entity before anything is read in it: another entity's suppliers,
+	-- invoices and numbers are not the caller's to probe
+	PERFORM procgov.check_entity(entity);
 	s := procgov.supplier_by_code(entity, supplier);
 	n := procgov.check_lines(lines);
 	cur := procgov.currency(procgov.line_price(lines, 0));
@@ -3171,6 +3266,26 @@ BEGIN
 	END IF;
 	FOR i IN 0 .. n - 1 LOOP
 		total := total + procgov.line_quantity(lines, i) * procgov.line_price(lines, i, cur);
+		-- the order line it bills: a line of the invoice's order
+		pl := lines->i->>'po_line';
+		IF pl IS NOT NULL THEN
+			IF po.po_id IS NULL THEN
+				RAISE EXCEPTION 'line % bills order line %, but the invoice names no order', i + 1, pl
+					USING ERRCODE = '22023', DETAIL = format('The line is %s.', lines->i),
+						  HINT = 'Pass the order''s number as order_number, or leave po_line out.';
+			END IF;
+			IF pl !~ '^[[:space:]]*[0-9]{1,9}[[:space:]]*$' THEN
+				RAISE EXCEPTION 'line % names order line "%"', i + 1, pl
+					USING ERRCODE = '22023', DETAIL = format('The line is %s.', lines->i),
+						  HINT = 'Give "po_line" as the order''s line number, e.g. 1.';
+			END IF;
+			IF NOT EXISTS (SELECT FROM procgov.purchase_order_line l
+							WHERE l.entity_id = entity AND l.po_id = po.po_id AND l.line_no = pl::integer) THEN
+				RAISE EXCEPTION 'purchase order % has no line %', order_number, pl::integer
+					USING ERRCODE = '22023', DETAIL = format('Line %s of the invoice bills it.', i + 1),
+						  HINT = 'Bill the order''s own line numbers.';
+			END IF;
+		END IF;
 	END LOOP;
 	INSERT INTO procgov.invoice (entity_id, number, supplier_invoice_no, supplier_id, po_id, invoice_date, total,
 								 pay_to_iban, correlation_id)
@@ -3200,9 +3315,12 @@ CREATE FUNCTION procgov.cancel_document(kind text, entity text, number text, rea
 	AS $$
 #variable_conflict use_variable
 DECLARE
-	prior jsonb := CASE WHEN idempotency_key IS NOT NULL THEN procgov.idempotent_begin(entity, 'cancel_' || kind,
-		idempotency_key, jsonb_build_object('number', number, 'reason', reason)) END;
+	prior jsonb;
 BEGIN
+	-- the kind and who may cancel it, before a key is looked up or stored
+	PERFORM procgov.check_kind_role(kind, 'cancel');
+	prior := CASE WHEN idempotency_key IS NOT NULL THEN procgov.idempotent_begin(entity, 'cancel_' || kind,
+		idempotency_key, jsonb_build_object('number', number, 'reason', reason)) END;
 	IF prior IS NOT NULL THEN
 		RETURN prior;
 	END IF;
@@ -3224,9 +3342,12 @@ CREATE FUNCTION procgov.close_document(kind text, entity text, number text, idem
 	AS $$
 #variable_conflict use_variable
 DECLARE
-	prior jsonb := CASE WHEN idempotency_key IS NOT NULL THEN procgov.idempotent_begin(entity, 'close_' || kind,
-		idempotency_key, jsonb_build_object('number', number)) END;
+	prior jsonb;
 BEGIN
+	-- the kind and who may close it, before a key is looked up or stored
+	PERFORM procgov.check_kind_role(kind, 'close');
+	prior := CASE WHEN idempotency_key IS NOT NULL THEN procgov.idempotent_begin(entity, 'close_' || kind,
+		idempotency_key, jsonb_build_object('number', number)) END;
 	IF prior IS NOT NULL THEN
 		RETURN prior;
 	END IF;
@@ -3253,6 +3374,8 @@ BEGIN
 	IF prior IS NOT NULL THEN
 		RETURN prior;
 	END IF;
+	-- the entity before its suppliers are read
+	PERFORM procgov.check_entity(entity);
 	s := procgov.supplier_by_code(entity, supplier);
 	IF reason IS NULL OR reason = '' THEN
 		RAISE EXCEPTION 'a bank account change needs a reason'
@@ -3354,7 +3477,8 @@ COMMENT ON COLUMN procgov.approval.doc_version IS 'the document version decided 
 COMMENT ON COLUMN procgov.approval.decision IS 'approved or rejected';
 COMMENT ON COLUMN procgov.approval.decided_by IS 'the acting user (procgov.actor)';
 COMMENT ON TABLE procgov.idempotency IS 'idempotency keys of API calls: a repeat with the same key and input returns the first result';
-COMMENT ON COLUMN procgov.idempotency.request_hash IS 'SHA-256 of the call''s input';
+COMMENT ON COLUMN procgov.idempotency.request_hash IS 'SHA-256 of the call''s input in procgov.idempotency_form() (numbers by value, null fields left out)';
+COMMENT ON COLUMN procgov.idempotency.actor IS 'the person who first used the key (procgov.current_actor()): only they repeat the call with it';
 COMMENT ON COLUMN procgov.idempotency.result IS 'what the first call returned';
 -- END model comments
 
@@ -3393,11 +3517,11 @@ BEGIN
 		   AND p.proname IN ('govern_document', 'refuse_document_delete', 'guard_supplier_iban', 'config_changed',
 				'doc_id', 'kind_label', 'guard_has_lines', 'guard_approval_complete', 'guard_supplier_active',
 				'guard_budget_available', 'guard_received', 'guard_fully_received', 'guard_partly_received',
-				'guard_nothing_received', 'guard_order_receivable', 'guard_bank_account_payable',
+				'guard_nothing_received', 'guard_order_receivable', 'guard_bank_account_payable', 'guard_converted',
 				'effect_commit_budget', 'effect_release_budget', 'effect_apply_bank_change', 'effect_approve_version',
 				'record_order_version', 'lines_changed', 'refresh_order_total', 'refresh_requisition_total', 'check_lines_editable', 'check_entity',
-				'lock_document', 'set_state', 'next_number', 'idempotent_begin', 'idempotent_end',
-				'line_field', 'line_quantity', 'line_price', 'check_lines', 'line_number', 'lines_total',
+				'lock_document', 'set_state', 'next_number', 'idempotent_begin', 'idempotent_end', 'idempotency_form', 'check_kind', 'check_kind_role',
+				'line_field', 'line_quantity', 'line_decimal', 'line_date', 'line_price', 'check_lines', 'line_number', 'lines_total',
 				'supplier_by_code', 'item_by_sku', 'budget_for', 'doc_result', 'decide', 'create_requisition', 'submit_requisition', 'approve_document',
 				'reject_document', 'insert_order', 'create_purchase_order', 'convert_requisition', 'order_step',
 				'submit_order', 'transmit_order', 'record_acknowledgement', 'post_receipt', 'register_invoice',
@@ -3419,6 +3543,11 @@ GRANT EXECUTE ON FUNCTION procgov.approve_document(text, text, text, text, text)
 GRANT EXECUTE ON FUNCTION procgov.post_receipt(text, text, jsonb, text, text),
 	procgov.register_invoice(text, text, text, date, jsonb, text, procgov.iban, text, text)
 	TO procgov_receiver, procgov_admin;
+-- accounts payable cancels and closes (pays) invoices: which kinds each role
+-- may cancel or close is checked inside (procgov.check_kind_role)
+GRANT EXECUTE ON FUNCTION procgov.cancel_document(text, text, text, text, text),
+	procgov.close_document(text, text, text, text)
+	TO procgov_receiver;
 GRANT EXECUTE ON FUNCTION procgov.request_bank_change(text, text, procgov.iban, text, text) TO procgov_admin;
 -- END model privileges
 
@@ -4349,20 +4478,22 @@ CREATE FUNCTION procgov.submit(kind text, entity text, number text, urgent boole
 	AS $$
 #variable_conflict use_variable
 DECLARE
-	prior jsonb := CASE WHEN idempotency_key IS NOT NULL THEN procgov.idempotent_begin(entity, 'submit_' || kind, idempotency_key,
-		jsonb_build_object('number', number, 'urgent', urgent, 'justification', justification)) END;
+	prior jsonb;
 	d jsonb;
 BEGIN
+	-- the kind first: it names the operation a key is stored under
+	IF kind IS NULL OR kind NOT IN ('requisition', 'purchase_order') THEN
+		RAISE EXCEPTION 'document kind "%" is not submitted for approval', kind
+			USING ERRCODE = '22023', HINT = 'Submit a requisition or a purchase_order; a bank change is pending approval when requested.';
+	END IF;
+	prior := CASE WHEN idempotency_key IS NOT NULL THEN procgov.idempotent_begin(entity, 'submit_' || kind, idempotency_key,
+		jsonb_build_object('number', number, 'urgent', urgent, 'justification', justification)) END;
 	IF prior IS NOT NULL THEN
 		RETURN prior;
 	END IF;
 	IF urgent AND coalesce(btrim(justification), '') = '' THEN
 		RAISE EXCEPTION 'an urgent % needs a written justification', procgov.kind_label(kind)
 			USING ERRCODE = '22023', HINT = 'Say why it cannot take the normal path; the justification goes into the audit ledger.';
-	END IF;
-	IF kind IS NULL OR kind NOT IN ('requisition', 'purchase_order') THEN
-		RAISE EXCEPTION 'document kind "%" is not submitted for approval', kind
-			USING ERRCODE = '22023', HINT = 'Submit a requisition or a purchase_order; a bank change is pending approval when requested.';
 	END IF;
 	d := procgov.lock_document(kind, entity, number);
 	IF coalesce((d->>'urgent')::boolean, false) IS DISTINCT FROM urgent OR (d->>'expedite_reason') IS DISTINCT FROM justification THEN

@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  * src/api.c
  *		C helpers of the SQL API: document lines given as a jsonb array,
- *		read and checked field by field (each failure naming the line), and
- *		the small jsonb result every API function returns.
+ *		read and checked field by field (each failure naming the line), the
+ *		small jsonb result every API function returns, and the form in which
+ *		an idempotency key compares a call's input.
  *
  * The API functions (create_requisition, create_purchase_order, post_receipt,
  * ...) take lines as [{"item": ..., "quantity": ..., "unit_price": ...}, ...].
@@ -20,8 +21,13 @@
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "nodes/value.h"
+#if PG_VERSION_NUM >= 160000
+#include "nodes/miscnodes.h"
+#endif
 #include "parser/parse_func.h"
 #include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
 #include "utils/hsearch.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
@@ -166,31 +172,171 @@ line_field(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(v));
 }
 
+/* A value for a message: cut to 40 characters, so 1e400 does not fill the screen. */
+static char *
+value_for_message(const char *v)
+{
+	if (strlen(v) <= 40)
+		return pstrdup(v);
+	return psprintf("%.37s...", v);
+}
+
+static void out_of_range(int i, const char *field, const char *v) pg_attribute_noreturn();
+
+/* The error for a quantity the quantity columns, numeric(18,4), cannot hold. */
+static void
+out_of_range(int i, const char *field, const char *v)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("line %d has a %s out of range: %s", i + 1, field, value_for_message(v)),
+			 errdetail("Quantities are below 100000000000000 (numeric(18,4))."),
+			 errhint("Check the line's %s.", field)));
+}
+
+/*
+ * A quantity field of line i as numeric: a plain decimal (NaN and Infinity
+ * are numerics, not quantities) that fits the quantity columns,
+ * numeric(18,4); positive, or with allow_zero not negative.  NULL when the
+ * field is absent and not required.  Each failure names the line.
+ */
+static Numeric
+line_decimal_internal(Jsonb *lines, int i, const char *field, bool required, bool allow_zero)
+{
+	char	   *v = line_field_internal(lines, i, field, required);
+	Numeric		q;
+	char	   *exp;
+	Datum		zero;
+	bool		ok;
+
+	if (v == NULL)
+		return NULL;
+	if (!is_decimal(v))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("line %d has an invalid %s: \"%s\"", i + 1, field, value_for_message(v)),
+				 errdetail("The line is %s.", line_text(line_at(lines, i))),
+				 errhint("Write the %s as a number, e.g. 40 or 12.5.", field)));
+	/* an exponent numeric_in cannot take ("1e99999" as a string) is out of range too */
+	exp = strpbrk(v, "eE");
+	if (exp != NULL && labs(strtol(exp + 1, NULL, 10)) > 1000)
+		out_of_range(i, field, v);
+	q = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(v),
+											ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+	zero = DirectFunctionCall1(int4_numeric, Int32GetDatum(0));
+	ok = DatumGetBool(DirectFunctionCall2(allow_zero ? numeric_ge : numeric_gt, NumericGetDatum(q), zero));
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("line %d has a %s of %s", i + 1, field,
+						DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(q)))),
+				 errdetail("The line is %s.", line_text(line_at(lines, i))),
+				 errhint("%s", allow_zero ? "Give zero or more: zero when the supplier cannot deliver the line." :
+						 "Quantities are positive.")));
+	/* what numeric(18,4) takes: below 10^14 once rounded to four places */
+	if (!DatumGetBool(DirectFunctionCall2(numeric_lt,
+										  DirectFunctionCall2(numeric_round, NumericGetDatum(q), Int32GetDatum(4)),
+										  DirectFunctionCall1(int8_numeric, Int64GetDatum(INT64CONST(100000000000000))))))
+		out_of_range(i, field, v);
+	return q;
+}
+
 PG_FUNCTION_INFO_V1(line_quantity);
 Datum
 line_quantity(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *lines = PG_ARGISNULL(0) ? NULL : PG_GETARG_JSONB_P(0);
 	int32		i = PG_ARGISNULL(1) ? -1 : PG_GETARG_INT32(1);
-	char	   *v = line_field_internal(lines, i, "quantity", true);
-	Numeric		q;
 
-	/* NaN and Infinity are numerics, not quantities */
-	if (!is_decimal(v))
+	PG_RETURN_NUMERIC(line_decimal_internal(lines, i, "quantity", true, false));
+}
+
+/*
+ * procgov.line_decimal(lines, i, field): an optional quantity field of one
+ * line (confirmed_qty): NULL when absent, else zero or more and within
+ * numeric(18,4), or an error naming the line and the value.
+ */
+PG_FUNCTION_INFO_V1(line_decimal);
+Datum
+line_decimal(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *lines = PG_ARGISNULL(0) ? NULL : PG_GETARG_JSONB_P(0);
+	int32		i = PG_ARGISNULL(1) ? -1 : PG_GETARG_INT32(1);
+	char	   *field = PG_ARGISNULL(2) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	Numeric		q = line_decimal_internal(lines, i, field, false, true);
+
+	if (q == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_NUMERIC(q);
+}
+
+/*
+ * Text as date_in reads it, without throwing: false for what date_in
+ * refuses, and for infinity and -infinity (no delivery is due then).
+ */
+static bool
+parse_date(char *s, DateADT *result)
+{
+#if PG_VERSION_NUM >= 160000
+	ErrorSaveContext escontext;
+	Datum		d;
+
+	memset(&escontext, 0, sizeof(escontext));
+	escontext.type = T_ErrorSaveContext;
+	if (!DirectInputFunctionCallSafe(date_in, s, InvalidOid, -1, (Node *) &escontext, &d))
+		return false;
+	*result = DatumGetDateADT(d);
+#else
+	fsec_t		fsec;
+	struct pg_tm tt,
+			   *tm = &tt;
+	int			tzp;
+	int			dtype;
+	int			nf;
+	char	   *field[MAXDATEFIELDS];
+	int			ftype[MAXDATEFIELDS];
+	char		workbuf[MAXDATELEN + 1];
+
+	if (ParseDateTime(s, workbuf, sizeof(workbuf), field, ftype, MAXDATEFIELDS, &nf) != 0 ||
+		DecodeDateTime(field, ftype, nf, &dtype, tm, &fsec, &tzp) != 0)
+		return false;
+	if (dtype == DTK_EPOCH)
+		GetEpochTime(tm);
+	else if (dtype != DTK_DATE)
+		return false;
+	if (!IS_VALID_JULIAN(tm->tm_year, tm->tm_mon, tm->tm_mday))
+		return false;
+	*result = date2j(tm->tm_year, tm->tm_mon, tm->tm_mday) - POSTGRES_EPOCH_JDATE;
+	if (!IS_VALID_DATE(*result))
+		return false;
+#endif
+	return !DATE_NOT_FINITE(*result);
+}
+
+/*
+ * procgov.line_date(lines, i, field): an optional date field of one line
+ * (need_by, confirmed_date): NULL when absent, else the date, or an error
+ * naming the line and the value.
+ */
+PG_FUNCTION_INFO_V1(line_date);
+Datum
+line_date(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *lines = PG_ARGISNULL(0) ? NULL : PG_GETARG_JSONB_P(0);
+	int32		i = PG_ARGISNULL(1) ? -1 : PG_GETARG_INT32(1);
+	char	   *field = PG_ARGISNULL(2) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	char	   *v = line_field_internal(lines, i, field, false);
+	DateADT		d;
+
+	if (v == NULL)
+		PG_RETURN_NULL();
+	if (!parse_date(v, &d))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("line %d has an invalid quantity: \"%s\"", i + 1, v),
-				 errhint("Write the quantity as a number, e.g. 40 or 12.5.")));
-	q = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(v),
-											ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
-	if (!DatumGetBool(DirectFunctionCall2(numeric_gt, NumericGetDatum(q),
-										  DirectFunctionCall1(int4_numeric, Int32GetDatum(0)))))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("line %d has a quantity of %s", i + 1,
-						DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(q)))),
-				 errhint("Quantities are positive.")));
-	PG_RETURN_NUMERIC(q);
+				 errmsg("line %d has an invalid %s: \"%s\"", i + 1, field, value_for_message(v)),
+				 errdetail("The line is %s.", line_text(line_at(lines, i))),
+				 errhint("Write the date as YYYY-MM-DD, e.g. 2026-11-28.")));
+	PG_RETURN_DATEADT(d);
 }
 
 PG_FUNCTION_INFO_V1(line_price);
@@ -263,6 +409,70 @@ doc_result(PG_FUNCTION_ARGS)
 			(void) pushJsonbValue(&st, WJB_VALUE, f);
 		}
 	PG_RETURN_JSONB_P(JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL)));
+}
+
+/* A jsonb number without trailing zeros: 10.0 is 10, 1.50 is 1.5. */
+static void
+trim_number(JsonbValue *v)
+{
+	if (v->type == jbvNumeric)
+		v->val.numeric = DatumGetNumeric(DirectFunctionCall1(numeric_trim_scale, NumericGetDatum(v->val.numeric)));
+}
+
+/*
+ * procgov.idempotency_form(request): the request as an idempotency key
+ * compares it, so that the same input written differently is the same
+ * request: numbers by value (trailing zeros trimmed), object fields whose
+ * value is JSON null left out at every level (as jsonb_strip_nulls leaves
+ * them out).  Strings stay as written: "10" is not 10.  One pass over the
+ * jsonb, on every call that has a key.
+ */
+PG_FUNCTION_INFO_V1(idempotency_form);
+Datum
+idempotency_form(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *in = PG_GETARG_JSONB_P(0);
+	JsonbIterator *it;
+	JsonbParseState *st = NULL;
+	JsonbValue	v,
+				k,
+			   *res = NULL;
+	JsonbIteratorToken tok;
+	bool		pending_key = false;
+
+	if (JB_ROOT_IS_SCALAR(in))
+	{
+		if (!JsonbExtractScalar(&in->root, &v) || v.type != jbvNumeric)
+			PG_RETURN_JSONB_P(in);
+		trim_number(&v);
+		PG_RETURN_JSONB_P(JsonbValueToJsonb(&v));
+	}
+	it = JsonbIteratorInit(&in->root);
+	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+		{
+			/* held back until its value shows whether the field stays */
+			k = v;
+			pending_key = true;
+			continue;
+		}
+		if (pending_key)
+		{
+			pending_key = false;
+			if (tok == WJB_VALUE && v.type == jbvNull)
+				continue;
+			(void) pushJsonbValue(&st, WJB_KEY, &k);
+		}
+		if (tok == WJB_VALUE || tok == WJB_ELEM)
+		{
+			trim_number(&v);
+			res = pushJsonbValue(&st, tok, &v);
+		}
+		else
+			res = pushJsonbValue(&st, tok, NULL);
+	}
+	PG_RETURN_JSONB_P(JsonbValueToJsonb(res));
 }
 
 /*

@@ -55,6 +55,15 @@ SELECT procgov.transmit_order('ACME', 'PO-000001') ->> 'state' AS state;
 SELECT procgov.record_acknowledgement('ACME', 'PO-000001',
 	'[{"line": 1, "confirmed_qty": 40, "confirmed_date": "2026-11-28"}, {"line": 2, "confirmed_qty": 10}]',
 	'two pallets short') ->> 'state' AS state;
+-- a confirmation the supplier cannot have meant is refused, naming the line and the value
+SELECT procgov.record_acknowledgement('ACME', 'PO-000001', '[{"line": 1, "confirmed_qty": -5}]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.record_acknowledgement('ACME', 'PO-000001', '[{"line": 1, "confirmed_qty": "lots"}]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.record_acknowledgement('ACME', 'PO-000001', '[{"line": 1}, {"line": 2, "confirmed_qty": 1e400}]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.record_acknowledgement('ACME', 'PO-000001', '[{"line": 1}, {"line": 2, "confirmed_date": "soon"}]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT line_no, quantity, confirmed_qty, confirmed_date FROM procgov.purchase_order_line ORDER BY line_no;
 SET procgov.actor = 'r.receiver';
 SELECT procgov.post_receipt('ACME', 'PO-000001', '[{"line": 1, "quantity": 30}]') #>> '{order,state}' AS order_state;
@@ -88,9 +97,28 @@ SELECT procgov.create_purchase_order('ACME', 'S-KEY', '[{"item": "HX-M8", "quant
 SELECT procgov.create_purchase_order('ACME', 'S-KEY', '[{"item": "HX-M8", "quantity": 99, "unit_price": "18.75 EUR"}]',
 	cost_center => 'CC-100', budget_period => '2026-11', idempotency_key => 'erp-4711');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- the same input written differently is the same request: numbers by value, a null field as one left out
+SELECT procgov.create_purchase_order('ACME', 'S-KEY', '[{"item": "HX-M8", "quantity": 10.0, "unit_price": "18.75 EUR", "need_by": null}]',
+	cost_center => 'CC-100', budget_period => '2026-11', need_by => NULL, idempotency_key => 'erp-4711') ->> 'number' AS written_differently;
+-- strings are compared as written: "18.750 EUR" is other input
+SELECT procgov.create_purchase_order('ACME', 'S-KEY', '[{"item": "HX-M8", "quantity": 10, "unit_price": "18.750 EUR"}]',
+	cost_center => 'CC-100', budget_period => '2026-11', idempotency_key => 'erp-4711');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.idempotency_form('{"b": null, "a": [1.50, 10.0, 0.000, -2.10e1, null, "1.0", {"x": null, "y": 1e2}], "c": {"d": null}}') AS form;
+-- another person with the same key is refused: the first person's result is not their action
+SET procgov.actor = 'c.chen';
+SELECT procgov.create_purchase_order('ACME', 'S-KEY', '[{"item": "HX-M8", "quantity": 10, "unit_price": "18.75 EUR"}]',
+	cost_center => 'CC-100', budget_period => '2026-11', idempotency_key => 'erp-4711');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SET procgov.actor = 'b.buyer';
 SELECT count(*) AS orders FROM procgov.purchase_order;
 SELECT procgov.submit_order('ACME', 'PO-000002', 'submit-1') ->> 'state' AS state;
 SELECT procgov.submit_order('ACME', 'PO-000002', 'submit-1') ->> 'state' AS repeated;
+SET procgov.actor = 'c.chen';
+SELECT procgov.submit_order('ACME', 'PO-000002', 'submit-1');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SET procgov.actor = 'b.buyer';
+SELECT operation, key, actor, result ->> 'number' AS result_number FROM procgov.idempotency ORDER BY operation, key;
 
 -- a material change after approval: new version, back to approval when the total grows
 SET procgov.actor = 'a.novak';
@@ -234,6 +262,57 @@ SELECT procgov.create_purchase_order('ACME', 'S-KEY', '[{"quantity": 1, "unit_pr
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT procgov.create_purchase_order('ACME', 'S-KEY', '[{"description": "x", "quantity": 1, "unit_price": "1 EUR"}]', idempotency_key => '');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- with a key, a NULL entity or kind is named before the key is stored
+SELECT procgov.create_purchase_order(NULL, 'S-KEY', '[{"description": "x", "quantity": 1, "unit_price": "1 EUR"}]', idempotency_key => 'k-null');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.cancel_document(NULL, 'ACME', 'PO-000004', 'why', idempotency_key => 'k-null');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.close_document(NULL, 'ACME', 'PO-000004', idempotency_key => 'k-null');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.approve_document(NULL, 'ACME', 'PO-000004', idempotency_key => 'k-null');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.submit(NULL, 'ACME', 'PO-000004', idempotency_key => 'k-null');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.transmit_order(NULL, 'PO-000004', 'k-null');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- a quantity beyond what the columns hold, a date that is not one, an order line that is not there
+SELECT procgov.create_requisition('ACME', 'CC-100', '[{"item": "HX-M8", "quantity": 1e15, "unit_price": "1 EUR", "supplier": "S-KEY"}]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.create_purchase_order('ACME', 'S-KEY', '[{"description": "x", "quantity": 1, "unit_price": "1 EUR", "need_by": "2026-12-24"},
+	{"description": "y", "quantity": 1, "unit_price": "1 EUR", "need_by": "next week"}]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT n, procgov.line_date('[{"need_by": "2026-12-24"}, {"need_by": null}, {}]', n, 'need_by') AS need_by FROM generate_series(0, 2) n ORDER BY n;
+SELECT procgov.line_date('[{"need_by": "infinity"}]', 0, 'need_by');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT n, procgov.line_decimal('[{"confirmed_qty": 0}, {"confirmed_qty": "12.50"}, {}]', n, 'confirmed_qty') AS confirmed_qty FROM generate_series(0, 2) n ORDER BY n;
+SELECT procgov.line_decimal('[{"confirmed_qty": "NaN"}]', 0, 'confirmed_qty');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.line_decimal('[{"confirmed_qty": "1e99999"}]', 0, 'confirmed_qty');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SET procgov.actor = 'r.receiver';
+SELECT procgov.register_invoice('ACME', 'S-KEY', 'X-2', '2026-11-25', '[{"po_line": "first", "quantity": 1, "unit_price": "1 EUR"}]', 'PO-000001');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.register_invoice('ACME', 'S-KEY', 'X-2', '2026-11-25',
+	'[{"po_line": 1, "quantity": 1, "unit_price": "18.75 EUR"}, {"po_line": 99, "quantity": 1, "unit_price": "1 EUR"}]', 'PO-000001');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.register_invoice('ACME', 'S-KEY', 'X-2', '2026-11-25', '[{"po_line": 1, "quantity": 1, "unit_price": "1 EUR"}]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT count(*) AS invoices FROM procgov.invoice;
+-- closing an approved requisition says it became orders: refused when none were made
+SET procgov.actor = 'j.doe';
+SELECT procgov.create_requisition('ACME', 'CC-100', '[{"item": "PAL-EU", "quantity": 1, "unit_price": "14.20 EUR", "supplier": "S-KEY"}]') ->> 'number' AS req;
+SELECT procgov.submit_requisition('ACME', 'REQ-000002') ->> 'state' AS state;
+SET procgov.actor = 'a.novak';
+SELECT procgov.approve_document('requisition', 'ACME', 'REQ-000002') ->> 'state' AS state;
+SET procgov.actor = 'j.doe';
+SELECT procgov.close_document('requisition', 'ACME', 'REQ-000002');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.cancel_document('requisition', 'ACME', 'REQ-000002', 'bought at the counter') ->> 'state' AS state;
+SELECT r.number, r.state, count(p.po_id) AS orders FROM procgov.requisition r
+  LEFT JOIN procgov.purchase_order p ON p.entity_id = r.entity_id AND p.requisition_id = r.requisition_id
+ GROUP BY r.number, r.state ORDER BY r.number;
+SELECT aggregateid, type FROM procgov.outbox WHERE type = 'requisition.converted' ORDER BY id;
+SET procgov.actor = 'r.receiver';
 
 -- enforcement can be turned off only by a superuser, and even then everything is audited
 SET procgov.enforce = off;
@@ -246,8 +325,9 @@ RESET procgov.actor;
 CREATE ROLE regress_req IN ROLE procgov_requester;
 CREATE ROLE regress_appr IN ROLE procgov_approver;
 CREATE ROLE regress_nobody;
+CREATE ROLE regress_rcv IN ROLE procgov_receiver;
 -- each acts on the entity granted to it (row-level security, test/sql/bi_security.sql)
-INSERT INTO procgov.entity_grant (grantee, entity_id) VALUES ('regress_req', 'ACME'), ('regress_appr', 'ACME');
+INSERT INTO procgov.entity_grant (grantee, entity_id) VALUES ('regress_req', 'ACME'), ('regress_appr', 'ACME'), ('regress_rcv', 'ACME');
 SET ROLE regress_nobody;
 SELECT count(*) FROM procgov.purchase_order;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
@@ -270,6 +350,33 @@ SELECT procgov.transmit_order('ACME', 'PO-000005');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 RESET ROLE;
 SELECT buyer, state_changed_by FROM procgov.purchase_order WHERE number = 'PO-000005';
+-- cancelling and closing by kind: the requester its requisitions and orders,
+-- the receiver receipts and invoices, procgov_admin everything (bank changes too)
+SET ROLE regress_req;
+SELECT procgov.cancel_document('invoice', 'ACME', 'INV-000001', 'not mine to cancel');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.close_document('invoice', 'ACME', 'INV-000001');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.cancel_document('bank_change', 'ACME', 'BC-000001', 'not mine either', idempotency_key => 'bc-1');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.cancel_document('contract', 'ACME', 'C-1', 'no such kind');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- a requester naming an entity it may not see learns nothing of it, not even whether it exists
+SELECT procgov.create_purchase_order('NOPE', 'S-KEY', '[{"description": "x", "quantity": 1, "unit_price": "1 EUR"}]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SET ROLE regress_rcv;
+SELECT procgov.cancel_document('purchase_order', 'ACME', 'PO-000005', 'not the receiver''s');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.close_document('bank_change', 'ACME', 'BC-000001');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.register_invoice('ACME', 'S-KEY', 'K-2026-131', '2026-11-26', '[{"description": "Tape", "quantity": 1, "unit_price": "3 EUR"}]') ->> 'number' AS invoice;
+SELECT procgov.cancel_document('invoice', 'ACME', 'INV-000002', 'sent twice by the supplier') ->> 'state' AS state;
+-- another entity's suppliers, invoices and numbers are not the receiver's to probe
+SELECT procgov.register_invoice('NWS', 'S-NOPE', 'X-1', '2026-11-26', '[{"quantity": 1, "unit_price": "1 USD"}]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SELECT number, state, state_changed_by FROM procgov.invoice ORDER BY number;
 -- a site's own guard runs as its function's owner, never with the rights of
 -- the SECURITY DEFINER API that caused the update
 CREATE ROLE regress_site IN ROLE procgov_admin;
@@ -302,6 +409,7 @@ RESET procgov.actor;
 DROP ROLE regress_req;
 DROP ROLE regress_appr;
 DROP ROLE regress_nobody;
+DROP ROLE regress_rcv;
 
 -- a read-only transaction cannot take a document's lock, as SELECT ... FOR UPDATE cannot
 SET procgov.actor = 'a.novak';
