@@ -4323,7 +4323,9 @@ DECLARE
 	open_steps integer;
 BEGIN
 	SELECT * INTO s FROM procgov.approval_step x WHERE x.step_id = decide_step.step_id;
-	IF NOT FOUND THEN
+	-- a step of an entity the caller may not see does not exist for it: the
+	-- error tells it no more than for a step id nobody has
+	IF NOT FOUND OR NOT (procgov.sees_all_entities() OR s.entity_id = ANY (procgov.visible_entities())) THEN
 		RAISE EXCEPTION 'approval step % does not exist', step_id
 			USING ERRCODE = '42704', HINT = 'Find open steps in procgov.approval_step (status pending or held).';
 	END IF;

@@ -168,6 +168,23 @@ SELECT procgov.approve_document('purchase_order', 'BIA', 'A2') ->> 'state' AS a2
 RESET procgov.actor;
 RESET ROLE;
 
+-- an approver of another entity: a step of an entity it may not see reads
+-- as a step that does not exist (the same error as for an id nobody has)
+CREATE ROLE regress_bi_appr_b IN ROLE procgov_approver;
+INSERT INTO procgov.entity_grant (grantee, entity_id) VALUES ('regress_bi_appr_b', 'BIB');
+SELECT step_id AS bia_step FROM procgov.approval_step WHERE entity_id = 'BIA' ORDER BY step_id LIMIT 1 \gset
+SET ROLE regress_bi_appr_b;
+SET procgov.actor = 'bert.approver';
+\set VERBOSITY sqlstate
+SELECT procgov.approve(:bia_step);
+SELECT procgov.reject(:bia_step, 'not mine');
+SELECT procgov.approve(0);
+\set VERBOSITY default
+RESET procgov.actor;
+RESET ROLE;
+DELETE FROM procgov.entity_grant WHERE grantee = 'regress_bi_appr_b';
+DROP ROLE regress_bi_appr_b;
+
 -- the auditor: every entity (procgov_auditor's grant of all, installed with procgov), reads and verifies, writes nothing
 SET ROLE regress_bi_audit;
 SELECT entity_id, count(*) AS entries FROM procgov.audit_trail WHERE entity_id IN ('BIA', 'BIB') GROUP BY 1 ORDER BY 1;
