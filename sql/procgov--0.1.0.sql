@@ -837,7 +837,9 @@ CREATE TABLE procgov.event_type (
 	description		text NOT NULL,
 	builtin			boolean NOT NULL DEFAULT false,
 	CONSTRAINT event_type_pkey PRIMARY KEY (event_type),
-	CONSTRAINT event_type_name CHECK (event_type ~ '^[a-z][a-z0-9_]*([.][a-z][a-z0-9_]*)+$')
+	CONSTRAINT event_type_name CHECK (event_type ~ '^[a-z][a-z0-9_]*([.][a-z][a-z0-9_]*)+$'),
+	-- what procgov.emit() takes (src/events.c, EVENT_TYPE_MAX_LEN)
+	CONSTRAINT event_type_length CHECK (octet_length(event_type) <= 63)
 );
 COMMENT ON TABLE procgov.event_type IS 'the event types procgov.emit() accepts; builtin rows ship with procgov, the others are a site''s own';
 COMMENT ON COLUMN procgov.event_type.event_type IS 'dotted lower-case name, e.g. po.approved';
@@ -5381,23 +5383,93 @@ COMMENT ON FUNCTION procgov.check_governed_table() IS 'trigger: a governed table
 CREATE TRIGGER governed_table_check BEFORE INSERT OR UPDATE ON procgov.governed_table
 	FOR EACH ROW EXECUTE FUNCTION procgov.check_governed_table();
 
--- a governed table dropped: its mapping and links go with it (documents and ledger stay)
+-- a governed table dropped: its mapping and links go with it (documents and
+-- ledger stay), and the ledger records the drop, so that a table dropped and
+-- created again (ungoverned) is on record; an order table whose lines are
+-- governed in a table that stays cannot go first
 CREATE FUNCTION procgov.governed_table_dropped() RETURNS event_trigger
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
 	AS $$
+DECLARE
+	t record;
 BEGIN
+	SELECT g.relid::oid AS child, p.object_identity AS parent INTO t
+	  FROM pg_catalog.pg_event_trigger_dropped_objects() p
+	  JOIN procgov.governed_table g ON g.parent::oid = p.objid
+	 WHERE p.classid = 'pg_catalog.pg_class'::regclass AND p.objsubid = 0
+	   AND NOT EXISTS (SELECT FROM pg_catalog.pg_event_trigger_dropped_objects() c
+					   WHERE c.classid = 'pg_catalog.pg_class'::regclass AND c.objsubid = 0 AND c.objid = g.relid::oid)
+	 LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION 'governed table % has its lines governed in %', t.parent, t.child::regclass
+			USING ERRCODE = '2BP01',
+				  HINT = format('procgov.ungovern(%L) first, or drop both tables together.', t.child::regclass::text);
+	END IF;
+	FOR t IN
+		SELECT d.objid, d.object_identity, g.kind,
+			   (SELECT count(*) FROM procgov.governed_row r WHERE r.relid = g.relid AND r.deleted_at IS NULL) AS rows,
+			   (SELECT count(*) FROM procgov.governed_row r JOIN procgov.purchase_order po
+						ON po.entity_id = r.entity_id AND po.po_id = r.po_id
+				 WHERE r.relid = g.relid AND r.line_no IS NULL AND r.deleted_at IS NULL
+				   AND po.state NOT IN ('closed', 'cancelled')) AS open_documents
+		  FROM pg_catalog.pg_event_trigger_dropped_objects() d
+		  JOIN procgov.governed_table g ON g.relid::oid = d.objid
+		 WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
+	LOOP
+		PERFORM procgov.audit_append('governance:' || t.object_identity, 'dropped',
+			jsonb_build_object('kind', t.kind, 'rows', t.rows, 'open_documents', t.open_documents));
+		IF t.open_documents > 0 THEN
+			RAISE WARNING 'governed table % was dropped with % open document(s); they are no longer governed through it',
+				t.object_identity, t.open_documents
+				USING HINT = 'The drop is in the audit ledger (stream governance:' || t.object_identity
+							 || '); govern the table that replaces it, or cancel or close the documents.';
+		END IF;
+	END LOOP;
 	DELETE FROM procgov.governed_row r USING pg_catalog.pg_event_trigger_dropped_objects() d
 	 WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0 AND r.relid = d.objid;
 	DELETE FROM procgov.governed_table g USING pg_catalog.pg_event_trigger_dropped_objects() d
 	 WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0 AND g.relid = d.objid;
 END
 $$;
-COMMENT ON FUNCTION procgov.governed_table_dropped() IS 'event trigger: when a governed ERP table is dropped, its mapping and row links are removed (its documents and their ledger stay)';
+COMMENT ON FUNCTION procgov.governed_table_dropped() IS 'event trigger: when a governed ERP table is dropped, the ledger records it (stream governance:<table>, with its open documents), and its mapping and row links are removed (its documents and their ledger stay); an order table cannot be dropped before its governed line table';
 CREATE EVENT TRIGGER procgov_governed_table_dropped ON sql_drop EXECUTE FUNCTION procgov.governed_table_dropped();
 COMMENT ON EVENT TRIGGER procgov_governed_table_dropped IS 'removes the mapping and row links of a governed ERP table that is dropped';
 CREATE TRIGGER state_map_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON procgov.state_map
 	FOR EACH STATEMENT EXECUTE FUNCTION procgov.config_changed();
+
+-- what a status means is policy: every change of the map after govern() is
+-- in the ledger, on the table's governance stream (govern() records the
+-- whole map itself; ungovern() and a drop record the table's end)
+CREATE FUNCTION procgov.state_map_audit() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+DECLARE
+	tbl regclass := CASE WHEN TG_OP = 'DELETE' THEN OLD.relid ELSE NEW.relid END;
+BEGIN
+	-- the rows govern() writes in the transaction that governs the table
+	IF TG_OP = 'INSERT' AND EXISTS (SELECT FROM procgov.governed_table g WHERE g.relid = tbl
+									  AND g.xmin::text::bigint = pg_current_xact_id()::text::bigint % 4294967296) THEN
+		RETURN NULL;
+	END IF;
+	-- the map going with its table (ungovern, drop): that is on record already
+	IF TG_OP = 'DELETE' AND NOT EXISTS (SELECT FROM procgov.governed_table g WHERE g.relid = tbl) THEN
+		RETURN NULL;
+	END IF;
+	-- before and after as rows of the map (a null state: no canonical change); absent for an insert or a delete
+	PERFORM procgov.audit_append('governance:' || tbl::text, 'state_map',
+		jsonb_build_object('local_status', CASE WHEN TG_OP = 'DELETE' THEN OLD.local_status ELSE NEW.local_status END)
+		|| CASE WHEN TG_OP <> 'INSERT' THEN jsonb_build_object('before', jsonb_build_object('state', OLD.state, 'via', OLD.via))
+				ELSE '{}' END
+		|| CASE WHEN TG_OP <> 'DELETE' THEN jsonb_build_object('after', jsonb_build_object('state', NEW.state, 'via', NEW.via))
+				ELSE '{}' END);
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION procgov.state_map_audit() IS 'trigger: every change of procgov.state_map after govern() goes into the audit ledger (stream governance:<table>, action state_map, before and after)';
+CREATE TRIGGER state_map_audit AFTER INSERT OR UPDATE OR DELETE ON procgov.state_map
+	FOR EACH ROW EXECUTE FUNCTION procgov.state_map_audit();
 
 -- ---- keeping a row's document in step ----
 
@@ -5462,6 +5534,8 @@ DECLARE
 	s procgov.state;
 	line_table boolean;
 	total procgov.amount;
+	-- the way an order goes forward, up to its goods received
+	forward constant procgov.state[] := '{draft,submitted,pending_approval,approved,transmitted,acknowledged,shipped,partially_received,received}';
 BEGIN
 	IF op = 'INSERT' THEN
 		IF adopt AND EXISTS (SELECT FROM procgov.governed_row r WHERE r.relid = tbl AND r.erp_key = erp_key) THEN
@@ -5545,13 +5619,33 @@ BEGIN
 		 WHERE p.entity_id = po.entity_id AND p.po_id = po.po_id
 		   AND (p.supplier_id, p.buyer) IS DISTINCT FROM (sid, coalesce(requester, p.buyer));
 	END IF;
-	IF op = 'UPDATE' AND amount IS NOT NULL AND NOT EXISTS (SELECT FROM procgov.governed_table t WHERE t.parent = tbl) THEN
-		UPDATE procgov.purchase_order_line l SET unit_price = procgov.amount(amount::numeric, procgov.currency(po.total))
-		 WHERE l.entity_id = po.entity_id AND l.po_id = po.po_id AND l.line_no = 1
-		   AND l.unit_price::text <> procgov.amount(amount::numeric, procgov.currency(po.total))::text;
+	-- an order whose lines are not governed is one line, its amount: added
+	-- when the amount first arrives, changed with it, never taken away
+	IF op = 'UPDATE' AND NOT EXISTS (SELECT FROM procgov.governed_table t WHERE t.parent = tbl) THEN
+		line_table := EXISTS (SELECT FROM procgov.purchase_order_line l
+							   WHERE l.entity_id = po.entity_id AND l.po_id = po.po_id AND l.line_no = 1);
+		IF amount IS NOT NULL AND line_table THEN
+			UPDATE procgov.purchase_order_line l SET unit_price = procgov.amount(amount::numeric, procgov.currency(po.total))
+			 WHERE l.entity_id = po.entity_id AND l.po_id = po.po_id AND l.line_no = 1
+			   AND l.unit_price::text <> procgov.amount(amount::numeric, procgov.currency(po.total))::text;
+		ELSIF amount IS NOT NULL THEN
+			INSERT INTO procgov.purchase_order_line (entity_id, po_id, line_no, description, quantity, unit_price)
+			VALUES (po.entity_id, po.po_id, 1, format('total of %s %s', tbl, erp_key), 1,
+					procgov.amount(amount::numeric, procgov.currency(po.total)));
+		ELSIF line_table THEN
+			RAISE EXCEPTION 'row % of % cannot remove the amount of purchase order %', erp_key, tbl, po.number
+				USING ERRCODE = '23502', DETAIL = format('The order is %s for %s.', po.state, po.total),
+					  HINT = 'Keep the amount (set it to 0 to zero the order), or cancel the order.';
+		END IF;
 	END IF;
 
 	IF local_from IS DISTINCT FROM local_to THEN
+		-- a status whose state the document is past already (an order on hold
+		-- and resumed while its goods arrive) moves nothing: it is recorded
+		pos := array_position(forward, po.state);
+		IF to_state IS NOT NULL AND pos IS NOT NULL AND array_position(forward, to_state::procgov.state) < pos THEN
+			to_state := NULL;
+		END IF;
 		IF to_state IS NOT NULL AND to_state::procgov.state <> po.state THEN
 			-- from where the document is, along the path to the mapped state
 			path := via::procgov.state[] || to_state::procgov.state;
@@ -5782,6 +5876,17 @@ BEGIN
 			USING ERRCODE = '42804', DETAIL = format('procgov.govern() was given key => %L.', key),
 				  HINT = 'Name the column that identifies a row.';
 	END IF;
+	-- one row, one document: the key must identify a row, and always be there
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a
+					 ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+					WHERE i.indrelid = tbl AND i.indisunique AND i.indisvalid AND i.indnkeyatts = 1
+					  AND i.indpred IS NULL AND i.indexprs IS NULL AND a.attname = key)
+	   OR NOT (SELECT a.attnotnull FROM pg_catalog.pg_attribute a WHERE a.attrelid = tbl AND a.attname = key) THEN
+		RAISE EXCEPTION 'the key % of % does not identify its rows', key, tbl
+			USING ERRCODE = '42830',
+				  DETAIL = 'A governed table''s key column needs NOT NULL and a unique index (a primary key or unique constraint) on it alone, without a WHERE clause; otherwise two rows would share one document.',
+				  HINT = format('Use the table''s primary key, or ALTER TABLE %s ADD UNIQUE (%I) and SET NOT NULL first.', tbl, key);
+	END IF;
 
 	IF kind = 'purchase_order' THEN
 		IF status IS NULL OR cardinality(status) NOT BETWEEN 1 AND 4 THEN
@@ -5937,6 +6042,9 @@ CREATE FUNCTION procgov.erp_drift()
 #variable_conflict use_column
 DECLARE
 	t procgov.governed_table;
+	-- the caller's entities: it reads the ERP's rows as procgov's owner
+	everything boolean := procgov.sees_all_entities();
+	mine text[] := procgov.visible_entities();
 BEGIN
 	FOR t IN SELECT * FROM procgov.governed_table g WHERE g.kind = 'purchase_order'
 			   AND EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = g.relid) ORDER BY g.relid::text LOOP
@@ -5955,6 +6063,7 @@ BEGIN
 			  LEFT JOIN x ON x.erp_key = g.erp_key
 			  LEFT JOIN procgov.state_map m ON m.relid = g.relid AND m.local_status = x.local_status
 			 WHERE g.relid = t.relid AND g.line_no IS NULL AND g.deleted_at IS NULL
+			   AND (everything OR po.entity_id = ANY (mine))
 			   AND (x.local_status IS DISTINCT FROM g.local_status
 					OR (m.state IS NOT NULL AND m.state <> po.state
 						AND EXISTS (SELECT FROM procgov.state_map o WHERE o.relid = g.relid AND o.state = po.state)))
@@ -5966,7 +6075,8 @@ BEGIN
 				   NULL::uuid
 			  FROM x
 			 WHERE NOT EXISTS (SELECT FROM procgov.governed_row g WHERE g.relid = t.relid AND g.erp_key = x.erp_key)
-			   AND x.entity_id IN (SELECT e.entity_id FROM procgov.entity e);
+			   AND x.entity_id IN (SELECT e.entity_id FROM procgov.entity e)
+			   AND (everything OR x.entity_id = ANY (mine));
 		EXCEPTION WHEN OTHERS THEN
 			-- one table that cannot be read (altered since govern()) does not stop the others
 			RAISE WARNING 'procgov reconciliation skips governed table %: %', t.relid, SQLERRM;
@@ -5974,7 +6084,7 @@ BEGIN
 	END LOOP;
 END
 $$;
-COMMENT ON FUNCTION procgov.erp_drift() IS 'governed ERP orders whose row disagrees with procgov: a status or delete written without the trigger, or a state procgov moved the document to while the ERP shows another status';
+COMMENT ON FUNCTION procgov.erp_drift() IS 'governed ERP orders whose row disagrees with procgov: a status or delete written without the trigger, or a state procgov moved the document to while the ERP shows another status; only of the entities the caller may see';
 -- END erp
 
 -- BEGIN erp privileges

@@ -73,8 +73,9 @@ typedef struct EventsCache
 	Oid			outbox;
 	Oid			outbox_seq;
 	Oid			event_type;
-	HTAB	   *types;			/* NULL: reload from procgov.event_type */
+	HTAB	   *types;			/* the accepted types, in cxt */
 	MemoryContext cxt;
+	bool		types_valid;	/* false: reload from procgov.event_type */
 } EventsCache;
 
 static EventsCache cache;
@@ -107,12 +108,13 @@ static void
 events_invalidate(Datum arg, Oid relid)
 {
 	(void) arg;
+	/*
+	 * Only marked: this callback can run inside load_types() itself (opening
+	 * the table processes pending invalidations), where freeing the table
+	 * being built would leave it writing into freed memory.
+	 */
 	if (relid == InvalidOid || relid == cache.event_type)
-	{
-		cache.types = NULL;
-		if (cache.cxt)
-			MemoryContextReset(cache.cxt);
-	}
+		cache.types_valid = false;
 	if (relid == InvalidOid || relid == cache.outbox || relid == cache.outbox_seq ||
 		relid == cache.event_type)
 		cache.rels_valid = false;
@@ -129,51 +131,70 @@ events_rels(void)
 	cache.rels_valid = true;
 }
 
-/* Load procgov.event_type into the per-backend hash table. */
+/*
+ * Load procgov.event_type into the per-backend hash table.  The table is
+ * built in a context of its own and replaces the old one only once the scan
+ * is done and no invalidation arrived meanwhile (else it is built again).
+ */
 static void
 load_types(void)
 {
-	HASHCTL		ctl;
-	Relation	rel;
-	TableScanDesc scan;
-	HeapTuple	tup;
-	Snapshot	snap;
-	HTAB	   *types;
-
-	events_rels();
-	if (cache.cxt == NULL)
-		cache.cxt = AllocSetContextCreate(TopMemoryContext, "procgov event types",
-										  ALLOCSET_SMALL_SIZES);
-	MemoryContextReset(cache.cxt);
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = EVENT_TYPE_MAX_LEN + 1;
-	ctl.entrysize = sizeof(TypeEntry);
-	ctl.hcxt = cache.cxt;
-	types = hash_create("procgov event types", 64, &ctl, HASH_ELEM | PROCGOV_HASH_STRINGS | HASH_CONTEXT);
-
-	rel = table_open(cache.event_type, AccessShareLock);
-	snap = RegisterSnapshot(GetLatestSnapshot());
-	scan = table_beginscan(rel, snap, 0, NULL);
-	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	do
 	{
-		bool		isnull;
-		Datum		d = heap_getattr(tup, ET_EVENT_TYPE, RelationGetDescr(rel), &isnull);
-		char	   *name;
-		TypeEntry  *e;
+		HASHCTL		ctl;
+		Relation	rel;
+		TableScanDesc scan;
+		HeapTuple	tup;
+		Snapshot	snap;
+		HTAB	   *types;
+		MemoryContext cxt;
 
-		if (isnull)
-			continue;
-		name = TextDatumGetCString(d);
-		if (strlen(name) > EVENT_TYPE_MAX_LEN)
-			continue;
-		e = hash_search(types, name, HASH_ENTER, NULL);
-		d = heap_getattr(tup, ET_SCHEMA_VERSION, RelationGetDescr(rel), &isnull);
-		e->schema_version = isnull ? 1 : DatumGetInt32(d);
-	}
-	table_endscan(scan);
-	UnregisterSnapshot(snap);
-	table_close(rel, AccessShareLock);
-	cache.types = types;
+		events_rels();
+		cache.types_valid = true;
+		/* opening the table may run events_invalidate(), which only marks */
+		rel = table_open(cache.event_type, AccessShareLock);
+		cxt = AllocSetContextCreate(TopMemoryContext, "procgov event types", ALLOCSET_SMALL_SIZES);
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = EVENT_TYPE_MAX_LEN + 1;
+		ctl.entrysize = sizeof(TypeEntry);
+		ctl.hcxt = cxt;
+		types = hash_create("procgov event types", 64, &ctl, HASH_ELEM | PROCGOV_HASH_STRINGS | HASH_CONTEXT);
+		PG_TRY();
+		{
+			snap = RegisterSnapshot(GetLatestSnapshot());
+			scan = table_beginscan(rel, snap, 0, NULL);
+			while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+			{
+				bool		isnull;
+				Datum		d = heap_getattr(tup, ET_EVENT_TYPE, RelationGetDescr(rel), &isnull);
+				char	   *name;
+				TypeEntry  *e;
+
+				if (isnull)
+					continue;
+				name = TextDatumGetCString(d);
+				if (strlen(name) > EVENT_TYPE_MAX_LEN)
+					continue;
+				e = hash_search(types, name, HASH_ENTER, NULL);
+				d = heap_getattr(tup, ET_SCHEMA_VERSION, RelationGetDescr(rel), &isnull);
+				e->schema_version = isnull ? 1 : DatumGetInt32(d);
+			}
+			table_endscan(scan);
+			UnregisterSnapshot(snap);
+		}
+		PG_CATCH();
+		{
+			MemoryContextDelete(cxt);
+			cache.types_valid = false;
+			PG_RE_THROW();
+		}
+		PG_END_TRY();
+		table_close(rel, AccessShareLock);
+		if (cache.cxt)
+			MemoryContextDelete(cache.cxt);
+		cache.cxt = cxt;
+		cache.types = types;
+	} while (!cache.types_valid);
 }
 
 /* Schema version of an accepted event type; an error for any other. */
@@ -182,7 +203,7 @@ event_type_version(const char *name)
 {
 	TypeEntry  *e = NULL;
 
-	if (cache.types == NULL)
+	if (cache.types == NULL || !cache.types_valid)
 		load_types();
 	if (strlen(name) <= EVENT_TYPE_MAX_LEN)
 		e = hash_search(cache.types, name, HASH_FIND, NULL);

@@ -54,6 +54,10 @@ SELECT procgov.govern('odoo.purchase_order', 'purchase_order', key => 'ident', s
 SELECT procgov.govern('odoo.purchase_order', 'purchase_order', key => 'date_order', status => '{state}',
 	states => '{"draft": "draft"}', entity => 'ODO', supplier => 'partner_id');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- a key that does not identify a row (no unique index on it alone): two rows would share a document
+SELECT procgov.govern('odoo.purchase_order', 'purchase_order', key => 'partner_id', status => '{state}',
+	states => '{"draft": "draft"}', entity => 'ODO', supplier => 'partner_id');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT procgov.govern('odoo.purchase_order', 'purchase_order', key => 'id', status => '{status}',
 	states => '{"draft": "draft"}', entity => 'ODO', supplier => 'partner_id');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
@@ -353,6 +357,57 @@ RESET ROLE;
 DROP TABLE odoo.secret_po;
 SELECT count(*) AS secret_po_mapping FROM procgov.governed_table WHERE relid::text LIKE '%secret_po%';
 SELECT (procgov.run_reconciliation('2027-01-02')).status;
+
+-- ---- orders governed by their amount (no line table) ----
+CREATE TABLE odoo.po_amount (id integer PRIMARY KEY, name text NOT NULL, state text NOT NULL, partner_id integer NOT NULL,
+	amount numeric);
+SELECT procgov.govern('odoo.po_amount', 'purchase_order', key => 'id', status => '{state}',
+	states => '{"draft": "draft", "to approve": "pending_approval", "purchase": ["approved", "transmitted"], "hold": null}',
+	entity => 'ODO', number => 'name', supplier => 'partner_id', amount => 'amount', currency => 'USD') ->> 'adopted' AS adopted;
+-- an amount that arrives after the row: the order gets its line then
+INSERT INTO odoo.po_amount VALUES (1, 'A-1', 'draft', 17, NULL);
+UPDATE odoo.po_amount SET amount = 500 WHERE id = 1;
+SELECT po.number, po.total, count(l.line_no) AS lines FROM procgov.purchase_order po
+  LEFT JOIN procgov.purchase_order_line l USING (entity_id, po_id) WHERE po.number = 'A-1' GROUP BY 1, 2;
+-- and is not taken away again
+UPDATE odoo.po_amount SET amount = NULL WHERE id = 1;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- a change of what a status means is in the ledger, with before and after
+UPDATE procgov.state_map SET state = NULL, via = '{}' WHERE relid = 'odoo.po_amount'::regclass AND local_status = 'to approve';
+SELECT action, payload -> 'before' AS before, payload -> 'after' AS after FROM procgov.audit_log
+ WHERE stream = 'governance:odoo.po_amount' AND action = 'state_map' ORDER BY entry_id;
+UPDATE procgov.state_map SET state = 'pending_approval' WHERE relid = 'odoo.po_amount'::regclass AND local_status = 'to approve';
+-- a status whose state the order is past already moves nothing, and is recorded:
+-- the order held and resumed while its goods arrive
+UPDATE odoo.po_amount SET state = 'to approve' WHERE id = 1;
+SET procgov.actor = 'alice.approver';
+SELECT procgov.approve_document('purchase_order', 'ODO', 'A-1') ->> 'state' AS approved;
+RESET procgov.actor;
+UPDATE odoo.po_amount SET state = 'purchase' WHERE id = 1;
+SELECT procgov.post_receipt('ODO', 'A-1', '[{"line": 1, "quantity": 0.5}]') -> 'order' ->> 'state' AS after_receipt;
+UPDATE odoo.po_amount SET state = 'hold' WHERE id = 1;
+UPDATE odoo.po_amount SET state = 'purchase' WHERE id = 1;
+SELECT po.state, g.local_status FROM procgov.purchase_order po
+  JOIN procgov.governed_row g ON g.entity_id = po.entity_id AND g.po_id = po.po_id AND g.relid = 'odoo.po_amount'::regclass
+ WHERE po.number = 'A-1';
+SELECT action, payload ->> 'local_status' AS local_status FROM procgov.audit_log
+ WHERE stream = 'purchase_order:ODO:A-1' AND action = 'update' ORDER BY entry_id;
+SELECT procgov.ungovern('odoo.po_amount') ->> 'rows' AS rows;
+
+-- an order table cannot be dropped before the governed table of its lines
+CREATE TABLE odoo.h (id integer PRIMARY KEY, name text NOT NULL, state text NOT NULL, partner_id integer NOT NULL);
+CREATE TABLE odoo.h_line (id integer PRIMARY KEY, h_id integer NOT NULL, qty numeric NOT NULL, price numeric NOT NULL);
+SELECT procgov.govern('odoo.h', 'purchase_order', key => 'id', status => '{state}', states => '{"draft": "draft"}',
+	entity => 'ODO', number => 'name', supplier => 'partner_id') IS NOT NULL AS governed;
+SELECT procgov.govern('odoo.h_line', 'purchase_order_line', key => 'id', parent => 'odoo.h', parent_key => 'h_id',
+	quantity => 'qty', unit_price => 'price') IS NOT NULL AS governed;
+DROP TABLE odoo.h;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- both together: the mappings go, and the ledger keeps each drop on its table's governance stream
+DROP TABLE odoo.h, odoo.h_line;
+SELECT count(*) AS mappings_left FROM procgov.governed_table WHERE relid::text LIKE 'odoo.h%';
+SELECT stream, action, payload FROM procgov.audit_log WHERE stream IN ('governance:odoo.h', 'governance:odoo.h_line')
+   AND action = 'dropped' ORDER BY stream;
 -- the lines governed again find their order lines: nothing is added twice
 SELECT procgov.govern('odoo.purchase_order', 'purchase_order', key => 'id', status => '{state}',
 	states => '{"draft": "draft", "sent": null, "to approve": "pending_approval", "purchase": ["approved", "transmitted"],

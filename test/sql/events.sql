@@ -84,6 +84,9 @@ SELECT procgov.emit('contract.renewed', 'contract:ACME:C-7', '{}');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 INSERT INTO procgov.event_type (event_type, description) VALUES ('Bad Type', 'x');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- a name emit() could never take (over 63 bytes)
+INSERT INTO procgov.event_type (event_type, description) VALUES ('contract.' || repeat('x', 60), 'x');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 -- consumers
 SELECT procgov.register_consumer('erp-sync');
