@@ -352,8 +352,8 @@ find_state(const Mapping *m, const char *local, const char *key)
 			 errmsg("status \"%s\" of row %s of %s has no canonical state", local, key ? key : "?", m->table),
 			 errdetail("procgov.state_map maps these statuses of %s: %s.", m->table,
 					   m->nstates ? known.data : "none"),
-			 errhint("Map it first, e.g. INSERT INTO procgov.state_map (relid, local_status, state) VALUES ('%s', '%s', 'draft').",
-					 m->table, local)));
+			 errhint("Map it first, e.g. INSERT INTO procgov.state_map (relid, local_status, state) VALUES (%s, %s, 'draft').",
+					 quote_literal_cstr(m->table), quote_literal_cstr(local))));
 	return NULL;
 }
 

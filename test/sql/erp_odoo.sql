@@ -235,6 +235,9 @@ INSERT INTO odoo.purchase_order (name, partner_id, state) VALUES ('P00005', 17, 
 -- a status the map does not know
 UPDATE odoo.purchase_order SET state = 'approved' WHERE name = 'P00002';
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- the hint's statement quotes what it names, so it can be pasted as it is
+UPDATE odoo.purchase_order SET state = 'o''clock' WHERE name = 'P00002';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- the key, the number: they name the document
 UPDATE odoo.purchase_order SET name = 'P00002-B' WHERE name = 'P00002';
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
