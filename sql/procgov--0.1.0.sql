@@ -2422,10 +2422,20 @@ CREATE FUNCTION procgov.refresh_requisition_total(entity text, id bigint) RETURN
 	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
+DECLARE
+	req procgov.requisition;
 BEGIN
 	-- the document first: a concurrent change of its lines commits before the sum
 	-- is taken (in its own statement, so it sees that change)
-	PERFORM 1 FROM procgov.requisition r WHERE r.entity_id = entity AND r.requisition_id = id FOR NO KEY UPDATE;
+	SELECT r.* INTO req FROM procgov.requisition r WHERE r.entity_id = entity AND r.requisition_id = id FOR NO KEY UPDATE;
+	-- the approvers decide on the requisition as submitted; once approved it is converted as it is
+	IF req.state NOT IN ('draft', 'rejected')
+	   AND coalesce(nullif(current_setting('procgov.enforce', true), ''), 'on')::boolean THEN
+		RAISE EXCEPTION 'the lines of requisition % (%) cannot change once it is submitted', req.number, entity
+			USING ERRCODE = '55000',
+				  DETAIL = format('The requisition is %s.', replace(req.state::text, '_', ' ')),
+				  HINT = 'Have it rejected (it goes back to its requester as a draft), or cancel it and raise a new one.';
+	END IF;
 	UPDATE procgov.requisition r SET total = s.total
 	  FROM (SELECT coalesce(procgov.sum(l.quantity * l.unit_price), procgov.amount(0, procgov.currency(r0.total))) AS total
 			  FROM procgov.requisition r0
@@ -2435,7 +2445,7 @@ BEGIN
 	 WHERE r.entity_id = entity AND r.requisition_id = id AND r.total IS DISTINCT FROM s.total;
 END
 $$;
-COMMENT ON FUNCTION procgov.refresh_requisition_total(text, bigint) IS 'sets a requisition''s total to the sum of its lines when it differs (used by the lines trigger)';
+COMMENT ON FUNCTION procgov.refresh_requisition_total(text, bigint) IS 'refuses line changes on a requisition once submitted, and sets its total to the sum of its lines when it differs (used by the lines trigger)';
 
 -- keep an order's or requisition's total the sum of its lines (rows inserted or deleted: once per statement)
 CREATE FUNCTION procgov.lines_changed() RETURNS trigger
@@ -2461,9 +2471,18 @@ BEGIN
 				  DETAIL = format('The order is %s.', replace(po.state::text, '_', ' ')),
 				  HINT = 'Order the difference on a new purchase order.';
 	END IF;
+	-- the approvers decide on the order as submitted: its plan was made for these lines
+	IF po.state IN ('submitted', 'pending_approval')
+	   AND coalesce(nullif(current_setting('procgov.enforce', true), ''), 'on')::boolean THEN
+		RAISE EXCEPTION 'the lines of purchase order % (%) cannot change while it awaits approval', po.number, entity
+			USING ERRCODE = '55000',
+				  DETAIL = format('The order is %s; its approval steps were planned for the lines it was submitted with.',
+								  replace(po.state::text, '_', ' ')),
+				  HINT = 'Have it rejected (it goes back to its buyer as a draft), change it, and submit it again; or cancel it.';
+	END IF;
 END
 $$;
-COMMENT ON FUNCTION procgov.check_lines_editable(text, bigint) IS 'refuses quantity, price and line changes on an order that is being received or is finished';
+COMMENT ON FUNCTION procgov.check_lines_editable(text, bigint) IS 'refuses quantity, price and line changes on an order that awaits approval (its plan was made for its lines), is being received or is finished';
 
 CREATE TRIGGER lines_inserted AFTER INSERT ON procgov.purchase_order_line
 	REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION procgov.lines_changed();
@@ -2906,6 +2925,14 @@ BEGIN
 		IF sid IS NULL THEN
 			RAISE EXCEPTION '% % (%) has no open approval step', procgov.kind_label(kind), number, entity
 				USING ERRCODE = '55000', HINT = 'Its plan is complete; the guards of the transition decide whether it moves.';
+		END IF;
+		-- a hold is cleared only by name: approving the document never clears one in passing
+		IF decision = 'approved' AND EXISTS (SELECT FROM procgov.approval_step s WHERE s.step_id = sid AND s.status = 'held') THEN
+			RAISE EXCEPTION 'approval step % of % % is held', sid, procgov.kind_label(kind), number
+				USING ERRCODE = '55000',
+					  DETAIL = format('No pending step of %s is left for %s; this one holds it for review.',
+									  number, procgov.current_actor()),
+					  HINT = format('Review the hold and clear it by name with procgov.approve(%s), or reject the document.', sid);
 		END IF;
 		r := procgov.decide_step(sid, decision, comment, NULL);
 		RETURN procgov.idempotent_end(entity, op, idempotency_key, (r -> 'document') || jsonb_build_object('step', r - 'document'));
@@ -4033,7 +4060,7 @@ DECLARE
 	id bigint := procgov.doc_id(kind, doc);
 	requester text := coalesce(doc->>'buyer', doc->>'requester', doc->>'requested_by');
 	total procgov.amount := (doc->>'total')::procgov.amount;
-	on_date date := coalesce((doc->>'created_at')::timestamptz, now())::date;
+	on_date date := (coalesce((doc->>'created_at')::timestamptz, now()) AT TIME ZONE 'UTC')::date;
 	lines jsonb;
 	suppliers jsonb;
 	cumulative jsonb := '{}';
@@ -4338,6 +4365,13 @@ BEGIN
 	END IF;
 	-- the document first, then the step: the order every decision locks in
 	d := procgov.lock_document(s.doc_kind, s.entity_id, s.doc_number);
+	-- every live step of the document, not just this one: a decision reads the
+	-- others (one approval per person, the last step approves the document), so
+	-- under REPEATABLE READ a decision another transaction committed on any of
+	-- them since this snapshot is a serialization failure (40001), never missed
+	PERFORM FROM procgov.approval_step x
+	 WHERE x.entity_id = s.entity_id AND x.doc_kind = s.doc_kind AND x.doc_id = s.doc_id AND x.status <> 'superseded'
+	 ORDER BY x.step_id FOR UPDATE;
 	SELECT * INTO s FROM procgov.approval_step x WHERE x.entity_id = s.entity_id AND x.step_id = decide_step.step_id FOR UPDATE;
 	IF s.status NOT IN ('pending', 'held') THEN
 		RAISE EXCEPTION 'approval step % of % % is %', step_id, procgov.kind_label(s.doc_kind), s.doc_number, s.status
@@ -5057,18 +5091,22 @@ DECLARE
 	authors text[];
 BEGIN
 	PERFORM procgov.check_entity_access(entity);
-	-- the authors of every order the case's lines bill
-	SELECT ARRAY(SELECT DISTINCT a FROM procgov.purchase_order o,
-						unnest(ARRAY[o.buyer, o.created_by, o.submitted_by]) a
-				  WHERE o.entity_id = entity AND a IS NOT NULL
-					AND o.number IN (SELECT c.details->>'order'
-									 UNION SELECT l->>'order' FROM jsonb_array_elements(c.details->'lines') l)
-				  ORDER BY a)
+	-- the authors of every order the case's lines bill, and whoever registered
+	-- the invoice (its ledger's create entry names them)
+	SELECT ARRAY(SELECT a FROM (
+					SELECT a FROM procgov.purchase_order o, unnest(ARRAY[o.buyer, o.created_by, o.submitted_by]) a
+					 WHERE o.entity_id = entity
+					   AND o.number IN (SELECT c.details->>'order'
+										UNION SELECT l->>'order' FROM jsonb_array_elements(c.details->'lines') l)
+					UNION
+					SELECT x.actor FROM procgov.audit_log x
+					 WHERE x.stream = 'invoice:' || entity || ':' || c.doc_number AND x.action = 'create') s
+				  WHERE a IS NOT NULL ORDER BY a)
 	  INTO authors;
 	IF NOT EXISTS (SELECT FROM procgov.eligible_approvers(entity, role, 'invoice', value, authors) e WHERE e.person = me) THEN
 		RAISE EXCEPTION '% may not accept a variance of % on invoice %', me, value, c.doc_number
 			USING ERRCODE = '42501',
-				  DETAIL = format('Policy gives this decision to the %s role, within its approval limit, and never to the order''s buyer (%s).',
+				  DETAIL = format('Policy gives this decision to the %s role, within its approval limit, and never to an author of the order or the invoice (%s).',
 								  role, coalesce(array_to_string(authors, ', '), 'none')),
 				  HINT = format('Ask a %s whose limit covers %s, or request a credit note instead.', role, value);
 	END IF;
@@ -6439,7 +6477,7 @@ CREATE FUNCTION procgov.drift(as_of timestamptz)
 		SELECT max(coalesce(l.confirmed_date, l.need_by, po.need_by)) AS expected, count(*) AS open_lines
 		  FROM procgov.purchase_order_line l
 		 WHERE l.entity_id = po.entity_id AND l.po_id = po.po_id AND l.received_qty < coalesce(l.confirmed_qty, l.quantity)) x
-	 WHERE r.kind = 'receipt_overdue' AND x.open_lines > 0 AND x.expected < (as_of - r.after)::date
+	 WHERE r.kind = 'receipt_overdue' AND x.open_lines > 0 AND x.expected < ((as_of - r.after) AT TIME ZONE 'UTC')::date
 	UNION ALL
 	-- received long ago, not (fully) invoiced
 	SELECT po.entity_id, r.kind, 'purchase_order', po.number, coalesce(r.owner, po.buyer), r.sla,
@@ -6554,7 +6592,7 @@ CREATE FUNCTION procgov.supplier_performance(as_of timestamptz, window_length in
 					  JOIN procgov.receipt_line rl ON rl.entity_id = r.entity_id AND rl.receipt_id = r.receipt_id
 					  JOIN procgov.purchase_order_line l ON l.entity_id = r.entity_id AND l.po_id = r.po_id AND l.line_no = rl.line_no
 					 WHERE r.entity_id = o.entity_id AND r.po_id = o.po_id AND r.state = 'posted'
-					   AND r.received_at::date > coalesce(l.confirmed_date, l.need_by, o.need_by))) AS late_receipts,
+					   AND (r.received_at AT TIME ZONE 'UTC')::date > coalesce(l.confirmed_date, l.need_by, o.need_by))) AS late_receipts,
 			   sum((SELECT count(*) FROM procgov.acknowledgement k
 					  JOIN procgov.acknowledgement_line kl ON kl.entity_id = k.entity_id AND kl.ack_id = k.ack_id
 					  JOIN procgov.purchase_order_line l ON l.entity_id = k.entity_id AND l.po_id = k.po_id AND l.line_no = kl.line_no
@@ -7118,7 +7156,7 @@ SELECT x.entity_id, x.month, x.supplier, x.category, x.requester, x.finding, cou
 			SELECT min(c.unit_price) AS price FROM procgov.contract c
 			 WHERE c.entity_id = po.entity_id AND c.supplier_id = po.supplier_id
 			   AND (c.item_id = l.item_id OR (c.item_id IS NULL AND it.category_code LIKE c.category_code || '%'))
-			   AND po.created_at::date BETWEEN c.valid_from AND c.valid_to
+			   AND (po.created_at AT TIME ZONE 'UTC')::date BETWEEN c.valid_from AND c.valid_to
 			   AND procgov.currency(c.unit_price) = procgov.currency(l.unit_price)) k ON true
 		 WHERE po.state NOT IN ('draft', 'rejected', 'cancelled')
 		   AND ((SELECT procgov.sees_all_entities()) OR po.entity_id = ANY ((SELECT procgov.visible_entities())::text[]))) x

@@ -141,9 +141,11 @@ parse_term(const char *p, const char *end, tolerance_t *t, const char *msg, pv_e
 	}
 	else
 	{
-		if (p < end && (*p == '+' || *p == '-'))
-			return pv_fail(err, PV_MALFORMED, msg, tol_hint, "Unexpected second sign in \"%s\".",
-						   pv_quote(term, (size_t) (end - term), q, sizeof(q))), -1;
+		/* one sign only: "+ -5 USD" must not reach the amount parser's own */
+		for (const char *x = p; x < end && (*x == ' ' || *x == '\t' || *x == '+' || *x == '-'); x++)
+			if (*x == '+' || *x == '-')
+				return pv_fail(err, PV_MALFORMED, msg, tol_hint, "Unexpected second sign in \"%s\".",
+							   pv_quote(term, (size_t) (end - term), q, sizeof(q))), -1;
 		if (!amount_parse(p, (size_t) (end - p), &t->abs_units, &t->cur, err))
 		{
 			/* keep the amount parser's detail, but say it was a tolerance */
@@ -156,6 +158,8 @@ parse_term(const char *p, const char *end, tolerance_t *t, const char *msg, pv_e
 		}
 		kind = TOL_ABSOLUTE;
 		zero = (t->abs_units == 0);
+		if (t->abs_units < 0)
+			negative = true;	/* a sign the checks above did not see */
 	}
 	if (negative && !zero)
 		return pv_fail(err, PV_MALFORMED, msg, tol_hint,

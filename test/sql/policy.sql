@@ -423,3 +423,40 @@ SELECT count(*) AS problems FROM procgov.verify_audit();
 RESET ROLE;
 SELECT p.number, procgov.guard_approval_complete('purchase_order', procgov.row_jsonb(p)) AS why_not
   FROM procgov.purchase_order p WHERE p.policy_id IS NOT NULL ORDER BY p.number;
+
+-- a hold is never cleared in passing (from review): once the steps a person
+-- could decide are done, approve_document refuses the hold that is left
+-- instead of taking it for an approval
+SET procgov.actor = 'b.buyer';
+SELECT procgov.create_purchase_order('POL', 'S-OK', '[{"item": "HX", "quantity": 5, "unit_price": "10.00 EUR"}]', number => 'HOLD-1') ->> 'number' AS po;
+SELECT jsonb_path_query_array(procgov.submit_order('POL', 'HOLD-1'), '$.steps[*].role') AS roles;
+SET procgov.actor = 'fraud-model';
+SELECT procgov.signal('purchase_order', 'POL', 'HOLD-1', 'fraud-model', 'fraud', 0.95, 0.9, 'flagged', 'fm-2.3') -> 'added_steps' AS added;
+SELECT role, status FROM procgov.approval_step WHERE doc_number = 'HOLD-1' AND status <> 'superseded' ORDER BY step_no;
+SELECT DISTINCT s.role, a.person FROM procgov.approval_step s JOIN procgov.approver a ON a.entity_id = s.entity_id AND a.role = s.role
+ WHERE s.doc_number = 'HOLD-1' AND s.status <> 'superseded' ORDER BY 1, 2;
+SET procgov.actor = 'dir1';
+SELECT procgov.approve_document('purchase_order', 'POL', 'HOLD-1') ->> 'state' AS after_director;
+SET procgov.actor = 'ops1';
+\set VERBOSITY sqlstate
+SELECT procgov.approve_document('purchase_order', 'POL', 'HOLD-1');
+\set VERBOSITY default
+SELECT :'LAST_ERROR_MESSAGE' ~ '^approval step [0-9]+ of purchase order HOLD-1 is held$' AS refused_as_held;
+SELECT state FROM procgov.purchase_order WHERE number = 'HOLD-1';
+SELECT step_id AS hold1 FROM procgov.approval_step WHERE doc_number = 'HOLD-1' AND status = 'held' \gset
+SELECT procgov.approve(:hold1, 'reviewed the flag') #>> '{document,state}' AS cleared_by_name;
+RESET procgov.actor;
+
+-- the approvers decide on the document as submitted (from review): its lines
+-- do not change while it awaits approval, whoever writes them
+SET procgov.actor = 'b.buyer';
+SELECT procgov.create_purchase_order('POL', 'S-OK', '[{"item": "HX", "quantity": 5, "unit_price": "10.00 EUR"}]', number => 'PEND-1') ->> 'number' AS po;
+SELECT procgov.submit_order('POL', 'PEND-1') ->> 'state' AS state;
+INSERT INTO procgov.purchase_order_line (entity_id, po_id, line_no, description, quantity, unit_price)
+SELECT entity_id, po_id, 2, 'gold', 1, '20000.00 EUR' FROM procgov.purchase_order WHERE number = 'PEND-1';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE procgov.purchase_order_line l SET quantity = 500 FROM procgov.purchase_order p
+ WHERE p.number = 'PEND-1' AND l.entity_id = p.entity_id AND l.po_id = p.po_id;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT total FROM procgov.purchase_order WHERE number = 'PEND-1';
+RESET procgov.actor;

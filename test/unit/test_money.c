@@ -162,6 +162,8 @@ main(void)
 	tolerance_case("2% or -1 USD", NULL, "negative");
 	tolerance_case("--1 USD", NULL, "second sign");
 	tolerance_case("+-1 USD", NULL, "second sign");
+	tolerance_case("+ -05 USD", NULL, "second sign");
+	tolerance_case("- -5 USD", NULL, "second sign");
 	tolerance_case("2% or 3%", NULL, "percentages");
 	tolerance_case("2% or", NULL, "empty");
 	tolerance_case("orange", NULL, "Expected a number");
