@@ -3308,6 +3308,14 @@ BEGIN
 					USING ERRCODE = '22023', DETAIL = format('The line is %s.', lines->i),
 						  HINT = 'Give "po_line" as the order''s line number, e.g. 1.';
 			END IF;
+			-- matching values the line at the order's price: that must fit an amount
+			IF EXISTS (SELECT FROM procgov.purchase_order_line l
+						WHERE l.entity_id = entity AND l.po_id = po.po_id AND l.line_no = pl::integer
+						  AND procgov.line_quantity(lines, i) * abs(procgov.value(l.unit_price)) > 922337203685477) THEN
+				RAISE EXCEPTION 'line % bills more of order line % than procgov.amount can value', i + 1, pl
+					USING ERRCODE = '22003', DETAIL = format('The line is %s; at the order line''s price its value is beyond 922337203685477.', lines->i),
+						  HINT = 'Check the line''s quantity.';
+			END IF;
 			IF NOT EXISTS (SELECT FROM procgov.purchase_order_line l
 							WHERE l.entity_id = entity AND l.po_id = po.po_id AND l.line_no = pl::integer) THEN
 				RAISE EXCEPTION 'purchase order % has no line %', order_number, pl::integer
@@ -4917,7 +4925,7 @@ CREATE FUNCTION procgov.case_variance(kind text, details jsonb) RETURNS procgov.
 				THEN ((l->>'unit_price')::procgov.amount OPERATOR(procgov.-) (l->>'order_price')::procgov.amount)
 					 OPERATOR(procgov.*) (l->>'quantity')::pg_catalog.numeric
 				ELSE (l->>'order_price')::procgov.amount
-					 OPERATOR(procgov.*) ((l->>'quantity')::pg_catalog.numeric - greatest((l->>'billable')::pg_catalog.numeric, 0)) END))
+					 OPERATOR(procgov.*) ((l->>'quantity')::pg_catalog.numeric - (l->>'billable')::pg_catalog.numeric) END))
 			  FROM pg_catalog.jsonb_array_elements(details->'lines') l $$;
 COMMENT ON FUNCTION procgov.case_variance(text, jsonb) IS 'what the variance of a price or quantity case amounts to at the order''s prices';
 

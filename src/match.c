@@ -528,10 +528,16 @@ decide(const LineIn *in, const Applied *a, bool two_way, LineOut *out)
 		out->result = MR_FULLY_INVOICED;
 	else if (!two_way && in->received == 0)
 		out->result = MR_NO_RECEIPT;
+	/*
+	 * The quantity tolerance covers the line's whole billing: what this
+	 * invoice and the ones before it bill beyond what was received (or
+	 * ordered), against the tolerance of that quantity, so that an absolute
+	 * tolerance is not granted again to every invoice.
+	 */
 	else if (in->qty > out->billable &&
 			 (a->qty.kind == TOL_EXACT ||
-			  line_value(in->qty - Max(out->billable, 0), in->po_price, in->po_cur) >
-			  minor_allowance(&a->qty, line_value(Max(out->billable, 0), in->po_price, in->po_cur), in->po_cur)))
+			  line_value(in->qty - out->billable, in->po_price, in->po_cur) >
+			  minor_allowance(&a->qty, line_value(limit, in->po_price, in->po_cur), in->po_cur)))
 		out->result = two_way ? MR_QTY_OVER_ORDERED : MR_QTY_OVER_RECEIVED;
 	else if (out->price_variance > out->price_allow)
 		out->result = MR_PRICE_OVER;

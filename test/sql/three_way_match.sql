@@ -139,6 +139,11 @@ SELECT procgov.register_invoice('MX', 'S1', 'MIXED', '2026-11-20',
 	'[{"po_line": 1, "quantity": 1, "unit_price": "10.00 EUR"}, {"po_line": 1, "quantity": 1, "unit_price": "10.00 USD"}]', 'PO-1');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT count(*) AS mixed_invoices FROM procgov.invoice WHERE entity_id = 'MX' AND supplier_invoice_no = 'MIXED';
+-- a line that matching could not value at the order's price is refused when
+-- it is registered, so that no such invoice can stop a matching run
+SELECT procgov.register_invoice('MX', 'S1', 'HUGE', '2026-11-20',
+	'[{"po_line": 1, "quantity": 99999999999999, "unit_price": "0.0001 EUR"}]', 'PO-1');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 -- matching all of them at once acts on each: matched, or disputed with one case per kind
 SELECT * FROM procgov.match_pending('MX');
