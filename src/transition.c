@@ -931,6 +931,29 @@ govern_document(PG_FUNCTION_ARGS)
 			if ((os && ns && strcmp(os, ns) != 0) || (ot && nt && strcmp(ot, nt) != 0))
 				newtup = version_order(oldtup, newtup, desc, t, &to);
 		}
+
+		/*
+		 * A document awaiting approval keeps what its steps were planned for:
+		 * its supplier and total (its lines are held the same way).
+		 */
+		if ((strcmp(kind, "purchase_order") == 0 || strcmp(kind, "requisition") == 0) && procgov_enforce &&
+			(strcmp(from, "submitted") == 0 || strcmp(from, "pending_approval") == 0))
+		{
+			char	   *os = procgov_column_text(oldtup, desc, t->supplier),
+					   *ns = procgov_column_text(newtup, desc, t->supplier),
+					   *ot = procgov_column_text(oldtup, desc, t->total),
+					   *nt = procgov_column_text(newtup, desc, t->total);
+			bool		supplier = (os == NULL) != (ns == NULL) || (os && ns && strcmp(os, ns) != 0);
+
+			if (supplier || (ot && nt && strcmp(ot, nt) != 0))
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("%s cannot change its %s while it awaits approval", label,
+								supplier ? "supplier" : "total"),
+						 errdetail("It is %s; its approval steps were planned for the %s it was submitted with.",
+								   from, supplier ? "supplier" : "total"),
+						 errhint("Have it rejected (it goes back as a draft), change it and submit it again; or cancel it.")));
+		}
 		if (strcmp(from, to) == 0)
 		{
 			diff = changed_columns(oldtup, newtup, desc, t, &nchanged);

@@ -458,5 +458,10 @@ SELECT entity_id, po_id, 2, 'gold', 1, '20000.00 EUR' FROM procgov.purchase_orde
 UPDATE procgov.purchase_order_line l SET quantity = 500 FROM procgov.purchase_order p
  WHERE p.number = 'PEND-1' AND l.entity_id = p.entity_id AND l.po_id = p.po_id;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE procgov.purchase_order SET supplier_id = (SELECT supplier_id FROM procgov.supplier WHERE entity_id = 'POL' AND code = 'S-BLK')
+ WHERE number = 'PEND-1';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE procgov.purchase_order SET total = '1.00 EUR' WHERE number = 'PEND-1';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT total FROM procgov.purchase_order WHERE number = 'PEND-1';
 RESET procgov.actor;
