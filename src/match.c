@@ -499,6 +499,12 @@ minor_allowance(const tolerance_t *tin, int64 expected, uint16 cur)
 	return rounded;
 }
 
+static inline int64
+i64abs(int64 v)
+{
+	return v < 0 ? -v : v;		/* line values are far from PG_INT64_MIN */
+}
+
 static void
 decide(const LineIn *in, const Applied *a, bool two_way, LineOut *out)
 {
@@ -573,15 +579,30 @@ typedef struct Header
 	char	   *state;
 	char	   *duplicate_of;
 	int			entity_idx;
-	int			naccepted;
-	char	  **accepted;		/* "kind:line" of lines whose variance was accepted */
-	int			ncredited;
-	char	  **credited;		/* "kind:line" settled by a credit note request */
+	int			nsettled;
+	struct Settled *settled;	/* lines of its resolved variance cases */
 } Header;
+
+/*
+ * A line of a resolved variance case, with the figures the resolution saw:
+ * it settles that line's finding of that kind only while the finding is no
+ * larger (another invoice billing the same order line meanwhile makes the
+ * excess quantity grow, and a new case opens for it).
+ */
+typedef struct Settled
+{
+	char	   *key;			/* "kind:line" */
+	bool		credit;			/* a credit note request, else an accepted variance */
+	int64		qty;			/* the line's quantity then, ten-thousandths */
+	int64		billable;		/* what could be billed then */
+	Amount	   *price;			/* the invoiced and the order's unit price then */
+	Amount	   *order_price;
+} Settled;
 
 static const char *const header_sql =
 "SELECT i.entity_id, i.invoice_id, i.number, i.supplier_id, i.state::text, i.invoice_date,"
-"       d1.number, d1.invoice_date, d2.number, d2.invoice_date, ac.accepted, ac.credited"
+"       d1.number, d1.invoice_date, d2.number, d2.invoice_date, ac.keys, ac.credit, ac.qty, ac.billable,"
+"       ac.price, ac.order_price"
 "  FROM unnest($1::text[], $2::bigint[]) AS u(e, id)"
 "  JOIN procgov.invoice i ON i.entity_id = u.e AND i.invoice_id = u.id"
 "  LEFT JOIN LATERAL (SELECT d.number, d.invoice_date FROM procgov.invoice d"
@@ -594,8 +615,11 @@ static const char *const header_sql =
 "          AND d.total OPERATOR(procgov.=) i.total AND d.supplier_invoice_key <> i.supplier_invoice_key"
 "          AND d.invoice_id < i.invoice_id AND d.state <> 'cancelled'"
 "        ORDER BY abs(d.invoice_date - i.invoice_date), d.invoice_id LIMIT 1) d2 ON true"
-"  LEFT JOIN LATERAL (SELECT array_agg(c.kind || ':' || (l.v->>'line')) FILTER (WHERE c.resolution = 'variance_accepted') AS accepted,"
-"                            array_agg(c.kind || ':' || (l.v->>'line')) FILTER (WHERE c.resolution = 'credit_requested') AS credited"
+"  LEFT JOIN LATERAL (SELECT array_agg(c.kind || ':' || (l.v->>'line')) AS keys,"
+"                            array_agg(c.resolution = 'credit_requested') AS credit,"
+"                            array_agg(((l.v->>'quantity')::numeric * 10000)::int8) AS qty,"
+"                            array_agg(((l.v->>'billable')::numeric * 10000)::int8) AS billable,"
+"                            array_agg(l.v->>'unit_price') AS price, array_agg(l.v->>'order_price') AS order_price"
 "        FROM procgov.exception_case c CROSS JOIN LATERAL jsonb_array_elements(c.details->'lines') AS l(v)"
 "        WHERE i.state = 'disputed' AND c.entity_id = i.entity_id AND c.doc_kind = 'invoice' AND c.doc_number = i.number"
 "          AND c.status = 'resolved' AND c.resolution IN ('variance_accepted', 'credit_requested')) ac ON true"
@@ -614,27 +638,57 @@ static const char *const lines_sql =
 "        AND pl.po_id = coalesce(l.po_id, i.po_id) AND pl.line_no = l.po_line_no"
 " ORDER BY l.entity_id, l.invoice_id, l.line_no";
 
+/* The elements of an array column of the header query (NULL elements as NULL). */
 static int
-text_array(Datum d, char ***out)
+array_elems(Datum d, Oid elemtype, int16 len, bool byval, char align, Datum **elems, bool **nulls)
 {
-	Datum	   *elems;
-	bool	   *nulls;
 	int			n;
 
-	deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-	*out = palloc(sizeof(char *) * Max(n, 1));
-	for (int i = 0; i < n; i++)
-		(*out)[i] = nulls[i] ? "" : TextDatumGetCString(elems[i]);
+	deconstruct_array(DatumGetArrayTypeP(d), elemtype, len, byval, align, elems, nulls, &n);
 	return n;
 }
 
-static bool
-in_kinds(char **kinds, int n, const char *kind)
+/* The settled lines of an invoice from the header query's columns 11-16. */
+static int
+read_settled(HeapTuple t, TupleDesc d, Settled **out)
 {
+	Datum	   *keys,
+			   *credit,
+			   *qty,
+			   *billable,
+			   *price,
+			   *order_price;
+	bool	   *nk,
+			   *nc,
+			   *nq,
+			   *nb,
+			   *np,
+			   *no;
+	int			n = array_elems(col(t, d, 11), TEXTOID, -1, false, TYPALIGN_INT, &keys, &nk);
+	int			m = 0;
+
+	(void) array_elems(col(t, d, 12), BOOLOID, 1, true, TYPALIGN_CHAR, &credit, &nc);
+	(void) array_elems(col(t, d, 13), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &qty, &nq);
+	(void) array_elems(col(t, d, 14), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &billable, &nb);
+	(void) array_elems(col(t, d, 15), TEXTOID, -1, false, TYPALIGN_INT, &price, &np);
+	(void) array_elems(col(t, d, 16), TEXTOID, -1, false, TYPALIGN_INT, &order_price, &no);
+	*out = palloc0(sizeof(Settled) * Max(n, 1));
 	for (int i = 0; i < n; i++)
-		if (strcmp(kinds[i], kind) == 0)
-			return true;
-	return false;
+	{
+		Settled    *s = &(*out)[m];
+
+		/* only variance kinds are settled this way, and their lines have all figures */
+		if (nk[i] || nc[i] || nq[i] || nb[i] || np[i] || no[i])
+			continue;
+		s->key = TextDatumGetCString(keys[i]);
+		s->credit = DatumGetBool(credit[i]);
+		s->qty = DatumGetInt64(qty[i]);
+		s->billable = DatumGetInt64(billable[i]);
+		s->price = amount_from_cstring(TextDatumGetCString(price[i]));
+		s->order_price = amount_from_cstring(TextDatumGetCString(order_price[i]));
+		m++;
+	}
+	return m;
 }
 
 /* |a - b| within the period: b - period < a < b + period */
@@ -678,9 +732,7 @@ read_headers(Engine *eng, MemoryContext hold, Datum entities, Datum ids, int *nh
 		x->supplier_id = DatumGetInt64(col(t, d, 4));
 		x->state = col_text(t, d, 5);
 		if (!col_null(t, d, 11))
-			x->naccepted = text_array(col(t, d, 11), &x->accepted);
-		if (!col_null(t, d, 12))
-			x->ncredited = text_array(col(t, d, 12), &x->credited);
+			x->nsettled = read_settled(t, d, &x->settled);
 		MemoryContextSwitchTo(old);
 		x->entity_idx = entity_index(eng, x->entity);
 		a = applied(&eng->entities[x->entity_idx], x->supplier_id, "");
@@ -730,6 +782,36 @@ consumed_get(Engine *eng, int ent, int64 po_id, int32 line_no, bool add, int64 q
 		c->qty = 0;
 	c->qty += qty;
 	return c->qty;
+}
+
+/*
+ * Whether a settled line still covers a line's finding of the same kind: a
+ * quantity excess no larger than the one resolved, a price variance (the
+ * line's value at the invoiced price against the order's, in the order's
+ * currency) no larger than the one resolved.
+ */
+static bool
+settled_covers(const Settled *s, const Line *l)
+{
+	switch (l->out.result)
+	{
+		case MR_QTY_OVER_RECEIVED:
+		case MR_QTY_OVER_ORDERED:
+			return l->in.qty - l->out.billable <= s->qty - s->billable;
+		case MR_PRICE_OVER:
+		case MR_PRICE_UNDER:
+			{
+				int64		then;
+
+				if (s->price->cur != l->in.cur || s->order_price->cur != l->in.po_cur)
+					return false;
+				then = line_value(s->qty, s->price->units, s->price->cur) -
+					line_value(s->qty, s->order_price->units, s->order_price->cur);
+				return i64abs(l->out.price_variance) <= i64abs(then);
+			}
+		default:
+			return false;
+	}
 }
 
 /* An invoice's lines are all read: decide the invoice and count what it bills. */
@@ -786,13 +868,25 @@ read_line(Engine *eng, Header *cur, const Datum *v, const bool *isnull, Line *li
 						  l->in.has_order && !LC_NULL(13) ? item_category(eng, cur->entity_idx, DatumGetInt64(LC(13))) : "");
 	l->two_way = force_two_way >= 0 ? (bool) force_two_way : l->applied.two_way;
 	decide(&l->in, &l->applied, l->two_way, &l->out);
-	/* a resolution settles the lines its case listed, for that kind only */
-	if (l->out.result != MR_MATCHED && (cur->naccepted > 0 || cur->ncredited > 0))
+	/*
+	 * A resolution settles the lines its case listed, for that kind only, and
+	 * only while the finding is no larger than the one it saw.
+	 */
+	if (l->out.result != MR_MATCHED && cur->nsettled > 0)
 	{
 		char	   *key = psprintf("%s:%d", result_names[l->out.result], l->line_no);
 
-		l->accepted = in_kinds(cur->accepted, cur->naccepted, key);
-		l->credited = !l->accepted && in_kinds(cur->credited, cur->ncredited, key);
+		for (int i = 0; i < cur->nsettled && !l->accepted && !l->credited; i++)
+		{
+			const Settled *s = &cur->settled[i];
+
+			if (strcmp(s->key, key) != 0 || !settled_covers(s, l))
+				continue;
+			if (s->credit)
+				l->credited = true;
+			else
+				l->accepted = true;
+		}
 		pfree(key);
 	}
 	/* a credit note request settles the excess quantity: bill what may be billed */

@@ -47,7 +47,8 @@ INSERT INTO mcase VALUES
 	(25, 'quantity exact: 0.0001 beyond', 'BOLT', 10, '10.00 EUR', '{10}', 10.0001, '10.00 EUR', NULL, NULL, NULL, 'quantity_over_received'),
 	(26, '2% and 0.05 EUR on dollars: only the 2% applies', 'BOLT', 10, '10.00 USD', '{10}', 10, '10.15 USD', NULL, '2% and 0.05 EUR', NULL, 'matched'),
 	(27, 'rounded once: 1.5 at 0.0033 and at 0.0032 are both 0.00', 'BOLT', 2, '0.0032 EUR', '{2}', 1.5, '0.0033 EUR', NULL, NULL, NULL, 'matched'),
-	(28, 'quantity excess in minor units: 7.7004 of 7 is 7.00 over, 10%', 'BOLT', 10, '10.00 EUR', '{4,3}', 7.7004, '10.00 EUR', '10%', NULL, NULL, 'matched');
+	(28, 'quantity excess in minor units: 7.7004 of 7 is 7.00 over, 10%', 'BOLT', 10, '10.00 EUR', '{4,3}', 7.7004, '10.00 EUR', '10%', NULL, NULL, 'matched'),
+	(29, 'quantity 25.00 EUR absolute: 9 of 7 received is 20.00 over', 'BOLT', 10, '10.00 EUR', '{4,3}', 9, '10.00 EUR', '25.00 EUR', NULL, NULL, 'matched');
 
 -- suppliers, orders in transmitted state and their receipts (loaded as a migration would)
 CREATE FUNCTION pg_temp.load_cases() RETURNS void LANGUAGE plpgsql AS $$
@@ -171,6 +172,15 @@ SELECT procgov.register_invoice('MX', 'S1', 'SI-1-again', '2026-11-24',
 	'[{"po_line": 1, "quantity": 1, "unit_price": "10.00 EUR"}]', 'PO-1', number => 'INV-1b') ->> 'state' AS state;
 SELECT line_no, result, invoiced_before FROM procgov.three_way_match('MX', 'INV-1b');
 
+-- the quantity tolerance covers the line's whole billing, not each invoice
+-- afresh: INV-29 used 20.00 of its 25.00 EUR (9 billed of 7 received), so
+-- one unit more on a second invoice (30.00 over in all) is beyond it
+SELECT procgov.register_invoice('MX', 'S29', 'SI-29-more', '2026-11-24',
+	'[{"po_line": 1, "quantity": 1, "unit_price": "10.00 EUR"}]', 'PO-29', number => 'INV-29b') ->> 'state' AS state;
+SELECT line_no, result, quantity, received, invoiced_before, billable, quantity_tolerance
+  FROM procgov.three_way_match('MX', 'INV-29b');
+SELECT procgov.cancel_document('invoice', 'MX', 'INV-29b', 'test invoice') ->> 'state' AS state;
+
 -- duplicates: the same number written differently, and the same amount under another number within the window
 INSERT INTO procgov.supplier (entity_id, code, name, status, iban) VALUES ('MX', 'SD', 'Dup supplier', 'approved', NULL);
 SELECT procgov.register_invoice('MX', 'SD', inv_no, inv_date::date, jsonb_build_array(jsonb_build_object('quantity', 1, 'unit_price', price)),
@@ -252,6 +262,50 @@ SELECT action, count(*) FROM procgov.audit_log WHERE stream LIKE 'invoice:MX:%' 
 SELECT payload->>'resolution' AS resolution, count(*) FROM procgov.outbox
  WHERE aggregateid LIKE 'MX:%' AND type = 'exception.resolved' GROUP BY 1 ORDER BY 1;
 SELECT count(*) AS problems FROM procgov.verify_audit();
+
+-- an accepted variance covers the figures it saw
+SET procgov.actor = 'b.buyer';
+INSERT INTO procgov.supplier (entity_id, code, name, status, iban) VALUES ('MX', 'SV', 'Variance supplier', 'approved', NULL);
+BEGIN;
+SET LOCAL procgov.enforce = off;
+INSERT INTO procgov.purchase_order (entity_id, number, supplier_id, buyer, total)
+SELECT 'MX', 'PO-V', supplier_id, 'b.buyer', '200.00 EUR' FROM procgov.supplier WHERE entity_id = 'MX' AND code = 'SV';
+INSERT INTO procgov.purchase_order_line (entity_id, po_id, line_no, item_id, description, quantity, unit_price)
+SELECT 'MX', o.po_id, n, i.item_id, i.description, 10, '10.00 EUR'
+  FROM procgov.purchase_order o, procgov.item i, generate_series(1, 2) n
+ WHERE o.entity_id = 'MX' AND o.number = 'PO-V' AND i.entity_id = 'MX' AND i.sku = 'BOLT';
+UPDATE procgov.purchase_order SET state = 'transmitted' WHERE entity_id = 'MX' AND number = 'PO-V';
+COMMIT;
+SET procgov.actor = 'r.receiver';
+SELECT procgov.post_receipt('MX', 'PO-V', '[{"line": 1, "quantity": 5}]') #>> '{order,state}' AS order_state;
+-- V-1 bills one more than was received on line 1, and line 2, which has not arrived
+SET procgov.actor = 'ap.clerk';
+SELECT procgov.register_invoice('MX', 'SV', 'SV-1', '2026-11-25',
+	'[{"po_line": 1, "quantity": 6, "unit_price": "10.00 EUR"}, {"po_line": 2, "quantity": 1, "unit_price": "10.00 EUR"}]',
+	'PO-V', number => 'V-1') ->> 'state' AS state;
+SELECT * FROM procgov.match_pending('MX');
+SELECT kind, status, details->'lines'->0->>'billable' AS billable FROM procgov.exception_case
+ WHERE entity_id = 'MX' AND doc_number = 'V-1' ORDER BY case_id;
+SELECT case_id AS v_qty_case FROM procgov.exception_case
+ WHERE entity_id = 'MX' AND doc_number = 'V-1' AND kind = 'quantity_over_received' \gset
+SET procgov.actor = 'c.controller';
+SELECT r #>> '{invoice,state}' AS invoice_state, r ->> 'variance' AS variance
+  FROM procgov.accept_variance('MX', :v_qty_case, 'one more delivered than booked, per the driver') r;
+-- meanwhile V-2 bills the five that arrived on line 1, and is matched
+SET procgov.actor = 'ap.clerk';
+SELECT procgov.register_invoice('MX', 'SV', 'SV-2', '2026-11-26',
+	'[{"po_line": 1, "quantity": 5, "unit_price": "10.00 EUR"}]', 'PO-V', number => 'V-2') ->> 'state' AS state;
+SELECT * FROM procgov.match_pending('MX');
+-- line 2 arrives: V-1's acceptance covered an excess of one, not the six it now bills beyond what may be billed
+SET procgov.actor = 'r.receiver';
+SELECT procgov.post_receipt('MX', 'PO-V', '[{"line": 2, "quantity": 1}]') #>> '{order,state}' AS order_state;
+SELECT * FROM procgov.match_pending('MX');
+SELECT number, state FROM procgov.invoice WHERE entity_id = 'MX' AND number IN ('V-1', 'V-2') ORDER BY number;
+SELECT line_no, result, accepted, quantity, billable FROM procgov.three_way_match('MX', 'V-1');
+SELECT kind, status, resolution, details->'lines'->0->>'billable' AS billable FROM procgov.exception_case
+ WHERE entity_id = 'MX' AND doc_number = 'V-1' ORDER BY case_id;
+SELECT line_no, invoiced_qty FROM procgov.purchase_order_line l JOIN procgov.purchase_order o USING (entity_id, po_id)
+ WHERE entity_id = 'MX' AND number = 'PO-V' ORDER BY line_no;
 
 -- refusals: unknown invoice and case, settled invoice, bad batch size
 SELECT procgov.match_invoice('MX', 'INV-404');
