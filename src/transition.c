@@ -109,6 +109,19 @@ typedef struct StateMachine
 
 static StateMachine sm;
 
+/*
+ * What a document's approval steps are planned for besides its lines (the
+ * facts procgov.plan_approval reads: supplier, total, requester or buyer,
+ * site, cost centre, urgency), each as the column and the word an error
+ * uses.  A document awaiting approval keeps them.
+ */
+static const char *const planned_columns[] = {
+	"supplier_id", "total", "buyer", "requester", "cost_center", "site", "urgent"
+};
+static const char *const planned_words[lengthof(planned_columns)] = {
+	"supplier", "total", "buyer", "requester", "cost center", "site", "urgency"
+};
+
 /* Where the common columns of a governed table are (0: absent). */
 typedef struct TableInfo
 {
@@ -126,6 +139,7 @@ typedef struct TableInfo
 	AttrNumber	approved_total;
 	AttrNumber	created_by;
 	AttrNumber	protected_cols[3];	/* set only by procgov: policy_id, submitted_by, submitted_at */
+	AttrNumber	planned[lengthof(planned_columns)];
 } TableInfo;
 
 #define MAX_TABLES 32
@@ -456,6 +470,8 @@ table_info(Relation rel)
 	t->protected_cols[0] = procgov_attnum(desc, "policy_id");
 	t->protected_cols[1] = procgov_attnum(desc, "submitted_by");
 	t->protected_cols[2] = procgov_attnum(desc, "submitted_at");
+	for (i = 0; i < (int) lengthof(planned_columns); i++)
+		t->planned[i] = procgov_attnum(desc, planned_columns[i]);
 	if (t->state == 0 || t->number == 0 || t->entity == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
@@ -933,27 +949,28 @@ govern_document(PG_FUNCTION_ARGS)
 		}
 
 		/*
-		 * A document awaiting approval keeps what its steps were planned for:
-		 * its supplier and total (its lines are held the same way).
+		 * A document awaiting approval keeps what its steps were planned for
+		 * (its lines are held the same way, by procgov.lines_changed).
 		 */
 		if ((strcmp(kind, "purchase_order") == 0 || strcmp(kind, "requisition") == 0) && procgov_enforce &&
 			(strcmp(from, "submitted") == 0 || strcmp(from, "pending_approval") == 0))
-		{
-			char	   *os = procgov_column_text(oldtup, desc, t->supplier),
-					   *ns = procgov_column_text(newtup, desc, t->supplier),
-					   *ot = procgov_column_text(oldtup, desc, t->total),
-					   *nt = procgov_column_text(newtup, desc, t->total);
-			bool		supplier = (os == NULL) != (ns == NULL) || (os && ns && strcmp(os, ns) != 0);
+			for (i = 0; i < (int) lengthof(planned_columns); i++)
+			{
+				char	   *o,
+						   *n;
 
-			if (supplier || (ot && nt && strcmp(ot, nt) != 0))
-				ereport(ERROR,
-						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-						 errmsg("%s cannot change its %s while it awaits approval", label,
-								supplier ? "supplier" : "total"),
-						 errdetail("It is %s; its approval steps were planned for the %s it was submitted with.",
-								   from, supplier ? "supplier" : "total"),
-						 errhint("Have it rejected (it goes back as a draft), change it and submit it again; or cancel it.")));
-		}
+				if (t->planned[i] == 0)
+					continue;
+				o = procgov_column_text(oldtup, desc, t->planned[i]);
+				n = procgov_column_text(newtup, desc, t->planned[i]);
+				if ((o == NULL) != (n == NULL) || (o && n && strcmp(o, n) != 0))
+					ereport(ERROR,
+							(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+							 errmsg("%s cannot change its %s while it awaits approval", label, planned_words[i]),
+							 errdetail("It is %s; its approval steps were planned for the %s it was submitted with (%s, now %s).",
+									   from, planned_words[i], o ? o : "none", n ? n : "none"),
+							 errhint("Have it rejected (it goes back as a draft), change it and submit it again; or cancel it.")));
+			}
 		if (strcmp(from, to) == 0)
 		{
 			diff = changed_columns(oldtup, newtup, desc, t, &nchanged);

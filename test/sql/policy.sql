@@ -463,5 +463,12 @@ UPDATE procgov.purchase_order SET supplier_id = (SELECT supplier_id FROM procgov
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 UPDATE procgov.purchase_order SET total = '1.00 EUR' WHERE number = 'PEND-1';
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
-SELECT total FROM procgov.purchase_order WHERE number = 'PEND-1';
+-- nor what else the rules were matched on: cost centre, site, urgency, buyer
+UPDATE procgov.purchase_order SET cost_center = 'CC-CHEAP' WHERE number = 'PEND-1';
+UPDATE procgov.purchase_order SET site = 'elsewhere' WHERE number = 'PEND-1';
+UPDATE procgov.purchase_order SET urgent = true, expedite_reason = 'now' WHERE number = 'PEND-1';
+UPDATE procgov.purchase_order SET buyer = 'ops1' WHERE number = 'PEND-1';
+-- what the plan did not read may change
+UPDATE procgov.purchase_order SET need_by = '2027-01-15' WHERE number = 'PEND-1';
+SELECT total, cost_center, site, urgent, buyer, need_by FROM procgov.purchase_order WHERE number = 'PEND-1';
 RESET procgov.actor;
