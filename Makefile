@@ -54,8 +54,8 @@ fuzz:
 versions:
 	bash test/versions
 
-procgov-verify: src/tools/procgov_verify.c src/audit_core.c src/audit_core.h
-	$(CC) -std=c99 -O2 -Wall -Wextra -Isrc -o $@ src/tools/procgov_verify.c src/audit_core.c
+procgov-verify: src/tools/procgov_verify.c src/audit_core.c src/audit_core.h src/parse.c src/parse.h
+	$(CC) -std=c99 -O2 -Wall -Wextra -Isrc -o $@ src/tools/procgov_verify.c src/audit_core.c src/parse.c
 
 ifneq ($(PG_CONFIG),)
 PGXS := $(shell $(PG_CONFIG) --pgxs)

@@ -1938,24 +1938,10 @@ CREATE FUNCTION procgov.kind_label(kind text) RETURNS text
 COMMENT ON FUNCTION procgov.kind_label(text) IS 'a kind as words for messages: purchase_order becomes purchase order';
 
 -- everyone who authored a document: its buyer, requester or requester of a
--- change, who created it and who submitted it (segregation of duties)
--- plpgsql without a query: a SQL function that cannot be inlined is parsed
--- and planned again on every call (about 80 us; this runs for every approval)
+-- change, who created it and who submitted it (segregation of duties); the
+-- same list guard_approval_complete reads (src/guards.c)
 CREATE FUNCTION procgov.doc_authors(doc jsonb) RETURNS text[]
-	LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-	AS $$
-DECLARE
-	authors text[] := '{}';
-	a text;
-BEGIN
-	FOREACH a IN ARRAY ARRAY[doc->>'buyer', doc->>'requester', doc->>'requested_by', doc->>'created_by', doc->>'submitted_by'] LOOP
-		IF a IS NOT NULL AND NOT a = ANY (authors) THEN
-			authors := authors || a;
-		END IF;
-	END LOOP;
-	RETURN authors;
-END
-$$;
+	AS 'MODULE_PATHNAME', 'doc_authors' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION procgov.doc_authors(jsonb) IS 'everyone who authored a document given as its row: buyer, requester, requester of a change, creator, submitter';
 
 -- the guards nearly every lifecycle passes are C over direct index lookups (src/guards.c),
@@ -2541,17 +2527,9 @@ $$;
 COMMENT ON FUNCTION procgov.check_entity(text, boolean) IS 'the entity row, or an error naming the missing or unknown code; with to_act, first an error (42501) when the caller may not act on it';
 
 -- a document kind the API knows, or the error lock_document gives for another
+-- the kinds procgov.lock_document knows (src/guards.c), one list for both
 CREATE FUNCTION procgov.check_kind(kind text) RETURNS text
-	LANGUAGE plpgsql IMMUTABLE
-	AS $$
-BEGIN
-	IF kind IS NULL OR kind NOT IN ('requisition', 'purchase_order', 'receipt', 'invoice', 'bank_change') THEN
-		RAISE EXCEPTION 'unknown document kind "%"', kind
-			USING ERRCODE = '22023', HINT = 'Use requisition, purchase_order, receipt, invoice or bank_change.';
-	END IF;
-	RETURN kind;
-END
-$$;
+	AS 'MODULE_PATHNAME', 'check_kind' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION procgov.check_kind(text) IS 'the document kind, or an error (22023) when it is NULL or not one of requisition, purchase_order, receipt, invoice, bank_change';
 
 -- who may cancel or close which kind (docs/security.md): requester the

@@ -971,7 +971,7 @@ typedef struct Problem
 	const char *kind;
 	int64		block_id;		/* 0: none */
 	int64		entry_id;
-	bool		has_entry;		/* false: no entry_id (0 passed to add_problem) */
+	bool		has_entry;		/* false: the problem is not about one entry */
 	char	   *stream;
 	int64		seq;			/* 0: none */
 	text	   *expected;
@@ -1040,7 +1040,7 @@ typedef struct VerifyState
 } VerifyState;
 
 static void
-add_problem(VerifyState *vs, const char *kind, int64 block_id, int64 entry_id,
+add_problem(VerifyState *vs, const char *kind, int64 block_id, bool has_entry, int64 entry_id,
 			const char *stream, int64 seq, const uint8 *expected, const uint8 *found,
 			const char *detail)
 {
@@ -1049,7 +1049,7 @@ add_problem(VerifyState *vs, const char *kind, int64 block_id, int64 entry_id,
 	p->kind = kind;
 	p->block_id = block_id;
 	p->entry_id = entry_id;
-	p->has_entry = (entry_id != 0);
+	p->has_entry = has_entry;
 	p->stream = stream ? pstrdup(stream) : NULL;
 	p->seq = seq;
 	p->expected = hex_text(expected);
@@ -1062,7 +1062,7 @@ static void
 block_problem(void *arg, const char *kind, int64_t block_id,
 			  const uint8_t *expected, const uint8_t *found, const char *detail)
 {
-	add_problem((VerifyState *) arg, kind, block_id, 0, NULL, 0, expected, found, detail);
+	add_problem((VerifyState *) arg, kind, block_id, false, 0, NULL, 0, expected, found, detail);
 }
 
 /* The block whose id range holds entry_id, or NULL. */
@@ -1142,14 +1142,14 @@ load_block(VerifyState *vs, LiveBlock *lb)
 		snprintf(detail, sizeof(detail),
 				 "Its leaves hold %zu bytes, not %lld hashes of 32 bytes.",
 				 VARSIZE_ANY_EXHDR(lv), (long long) b->count);
-		add_problem(vs, "changed", b->block_id, 0, NULL, 0, NULL, NULL, detail);
+		add_problem(vs, "changed", b->block_id, false, 0, NULL, 0, NULL, NULL, detail);
 		return;
 	}
 	n = b->count;
 	audit_merkle_of((const uint8 *) VARDATA_ANY(lv), n, audit_sha256, root);
 	if (memcmp(root, b->root, AUDIT_HASH_LEN) != 0)
 	{
-		add_problem(vs, "changed", b->block_id, 0, NULL, 0, b->root, root,
+		add_problem(vs, "changed", b->block_id, false, 0, NULL, 0, b->root, root,
 					"Its leaves do not give its Merkle root: the stored entry hashes were edited.");
 		return;
 	}
@@ -1221,7 +1221,7 @@ check_sealed(VerifyState *vs, int64 entry_id, const char *stream, int64 seq, con
 	}
 	if (lb->done)
 	{
-		add_problem(vs, "inserted", lb->row->info.block_id, entry_id, stream, seq, NULL, hash,
+		add_problem(vs, "inserted", lb->row->info.block_id, true, entry_id, stream, seq, NULL, hash,
 					"The entry lies in a sealed block's id range, but the block's leaves do not include it.");
 		return;
 	}
@@ -1262,7 +1262,7 @@ leaf_report(void *arg, const char *kind, int64_t leaf, long stray, int64_t below
 		snprintf(detail, sizeof(detail),
 				 "The entry lies in block %lld's id range, but the block's leaves do not include it.",
 				 (long long) block_id);
-	add_problem(a->vs, kind, block_id, s ? s->entry_id : 0, s ? s->stream : NULL,
+	add_problem(a->vs, kind, block_id, s != NULL, s ? s->entry_id : 0, s ? s->stream : NULL,
 				s ? s->seq : 0, leafhash, s ? s->hash : NULL, detail);
 }
 
@@ -1407,7 +1407,7 @@ chain_report(void *arg, audit_problem_kind kind, const audit_link *entry, int64_
 {
 	ChainReportArg *a = arg;
 
-	add_problem(a->vs, audit_problem_name(kind), 0, entry ? entry->entry_id : 0,
+	add_problem(a->vs, audit_problem_name(kind), 0, entry != NULL, entry ? entry->entry_id : 0,
 				a->stream, seq, expected, found, detail);
 }
 
@@ -1519,7 +1519,7 @@ scan_entries(VerifyState *vs)
 		if (!entry_from_tuple(&e, v, n, &payload))
 		{
 			MemoryContextSwitchTo(outer);
-			add_problem(vs, "changed", 0, n[AL_ENTRY_ID - 1] ? 0 : DatumGetInt64(v[AL_ENTRY_ID - 1]),
+			add_problem(vs, "changed", 0, !n[AL_ENTRY_ID - 1], n[AL_ENTRY_ID - 1] ? 0 : DatumGetInt64(v[AL_ENTRY_ID - 1]),
 						NULL, 0, NULL, NULL,
 						"A column of the entry is NULL, out of range, or a hash column is not 32 bytes.");
 			MemoryContextReset(rowcxt);
@@ -1538,7 +1538,7 @@ scan_entries(VerifyState *vs)
 		{
 			char	   *sname = text_to_cstring(stream);
 
-			add_problem(vs, "changed", 0, entry_id, sname, seq, stored, h,
+			add_problem(vs, "changed", 0, true, entry_id, sname, seq, stored, h,
 						"The entry's content does not hash to its stored hash: it was edited in place.");
 			pfree(sname);
 		}
@@ -1548,9 +1548,8 @@ scan_entries(VerifyState *vs)
 			char	   *sname = text_to_cstring(stream);
 
 			/* the id sequence starts at 1: sealing would never reach this entry */
-			add_problem(vs, "inserted", 0, entry_id, sname, seq, NULL, stored,
+			add_problem(vs, "inserted", 0, true, entry_id, sname, seq, NULL, stored,
 						"Entry ids start at 1: no append made this entry, and no seal would ever cover it.");
-			((Problem *) llast(vs->problems))->has_entry = true;	/* even id 0 */
 			pfree(sname);
 		}
 		else if (entry_id <= vs->sealed_hi)

@@ -38,6 +38,7 @@
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/fmgroids.h"
@@ -547,29 +548,14 @@ open_step_cmp(const void *a, const void *b)
 	return x->seen < y->seen ? -1 : x->seen > y->seen;
 }
 
-/*
- * procgov.guard_approval_complete(kind, doc): submitted under a policy,
- * every step of its plan is approved; without one, the current version has
- * an approval by someone other than its authors (segregation of duties).
- */
-PG_FUNCTION_INFO_V1(guard_approval_complete);
-Datum
-guard_approval_complete(PG_FUNCTION_ARGS)
-{
-	static const char *const author_fields[] = {"buyer", "requester", "requested_by", "created_by", "submitted_by"};
-	char	   *kind = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
-	Jsonb	   *doc = doc_arg(fcinfo);
-	char	   *entity = doc_field(doc, "entity_id");
-	int64		id = 0;
-	bool		has_id = doc_id_field(doc, doc_id_key(kind), &id);
-	char	   *vtxt = doc_field(doc, "version");
-	int32		version = vtxt ? DatumGetInt32(DirectFunctionCall1(int4in, CStringGetDatum(vtxt))) : 1;
-	char	   *authors[lengthof(author_fields)];
-	int			nauthors = 0;
-	bool		keyed = entity != NULL && kind != NULL && has_id;
-	StringInfoData list;
+/* Who authored a document (segregation of duties): these fields of its row, each person once, in this order. */
+static const char *const author_fields[] = {"buyer", "requester", "requested_by", "created_by", "submitted_by"};
 
-	/* procgov.doc_authors(doc): each author once, in this order */
+static int
+doc_author_list(Jsonb *doc, char **authors)
+{
+	int			nauthors = 0;
+
 	for (int i = 0; i < (int) lengthof(author_fields); i++)
 	{
 		char	   *a = doc_field(doc, author_fields[i]);
@@ -580,6 +566,44 @@ guard_approval_complete(PG_FUNCTION_ARGS)
 		if (a != NULL && !dup)
 			authors[nauthors++] = a;
 	}
+	return nauthors;
+}
+
+/* procgov.doc_authors(doc): the authors as text[] (empty, never NULL). */
+PG_FUNCTION_INFO_V1(doc_authors);
+Datum
+doc_authors(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *doc = PG_ARGISNULL(0) ? NULL : PG_GETARG_JSONB_P(0);
+	char	   *authors[lengthof(author_fields)];
+	Datum		elems[lengthof(author_fields)];
+	int			n = doc_author_list(doc, authors);
+
+	for (int i = 0; i < n; i++)
+		elems[i] = CStringGetTextDatum(authors[i]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/*
+ * procgov.guard_approval_complete(kind, doc): submitted under a policy,
+ * every step of its plan is approved; without one, the current version has
+ * an approval by someone other than its authors (segregation of duties).
+ */
+PG_FUNCTION_INFO_V1(guard_approval_complete);
+Datum
+guard_approval_complete(PG_FUNCTION_ARGS)
+{
+	char	   *kind = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	Jsonb	   *doc = doc_arg(fcinfo);
+	char	   *entity = doc_field(doc, "entity_id");
+	int64		id = 0;
+	bool		has_id = doc_id_field(doc, doc_id_key(kind), &id);
+	char	   *vtxt = doc_field(doc, "version");
+	int32		version = vtxt ? DatumGetInt32(DirectFunctionCall1(int4in, CStringGetDatum(vtxt))) : 1;
+	char	   *authors[lengthof(author_fields)];
+	int			nauthors = doc_author_list(doc, authors);
+	bool		keyed = entity != NULL && kind != NULL && has_id;
+	StringInfoData list;
 
 	/* submitted under a policy: every step of its plan is approved (none for an auto-approval) */
 	if (doc_field(doc, "policy_id") != NULL)
@@ -770,6 +794,39 @@ lock_by_key(GuardScan *gs, int which, const Datum *vals, char *const *key_texts)
 	return lock_current_row(gs, &guard_tables[which], key_texts);
 }
 
+/* The document kinds, each with the table that finds it by number. */
+static const struct
+{
+	const char *kind;
+	int			table;
+}			doc_kinds[] = {
+	{"purchase_order", GT_PO_NUMBER}, {"requisition", GT_REQUISITION_NUMBER}, {"receipt", GT_RECEIPT_NUMBER},
+	{"invoice", GT_INVOICE_NUMBER}, {"bank_change", GT_BANK_CHANGE_NUMBER},
+};
+
+/* The index of a kind in doc_kinds, or the error for a NULL or unknown one. */
+static int
+doc_kind_index(const char *kind)
+{
+	for (int k = 0; k < (int) lengthof(doc_kinds); k++)
+		if (kind != NULL && strcmp(kind, doc_kinds[k].kind) == 0)
+			return k;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown document kind \"%s\"", kind ? kind : "<NULL>"),
+			 errhint("Use requisition, purchase_order, receipt, invoice or bank_change.")));
+	pg_unreachable();
+}
+
+/* procgov.check_kind(kind): the kind, or the error for a NULL or unknown one. */
+PG_FUNCTION_INFO_V1(check_kind);
+Datum
+check_kind(PG_FUNCTION_ARGS)
+{
+	(void) doc_kind_index(PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+}
+
 /*
  * procgov.lock_document(kind, entity, number): the document as jsonb, its
  * row locked for the rest of the transaction; an error when there is none
@@ -781,14 +838,6 @@ PG_FUNCTION_INFO_V1(lock_document);
 Datum
 lock_document(PG_FUNCTION_ARGS)
 {
-	static const struct
-	{
-		const char *kind;
-		int			table;
-	}			kinds[] = {
-		{"purchase_order", GT_PO_NUMBER}, {"requisition", GT_REQUISITION_NUMBER}, {"receipt", GT_RECEIPT_NUMBER},
-		{"invoice", GT_INVOICE_NUMBER}, {"bank_change", GT_BANK_CHANGE_NUMBER},
-	};
 	char	   *kind = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
 	char	   *entity = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
 	char	   *number = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
@@ -796,21 +845,14 @@ lock_document(PG_FUNCTION_ARGS)
 	int			k;
 
 	procgov_check_entity_access(entity);
-	for (k = 0; k < (int) lengthof(kinds); k++)
-		if (kind != NULL && strcmp(kind, kinds[k].kind) == 0)
-			break;
-	if (k == (int) lengthof(kinds))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown document kind \"%s\"", kind ? kind : "<NULL>"),
-				 errhint("Use requisition, purchase_order, receipt, invoice or bank_change.")));
+	k = doc_kind_index(kind);
 	row_lock_allowed();
 	if (entity != NULL && number != NULL)
 	{
 		GuardScan	gs;
 		Datum		vals[2] = {CStringGetTextDatum(entity), CStringGetTextDatum(number)};
 		char	   *key_texts[2] = {entity, number};
-		TupleTableSlot *locked = lock_by_key(&gs, kinds[k].table, vals, key_texts);
+		TupleTableSlot *locked = lock_by_key(&gs, doc_kinds[k].table, vals, key_texts);
 
 		if (locked != NULL)
 		{

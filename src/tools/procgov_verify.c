@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "audit_core.h"
+#include "parse.h"
 
 #define ENTRY_COLUMNS	12
 #define BLOCK_COLUMNS	10
@@ -84,16 +85,14 @@ xrealloc(void *p, size_t n)
 	return p;
 }
 
-/* A copy of untrusted text for a message: control characters become '?'. */
+/*
+ * Untrusted text for a message (pv_quote, as the extension quotes it):
+ * control characters and broken UTF-8 become '?', long text is cut with "...".
+ */
 static const char *
 shown(const char *in, char *buf, size_t buflen)
 {
-	size_t		i;
-
-	for (i = 0; in[i] && i + 1 < buflen; i++)
-		buf[i] = ((unsigned char) in[i] < 0x20 || in[i] == 0x7f) ? '?' : in[i];
-	buf[i] = '\0';
-	return buf;
+	return pv_quote(in, strlen(in), buf, buflen);
 }
 
 /* ---- COPY text format ---- */
