@@ -1916,6 +1916,44 @@ CREATE TRIGGER guard_in_use BEFORE UPDATE OR DELETE ON procgov.guard
 CREATE TRIGGER effect_in_use BEFORE UPDATE OR DELETE ON procgov.effect
 	FOR EACH ROW EXECUTE FUNCTION procgov.check_transition_names();
 
+-- a guard or effect runs as its function's owner: only a function of the
+-- right shape, that the writer may execute, may be named (the governance
+-- trigger never calls another shape either, src/transition.c)
+CREATE FUNCTION procgov.check_rule_function() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+DECLARE
+	guard boolean := TG_TABLE_NAME = 'guard';
+	what text := CASE WHEN guard THEN 'guard' ELSE 'effect' END;
+	a_what text := CASE WHEN guard THEN 'a guard' ELSE 'an effect' END;
+	shape text := CASE WHEN guard THEN '(kind text, document jsonb) returns text'
+					   ELSE '(kind text, document jsonb, from_state procgov.state, to_state procgov.state) returns jsonb' END;
+BEGIN
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_proc p
+					WHERE p.oid = NEW.function AND p.prokind = 'f' AND NOT p.proretset
+					  AND p.prorettype = CASE WHEN guard THEN 'text' ELSE 'jsonb' END::regtype
+					  AND p.proargtypes = pg_catalog.array_to_string(CASE WHEN guard THEN ARRAY['text', 'jsonb']::regtype[]::oid[]
+						  ELSE ARRAY['text', 'jsonb', 'procgov.state', 'procgov.state']::regtype[]::oid[] END, ' ')::oidvector) THEN
+		RAISE EXCEPTION 'function % cannot be %', NEW.function, a_what
+			USING ERRCODE = 'invalid_function_definition',
+				  DETAIL = format('%s is a plain function %s.', initcap(a_what), shape),
+				  HINT = format('Write a function of that shape and name it in procgov.%s.', what);
+	END IF;
+	IF NOT pg_catalog.has_function_privilege(NEW.function, 'EXECUTE') THEN
+		RAISE EXCEPTION 'permission denied to name function % as %', NEW.function, a_what
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = format('%s runs as its function''s owner; only a role that may execute the function may name it.', initcap(a_what)),
+				  HINT = 'Name a function you own, or have its owner grant you EXECUTE on it.';
+	END IF;
+	RETURN NEW;
+END $$;
+COMMENT ON FUNCTION procgov.check_rule_function() IS 'trigger: a guard or effect names a function of the right signature that the writer may execute';
+CREATE TRIGGER guard_function BEFORE INSERT OR UPDATE OF function ON procgov.guard
+	FOR EACH ROW EXECUTE FUNCTION procgov.check_rule_function();
+CREATE TRIGGER effect_function BEFORE INSERT OR UPDATE OF function ON procgov.effect
+	FOR EACH ROW EXECUTE FUNCTION procgov.check_rule_function();
+
 -- the document a guard or effect is given: the row as jsonb, as the trigger sees it
 -- (columns common to documents: entity_id, number, state, total, supplier_id, ...)
 
@@ -3517,8 +3555,12 @@ GRANT SELECT ON procgov.entity, procgov.supplier, procgov.item, procgov.contract
 GRANT INSERT, UPDATE, DELETE ON procgov.entity, procgov.supplier, procgov.item, procgov.contract,
 	procgov.budget, procgov.transition, procgov.guard, procgov.effect TO procgov_admin;
 GRANT INSERT, UPDATE ON procgov.requisition, procgov.requisition_line, procgov.purchase_order,
-	procgov.purchase_order_line, procgov.receipt, procgov.receipt_line, procgov.invoice, procgov.invoice_line,
-	procgov.exception_case TO procgov_admin;
+	procgov.purchase_order_line, procgov.receipt, procgov.receipt_line, procgov.invoice, procgov.invoice_line
+	TO procgov_admin;
+-- a case opens and closes only through matching and its resolutions (a row
+-- written as resolved would settle an invoice's variance unaudited); an
+-- admin may hand it to someone else or move its due date
+GRANT UPDATE (owner, due_at) ON procgov.exception_case TO procgov_admin;
 GRANT DELETE ON procgov.requisition_line, procgov.purchase_order_line, procgov.invoice_line TO procgov_admin;
 
 -- Functions: nothing for PUBLIC; the API per role
@@ -7332,3 +7374,24 @@ BEGIN
 END
 $dump$;
 -- END dump
+
+-- BEGIN function privileges
+-- Nothing that acts with procgov's rights is PUBLIC's: no SECURITY DEFINER
+-- function and no trigger function (a trigger function attached to a table
+-- of one's own would write the ledger and the outbox as procgov does).  The
+-- roles are granted what they need above; this catches what a later change
+-- forgets.
+DO $functions$
+DECLARE
+	f regprocedure;
+BEGIN
+	FOR f IN
+		SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+		 WHERE p.pronamespace = 'procgov'::regnamespace
+		   AND (p.prosecdef OR p.prorettype IN ('pg_catalog.trigger'::regtype, 'pg_catalog.event_trigger'::regtype))
+	LOOP
+		EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
+	END LOOP;
+END
+$functions$;
+-- END function privileges

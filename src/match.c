@@ -1524,6 +1524,14 @@ match_line_op(PG_FUNCTION_ARGS)
 		if (strcmp(ent, TextDatumGetCString(e2)) != 0)
 			PG_RETURN_BOOL(false);
 	}
+
+	/*
+	 * It reads the order and the entity's match rules as procgov (SECURITY
+	 * DEFINER): rows the caller built for an entity it may not see would
+	 * reveal that entity's orders and tolerances.  The answer is kept per
+	 * statement, so a join pays one lookup.
+	 */
+	procgov_check_entity_access(ent);
 	po_id = DatumGetInt64(GetAttributeByName(po, "po_id", &n1));
 	if (n1)
 		PG_RETURN_BOOL(false);

@@ -238,13 +238,26 @@ procgov_materialize_srf(FunctionCallInfo fcinfo)
 	MemoryContextSwitchTo(old);
 }
 
-/* The acting end user: procgov.actor, else the role outside any SECURITY DEFINER. */
+/*
+ * The acting end user: the person procgov.actor names when the calling role
+ * (outside any SECURITY DEFINER function) has procgov_service's privileges,
+ * else that role itself.  A login that may not name people names nobody: it
+ * acts, and is recorded, as itself (docs/security.md), so that it cannot
+ * approve as someone else or write entries in another's name.
+ */
 char *
 procgov_actor_name(void)
 {
+	Oid			caller = GetOuterUserId();
+
 	if (procgov_actor && procgov_actor[0] != '\0')
-		return procgov_actor;
-	return GetUserNameFromId(GetOuterUserId(), false);
+	{
+		Oid			service = get_role_oid("procgov_service", true);
+
+		if (OidIsValid(service) && has_privs_of_role(caller, service))
+			return procgov_actor;
+	}
+	return GetUserNameFromId(caller, false);
 }
 
 /* Text form of a column through its type's output function; NULL for SQL NULL, no row or column 0. */

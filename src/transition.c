@@ -26,6 +26,7 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -47,6 +48,7 @@
 #include "utils/numeric.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/regproc.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -82,6 +84,7 @@ typedef struct RuleFunction
 	Oid			fn;				/* InvalidOid: no such guard/effect */
 	char	   *hint;			/* guards only */
 	Oid			owner;			/* the function runs as its owner */
+	bool		bad_signature;	/* not what a guard or effect must be: never called */
 	FmgrInfo	flinfo;
 	bool		flinfo_valid;
 } RuleFunction;
@@ -206,6 +209,29 @@ text_col(HeapTuple tup, TupleDesc desc, int col)
 	return isnull ? NULL : TextDatumGetCString(d);
 }
 
+/*
+ * Whether a function is what a guard is, (text, jsonb) returns text, or an
+ * effect, (text, jsonb, procgov.state, procgov.state) returns jsonb: a plain,
+ * non-set function of exactly those types.  Anything else is never called,
+ * whoever managed to register it (calling a C function with other argument
+ * types would read them as something they are not).
+ */
+static bool
+rule_signature_ok(Form_pg_proc p, bool guard)
+{
+	Oid			state = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("state"),
+										ObjectIdGetDatum(get_namespace_oid("procgov", false)));
+	int			nargs = guard ? 2 : 4;
+
+	if (p->prokind != PROKIND_FUNCTION || p->proretset || p->pronargs != nargs ||
+		p->prorettype != (guard ? TEXTOID : JSONBOID))
+		return false;
+	for (int i = 0; i < nargs; i++)
+		if (p->proargtypes.values[i] != (i == 0 ? TEXTOID : i == 1 ? JSONBOID : state))
+			return false;
+	return true;
+}
+
 /* Name -> (function, hint) for every row of procgov.guard or procgov.effect. */
 static HTAB *
 load_functions(Oid relid, bool with_hint, Snapshot snap)
@@ -236,6 +262,7 @@ load_functions(Oid relid, bool with_hint, Snapshot snap)
 		rf->name = pstrdup(name);
 		rf->fn = isnull ? InvalidOid : DatumGetObjectId(fn);
 		rf->owner = InvalidOid;
+		rf->bad_signature = false;
 		if (OidIsValid(rf->fn))
 		{
 			HeapTuple	proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(rf->fn));
@@ -243,6 +270,7 @@ load_functions(Oid relid, bool with_hint, Snapshot snap)
 			if (HeapTupleIsValid(proc))
 			{
 				rf->owner = ((Form_pg_proc) GETSTRUCT(proc))->proowner;
+				rf->bad_signature = !rule_signature_ok((Form_pg_proc) GETSTRUCT(proc), with_hint);
 				ReleaseSysCache(proc);
 			}
 			else
@@ -586,6 +614,14 @@ call_rule_function(RuleFunction *rf, int nargs, Datum *args, bool *argnull, bool
 	int			save_nestlevel = 0;
 	bool		switch_user;
 
+	if (rf->bad_signature)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("procgov rule function for \"%s\" is not a %s", rf->name, nargs == 2 ? "guard" : "effect"),
+				 errdetail("%s is not (kind text, document jsonb%s) returns %s.", format_procedure(rf->fn),
+						   nargs == 2 ? "" : ", from_state procgov.state, to_state procgov.state",
+						   nargs == 2 ? "text" : "jsonb"),
+				 errhint("Point procgov.%s at a function of that signature.", nargs == 2 ? "guard" : "effect")));
 	if (!rf->flinfo_valid)
 	{
 		fmgr_info_cxt(rf->fn, &rf->flinfo, sm.cxt);

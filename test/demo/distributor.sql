@@ -460,12 +460,12 @@ SELECT po.number, po.state, po.total, g.local_status FROM procgov.governed_row g
   JOIN procgov.purchase_order po ON po.entity_id = g.entity_id AND po.po_id = g.po_id
  WHERE g.relid = 'erp.purchase_order'::regclass ORDER BY po.number;
 \echo 'Keystone''s framework contract for the bolts (0.19 USD) comes in; the ERP''s login has rights on its own tables'
-\echo 'and none on procgov, and names its user per transaction. Bea raises an order of 3,800 USD in the ERP and asks'
-\echo 'for approval there (status "to approve"):'
+\echo 'and none on procgov''s; as a member of procgov_service it names its user per transaction. Bea raises an order'
+\echo 'of 3,800 USD in the ERP and asks for approval there (status "to approve"):'
 INSERT INTO procgov.contract (entity_id, number, supplier_id, item_id, unit_price, valid_from, valid_to)
 SELECT 'NWS', 'K-FW-2027', s.supplier_id, i.item_id, '0.19 USD', '2026-01-01', '2027-12-31'
   FROM procgov.supplier s, procgov.item i WHERE s.entity_id = 'NWS' AND s.code = 'KEY' AND i.entity_id = 'NWS' AND i.sku = 'HX-M8';
-CREATE ROLE erp_app;
+CREATE ROLE erp_app IN ROLE procgov_service;
 GRANT USAGE ON SCHEMA erp TO erp_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON erp.purchase_order, erp.purchase_order_line TO erp_app;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA erp TO erp_app;

@@ -104,7 +104,7 @@ SELECT entity_id, policy_version, finding, rule FROM procgov.policy_coverage WHE
 -- ---- roles, one at a time ----
 CREATE ROLE regress_bi_reader IN ROLE procgov_reader;
 CREATE ROLE regress_bi_req IN ROLE procgov_requester;
-CREATE ROLE regress_bi_appr IN ROLE procgov_approver;
+CREATE ROLE regress_bi_appr IN ROLE procgov_approver, procgov_service;
 CREATE ROLE regress_bi_audit IN ROLE procgov_auditor;
 CREATE ROLE regress_bi_erp IN ROLE procgov_service, procgov_requester;
 CREATE ROLE regress_bi_plain;
@@ -272,7 +272,8 @@ CREATE OPERATOR regress_bi_attack.= (LEFTARG = text, RIGHTARG = text, FUNCTION =
 SET search_path = regress_bi_attack, pg_catalog, procgov, public;
 SET procgov.actor = 'bob.buyer';
 -- still only BIA (row-level security's predicates were bound to pg_catalog's functions when
--- procgov was installed), still refused where it was, still the requester's own name
+-- procgov was installed), still refused where it was, still the login's own name (it is no
+-- procgov_service login, so procgov.actor names nobody)
 SELECT DISTINCT entity_id FROM procgov.purchase_order WHERE entity_id IN ('BIA', 'BIB') ORDER BY 1;
 SELECT count(*) AS other_entity_cases FROM procgov.exception_case WHERE entity_id OPERATOR(pg_catalog.=) 'BIB';
 SELECT procgov.submit_order('BIB', 'B1');
@@ -327,6 +328,75 @@ ROLLBACK;
 SET ROLE regress_bi_plain;
 SELECT procgov.visible_entities() AS plain_after_rollback;
 RESET ROLE;
+
+-- ---- what a second review found: each refused now ----
+-- a login that is not procgov_service names nobody: it acts, and is recorded, as itself
+-- (it could approve its own order by naming another approver)
+SET ROLE regress_bi_req;
+SET procgov.actor = 'amy.approver';
+SELECT procgov.current_actor() AS recorded_as;
+RESET procgov.actor;
+RESET ROLE;
+-- procgov's trigger functions are nobody's to attach: one on a table of one's own wrote the ledger
+SET ROLE regress_bi_plain;
+CREATE TEMP TABLE fake_map (relid regclass, local_status text, state text, via text);
+CREATE TRIGGER fake AFTER INSERT ON fake_map FOR EACH ROW EXECUTE FUNCTION procgov.state_map_audit();
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+CREATE TRIGGER fake BEFORE UPDATE ON fake_map FOR EACH ROW EXECUTE FUNCTION procgov.govern_document();
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+DROP TABLE fake_map;
+RESET ROLE;
+-- nothing that acts with procgov's rights is PUBLIC's
+SELECT count(*) AS public_definer_or_trigger_functions FROM pg_proc p
+ WHERE p.pronamespace = 'procgov'::regnamespace
+   AND (p.prosecdef OR p.prorettype IN ('trigger'::regtype, 'event_trigger'::regtype))
+   AND has_function_privilege('public', p.oid, 'EXECUTE');
+-- a guard or effect runs as its function's owner: only functions of their shape, that the writer may execute
+CREATE ROLE regress_bi_admin IN ROLE procgov_admin;
+SET ROLE regress_bi_admin;
+INSERT INTO procgov.guard (guard, function, description, hint) VALUES ('x', 'pg_catalog.lo_import(text, oid)', 'x', 'x');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+INSERT INTO procgov.guard (guard, function, description, hint) VALUES ('x', 'pg_catalog.int4pl(integer, integer)', 'x', 'x');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+INSERT INTO procgov.effect (effect, function, description) VALUES ('x', 'procgov.guard_has_lines(text, jsonb)', 'x');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE procgov.guard SET function = 'pg_catalog.textcat(text, text)' WHERE guard = 'has_lines';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET ROLE;
+CREATE FUNCTION public.regress_private_guard(kind text, doc jsonb) RETURNS text LANGUAGE sql AS $$ SELECT NULL::text $$;
+REVOKE EXECUTE ON FUNCTION public.regress_private_guard(text, jsonb) FROM PUBLIC;
+SET ROLE regress_bi_admin;
+INSERT INTO procgov.guard (guard, function, description, hint) VALUES ('x', 'public.regress_private_guard(text, jsonb)', 'x', 'x');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET ROLE;
+DROP FUNCTION public.regress_private_guard(text, jsonb);
+-- and one that got there anyway (written with the rules off by a superuser) is never called
+BEGIN;
+ALTER TABLE procgov.guard DISABLE TRIGGER guard_function;
+INSERT INTO procgov.guard (guard, function, description, hint) VALUES ('crash', 'pg_catalog.int4pl(integer, integer)', 'x', 'x');
+ALTER TABLE procgov.guard ENABLE TRIGGER guard_function;
+UPDATE procgov.transition SET guards = guards || '{crash}' WHERE kind = 'purchase_order' AND from_state = 'draft' AND to_state = 'cancelled';
+SET LOCAL procgov.actor = 'ben.buyer';
+SELECT procgov.cancel_document('purchase_order', 'BIB', 'B2', 'test');
+ROLLBACK;
+-- a case is settled through the API only: an admin may reassign it, not resolve it by hand
+SET ROLE regress_bi_admin;
+UPDATE procgov.exception_case SET status = 'resolved', resolved_at = now(), resolved_by = 'carol.controller',
+	resolution = 'variance_accepted' WHERE entity_id = 'BIA';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+INSERT INTO procgov.exception_case (entity_id, kind, doc_kind, doc_number, status, resolved_at, resolution)
+VALUES ('BIA', 'price_over', 'invoice', 'IA1', 'resolved', now(), 'variance_accepted');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE procgov.exception_case SET owner = 'carol.controller', due_at = due_at + interval '1 day' WHERE entity_id = 'BIA';
+RESET ROLE;
+-- the matching operator reads another entity's orders and tolerances only for those who may see it
+SET ROLE regress_bi_appr;
+SELECT procgov.line_matches(
+	jsonb_populate_record(NULL::procgov.invoice_line, '{"entity_id": "BIB", "invoice_id": 1, "line_no": 1, "description": "x", "quantity": 1, "unit_price": "10 EUR"}'),
+	jsonb_populate_record(NULL::procgov.purchase_order_line, '{"entity_id": "BIB", "po_id": 1, "line_no": 1, "description": "x", "quantity": 1, "unit_price": "10 EUR"}'));
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET ROLE;
+DROP ROLE regress_bi_admin;
 
 DELETE FROM procgov.entity_grant WHERE grantee IN ('regress_bi_reader', 'regress_bi_req', 'regress_bi_appr', 'pat.person');
 DROP ROLE regress_bi_reader, regress_bi_req, regress_bi_appr, regress_bi_audit, regress_bi_erp, regress_bi_plain;

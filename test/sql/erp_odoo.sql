@@ -99,6 +99,7 @@ RESET ROLE;
 -- ---- governing the order table and its lines; the rows already there are adopted ----
 GRANT TRIGGER, SELECT ON odoo.purchase_order, odoo.purchase_order_line TO regress_erp_admin;
 SET ROLE regress_erp_admin;
+-- (a DBA's own login is no procgov_service: it is recorded, and owns what it governs, as itself)
 SET procgov.actor = 'dba.dora';
 SELECT procgov.govern('odoo.purchase_order', 'purchase_order', key => 'id', status => '{state}',
 	states => '{"draft": "draft", "sent": null, "to approve": "pending_approval", "purchase": ["approved", "transmitted"],
@@ -123,8 +124,9 @@ SELECT po.number, po.state, po.total, g.local_status, l.line_no, l.quantity, l.r
 SELECT stream, action, payload->>'to' AS state, payload->'enforced' AS enforced
   FROM procgov.audit_log WHERE stream LIKE 'purchase_order:ODO:%' OR stream LIKE 'governance:odoo.%' ORDER BY entry_id;
 
--- ---- the ERP's own login: no rights on procgov at all, only on its tables ----
-CREATE ROLE regress_odoo;
+-- ---- the ERP's own login: no rights on procgov's objects, only on its tables; ----
+-- ---- a member of procgov_service, so that it may name its users               ----
+CREATE ROLE regress_odoo IN ROLE procgov_service;
 GRANT USAGE ON SCHEMA odoo TO regress_odoo;
 GRANT SELECT, INSERT, UPDATE, DELETE ON odoo.purchase_order, odoo.purchase_order_line TO regress_odoo;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA odoo TO regress_odoo;
