@@ -500,7 +500,7 @@ minor_allowance(const tolerance_t *tin, int64 expected, uint16 cur)
 }
 
 static inline int64
-i64abs(int64 v)
+line_abs(int64 v)
 {
 	return v < 0 ? -v : v;		/* line values are far from PG_INT64_MIN */
 }
@@ -807,7 +807,7 @@ settled_covers(const Settled *s, const Line *l)
 					return false;
 				then = line_value(s->qty, s->price->units, s->price->cur) -
 					line_value(s->qty, s->order_price->units, s->order_price->cur);
-				return i64abs(l->out.price_variance) <= i64abs(then);
+				return line_abs(l->out.price_variance) <= line_abs(then);
 			}
 		default:
 			return false;
