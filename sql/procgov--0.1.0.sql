@@ -6151,6 +6151,90 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION procgov.erp_drift() IS 'governed ERP orders whose row disagrees with procgov: a status or delete written without the trigger, or a state procgov moved the document to while the ERP shows another status; only of the entities the caller may see';
+
+CREATE FUNCTION procgov.erp_line_rows(tbl regclass, OUT erp_key text, OUT parent_key text, OUT quantity text,
+	OUT unit_price text, OUT received text)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'erp_line_rows' LANGUAGE C STRICT STABLE;
+COMMENT ON FUNCTION procgov.erp_line_rows(regclass) IS 'every row of a governed ERP order line table as procgov reads it (key, order key, quantity, unit price, received), read in C like procgov.erp_rows()';
+
+-- The lines of governed ERP orders that disagree with their canonical lines:
+-- quantity and unit price as the mirror keeps them, and the quantity the ERP
+-- received, which with procgov's own receipts (posted through the API) makes
+-- the line's received quantity; a line gone without procgov; a line procgov
+-- never saw.  The quantity invoiced is not compared: matching bills on top
+-- of the ERP's figure, by what each invoice may bill.  One row per order.
+CREATE FUNCTION procgov.erp_line_drift()
+	RETURNS TABLE (entity_id text, doc_number text, buyer text, details jsonb, correlation_id uuid)
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_column
+DECLARE
+	t procgov.governed_table;
+	everything boolean := procgov.sees_all_entities();
+	mine text[] := procgov.visible_entities();
+BEGIN
+	FOR t IN SELECT * FROM procgov.governed_table g WHERE g.kind = 'purchase_order_line'
+			   AND EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = g.relid) ORDER BY g.relid::text LOOP
+		BEGIN
+			RETURN QUERY
+			WITH x AS MATERIALIZED (SELECT * FROM procgov.erp_line_rows(t.relid)),
+			found AS (
+				-- lines procgov mirrors, compared
+				SELECT g.entity_id, g.po_id,
+					   jsonb_strip_nulls(jsonb_build_object('line', g.line_no, 'key', g.erp_key,
+						   'problem', CASE WHEN x.erp_key IS NULL THEN 'line deleted without procgov'
+										   ELSE 'line changed without procgov' END,
+						   'quantity', CASE WHEN x.quantity::numeric IS DISTINCT FROM l.quantity
+											THEN jsonb_build_object('procgov', l.quantity, 'erp', x.quantity::numeric) END,
+						   'unit_price', CASE WHEN x.unit_price::numeric IS DISTINCT FROM procgov.value(l.unit_price)
+											  THEN jsonb_build_object('procgov', procgov.value(l.unit_price), 'erp', x.unit_price::numeric) END,
+						   'received', CASE WHEN t.received_column IS NOT NULL
+												 AND coalesce(x.received::numeric, 0) <> l.received_qty - own.received
+											THEN jsonb_build_object('procgov', l.received_qty, 'procgov_receipts', own.received,
+																	'erp', coalesce(x.received::numeric, 0)) END)) AS line
+				  FROM procgov.governed_row g
+				  JOIN procgov.purchase_order_line l ON l.entity_id = g.entity_id AND l.po_id = g.po_id AND l.line_no = g.line_no
+				  JOIN procgov.purchase_order po ON po.entity_id = g.entity_id AND po.po_id = g.po_id
+				  LEFT JOIN x ON x.erp_key = g.erp_key
+				 CROSS JOIN LATERAL (SELECT coalesce(sum(rl.quantity), 0) AS received
+									   FROM procgov.receipt r
+									   JOIN procgov.receipt_line rl ON rl.entity_id = r.entity_id AND rl.receipt_id = r.receipt_id
+									  WHERE r.entity_id = g.entity_id AND r.po_id = g.po_id AND r.state = 'posted'
+										AND rl.line_no = g.line_no) own
+				 WHERE g.relid = t.relid AND g.deleted_at IS NULL AND g.line_no IS NOT NULL
+				   AND po.state NOT IN ('cancelled', 'closed')
+				   AND (everything OR g.entity_id = ANY (mine))
+				   AND (x.erp_key IS NULL
+						OR x.quantity::numeric IS DISTINCT FROM l.quantity
+						OR x.unit_price::numeric IS DISTINCT FROM procgov.value(l.unit_price)
+						OR (t.received_column IS NOT NULL AND coalesce(x.received::numeric, 0) <> l.received_qty - own.received))
+				UNION ALL
+				-- a line with a quantity on a governed order, written while the trigger did not fire
+				SELECT o.entity_id, o.po_id,
+					   jsonb_build_object('key', x.erp_key, 'problem', 'line without a procgov document',
+						   'quantity', x.quantity::numeric, 'unit_price', x.unit_price::numeric)
+				  FROM x
+				  JOIN procgov.governed_row o ON o.relid = t.parent AND o.erp_key = x.parent_key AND o.line_no IS NULL
+				 WHERE coalesce(x.quantity::numeric, 0) <> 0
+				   AND NOT EXISTS (SELECT FROM procgov.governed_row g WHERE g.relid = t.relid AND g.erp_key = x.erp_key
+									 AND g.deleted_at IS NULL)
+				   AND (everything OR o.entity_id = ANY (mine)))
+			SELECT po.entity_id, po.number, po.buyer,
+				   jsonb_build_object('table', t.relid::text, 'state', po.state,
+					   'lines', jsonb_agg(f.line ORDER BY f.line->>'line', f.line->>'key')),
+				   po.correlation_id
+			  FROM found f
+			  JOIN procgov.purchase_order po ON po.entity_id = f.entity_id AND po.po_id = f.po_id
+			 GROUP BY po.entity_id, po.po_id;
+		EXCEPTION WHEN OTHERS THEN
+			RAISE WARNING 'procgov reconciliation skips governed table %: %', t.relid, SQLERRM;
+		END;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION procgov.erp_line_drift() IS 'governed ERP orders whose line rows disagree with their canonical lines (quantity, unit price, quantity received beside procgov''s own receipts), or were deleted or written without procgov; one row per order, only of the entities the caller may see';
 -- END erp
 
 -- BEGIN erp privileges
@@ -6162,11 +6246,12 @@ REVOKE EXECUTE ON FUNCTION procgov.erp_supplier(text, text, regclass, text), pro
 	procgov.erp_order_changed(regclass, text, text, text, text, text, text, text, text, text, text, text, text, text, boolean),
 	procgov.erp_line_changed(regclass, text, text, text, text, text, text, text, text, text, text, text, text, text, boolean),
 	procgov.adopt_rows(regclass), procgov.governed_column(regclass, text, text), procgov.erp_drift(), procgov.erp_rows(regclass),
+	procgov.erp_line_drift(), procgov.erp_line_rows(regclass),
 	procgov.govern(regclass, text, text, text[], jsonb, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, text, text, text, text),
 	procgov.ungovern(regclass)
 	FROM PUBLIC;
 -- reconciliation's ERP rule, for those who may run procgov.drift()
-GRANT EXECUTE ON FUNCTION procgov.erp_drift() TO procgov_admin, procgov_auditor;
+GRANT EXECUTE ON FUNCTION procgov.erp_drift(), procgov.erp_line_drift() TO procgov_admin, procgov_auditor;
 -- procgov.govern() runs as its caller, who must be allowed to add triggers to the ERP table
 GRANT EXECUTE ON FUNCTION procgov.govern_document(), procgov.refuse_document_delete() TO procgov_admin;
 GRANT EXECUTE ON FUNCTION procgov.adopt_rows(regclass), procgov.governed_column(regclass, text, text),
@@ -6216,7 +6301,7 @@ COMMENT ON COLUMN procgov.job_run.run_by IS 'the database login that ran it (ses
 CREATE TABLE procgov.drift_rule (
 	entity_id		text REFERENCES procgov.entity,
 	kind			text NOT NULL CHECK (kind IN ('po_not_transmitted', 'po_not_acknowledged', 'receipt_overdue',
-						'receipt_not_invoiced', 'invoice_dispute_stale', 'budget_drift', 'erp_state_drift')),
+						'receipt_not_invoiced', 'invoice_dispute_stale', 'budget_drift', 'erp_state_drift', 'erp_line_drift')),
 	after			interval NOT NULL CHECK (after >= '0'),
 	owner			text CHECK (owner <> ''),
 	sla				interval NOT NULL DEFAULT '2 days' CHECK (sla > '0'),
@@ -6239,7 +6324,8 @@ INSERT INTO procgov.drift_rule (entity_id, kind, after, owner, sla, builtin) VAL
 	(NULL, 'receipt_not_invoiced', '30 days', 'accounts_payable', '5 days', true),
 	(NULL, 'invoice_dispute_stale', '14 days', NULL, '3 days', true),
 	(NULL, 'budget_drift', '0', NULL, '1 day', true),
-	(NULL, 'erp_state_drift', '0', NULL, '1 day', true);
+	(NULL, 'erp_state_drift', '0', NULL, '1 day', true),
+	(NULL, 'erp_line_drift', '0', NULL, '1 day', true);
 SELECT pg_catalog.pg_extension_config_dump('procgov.drift_rule', 'WHERE NOT builtin');
 
 -- what the jobs look up
@@ -6547,6 +6633,11 @@ CREATE FUNCTION procgov.drift(as_of timestamptz)
 	SELECT d.entity_id, r.kind, 'purchase_order', d.doc_number, coalesce(r.owner, d.buyer), r.sla, d.details, d.correlation_id
 	  FROM r JOIN procgov.erp_drift() d ON d.entity_id = r.entity_id
 	 WHERE r.kind = 'erp_state_drift'
+	UNION ALL
+	-- ... or whose lines and the document's lines disagree
+	SELECT d.entity_id, r.kind, 'purchase_order', d.doc_number, coalesce(r.owner, d.buyer), r.sla, d.details, d.correlation_id
+	  FROM r JOIN procgov.erp_line_drift() d ON d.entity_id = r.entity_id
+	 WHERE r.kind = 'erp_line_drift'
 	$$;
 COMMENT ON FUNCTION procgov.drift(timestamptz) IS 'what procgov.run_reconciliation() would call drift as of a time: one row per document and kind, with its owner and context';
 
@@ -6570,7 +6661,7 @@ CREATE FUNCTION procgov.reconcile(as_of timestamptz) RETURNS jsonb
 		   SET status = 'resolved', resolution = 'cleared', resolved_at = now(), resolved_by = 'procgov', updated_at = now()
 		 WHERE x.status = 'open'
 		   AND x.kind IN ('po_not_transmitted', 'po_not_acknowledged', 'receipt_overdue', 'receipt_not_invoiced',
-						  'invoice_dispute_stale', 'budget_drift', 'erp_state_drift')
+						  'invoice_dispute_stale', 'budget_drift', 'erp_state_drift', 'erp_line_drift')
 		   -- NOT IN over non-null keys: one hashed lookup per open case, whatever the estimates
 		   AND (x.entity_id, x.kind, x.doc_kind, x.doc_number) NOT IN
 			   (SELECT f.entity_id, f.kind, f.doc_kind, f.doc_number FROM found f)
@@ -7240,9 +7331,9 @@ COMMENT ON COLUMN procgov.sync_drift.due_at IS 'its SLA deadline';
 COMMENT ON COLUMN procgov.sync_drift.overdue IS 'open past its deadline';
 COMMENT ON COLUMN procgov.sync_drift.resolved_at IS 'when it closed';
 COMMENT ON COLUMN procgov.sync_drift.resolution IS 'how (cleared: the drift went away)';
-COMMENT ON COLUMN procgov.sync_drift.erp_table IS 'erp_state_drift: the ERP table';
+COMMENT ON COLUMN procgov.sync_drift.erp_table IS 'erp_state_drift and erp_line_drift: the ERP table';
 COMMENT ON COLUMN procgov.sync_drift.erp_status IS 'erp_state_drift: the row''s local status';
-COMMENT ON COLUMN procgov.sync_drift.procgov_state IS 'erp_state_drift: the document''s state';
+COMMENT ON COLUMN procgov.sync_drift.procgov_state IS 'erp_state_drift and erp_line_drift: the document''s state';
 COMMENT ON COLUMN procgov.sync_drift.problem IS 'erp_state_drift: what disagrees';
 COMMENT ON COLUMN procgov.sync_drift.details IS 'everything the job recorded';
 

@@ -695,16 +695,16 @@ adopt_rows(PG_FUNCTION_ARGS)
 }
 
 /*
- * procgov.erp_rows(tbl): every row of a governed order table as procgov
- * reads it -- key, entity, number and local status, each through its type's
- * output function exactly as the trigger does -- for reconciliation to
- * compare with what procgov accepted.  No SQL runs against the table, so no
- * code of its owner's (casts, operators, domain checks) runs with procgov's
- * rights.
+ * Every row of a governed table as procgov reads it, each column through its
+ * type's output function exactly as the trigger does, for reconciliation to
+ * compare with what procgov accepted: procgov.erp_rows(tbl) for an order
+ * table (key, entity, number, local status), procgov.erp_line_rows(tbl) for
+ * an order line table (key, its order's key, quantity, unit price,
+ * received).  No SQL runs against the table, so no code of its owner's
+ * (casts, operators, domain checks) runs with procgov's rights.
  */
-PG_FUNCTION_INFO_V1(erp_rows);
-Datum
-erp_rows(PG_FUNCTION_ARGS)
+static Datum
+governed_rows(FunctionCallInfo fcinfo, bool lines)
 {
 	Oid			relid = PG_GETARG_OID(0);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
@@ -715,33 +715,44 @@ erp_rows(PG_FUNCTION_ARGS)
 	Snapshot	snap;
 	MemoryContext row_cxt,
 				old;
+	int			ncols = lines ? 5 : 4;
 
 	procgov_materialize_srf(fcinfo);
 	rel = open_governed(relid);
 	m = mapping_for(rel);
-	if (m->is_line)
+	if (m->is_line != lines)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("%s is governed as a line table", m->table),
-				 errhint("procgov.erp_rows() reads order tables.")));
+				 errmsg("%s is governed as %s table", m->table, m->is_line ? "a line" : "an order"),
+				 errhint("procgov.%s() reads order%s tables.", lines ? "erp_line_rows" : "erp_rows", lines ? " line" : "")));
 	row_cxt = AllocSetContextCreate(CurrentMemoryContext, "procgov erp row", ALLOCSET_DEFAULT_SIZES);
 	snap = RegisterSnapshot(GetLatestSnapshot());
 	scan = table_beginscan(rel, snap, 0, NULL);
 	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
 	{
 		TupleDesc	desc = RelationGetDescr(rel);
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
-		char	   *v[4];
+		Datum		values[5];
+		bool		nulls[5];
+		char	   *v[5];
 
 		CHECK_FOR_INTERRUPTS();
 		old = MemoryContextSwitchTo(row_cxt);
 		v[0] = procgov_column_text(tup, desc, m->key);
-		v[1] = m->entity_const ? m->entity_const : procgov_column_text(tup, desc, m->entity);
-		v[2] = m->number ? procgov_column_text(tup, desc, m->number) : v[0];
-		v[3] = local_status(m, tup, desc);
+		if (lines)
+		{
+			v[1] = procgov_column_text(tup, desc, m->parent_key);
+			v[2] = procgov_column_text(tup, desc, m->quantity);
+			v[3] = procgov_column_text(tup, desc, m->unit_price);
+			v[4] = m->received ? procgov_column_text(tup, desc, m->received) : NULL;
+		}
+		else
+		{
+			v[1] = m->entity_const ? m->entity_const : procgov_column_text(tup, desc, m->entity);
+			v[2] = m->number ? procgov_column_text(tup, desc, m->number) : v[0];
+			v[3] = local_status(m, tup, desc);
+		}
 		MemoryContextSwitchTo(old);
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < ncols; i++)
 		{
 			nulls[i] = (v[i] == NULL);
 			values[i] = v[i] ? CStringGetTextDatum(v[i]) : (Datum) 0;
@@ -753,4 +764,18 @@ erp_rows(PG_FUNCTION_ARGS)
 	UnregisterSnapshot(snap);
 	table_close(rel, AccessShareLock);
 	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(erp_rows);
+Datum
+erp_rows(PG_FUNCTION_ARGS)
+{
+	return governed_rows(fcinfo, false);
+}
+
+PG_FUNCTION_INFO_V1(erp_line_rows);
+Datum
+erp_line_rows(PG_FUNCTION_ARGS)
+{
+	return governed_rows(fcinfo, true);
 }

@@ -282,12 +282,22 @@ SELECT number, state FROM procgov.purchase_order WHERE number = 'P00004';
 SET session_replication_role = replica;
 UPDATE odoo.purchase_order SET state = 'done' WHERE name = 'P00001';
 INSERT INTO odoo.purchase_order (name, partner_id) VALUES ('P00006', 18);
+-- and on the lines: goods booked as received that procgov never heard of (an invoice
+-- would match against them), a price changed, a line added to an approved order
+UPDATE odoo.purchase_order_line SET qty_received = 100, price_unit = 0.25
+ WHERE order_id = (SELECT id FROM odoo.purchase_order WHERE name = 'P00001');
+INSERT INTO odoo.purchase_order_line (order_id, name, product_qty, price_unit)
+SELECT id, 'gold-plated bolts', 3, 2 FROM odoo.purchase_order WHERE name = 'P00004';
 RESET session_replication_role;
 SELECT kind, doc_number, owner, details->>'problem' AS problem, details->>'local_status' AS local_status,
 	   details->>'accepted_local_status' AS accepted, details->>'state' AS state
-  FROM procgov.drift(now()) WHERE doc_number LIKE 'P0000%' ORDER BY doc_number;
+  FROM procgov.drift(now()) WHERE doc_number LIKE 'P0000%' AND kind = 'erp_state_drift' ORDER BY doc_number;
+SELECT d.kind, d.doc_number, d.owner, l.value - 'key' AS line
+  FROM procgov.drift(now()) d, jsonb_array_elements(d.details->'lines') l
+ WHERE d.doc_number LIKE 'P0000%' AND d.kind = 'erp_line_drift' ORDER BY d.doc_number;
 SELECT (procgov.run_reconciliation('2026-12-31')).status;
-SELECT kind, doc_number, status, owner FROM procgov.exception_case WHERE entity_id = 'ODO' AND kind = 'erp_state_drift' ORDER BY doc_number;
+SELECT kind, doc_number, status, owner FROM procgov.exception_case
+ WHERE entity_id = 'ODO' AND kind IN ('erp_state_drift', 'erp_line_drift') ORDER BY kind, doc_number;
 -- a row procgov never saw is refused until adopted
 UPDATE odoo.purchase_order SET state = 'sent' WHERE name = 'P00006';
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
@@ -296,9 +306,23 @@ UPDATE odoo.purchase_order SET state = 'sent' WHERE name = 'P00006';
 -- putting the row right closes the case at the next run
 SET session_replication_role = replica;
 UPDATE odoo.purchase_order SET state = 'purchase' WHERE name = 'P00001';
+UPDATE odoo.purchase_order_line SET qty_received = 40, price_unit = 0.19
+ WHERE order_id = (SELECT id FROM odoo.purchase_order WHERE name = 'P00001');
+DELETE FROM odoo.purchase_order_line WHERE name = 'gold-plated bolts';
 RESET session_replication_role;
 SELECT (procgov.run_reconciliation('2027-01-01')).status;
-SELECT kind, doc_number, status, resolution FROM procgov.exception_case WHERE entity_id = 'ODO' AND kind = 'erp_state_drift' ORDER BY doc_number;
+SELECT kind, doc_number, status, resolution FROM procgov.exception_case
+ WHERE entity_id = 'ODO' AND kind IN ('erp_state_drift', 'erp_line_drift') ORDER BY kind, doc_number;
+-- procgov's own receipts count beside the ERP's: goods received through the API are no drift
+BEGIN;
+SET LOCAL procgov.actor = 'rita.receiver';
+SELECT procgov.post_receipt('ODO', 'P00001', '[{"line": 1, "quantity": 10}]') -> 'order' ->> 'state' AS p1;
+SELECT l.line_no, l.received_qty, e.qty_received AS erp_received
+  FROM procgov.purchase_order_line l JOIN procgov.purchase_order o USING (entity_id, po_id)
+  JOIN odoo.purchase_order_line e ON e.order_id = (SELECT id FROM odoo.purchase_order WHERE name = 'P00001')
+ WHERE o.entity_id = 'ODO' AND o.number = 'P00001';
+SELECT count(*) AS line_drift FROM procgov.erp_line_drift() WHERE doc_number = 'P00001';
+ROLLBACK;
 
 -- ---- ungovern: the triggers go, the documents and their history stay ----
 SET ROLE regress_erp_admin;
