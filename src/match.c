@@ -615,12 +615,13 @@ static const char *const header_sql =
 "          AND d.total OPERATOR(procgov.=) i.total AND d.supplier_invoice_key <> i.supplier_invoice_key"
 "          AND d.invoice_id < i.invoice_id AND d.state <> 'cancelled'"
 "        ORDER BY abs(d.invoice_date - i.invoice_date), d.invoice_id LIMIT 1) d2 ON true"
-"  LEFT JOIN LATERAL (SELECT array_agg(c.kind || ':' || (l.v->>'line')) AS keys,"
-"                            array_agg(c.resolution = 'credit_requested') AS credit,"
-"                            array_agg(((l.v->>'quantity')::numeric * 10000)::int8) AS qty,"
-"                            array_agg(((l.v->>'billable')::numeric * 10000)::int8) AS billable,"
-"                            array_agg(l.v->>'unit_price') AS price, array_agg(l.v->>'order_price') AS order_price"
-"        FROM procgov.exception_case c CROSS JOIN LATERAL jsonb_array_elements(c.details->'lines') AS l(v)"
+"  LEFT JOIN LATERAL (SELECT array_agg(c.kind || ':' || (l.v->>'line') ORDER BY c.case_id, l.n) AS keys,"
+"                            array_agg(c.resolution = 'credit_requested' ORDER BY c.case_id, l.n) AS credit,"
+"                            array_agg(((l.v->>'quantity')::numeric * 10000)::int8 ORDER BY c.case_id, l.n) AS qty,"
+"                            array_agg(((l.v->>'billable')::numeric * 10000)::int8 ORDER BY c.case_id, l.n) AS billable,"
+"                            array_agg(l.v->>'unit_price' ORDER BY c.case_id, l.n) AS price,"
+"                            array_agg(l.v->>'order_price' ORDER BY c.case_id, l.n) AS order_price"
+"        FROM procgov.exception_case c CROSS JOIN LATERAL jsonb_array_elements(c.details->'lines') WITH ORDINALITY AS l(v, n)"
 "        WHERE i.state = 'disputed' AND c.entity_id = i.entity_id AND c.doc_kind = 'invoice' AND c.doc_number = i.number"
 "          AND c.status = 'resolved' AND c.resolution IN ('variance_accepted', 'credit_requested')) ac ON true"
 " ORDER BY i.entity_id, i.invoice_id";
@@ -876,7 +877,8 @@ read_line(Engine *eng, Header *cur, const Datum *v, const bool *isnull, Line *li
 	{
 		char	   *key = psprintf("%s:%d", result_names[l->out.result], l->line_no);
 
-		for (int i = 0; i < cur->nsettled && !l->accepted && !l->credited; i++)
+		/* an accepted variance before a credit note request, as always */
+		for (int i = 0; i < cur->nsettled && !l->accepted; i++)
 		{
 			const Settled *s = &cur->settled[i];
 
@@ -887,6 +889,8 @@ read_line(Engine *eng, Header *cur, const Datum *v, const bool *isnull, Line *li
 			else
 				l->accepted = true;
 		}
+		if (l->accepted)
+			l->credited = false;
 		pfree(key);
 	}
 	/* a credit note request settles the excess quantity: bill what may be billed */

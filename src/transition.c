@@ -986,10 +986,13 @@ govern_document(PG_FUNCTION_ARGS)
 
 		/*
 		 * A document awaiting approval keeps what its steps were planned for
-		 * (its lines are held the same way, by procgov.lines_changed).
+		 * (its lines are held the same way, by procgov.lines_changed).  The
+		 * plan is made on the move to pending_approval: a requisition that
+		 * is only submitted has none yet, and procgov.submit() still sets its
+		 * urgency there.
 		 */
 		if ((strcmp(kind, "purchase_order") == 0 || strcmp(kind, "requisition") == 0) && procgov_enforce &&
-			(strcmp(from, "submitted") == 0 || strcmp(from, "pending_approval") == 0))
+			strcmp(from, "pending_approval") == 0)
 			for (i = 0; i < (int) lengthof(planned_columns); i++)
 			{
 				char	   *o,

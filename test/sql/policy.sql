@@ -471,4 +471,10 @@ UPDATE procgov.purchase_order SET buyer = 'ops1' WHERE number = 'PEND-1';
 -- what the plan did not read may change
 UPDATE procgov.purchase_order SET need_by = '2027-01-15' WHERE number = 'PEND-1';
 SELECT total, cost_center, site, urgent, buyer, need_by FROM procgov.purchase_order WHERE number = 'PEND-1';
+-- a requisition that is only submitted has no plan yet: submit() may still expedite it (from review)
+SELECT procgov.create_requisition('POL', 'CC-1', '[{"description": "spare pump", "quantity": 1, "unit_price": "10.00 EUR", "supplier": "S-OK"}]',
+	number => 'RQ-URG') ->> 'state' AS rq;
+UPDATE procgov.requisition SET state = 'submitted' WHERE number = 'RQ-URG';
+SELECT procgov.submit('requisition', 'POL', 'RQ-URG', true, 'the line is down') ->> 'state' AS state;
+SELECT state, urgent, expedite_reason FROM procgov.requisition WHERE number = 'RQ-URG';
 RESET procgov.actor;
