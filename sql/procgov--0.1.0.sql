@@ -1758,6 +1758,7 @@ CREATE TABLE procgov.exception_case (
 	resolution		text,
 	details			jsonb NOT NULL DEFAULT '{}',
 	correlation_id	uuid,
+	acceptances		jsonb NOT NULL DEFAULT '[]',
 	CONSTRAINT exception_case_pkey PRIMARY KEY (entity_id, case_id),
 	CONSTRAINT exception_case_resolved CHECK ((status = 'resolved') = (resolved_at IS NOT NULL AND resolution IS NOT NULL))
 );
@@ -3522,6 +3523,7 @@ COMMENT ON COLUMN procgov.exception_case.resolved_at IS 'when it was resolved';
 COMMENT ON COLUMN procgov.exception_case.resolved_by IS 'who resolved it (procgov.actor), or procgov when a rematch cleared it';
 COMMENT ON COLUMN procgov.exception_case.resolution IS 'variance_accepted, credit_requested, receipt_corrected, cleared or cancelled';
 COMMENT ON COLUMN procgov.exception_case.details IS 'what the owner needs: the document, the order, the receipts and the figures per line';
+COMMENT ON COLUMN procgov.exception_case.acceptances IS 'a variance case whose lines fall under several variance roles: the acceptances given so far, one per role (role, variance, by, at, reason); emptied when matching finds other figures';
 COMMENT ON COLUMN procgov.invoice.supplier_invoice_key IS 'supplier_invoice_no normalised by procgov.invoice_number_key(), for duplicate detection';
 COMMENT ON COLUMN procgov.invoice_line.po_id IS 'the order this line bills (procgov.register_invoice sets the invoice''s order); NULL: the invoice''s po_id';
 COMMENT ON COLUMN procgov.invoice_line.po_line_no IS 'the order line it bills';
@@ -4983,13 +4985,15 @@ BEGIN
 				AS x(e, nm, line_no, po_id, po_line_no, kind, quantity, unit_price, ordered, order_price, received,
 					 invoiced_before, billable, price_allowance, owner, sla, duplicate_of, variance_role)),
 		g AS (
-			SELECT l.e, l.nm, l.kind, min(l.owner) AS owner, min(l.sla) AS sla, min(l.variance_role) AS variance_role,
+			SELECT l.e, l.nm, l.kind, min(l.owner) AS owner, min(l.sla) AS sla,
+				   -- one role decides a variance only when every line falls under it
+				   CASE WHEN count(DISTINCT l.variance_role) = 1 THEN min(l.variance_role) END AS variance_role,
 				   nullif(min(l.duplicate_of), '') AS duplicate_of,
 				   jsonb_agg(jsonb_build_object('line', l.line_no, 'po_line', nullif(l.po_line_no, 0),
 						'order', (SELECT o.number FROM procgov.purchase_order o WHERE o.entity_id = l.e AND o.po_id = l.po_id),
 						'quantity', l.quantity, 'unit_price', l.unit_price, 'ordered', l.ordered, 'order_price', l.order_price,
 						'received', l.received, 'invoiced_before', l.invoiced_before, 'billable', l.billable,
-						'price_allowance', l.price_allowance) ORDER BY l.line_no) AS lines
+						'price_allowance', l.price_allowance, 'variance_role', l.variance_role) ORDER BY l.line_no) AS lines
 			  FROM l GROUP BY l.e, l.nm, l.kind)
 		INSERT INTO procgov.exception_case AS x (entity_id, kind, doc_kind, doc_number, owner, due_at, details, correlation_id)
 		SELECT g.e, g.kind, 'invoice', g.nm, g.owner, now() + g.sla,
@@ -5008,7 +5012,8 @@ BEGIN
 		  LEFT JOIN procgov.purchase_order o ON o.entity_id = i.entity_id AND o.po_id = i.po_id
 		 ORDER BY i.entity_id, i.invoice_id, g.kind	-- case ids in invoice order, whatever the plan
 		ON CONFLICT (entity_id, doc_kind, doc_number, kind) WHERE status = 'open'
-		DO UPDATE SET details = excluded.details, updated_at = now()
+		-- other figures: acceptances given in part were for the old ones
+		DO UPDATE SET details = excluded.details, updated_at = now(), acceptances = '[]'
 			WHERE x.details IS DISTINCT FROM excluded.details
 		RETURNING x.*, (x.xmax = 0) AS opened
 	LOOP
@@ -5079,6 +5084,19 @@ END
 $$;
 COMMENT ON FUNCTION procgov.case_for_resolution(text, bigint, text[], text) IS 'lock an open exception case (and its invoice) for a resolution, refusing cases of kinds the resolution does not settle';
 
+-- every resolution says why
+CREATE FUNCTION procgov.check_reason(case_id bigint, reason text) RETURNS void
+	LANGUAGE plpgsql IMMUTABLE
+	AS $$
+BEGIN
+	IF reason IS NULL OR btrim(reason) = '' THEN
+		RAISE EXCEPTION 'resolving exception case % needs a reason', case_id
+			USING ERRCODE = '22023', HINT = 'Say why, for the auditor: e.g. the supplier''s price list changed on 1 March.';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION procgov.check_reason(bigint, text) IS 'an error (22023) when a resolution of an exception case gives no reason';
+
 CREATE FUNCTION procgov.settle_case(c procgov.exception_case, resolution text, reason text, extra jsonb) RETURNS jsonb
 	LANGUAGE plpgsql VOLATILE
 	SET plan_cache_mode = force_generic_plan
@@ -5086,10 +5104,7 @@ CREATE FUNCTION procgov.settle_case(c procgov.exception_case, resolution text, r
 DECLARE
 	inv jsonb;
 BEGIN
-	IF reason IS NULL OR btrim(reason) = '' THEN
-		RAISE EXCEPTION 'resolving exception case % needs a reason', c.case_id
-			USING ERRCODE = '22023', HINT = 'Say why, for the auditor: e.g. the supplier''s price list changed on 1 March.';
-	END IF;
+	PERFORM procgov.check_reason(c.case_id, reason);
 	UPDATE procgov.exception_case x
 	   SET status = 'resolved', resolution = settle_case.resolution, resolved_at = now(),
 		   resolved_by = procgov.current_actor(), updated_at = now(),
@@ -5113,12 +5128,16 @@ CREATE FUNCTION procgov.accept_variance(entity text, case_id bigint, reason text
 DECLARE
 	c procgov.exception_case := procgov.case_for_resolution(entity, case_id,
 		ARRAY['price_over', 'price_under', 'quantity_over_received', 'quantity_over_ordered'], 'accepting the variance');
-	value procgov.amount := procgov.case_variance(c.kind, c.details);
-	role text := coalesce(c.details->>'variance_role', 'controller');
 	me text := procgov.current_actor();
 	authors text[];
+	r record;
+	took jsonb := '[]';
+	awaiting text[] := '{}';
+	awaiting_value procgov.amount;
+	accepted jsonb;
 BEGIN
 	PERFORM procgov.check_entity_access(entity);
+	PERFORM procgov.check_reason(c.case_id, reason);
 	-- the authors of every order the case's lines bill, and whoever registered
 	-- the invoice (its ledger's create entry names them)
 	SELECT ARRAY(SELECT a FROM (
@@ -5131,17 +5150,49 @@ BEGIN
 					 WHERE x.stream = 'invoice:' || entity || ':' || c.doc_number AND x.action = 'create') s
 				  WHERE a IS NOT NULL ORDER BY a)
 	  INTO authors;
-	IF NOT EXISTS (SELECT FROM procgov.eligible_approvers(entity, role, 'invoice', value, authors) e WHERE e.person = me) THEN
-		RAISE EXCEPTION '% may not accept a variance of % on invoice %', me, value, c.doc_number
+	-- each line's variance is decided by its match rule's role, within that role's
+	-- limit for the variance of its lines; a case whose lines fall under several
+	-- roles is accepted once each role has (one person holding several gives them at once)
+	FOR r IN
+		SELECT g.role, g.value FROM (
+			SELECT coalesce(l->>'variance_role', c.details->>'variance_role', 'controller') AS role,
+				   procgov.case_variance(c.kind, jsonb_build_object('lines', jsonb_agg(l))) AS value
+			  FROM jsonb_array_elements(c.details->'lines') l GROUP BY 1) g
+		 WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(c.acceptances) a WHERE a->>'role' = g.role)
+		 ORDER BY g.role
+	LOOP
+		IF EXISTS (SELECT FROM procgov.eligible_approvers(entity, r.role, 'invoice', r.value, authors) e WHERE e.person = me) THEN
+			took := took || jsonb_build_object('role', r.role, 'variance', r.value, 'by', me, 'at', now(), 'reason', reason);
+		ELSE
+			awaiting := awaiting || r.role;
+			awaiting_value := CASE WHEN awaiting_value IS NULL THEN r.value ELSE awaiting_value OPERATOR(procgov.+) r.value END;
+		END IF;
+	END LOOP;
+	IF took = '[]' THEN
+		RAISE EXCEPTION '% may not accept a variance of % on invoice %', me, awaiting_value, c.doc_number
 			USING ERRCODE = '42501',
 				  DETAIL = format('Policy gives this decision to the %s role, within its approval limit, and never to an author of the order or the invoice (%s).',
-								  role, coalesce(array_to_string(authors, ', '), 'none')),
-				  HINT = format('Ask a %s whose limit covers %s, or request a credit note instead.', role, value);
+								  array_to_string(awaiting, ' and '), coalesce(array_to_string(authors, ', '), 'none')),
+				  HINT = format('Ask someone with the %s role whose limit covers %s, or request a credit note instead.',
+								array_to_string(awaiting, ' and someone with the '), awaiting_value);
 	END IF;
-	RETURN procgov.settle_case(c, 'variance_accepted', reason, jsonb_build_object('variance', value, 'role', role));
+	UPDATE procgov.exception_case x SET acceptances = x.acceptances || took, updated_at = now()
+	 WHERE x.entity_id = c.entity_id AND x.case_id = c.case_id
+	RETURNING x.acceptances INTO accepted;
+	IF cardinality(awaiting) = 0 THEN
+		RETURN procgov.settle_case(c, 'variance_accepted', reason,
+			jsonb_build_object('variance', procgov.case_variance(c.kind, c.details),
+							   'role', (SELECT string_agg(a->>'role', ' and ' ORDER BY a->>'role') FROM jsonb_array_elements(accepted) a))
+			|| CASE WHEN jsonb_array_length(accepted) > 1 THEN jsonb_build_object('acceptances', accepted) ELSE '{}' END);
+	END IF;
+	-- in part: on record, and the case stays open for the other roles
+	PERFORM procgov.audit_append('invoice:' || entity || ':' || c.doc_number, 'exception.accepted_in_part',
+		jsonb_build_object('case_id', c.case_id, 'kind', c.kind, 'accepted', took, 'awaiting', to_jsonb(awaiting)), reason);
+	RETURN jsonb_build_object('case_id', c.case_id, 'kind', c.kind, 'status', 'open', 'accepted', took,
+							  'awaiting', to_jsonb(awaiting));
 END
 $$;
-COMMENT ON FUNCTION procgov.accept_variance(text, bigint, text) IS 'accept the price or quantity variance of an exception case: only a holder of the policy''s variance role within their limit (never the order''s buyer) may; the invoice then goes on at the billed figures';
+COMMENT ON FUNCTION procgov.accept_variance(text, bigint, text) IS 'accept the price or quantity variance of an exception case: each line''s variance by a holder of its match rule''s variance role within their limit (never an author of the order or the invoice); the case resolves, and the invoice goes on at the billed figures, once every role has accepted';
 
 CREATE FUNCTION procgov.request_credit_note(entity text, case_id bigint, reason text) RETURNS jsonb
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -5173,10 +5224,7 @@ DECLARE
 	receipts jsonb := '[]';
 BEGIN
 	PERFORM procgov.check_entity_access(entity);
-	IF reason IS NULL OR btrim(reason) = '' THEN
-		RAISE EXCEPTION 'resolving exception case % needs a reason', case_id
-			USING ERRCODE = '22023', HINT = 'Say why, for the auditor: e.g. the supplier''s price list changed on 1 March.';
-	END IF;
+	PERFORM procgov.check_reason(case_id, reason);
 	-- by default: receive what the invoice bills beyond what may be billed, within what is still open,
 	-- on each line's own order; given lines are on the invoice's order unless they name one
 	lines := coalesce(lines, (

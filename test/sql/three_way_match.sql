@@ -307,6 +307,56 @@ SELECT kind, status, resolution, details->'lines'->0->>'billable' AS billable FR
 SELECT line_no, invoiced_qty FROM procgov.purchase_order_line l JOIN procgov.purchase_order o USING (entity_id, po_id)
  WHERE entity_id = 'MX' AND number = 'PO-V' ORDER BY line_no;
 
+-- a case whose lines fall under two variance roles (bolts: the controller; laptops:
+-- the IT lead, by their category's match rule) is accepted once each role has
+INSERT INTO procgov.entity (entity_id, name, base_currency, controller) VALUES ('MR', 'Mixed roles', 'EUR', 'c.controller');
+INSERT INTO procgov.item (entity_id, sku, description, category_code) VALUES
+	('MR', 'BOLT', 'Hex bolt', '31.16'), ('MR', 'LAPTOP', 'Laptop', '43.21');
+INSERT INTO procgov.supplier (entity_id, code, name, status) VALUES ('MR', 'SM', 'Mixed supplier', 'approved');
+INSERT INTO procgov.policy (entity_id, version, name) VALUES ('MR', 1, 'IT decides on IT');
+INSERT INTO procgov.match_rule (entity_id, policy_id, name, category_prefix, variance_role)
+SELECT 'MR', policy_id, 'IT hardware', '43', 'it_lead' FROM procgov.policy WHERE entity_id = 'MR';
+SELECT procgov.activate_policy('MR', 1) ->> 'status' AS policy;
+INSERT INTO procgov.approver (entity_id, person, role, approval_limit) VALUES
+	('MR', 'c.controller', 'controller', '1000.00 EUR'), ('MR', 'i.lead', 'it_lead', '1000.00 EUR');
+BEGIN;
+SET LOCAL procgov.enforce = off;
+SET LOCAL procgov.actor = 'b.buyer';
+INSERT INTO procgov.purchase_order (entity_id, number, supplier_id, buyer, total)
+SELECT 'MR', 'PO-M', supplier_id, 'b.buyer', '910.00 EUR' FROM procgov.supplier WHERE entity_id = 'MR';
+INSERT INTO procgov.purchase_order_line (entity_id, po_id, line_no, item_id, description, quantity, unit_price)
+SELECT 'MR', o.po_id, v.n, i.item_id, i.description, v.q, v.p::procgov.amount
+  FROM procgov.purchase_order o, (VALUES (1, 'BOLT', 10, '1.00 EUR'), (2, 'LAPTOP', 1, '900.00 EUR')) v(n, sku, q, p)
+  JOIN procgov.item i ON i.entity_id = 'MR' AND i.sku = v.sku
+ WHERE o.entity_id = 'MR' AND o.number = 'PO-M';
+UPDATE procgov.purchase_order SET state = 'transmitted' WHERE entity_id = 'MR' AND number = 'PO-M';
+COMMIT;
+SET procgov.actor = 'r.receiver';
+SELECT procgov.post_receipt('MR', 'PO-M', '[{"line": 1, "quantity": 10}, {"line": 2, "quantity": 1}]') #>> '{order,state}' AS order_state;
+SET procgov.actor = 'ap.clerk';
+SELECT procgov.register_invoice('MR', 'SM', 'SM-1', '2026-11-25',
+	'[{"po_line": 1, "quantity": 10, "unit_price": "1.10 EUR"}, {"po_line": 2, "quantity": 1, "unit_price": "950.00 EUR"}]',
+	'PO-M', number => 'M-1') ->> 'state' AS state;
+SELECT * FROM procgov.match_pending('MR');
+SELECT kind, details->>'variance_role' AS case_role,
+	   (SELECT string_agg(l->>'variance_role', ', ' ORDER BY l->>'line') FROM jsonb_array_elements(details->'lines') l) AS line_roles
+  FROM procgov.exception_case WHERE entity_id = 'MR' AND doc_number = 'M-1';
+SELECT case_id AS mixed_case FROM procgov.exception_case WHERE entity_id = 'MR' AND doc_number = 'M-1' \gset
+-- the controller decides on the bolts' 1.00 EUR only: the case stays open for the IT lead's 50.00 EUR
+SET procgov.actor = 'c.controller';
+SELECT r ->> 'status' AS status, r -> 'accepted' -> 0 ->> 'role' AS accepted_role, r -> 'accepted' -> 0 ->> 'variance' AS variance,
+	   r ->> 'awaiting' AS awaiting
+  FROM procgov.accept_variance('MR', :mixed_case, 'new list price for bolts') r;
+SELECT procgov.accept_variance('MR', :mixed_case, 'again');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT state FROM procgov.invoice WHERE entity_id = 'MR' AND number = 'M-1';
+SET procgov.actor = 'i.lead';
+SELECT r ->> 'resolution' AS resolution, r ->> 'role' AS roles, r ->> 'variance' AS variance,
+	   r #>> '{invoice,state}' AS invoice_state
+  FROM procgov.accept_variance('MR', :mixed_case, 'the model was upgraded, agreed by phone') r;
+SELECT action, payload -> 'accepted' -> 0 ->> 'role' AS role, actor FROM procgov.audit_log
+ WHERE stream = 'invoice:MR:M-1' AND action LIKE 'exception.%' ORDER BY entry_id;
+
 -- refusals: unknown invoice and case, settled invoice, bad batch size
 SELECT procgov.match_invoice('MX', 'INV-404');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
