@@ -1537,6 +1537,7 @@ CREATE TABLE procgov.requisition (
 	created_by		text,
 	submitted_by	text,
 	submitted_at	timestamptz,
+	submitters		jsonb,
 	total			procgov.amount NOT NULL,
 	correlation_id	uuid NOT NULL DEFAULT gen_random_uuid(),
 	version			integer NOT NULL DEFAULT 1,
@@ -1586,6 +1587,7 @@ CREATE TABLE procgov.purchase_order (
 	created_by		text,
 	submitted_by	text,
 	submitted_at	timestamptz,
+	submitters		jsonb,
 	correlation_id	uuid NOT NULL DEFAULT gen_random_uuid(),
 	created_at		timestamptz NOT NULL DEFAULT now(),
 	state_changed_at timestamptz,
@@ -1732,6 +1734,7 @@ CREATE TABLE procgov.bank_change (
 	policy_id		bigint,
 	submitted_by	text,
 	submitted_at	timestamptz,
+	submitters		jsonb,
 	correlation_id	uuid NOT NULL DEFAULT gen_random_uuid(),
 	created_at		timestamptz NOT NULL DEFAULT now(),
 	state_changed_at timestamptz,
@@ -3871,6 +3874,9 @@ COMMENT ON COLUMN procgov.purchase_order.policy_id IS 'the policy version the do
 COMMENT ON COLUMN procgov.bank_change.urgent IS 'expedited: takes the policy''s faster path; needs expedite_reason';
 COMMENT ON COLUMN procgov.bank_change.expedite_reason IS 'the written justification of an expedited request';
 COMMENT ON COLUMN procgov.bank_change.policy_id IS 'the policy version the request was submitted under';
+COMMENT ON COLUMN procgov.requisition.submitters IS 'everyone who ever submitted it, as a jsonb array, NULL before the first submission (a re-submission or a re-plan after a change records a new submitted_by; each stays an author for segregation of duties); set by procgov';
+COMMENT ON COLUMN procgov.purchase_order.submitters IS 'everyone who ever submitted it, as a jsonb array, NULL before the first submission (a re-submission or a re-plan after a change records a new submitted_by; each stays an author for segregation of duties); set by procgov';
+COMMENT ON COLUMN procgov.bank_change.submitters IS 'everyone who ever submitted it, as a jsonb array, NULL before the first submission (a re-submission or a re-plan after a change records a new submitted_by; each stays an author for segregation of duties); set by procgov';
 COMMENT ON COLUMN procgov.approval.step_id IS 'the approval step decided (policy mode)';
 COMMENT ON COLUMN procgov.approval.policy_id IS 'the policy version the decision was given under';
 COMMENT ON COLUMN procgov.approval.policy_hash IS 'that version''s hash (procgov.policy.hash)';
@@ -4294,6 +4300,10 @@ DECLARE
 	pol procgov.policy;
 	st record;
 	n integer := 0;
+	me text := procgov.current_actor();
+	-- everyone who submitted it stays an author
+	earlier jsonb := CASE WHEN jsonb_typeof(doc->'submitters') = 'array' THEN doc->'submitters' ELSE '[]' END;
+	submitters jsonb := CASE WHEN earlier ? me THEN earlier ELSE earlier || to_jsonb(me) END;
 BEGIN
 	-- the version active now; locked, so activation waits for this submit and
 	-- the document records a version that was active when it was submitted
@@ -4312,7 +4322,7 @@ BEGIN
 	 WHERE s.entity_id = e AND s.doc_kind = kind AND s.doc_id = id AND s.status <> 'superseded';
 	IF pol.policy_id IS NULL THEN
 		-- no policy: one approval by someone other than the author
-		RETURN jsonb_build_object('policy_id', NULL, 'submitted_by', procgov.current_actor(), 'submitted_at', now());
+		RETURN jsonb_build_object('policy_id', NULL, 'submitted_by', me, 'submitted_at', now(), 'submitters', submitters);
 	END IF;
 	-- cumulative rules: one submit at a time per requester and per supplier, so
 	-- two orders submitted at once each count the other
@@ -4335,7 +4345,7 @@ BEGIN
 									 st.reason, st.rules);
 		END IF;
 	END LOOP;
-	RETURN jsonb_build_object('policy_id', pol.policy_id, 'submitted_by', procgov.current_actor(), 'submitted_at', now());
+	RETURN jsonb_build_object('policy_id', pol.policy_id, 'submitted_by', me, 'submitted_at', now(), 'submitters', submitters);
 END
 $$;
 COMMENT ON FUNCTION procgov.effect_plan_approval(text, jsonb, procgov.state, procgov.state) IS 'effect plan_approval: on the way to pending_approval, evaluates the active policy and records its plan as approval steps (a block refuses the move); records the policy version on the document';
@@ -5141,7 +5151,7 @@ BEGIN
 	-- the authors of every order the case's lines bill, and whoever registered
 	-- the invoice (its ledger's create entry names them)
 	SELECT ARRAY(SELECT a FROM (
-					SELECT a FROM procgov.purchase_order o, unnest(ARRAY[o.buyer, o.created_by, o.submitted_by]) a
+					SELECT a FROM procgov.purchase_order o, unnest(procgov.doc_authors(procgov.row_jsonb(o))) a
 					 WHERE o.entity_id = entity
 					   AND o.number IN (SELECT c.details->>'order'
 										UNION SELECT l->>'order' FROM jsonb_array_elements(c.details->'lines') l)

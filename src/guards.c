@@ -548,24 +548,45 @@ open_step_cmp(const void *a, const void *b)
 	return x->seen < y->seen ? -1 : x->seen > y->seen;
 }
 
-/* Who authored a document (segregation of duties): these fields of its row, each person once, in this order. */
+/*
+ * Who authored a document (segregation of duties): these fields of its row,
+ * then everyone who ever submitted it (submitters: a re-submission or a
+ * re-plan after a change names a new submitted_by, and the earlier one stays
+ * an author), each person once, in this order.  A palloc'd array.
+ */
 static const char *const author_fields[] = {"buyer", "requester", "requested_by", "created_by", "submitted_by"};
 
-static int
-doc_author_list(Jsonb *doc, char **authors)
+static void
+add_author(char **authors, int *n, char *a)
 {
+	for (int j = 0; a != NULL && j < *n; j++)
+		if (strcmp(authors[j], a) == 0)
+			return;
+	if (a != NULL)
+		authors[(*n)++] = a;
+}
+
+static int
+doc_author_list(Jsonb *doc, char ***out)
+{
+	JsonbValue *subs = NULL;
+	int			nsubs = 0;
 	int			nauthors = 0;
+	char	  **authors;
 
+	if (doc != NULL && JB_ROOT_IS_OBJECT(doc))
+		subs = getKeyJsonValueFromContainer(&doc->root, "submitters", strlen("submitters"), NULL);
+	if (subs != NULL && subs->type == jbvBinary && JsonContainerIsArray(subs->val.binary.data))
+		nsubs = JsonContainerSize(subs->val.binary.data);
+	else
+		subs = NULL;
+	authors = palloc(sizeof(char *) * (lengthof(author_fields) + nsubs + 1));
 	for (int i = 0; i < (int) lengthof(author_fields); i++)
-	{
-		char	   *a = doc_field(doc, author_fields[i]);
-		bool		dup = false;
-
-		for (int j = 0; a != NULL && j < nauthors; j++)
-			dup = dup || strcmp(authors[j], a) == 0;
-		if (a != NULL && !dup)
-			authors[nauthors++] = a;
-	}
+		add_author(authors, &nauthors, doc_field(doc, author_fields[i]));
+	for (int i = 0; i < nsubs; i++)
+		add_author(authors, &nauthors,
+				   procgov_jsonb_value_text(getIthJsonbValueFromContainer(subs->val.binary.data, i)));
+	*out = authors;
 	return nauthors;
 }
 
@@ -575,9 +596,9 @@ Datum
 doc_authors(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *doc = PG_ARGISNULL(0) ? NULL : PG_GETARG_JSONB_P(0);
-	char	   *authors[lengthof(author_fields)];
-	Datum		elems[lengthof(author_fields)];
-	int			n = doc_author_list(doc, authors);
+	char	  **authors;
+	int			n = doc_author_list(doc, &authors);
+	Datum	   *elems = palloc(sizeof(Datum) * (n + 1));
 
 	for (int i = 0; i < n; i++)
 		elems[i] = CStringGetTextDatum(authors[i]);
@@ -600,8 +621,8 @@ guard_approval_complete(PG_FUNCTION_ARGS)
 	bool		has_id = doc_id_field(doc, doc_id_key(kind), &id);
 	char	   *vtxt = doc_field(doc, "version");
 	int32		version = vtxt ? DatumGetInt32(DirectFunctionCall1(int4in, CStringGetDatum(vtxt))) : 1;
-	char	   *authors[lengthof(author_fields)];
-	int			nauthors = doc_author_list(doc, authors);
+	char	  **authors;
+	int			nauthors = doc_author_list(doc, &authors);
 	bool		keyed = entity != NULL && kind != NULL && has_id;
 	StringInfoData list;
 

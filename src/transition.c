@@ -141,7 +141,7 @@ typedef struct TableInfo
 	AttrNumber	total;
 	AttrNumber	approved_total;
 	AttrNumber	created_by;
-	AttrNumber	protected_cols[3];	/* set only by procgov: policy_id, submitted_by, submitted_at */
+	AttrNumber	protected_cols[4];	/* set only by procgov: policy_id, submitted_by, submitted_at, submitters */
 	AttrNumber	planned[lengthof(planned_columns)];
 } TableInfo;
 
@@ -498,6 +498,7 @@ table_info(Relation rel)
 	t->protected_cols[0] = procgov_attnum(desc, "policy_id");
 	t->protected_cols[1] = procgov_attnum(desc, "submitted_by");
 	t->protected_cols[2] = procgov_attnum(desc, "submitted_at");
+	t->protected_cols[3] = procgov_attnum(desc, "submitters");
 	for (i = 0; i < (int) lengthof(planned_columns); i++)
 		t->planned[i] = procgov_attnum(desc, planned_columns[i]);
 	if (t->state == 0 || t->number == 0 || t->entity == 0)
@@ -694,7 +695,7 @@ apply_changes(HeapTuple tup, TupleDesc desc, Jsonb *changes, const char *effect)
 		else if (tok == WJB_VALUE && key)
 		{
 			AttrNumber	att = procgov_attnum(desc, key);
-			char	   *txt = NULL;
+			char	   *txt;
 			Oid			in,
 						ioparam;
 
@@ -703,12 +704,8 @@ apply_changes(HeapTuple tup, TupleDesc desc, Jsonb *changes, const char *effect)
 						(errcode(ERRCODE_UNDEFINED_COLUMN),
 						 errmsg("procgov effect \"%s\" sets column \"%s\", which the document has not", effect, key),
 						 errhint("Fix the effect function named in procgov.effect.")));
-			if (v.type == jbvString)
-				txt = pnstrdup(v.val.string.val, v.val.string.len);
-			else if (v.type == jbvNumeric)
-				txt = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v.val.numeric)));
-			else if (v.type == jbvBool)
-				txt = pstrdup(v.val.boolean ? "true" : "false");
+			/* scalars as their text; an array or object as its JSON text (a jsonb column) */
+			txt = procgov_jsonb_value_text(&v);
 			if (n == cap)
 			{
 				cap *= 2;
@@ -739,7 +736,7 @@ apply_changes(HeapTuple tup, TupleDesc desc, Jsonb *changes, const char *effect)
 static void
 check_protected(const TableInfo *t, TupleDesc desc, HeapTuple oldtup, HeapTuple newtup, const char *label)
 {
-	AttrNumber	cols[4];
+	AttrNumber	cols[lengthof(t->protected_cols) + 1];
 	int			n = 0;
 
 	for (int i = 0; i < (int) lengthof(t->protected_cols); i++)
@@ -765,7 +762,7 @@ check_protected(const TableInfo *t, TupleDesc desc, HeapTuple oldtup, HeapTuple 
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("%s: column %s is recorded by procgov, not set by a statement", label, NameStr(att->attname)),
 				 errdetail("The statement would change it from %s to %s.", was ? was : "NULL", now ? now : "NULL"),
-				 errhint("policy_id, submitted_by and submitted_at are recorded when the document is submitted, created_by when it is created.")));
+				 errhint("policy_id, submitted_by, submitted_at and submitters are recorded when the document is submitted, created_by when it is created.")));
 	}
 }
 

@@ -471,6 +471,25 @@ UPDATE procgov.purchase_order SET buyer = 'ops1' WHERE number = 'PEND-1';
 -- what the plan did not read may change
 UPDATE procgov.purchase_order SET need_by = '2027-01-15' WHERE number = 'PEND-1';
 SELECT total, cost_center, site, urgent, buyer, need_by FROM procgov.purchase_order WHERE number = 'PEND-1';
+-- everyone who ever submitted a document stays its author: mgr1 submitted PEND-2, it was
+-- rejected and submitted again by b.buyer; mgr1 still may not approve it
+SELECT procgov.create_purchase_order('POL', 'S-OK', '[{"item": "HX", "quantity": 5, "unit_price": "10.00 EUR"}]', number => 'PEND-2') ->> 'number' AS po;
+SET procgov.actor = 'mgr1';
+SELECT procgov.submit_order('POL', 'PEND-2') ->> 'state' AS state;
+SET procgov.actor = 'dir1';
+SELECT procgov.reject_document('purchase_order', 'POL', 'PEND-2', 'wrong supplier address') ->> 'state' AS state;
+SET procgov.actor = 'b.buyer';
+UPDATE procgov.purchase_order SET state = 'draft' WHERE number = 'PEND-2';
+SELECT procgov.submit_order('POL', 'PEND-2') ->> 'state' AS state;
+SELECT submitted_by, submitters FROM procgov.purchase_order WHERE number = 'PEND-2';
+SET procgov.actor = 'mgr1';
+SELECT procgov.approve_document('purchase_order', 'POL', 'PEND-2');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.doc_authors(procgov.row_jsonb(p)) AS authors FROM procgov.purchase_order p WHERE number = 'PEND-2';
+-- and only procgov records them
+UPDATE procgov.purchase_order SET submitters = '[]' WHERE number = 'PEND-2';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SET procgov.actor = 'b.buyer';
 -- a requisition that is only submitted has no plan yet: submit() may still expedite it (from review)
 SELECT procgov.create_requisition('POL', 'CC-1', '[{"description": "spare pump", "quantity": 1, "unit_price": "10.00 EUR", "supplier": "S-OK"}]',
 	number => 'RQ-URG') ->> 'state' AS rq;

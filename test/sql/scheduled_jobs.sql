@@ -57,7 +57,9 @@ SELECT status, rows_affected, detail FROM procgov.run_escalations(:'t0'::timesta
 SELECT kind, doc_number, owner, status, details -> 'steps' -> 0 ->> 'role' AS role FROM procgov.exception_case WHERE entity_id = 'JB';
 -- the escalated step is the CFO's now: the manager may no longer approve it, the CFO does
 SET procgov.actor = 'mia.manager';
+\set VERBOSITY terse
 SELECT procgov.approve_document('purchase_order', 'JB', 'PO-1');
+\set VERBOSITY default
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SET procgov.actor = 'cal.cfo';
 SELECT procgov.approve_document('purchase_order', 'JB', 'PO-1') ->> 'state' AS state;
