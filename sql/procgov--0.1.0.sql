@@ -1500,14 +1500,14 @@ CREATE TABLE procgov.budget (
 	CONSTRAINT budget_one_currency CHECK (procgov.currency(amount) = procgov.currency(committed)
 										  AND procgov.currency(amount) = procgov.currency(spent))
 );
-COMMENT ON TABLE procgov.budget IS 'budget lines per cost centre and period: approval commits an order''s total, cancel and close release what was not spent';
+COMMENT ON TABLE procgov.budget IS 'budget lines per cost centre and period: approval commits an order''s total; cancel releases it, close releases it and counts what was invoiced as spent';
 COMMENT ON COLUMN procgov.budget.entity_id IS 'owning entity';
 COMMENT ON COLUMN procgov.budget.budget_id IS 'internal id';
 COMMENT ON COLUMN procgov.budget.cost_center IS 'cost centre';
 COMMENT ON COLUMN procgov.budget.period IS 'year (2026) or month (2026-11)';
 COMMENT ON COLUMN procgov.budget.amount IS 'the budget';
 COMMENT ON COLUMN procgov.budget.committed IS 'committed by approved orders and not yet spent';
-COMMENT ON COLUMN procgov.budget.spent IS 'spent (invoiced and posted)';
+COMMENT ON COLUMN procgov.budget.spent IS 'spent: what closed orders'' invoices billed';
 
 -- document numbers: one counter per entity and kind
 CREATE TABLE procgov.document_counter (
@@ -2114,18 +2114,27 @@ CREATE FUNCTION procgov.effect_release_budget(kind text, doc jsonb, from_state p
 #variable_conflict use_variable
 DECLARE
 	c procgov.document_commitment;
+	billed procgov.amount;
 BEGIN
 	DELETE FROM procgov.document_commitment
 	 WHERE entity_id = doc->>'entity_id' AND doc_kind = kind AND doc_id = procgov.doc_id(kind, doc)
 	RETURNING * INTO c;
 	IF FOUND THEN
-		UPDATE procgov.budget SET committed = committed - c.amount
-		 WHERE entity_id = c.entity_id AND budget_id = c.budget_id;
+		-- a closed order has spent what its invoices billed: that stays used, the rest returns
+		IF kind = 'purchase_order' AND to_state = 'closed' THEN
+			SELECT procgov.sum(l.unit_price OPERATOR(procgov.*) l.invoiced_qty) INTO billed
+			  FROM procgov.purchase_order_line l
+			 WHERE l.entity_id = c.entity_id AND l.po_id = c.doc_id AND l.invoiced_qty > 0;
+		END IF;
+		UPDATE procgov.budget b
+		   SET committed = b.committed - c.amount,
+			   spent = CASE WHEN billed IS NULL THEN b.spent ELSE b.spent + billed END
+		 WHERE b.entity_id = c.entity_id AND b.budget_id = c.budget_id;
 	END IF;
 	RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION procgov.effect_release_budget(text, jsonb, procgov.state, procgov.state) IS 'effect release_budget: releases what the document still commits on its budget line';
+COMMENT ON FUNCTION procgov.effect_release_budget(text, jsonb, procgov.state, procgov.state) IS 'effect release_budget: releases what the document still commits on its budget line; an order that closes moves what its invoices billed to spent';
 
 CREATE FUNCTION procgov.effect_apply_bank_change(kind text, doc jsonb, from_state procgov.state, to_state procgov.state)
 	RETURNS jsonb
@@ -4369,6 +4378,27 @@ UPDATE procgov.transition SET effects = effects || '{plan_approval}'
  WHERE builtin AND kind = 'bank_change' AND from_state IS NULL;
 UPDATE procgov.transition SET guards = guards || '{receiver_not_buyer}'
  WHERE builtin AND kind = 'receipt' AND from_state = 'draft' AND to_state = 'posted';
+
+-- a document that stops awaiting approval without being approved (rejected,
+-- withdrawn) takes its open steps with it: nobody could decide them, and the
+-- approval queue, the aging view and escalation would carry them for ever
+CREATE FUNCTION procgov.effect_close_steps(kind text, doc jsonb, from_state procgov.state, to_state procgov.state)
+	RETURNS jsonb
+	LANGUAGE sql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+	UPDATE procgov.approval_step s SET status = 'superseded'
+	 WHERE s.entity_id = doc->>'entity_id' AND s.doc_kind = kind AND s.doc_id = procgov.doc_id(kind, doc)
+	   AND s.status IN ('pending', 'held');
+	SELECT NULL::jsonb;
+	$$;
+COMMENT ON FUNCTION procgov.effect_close_steps(text, jsonb, procgov.state, procgov.state) IS 'effect close_steps: the open approval steps of a document rejected or withdrawn while it awaited approval are superseded';
+INSERT INTO procgov.effect (effect, function, description, builtin) VALUES
+	('close_steps', 'procgov.effect_close_steps(text, jsonb, procgov.state, procgov.state)',
+	 'supersede the open approval steps of a document that leaves pending_approval without approval', true);
+UPDATE procgov.transition SET effects = effects || '{close_steps}'
+ WHERE builtin AND from_state = 'pending_approval' AND to_state IN ('rejected', 'cancelled')
+   AND kind IN ('requisition', 'purchase_order', 'bank_change');
 
 -- ---- deciding steps ----
 
@@ -7142,7 +7172,7 @@ COMMENT ON COLUMN procgov.approval_queue.doc_number IS 'document number';
 COMMENT ON COLUMN procgov.approval_queue.doc_version IS 'the version the step approves';
 COMMENT ON COLUMN procgov.approval_queue.step_no IS 'step number in the plan';
 COMMENT ON COLUMN procgov.approval_queue.role IS 'the approving role';
-COMMENT ON COLUMN procgov.approval_queue.approver IS 'a person who may decide it now';
+COMMENT ON COLUMN procgov.approval_queue.approver IS 'a person the step was assigned to when it was planned or escalated; who may decide it is checked again when they do (limits, delegations and segregation of duties as of then: procgov.eligible_approvers)';
 COMMENT ON COLUMN procgov.approval_queue.status IS 'pending, or held (an advisory hold a person must clear)';
 COMMENT ON COLUMN procgov.approval_queue.required IS 'approvals required';
 COMMENT ON COLUMN procgov.approval_queue.approved IS 'approvals given';
@@ -7191,14 +7221,27 @@ SELECT po.entity_id, po.po_id, po.number, po.site, po.supplier_id, po.buyer, po.
 		 WHERE l.entity_id = po.entity_id AND l.po_id = po.po_id) AS category,
 	   procgov.utc_month(po.created_at) AS month,
 	   rq.created_at AS requested_at, po.created_at AS ordered_at, po.submitted_at,
-	   (SELECT max(a.decided_at) FROM procgov.approval a WHERE a.entity_id = po.entity_id AND a.doc_kind = 'purchase_order'
-		   AND a.doc_id = po.po_id AND a.decision = 'approved') AS approved_at,
-	   (SELECT min(k.received_at) FROM procgov.acknowledgement k WHERE k.entity_id = po.entity_id AND k.po_id = po.po_id) AS acknowledged_at,
-	   (SELECT min(r.received_at) FROM procgov.receipt r WHERE r.entity_id = po.entity_id AND r.po_id = po.po_id AND r.state = 'posted') AS first_received_at,
-	   (SELECT min(v.state_changed_at) FROM procgov.invoice v WHERE v.entity_id = po.entity_id AND v.po_id = po.po_id
+	   ap.approved_at,
+	   -- the acknowledgement of the version approved (an order changed and approved again is acknowledged again)
+	   (SELECT min(k.received_at) FROM procgov.acknowledgement k WHERE k.entity_id = po.entity_id AND k.po_id = po.po_id
+		   AND k.received_at >= ap.approved_at) AS acknowledged_at,
+	   -- procgov's receipts, else (an ERP that books receipts in its own tables) the move into receiving
+	   coalesce((SELECT min(r.received_at) FROM procgov.receipt r WHERE r.entity_id = po.entity_id AND r.po_id = po.po_id AND r.state = 'posted'),
+				(SELECT min(x.logged_at) FROM procgov.audit_log x WHERE x.stream = 'purchase_order:' || po.entity_id || ':' || po.number
+					AND x.action = 'transition' AND x.payload->>'to' IN ('partially_received', 'received'))) AS first_received_at,
+	   -- when its first invoice became matched: the state change while it is matched, the ledger once it moved on
+	   (SELECT min(CASE WHEN v.state = 'matched' THEN v.state_changed_at
+						ELSE (SELECT min(x.logged_at) FROM procgov.audit_log x WHERE x.stream = 'invoice:' || v.entity_id || ':' || v.number
+								 AND x.action = 'transition' AND x.payload->>'to' = 'matched') END)
+		  FROM procgov.invoice v WHERE v.entity_id = po.entity_id AND v.po_id = po.po_id
 		   AND v.state IN ('matched', 'posted', 'closed')) AS matched_at
   FROM procgov.purchase_order po
   LEFT JOIN procgov.requisition rq ON rq.entity_id = po.entity_id AND rq.requisition_id = po.requisition_id
+  -- approved: the last decision that approved the version it carries (partial approvals of a
+  -- plan not completed, and a version awaiting re-approval, are no approval of the order)
+ CROSS JOIN LATERAL (SELECT max(a.decided_at) AS approved_at FROM procgov.approval a
+		 WHERE a.entity_id = po.entity_id AND a.doc_kind = 'purchase_order' AND a.doc_id = po.po_id
+		   AND a.decision = 'approved' AND a.doc_version = po.approved_version) ap
  WHERE (SELECT procgov.sees_all_entities()) OR po.entity_id = ANY ((SELECT procgov.visible_entities())::text[]);
 COMMENT ON VIEW procgov.order_milestones IS 'one row per purchase order: when it was requested, ordered, submitted, approved, acknowledged, first received and matched (the facts behind cycle_times)';
 COMMENT ON COLUMN procgov.order_milestones.entity_id IS 'entity';
@@ -7214,10 +7257,10 @@ COMMENT ON COLUMN procgov.order_milestones.month IS 'the UTC month it was create
 COMMENT ON COLUMN procgov.order_milestones.requested_at IS 'its requisition''s creation';
 COMMENT ON COLUMN procgov.order_milestones.ordered_at IS 'its creation';
 COMMENT ON COLUMN procgov.order_milestones.submitted_at IS 'its (last) submission for approval';
-COMMENT ON COLUMN procgov.order_milestones.approved_at IS 'its last approval decision';
-COMMENT ON COLUMN procgov.order_milestones.acknowledged_at IS 'the supplier''s first acknowledgement';
-COMMENT ON COLUMN procgov.order_milestones.first_received_at IS 'its first posted receipt';
-COMMENT ON COLUMN procgov.order_milestones.matched_at IS 'its first invoice matched (the invoice''s state change)';
+COMMENT ON COLUMN procgov.order_milestones.approved_at IS 'the last decision that approved the version it carries (NULL while no version is fully approved)';
+COMMENT ON COLUMN procgov.order_milestones.acknowledged_at IS 'the supplier''s first acknowledgement after that approval';
+COMMENT ON COLUMN procgov.order_milestones.first_received_at IS 'its first posted receipt; for an order received through a governed ERP table, its move into receiving (the ledger)';
+COMMENT ON COLUMN procgov.order_milestones.matched_at IS 'when its first invoice became matched (its state change while matched, the ledger''s transition once posted or paid)';
 
 CREATE VIEW procgov.cycle_times WITH (security_barrier) AS
 SELECT m.entity_id, m.site, m.category, m.month, st.stage, count(*) AS documents,
@@ -7227,7 +7270,8 @@ SELECT m.entity_id, m.site, m.category, m.month, st.stage, count(*) AS documents
   FROM procgov.order_milestones m
  CROSS JOIN LATERAL (VALUES
 		('requisition_to_order', m.ordered_at - m.requested_at),
-		('submit_to_approval', m.approved_at - m.submitted_at),
+		-- a version submitted again after its approval waits for its own
+		('submit_to_approval', CASE WHEN m.approved_at >= m.submitted_at THEN m.approved_at - m.submitted_at END),
 		('order_to_acknowledgement', m.acknowledged_at - m.approved_at),
 		('acknowledgement_to_receipt', m.first_received_at - m.acknowledged_at),
 		('receipt_to_match', m.matched_at - m.first_received_at)) AS st(stage, took)
@@ -7288,17 +7332,22 @@ SELECT s.entity_id, s.supplier_id, s.code AS supplier, s.name, p.orders, p.avg_a
 		   round((avg(extract(epoch FROM o.acknowledged_at - o.approved_at)) / 3600)::numeric, 2) AS avg_ack_delay_hours,
 		   round(avg(CASE WHEN o.first_received_at IS NOT NULL AND o.need_by IS NOT NULL
 						  THEN ((o.first_received_at AT TIME ZONE 'UTC')::date <= o.need_by)::integer END), 3) AS on_time_rate,
-		   round(avg(CASE WHEN o.state IN ('received', 'matched', 'closed') THEN (NOT o.short)::integer END), 3) AS in_full_rate,
-		   round(avg(CASE WHEN o.state IN ('received', 'matched', 'closed') OR o.first_received_at IS NOT NULL
-						  THEN o.short::integer END), 3) AS short_shipment_rate
-	  FROM (SELECT po.state, po.need_by,
-				   (SELECT max(a.decided_at) FROM procgov.approval a WHERE a.entity_id = po.entity_id AND a.doc_kind = 'purchase_order'
-					   AND a.doc_id = po.po_id AND a.decision = 'approved') AS approved_at,
-				   (SELECT min(k.received_at) FROM procgov.acknowledgement k WHERE k.entity_id = po.entity_id AND k.po_id = po.po_id) AS acknowledged_at,
-				   (SELECT min(r.received_at) FROM procgov.receipt r WHERE r.entity_id = po.entity_id AND r.po_id = po.po_id AND r.state = 'posted') AS first_received_at,
+		   round(avg(CASE WHEN o.finished THEN (NOT o.short)::integer END), 3) AS in_full_rate,
+		   round(avg(CASE WHEN o.finished THEN o.short::integer END), 3) AS short_shipment_rate
+	  FROM (SELECT po.state, po.need_by, po.state IN ('received', 'matched', 'closed') AS finished, ap.approved_at,
+				   -- as procgov.order_milestones has them
+				   (SELECT min(k.received_at) FROM procgov.acknowledgement k WHERE k.entity_id = po.entity_id AND k.po_id = po.po_id
+					   AND k.received_at >= ap.approved_at) AS acknowledged_at,
+				   coalesce((SELECT min(r.received_at) FROM procgov.receipt r WHERE r.entity_id = po.entity_id AND r.po_id = po.po_id AND r.state = 'posted'),
+							(SELECT min(x.logged_at) FROM procgov.audit_log x WHERE x.stream = 'purchase_order:' || po.entity_id || ':' || po.number
+								AND x.action = 'transition' AND x.payload->>'to' IN ('partially_received', 'received'))) AS first_received_at,
+				   -- delivered short: a line of a finished order (closed short) not received in full
 				   EXISTS (SELECT FROM procgov.purchase_order_line l WHERE l.entity_id = po.entity_id AND l.po_id = po.po_id
-							  AND (l.received_qty < l.quantity OR l.confirmed_qty < l.quantity)) AS short
+							  AND l.received_qty < l.quantity) AS short
 			  FROM procgov.purchase_order po
+			 CROSS JOIN LATERAL (SELECT max(a.decided_at) AS approved_at FROM procgov.approval a
+					 WHERE a.entity_id = po.entity_id AND a.doc_kind = 'purchase_order' AND a.doc_id = po.po_id
+					   AND a.decision = 'approved' AND a.doc_version = po.approved_version) ap
 			 WHERE po.entity_id = s.entity_id AND po.supplier_id = s.supplier_id AND po.created_at > now() - interval '90 days'
 			   AND po.state NOT IN ('draft', 'rejected', 'cancelled')
 			OFFSET 0) o) p	-- OFFSET 0: each order's facts once, however often the figures use them
@@ -7309,10 +7358,10 @@ COMMENT ON COLUMN procgov.supplier_performance.supplier_id IS 'supplier id';
 COMMENT ON COLUMN procgov.supplier_performance.supplier IS 'supplier code';
 COMMENT ON COLUMN procgov.supplier_performance.name IS 'supplier name';
 COMMENT ON COLUMN procgov.supplier_performance.orders IS 'orders created in the last 90 days (not drafts, rejected or cancelled ones)';
-COMMENT ON COLUMN procgov.supplier_performance.avg_ack_delay_hours IS 'mean hours from approval to the supplier''s first acknowledgement';
+COMMENT ON COLUMN procgov.supplier_performance.avg_ack_delay_hours IS 'mean hours from the approval of the order''s version to the supplier''s first acknowledgement of it';
 COMMENT ON COLUMN procgov.supplier_performance.on_time_rate IS 'share of delivered orders whose first receipt came by the need-by date (0 to 1)';
-COMMENT ON COLUMN procgov.supplier_performance.in_full_rate IS 'share of received orders with every line received in full';
-COMMENT ON COLUMN procgov.supplier_performance.short_shipment_rate IS 'share of delivered orders with a line confirmed or received short';
+COMMENT ON COLUMN procgov.supplier_performance.in_full_rate IS 'share of finished orders (received, matched or closed) with every line received in full';
+COMMENT ON COLUMN procgov.supplier_performance.short_shipment_rate IS 'share of finished orders (received, matched or closed) with a line received short (closed short); orders still being delivered do not count';
 COMMENT ON COLUMN procgov.supplier_performance.price_variances IS 'invoice price exception cases in the last 90 days';
 COMMENT ON COLUMN procgov.supplier_performance.risk_signal IS 'current risk tier (low, medium, high), as the supplier performance job last rated it';
 COMMENT ON COLUMN procgov.supplier_performance.status IS 'prospective, approved, on_hold or blocked';

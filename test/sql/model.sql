@@ -420,3 +420,28 @@ RESET procgov.actor;
 
 SELECT count(*) AS problems FROM procgov.verify_audit();
 RESET procgov.actor;
+
+-- budget: an order that closes moves what its invoices billed from committed to spent,
+-- and gives back the rest (from review: spent was never written, and closing gave it all back)
+INSERT INTO procgov.entity (entity_id, name, base_currency) VALUES ('BUD', 'Budget tests', 'EUR');
+INSERT INTO procgov.supplier (entity_id, code, name, status) VALUES ('BUD', 'S1', 'Supplier', 'approved');
+INSERT INTO procgov.budget (entity_id, cost_center, period, amount, committed, spent) VALUES
+	('BUD', 'CC', '2026-12', '1000.00 EUR', '0 EUR', '0 EUR');
+SET procgov.actor = 'b.buyer';
+SELECT procgov.create_purchase_order('BUD', 'S1', '[{"description": "valves", "quantity": 10, "unit_price": "30.00 EUR"}]',
+	cost_center => 'CC', budget_period => '2026-12', number => 'BUD-1') ->> 'state' AS bud1;
+SELECT procgov.submit_order('BUD', 'BUD-1') ->> 'state' AS bud1;
+SET procgov.actor = 'a.novak';
+SELECT procgov.approve_document('purchase_order', 'BUD', 'BUD-1') ->> 'state' AS bud1;
+SET procgov.actor = 'b.buyer';
+SELECT procgov.transmit_order('BUD', 'BUD-1') ->> 'state' AS bud1;
+SET procgov.actor = 'r.receiver';
+SELECT procgov.post_receipt('BUD', 'BUD-1', '[{"line": 1, "quantity": 6}]') #>> '{order,state}' AS bud1;
+SELECT procgov.register_invoice('BUD', 'S1', 'S1-77', '2026-12-05', '[{"po_line": 1, "quantity": 6, "unit_price": "30.00 EUR"}]',
+	'BUD-1', number => 'BUD-INV-1') ->> 'state' AS invoice;
+SELECT matched FROM procgov.match_pending('BUD');
+SELECT committed, spent, amount - committed - spent AS available FROM procgov.budget WHERE entity_id = 'BUD';
+SET procgov.actor = 'b.buyer';
+SELECT procgov.close_document('purchase_order', 'BUD', 'BUD-1', 'the rest will not come') ->> 'state' AS bud1;
+SELECT committed, spent, amount - committed - spent AS available FROM procgov.budget WHERE entity_id = 'BUD';
+RESET procgov.actor;
