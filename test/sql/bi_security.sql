@@ -398,6 +398,54 @@ SELECT procgov.line_matches(
 RESET ROLE;
 DROP ROLE regress_bi_admin;
 
+-- ---- what a review of the views' figures found ----
+INSERT INTO procgov.entity (entity_id, name, base_currency) VALUES ('BIC', 'BI figures', 'USD');
+INSERT INTO procgov.supplier (entity_id, code, name, status) VALUES ('BIC', 'SC', 'Supplier C', 'approved');
+INSERT INTO procgov.approver (entity_id, person, role) VALUES ('BIC', 'amy.approver', 'approver'), ('BIC', 'fay.finance', 'finance');
+INSERT INTO procgov.policy (entity_id, version, name, default_role) VALUES ('BIC', 1, 'two in parallel', 'approver');
+INSERT INTO procgov.approval_rule (entity_id, policy_id, name, doc_kind, outcome, role)
+SELECT 'BIC', policy_id, r.name, 'purchase_order', 'require', r.role FROM procgov.policy, (VALUES ('an approver', 'approver'), ('finance', 'finance')) r(name, role)
+ WHERE entity_id = 'BIC';
+SET procgov.actor = 'ctl.c';
+SELECT procgov.activate_policy('BIC', 1) ->> 'status' AS policy;
+SET procgov.actor = 'bob.buyer';
+SELECT procgov.create_purchase_order('BIC', 'SC', '[{"description": "gloves", "quantity": 10, "unit_price": "1.00 USD"}]', number => n) ->> 'number' AS po,
+	   procgov.submit_order('BIC', n) ->> 'state' AS state
+  FROM unnest(ARRAY['C1', 'C2', 'C3', 'C4']) n;
+-- a rejected and a withdrawn order take their open steps with them: none is left to queue or escalate
+SET procgov.actor = 'amy.approver';
+SELECT procgov.reject_document('purchase_order', 'BIC', 'C1', 'wrong gloves') ->> 'state' AS c1;
+SET procgov.actor = 'bob.buyer';
+SELECT procgov.cancel_document('purchase_order', 'BIC', 'C2', 'not needed') ->> 'state' AS c2;
+SELECT doc_number, role, status FROM procgov.approval_step WHERE entity_id = 'BIC' AND doc_number IN ('C1', 'C2') ORDER BY 1, 2;
+SELECT doc_number, count(*) AS queued FROM procgov.approval_queue WHERE entity_id = 'BIC' GROUP BY 1 ORDER BY 1;
+-- C3 approved, acknowledged, changed and approved again, acknowledged again; C4 approved by one of its two steps only
+SET procgov.actor = 'amy.approver';
+SELECT procgov.approve_document('purchase_order', 'BIC', n) ->> 'state' AS state FROM unnest(ARRAY['C3', 'C4']) n;
+SET procgov.actor = 'fay.finance';
+SELECT procgov.approve_document('purchase_order', 'BIC', 'C3') ->> 'state' AS c3;
+SET procgov.actor = 'bob.buyer';
+SELECT procgov.transmit_order('BIC', 'C3') ->> 'state' AS c3;
+SELECT procgov.record_acknowledgement('BIC', 'C3') ->> 'state' AS c3;
+UPDATE procgov.purchase_order_line l SET unit_price = '1.50 USD' FROM procgov.purchase_order p
+ WHERE p.entity_id = 'BIC' AND p.number = 'C3' AND l.entity_id = p.entity_id AND l.po_id = p.po_id;
+SELECT state, version FROM procgov.purchase_order WHERE entity_id = 'BIC' AND number = 'C3';
+SELECT number, approved_at IS NOT NULL AS approved, acknowledged_at IS NOT NULL AS acknowledged
+  FROM procgov.order_milestones WHERE entity_id = 'BIC' AND number IN ('C3', 'C4') ORDER BY 1;
+SET procgov.actor = 'amy.approver';
+SELECT procgov.approve_document('purchase_order', 'BIC', 'C3') ->> 'state' AS c3;
+SET procgov.actor = 'fay.finance';
+SELECT procgov.approve_document('purchase_order', 'BIC', 'C3') ->> 'state' AS c3;
+SET procgov.actor = 'bob.buyer';
+SELECT procgov.transmit_order('BIC', 'C3') ->> 'state' AS c3;
+SELECT procgov.record_acknowledgement('BIC', 'C3') ->> 'state' AS c3;
+RESET procgov.actor;
+SELECT number, approved_at >= submitted_at AS approved_after_submission, acknowledged_at >= approved_at AS acknowledged_after_approval,
+	   (SELECT count(*) FROM procgov.acknowledgement k WHERE k.entity_id = m.entity_id AND k.po_id = m.po_id) AS acknowledgements
+  FROM procgov.order_milestones m WHERE entity_id = 'BIC' AND number = 'C3';
+SELECT stage, documents, avg_hours >= 0 AS never_negative FROM procgov.cycle_times
+ WHERE entity_id = 'BIC' AND stage IN ('submit_to_approval', 'order_to_acknowledgement') ORDER BY stage;
+
 DELETE FROM procgov.entity_grant WHERE grantee IN ('regress_bi_reader', 'regress_bi_req', 'regress_bi_appr', 'pat.person');
 DROP ROLE regress_bi_reader, regress_bi_req, regress_bi_appr, regress_bi_audit, regress_bi_erp, regress_bi_plain;
 

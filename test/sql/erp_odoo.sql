@@ -199,6 +199,10 @@ SELECT line_no, result, quantity, received, billable, unit_price, order_price FR
 SELECT * FROM procgov.match_pending('ODO');
 SELECT l.line_no, l.quantity, l.received_qty, l.invoiced_qty FROM procgov.purchase_order_line l
   JOIN procgov.purchase_order po USING (entity_id, po_id) WHERE po.number = 'P00003' ORDER BY l.line_no;
+-- the BI milestones of an order received in the ERP: its move into receiving stands for the receipt
+SELECT number, approved_at IS NOT NULL AS approved, first_received_at >= approved_at AS received_after_approval,
+	   matched_at >= first_received_at AS matched_after_receipt
+  FROM procgov.order_milestones WHERE number = 'P00003';
 -- the ERP locks the order
 SET ROLE regress_odoo;
 SET procgov.actor = 'ben.buyer';
