@@ -1,7 +1,8 @@
 -- test/bench/bi.sql — the BI views over a generated year of a mid-size
 -- distributor: 10 entities, 200,000 purchase orders with 1,000,000 order
 -- lines, their approvals, acknowledgements, receipts and invoices, 10,000
--- open approval steps, 20,000 exception cases and 400,000 ledger entries.
+-- open approval steps, 20,000 exception cases and 540,000 ledger entries
+-- (two per order, one per paid invoice: its match).
 -- Each view is read as a BI login would (procgov_reader, granted every
 -- entity, so row-level security is in the path): the time of a full SELECT
 -- and of a typical BI filter (one entity, and one month where the view has
@@ -46,10 +47,10 @@ SELECT i, 'BI' || lpad((1 + (i / 7) % 10)::text, 2, '0') AS entity_id, 9000000 +
 			WHEN i % 10 = 3 THEN 'received' ELSE 'closed' END::procgov.state AS state
   FROM generate_series(1, 200000) i;
 INSERT INTO procgov.purchase_order (entity_id, po_id, number, state, supplier_id, buyer, total, site, created_at, submitted_at,
-	state_changed_at, policy_id, need_by) OVERRIDING SYSTEM VALUE
+	state_changed_at, policy_id, need_by, approved_version) OVERRIDING SYSTEM VALUE
 SELECT entity_id, po_id, 'PO-' || i, state, supplier_id, 'buyer' || (i % 50), '52.50 USD', 'WH-' || (i % 3),
 	   created_at, created_at + interval '1 hour', created_at + interval '5 days', 9000000 + 1 + (i / 7) % 10,
-	   (created_at + interval '6 days')::date
+	   (created_at + interval '6 days')::date, CASE WHEN state <> 'pending_approval' THEN 1 END
   FROM o;
 INSERT INTO procgov.purchase_order_line (entity_id, po_id, line_no, item_id, description, quantity, unit_price, received_qty, invoiced_qty)
 SELECT o.entity_id, o.po_id, l, 9000000 + (1 + (o.i / 7) % 10) * 1000 + 1 + (o.i * 5 + l) % 100, 'line', 10,
@@ -86,6 +87,10 @@ SELECT count(procgov.audit_append('purchase_order:' || entity_id || ':PO-' || i,
 	jsonb_build_object('from', CASE a WHEN 'create' THEN NULL ELSE 'draft' END, 'to', CASE a WHEN 'create' THEN 'draft' ELSE 'pending_approval' END)))
 	AS ledger_entries
   FROM o, unnest(ARRAY['create', 'transition']) a;
+-- and each paid invoice's match (the milestone of an invoice that moved on)
+SELECT count(procgov.audit_append('invoice:' || entity_id || ':INV-' || i, 'transition',
+	jsonb_build_object('from', 'submitted', 'to', 'matched'))) AS invoice_entries
+  FROM o WHERE state = 'closed';
 VACUUM ANALYZE;
 SELECT (SELECT count(*) FROM procgov.purchase_order WHERE entity_id LIKE 'BI%') AS orders,
 	   (SELECT count(*) FROM procgov.purchase_order_line WHERE entity_id LIKE 'BI%') AS order_lines;
