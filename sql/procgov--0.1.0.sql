@@ -2391,6 +2391,16 @@ BEGIN
 				 OR (total > approved AND NOT procgov.within(total, approved,
 						coalesce((SELECT p.change_tolerance FROM procgov.policy p
 								   WHERE p.entity_id = e AND p.policy_id = (new_doc->>'policy_id')::bigint), '0')));
+	-- a version that stands without approval commits its own total on the budget line
+	-- (one sent back for approval releases its commitment and commits again when approved)
+	IF NOT reapprove THEN
+		UPDATE procgov.budget b SET committed = b.committed - c.amount + total
+		  FROM procgov.document_commitment c
+		 WHERE c.entity_id = e AND c.doc_kind = 'purchase_order' AND c.doc_id = id
+		   AND b.entity_id = c.entity_id AND b.budget_id = c.budget_id AND c.amount OPERATOR(procgov.<>) total;
+		UPDATE procgov.document_commitment c SET amount = total
+		 WHERE c.entity_id = e AND c.doc_kind = 'purchase_order' AND c.doc_id = id AND c.amount OPERATOR(procgov.<>) total;
+	END IF;
 	SELECT v.snapshot INTO before FROM procgov.purchase_order_version v
 	 WHERE v.entity_id = e AND v.po_id = id AND v.version = (old_doc->>'approved_version')::integer;
 	PERFORM procgov.emit('po.changed', 'purchase_order:' || e || ':' || (new_doc->>'number'),
@@ -2399,7 +2409,7 @@ BEGIN
 		(new_doc->>'correlation_id')::uuid, NULL, version, e);
 END
 $$;
-COMMENT ON FUNCTION procgov.record_order_version(jsonb, jsonb) IS 'records a new version of an order changed after approval (one per transaction), emits po.changed with both versions, and says whether it needs approval again (used by the governance trigger)';
+COMMENT ON FUNCTION procgov.record_order_version(jsonb, jsonb) IS 'records a new version of an order changed after approval (one per transaction), emits po.changed with both versions, says whether it needs approval again (used by the governance trigger), and moves the budget commitment of a version that stands to its total';
 
 CREATE FUNCTION procgov.current_actor() RETURNS text
 	AS 'MODULE_PATHNAME', 'current_actor' LANGUAGE C STABLE PARALLEL SAFE;

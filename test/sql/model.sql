@@ -445,3 +445,19 @@ SET procgov.actor = 'b.buyer';
 SELECT procgov.close_document('purchase_order', 'BUD', 'BUD-1', 'the rest will not come') ->> 'state' AS bud1;
 SELECT committed, spent, amount - committed - spent AS available FROM procgov.budget WHERE entity_id = 'BUD';
 RESET procgov.actor;
+-- an approved order cut down stands without approval, and commits only its new total
+SET procgov.actor = 'b.buyer';
+SELECT procgov.create_purchase_order('BUD', 'S1', '[{"description": "hoses", "quantity": 10, "unit_price": "20.00 EUR"}]',
+	cost_center => 'CC', budget_period => '2026-12', number => 'BUD-2') ->> 'state' AS bud2;
+SELECT procgov.submit_order('BUD', 'BUD-2') ->> 'state' AS bud2;
+SET procgov.actor = 'a.novak';
+SELECT procgov.approve_document('purchase_order', 'BUD', 'BUD-2') ->> 'state' AS bud2;
+SELECT committed FROM procgov.budget WHERE entity_id = 'BUD';
+SET procgov.actor = 'b.buyer';
+UPDATE procgov.purchase_order_line l SET quantity = 5 FROM procgov.purchase_order p
+ WHERE p.entity_id = 'BUD' AND p.number = 'BUD-2' AND l.entity_id = p.entity_id AND l.po_id = p.po_id;
+SELECT state, version, total FROM procgov.purchase_order WHERE entity_id = 'BUD' AND number = 'BUD-2';
+SELECT committed, (SELECT amount FROM procgov.document_commitment c JOIN procgov.purchase_order p ON p.entity_id = c.entity_id AND p.po_id = c.doc_id
+					WHERE p.number = 'BUD-2') AS order_commits
+  FROM procgov.budget WHERE entity_id = 'BUD';
+RESET procgov.actor;
