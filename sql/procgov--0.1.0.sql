@@ -7227,7 +7227,7 @@ CREATE INDEX purchase_order_requisition ON procgov.purchase_order (entity_id, re
 -- one row per order: when each stage of its life began and ended
 CREATE VIEW procgov.order_milestones WITH (security_barrier) AS
 SELECT po.entity_id, po.po_id, po.number, po.site, po.supplier_id, po.buyer, po.state, po.need_by,
-	   (SELECT min(i.category_code) FROM procgov.purchase_order_line l JOIN procgov.item i ON i.entity_id = l.entity_id AND i.item_id = l.item_id
+	   (SELECT min(nullif(i.category_code, '')) FROM procgov.purchase_order_line l JOIN procgov.item i ON i.entity_id = l.entity_id AND i.item_id = l.item_id
 		 WHERE l.entity_id = po.entity_id AND l.po_id = po.po_id) AS category,
 	   procgov.utc_month(po.created_at) AS month,
 	   rq.created_at AS requested_at, po.created_at AS ordered_at, po.submitted_at,
@@ -7262,7 +7262,7 @@ COMMENT ON COLUMN procgov.order_milestones.supplier_id IS 'supplier id';
 COMMENT ON COLUMN procgov.order_milestones.buyer IS 'buyer';
 COMMENT ON COLUMN procgov.order_milestones.state IS 'current state';
 COMMENT ON COLUMN procgov.order_milestones.need_by IS 'the date it is needed by';
-COMMENT ON COLUMN procgov.order_milestones.category IS 'the lowest item category code among its lines';
+COMMENT ON COLUMN procgov.order_milestones.category IS 'the lowest item category code among its lines (items without a category do not count; NULL when none has one)';
 COMMENT ON COLUMN procgov.order_milestones.month IS 'the UTC month it was created in';
 COMMENT ON COLUMN procgov.order_milestones.requested_at IS 'its requisition''s creation';
 COMMENT ON COLUMN procgov.order_milestones.ordered_at IS 'its creation';
@@ -7465,7 +7465,8 @@ SELECT r.entity_id, p.version AS policy_version, p.status AS policy_status, 'rul
  WHERE p.status IN ('active', 'retired')
    AND NOT EXISTS (SELECT FROM procgov.approval_step s WHERE s.entity_id = r.entity_id AND s.policy_id = r.policy_id
 					  AND r.name = ANY (s.rules))
-   AND r.outcome <> 'auto_approve'
+   -- an auto-approval or a block leaves no step: no trace says whether it fired
+   AND r.outcome NOT IN ('auto_approve', 'block')
    AND ((SELECT procgov.sees_all_entities()) OR r.entity_id = ANY ((SELECT procgov.visible_entities())::text[]))
 UNION ALL
 -- documents no rule covered: the default role approved them
@@ -7475,7 +7476,7 @@ SELECT s.entity_id, p.version, p.status, 'no rule covered the document', NULL, s
    AND ((SELECT procgov.sees_all_entities()) OR s.entity_id = ANY ((SELECT procgov.visible_entities())::text[]))
 ) u;
 
-COMMENT ON VIEW procgov.policy_coverage IS 'where the approval matrix does not fit: rules of active or retired versions that never planned a step (auto-approvals leave no step and are not listed), and documents no rule covered, approved by the default role';
+COMMENT ON VIEW procgov.policy_coverage IS 'where the approval matrix does not fit: rules of active or retired versions that never planned a step (auto-approvals and blocks leave no step and are not listed), and documents no rule covered, approved by the default role';
 COMMENT ON COLUMN procgov.policy_coverage.entity_id IS 'entity';
 COMMENT ON COLUMN procgov.policy_coverage.policy_version IS 'policy version';
 COMMENT ON COLUMN procgov.policy_coverage.policy_status IS 'active or retired';

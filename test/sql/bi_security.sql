@@ -406,6 +406,8 @@ INSERT INTO procgov.policy (entity_id, version, name, default_role) VALUES ('BIC
 INSERT INTO procgov.approval_rule (entity_id, policy_id, name, doc_kind, outcome, role)
 SELECT 'BIC', policy_id, r.name, 'purchase_order', 'require', r.role FROM procgov.policy, (VALUES ('an approver', 'approver'), ('finance', 'finance')) r(name, role)
  WHERE entity_id = 'BIC';
+INSERT INTO procgov.approval_rule (entity_id, policy_id, name, category_prefix, outcome, reason)
+SELECT 'BIC', policy_id, 'no gold', '99', 'block', 'gold is not bought' FROM procgov.policy WHERE entity_id = 'BIC';
 SET procgov.actor = 'ctl.c';
 SELECT procgov.activate_policy('BIC', 1) ->> 'status' AS policy;
 SET procgov.actor = 'bob.buyer';
@@ -445,6 +447,15 @@ SELECT number, approved_at >= submitted_at AS approved_after_submission, acknowl
   FROM procgov.order_milestones m WHERE entity_id = 'BIC' AND number = 'C3';
 SELECT stage, documents, avg_hours >= 0 AS never_negative FROM procgov.cycle_times
  WHERE entity_id = 'BIC' AND stage IN ('submit_to_approval', 'order_to_acknowledgement') ORDER BY stage;
+-- an order's category is its lowest real one: an item without a category does not win with its empty code
+INSERT INTO procgov.item (entity_id, sku, description, category_code) VALUES ('BIC', 'MISC', 'Sundries', ''), ('BIC', 'PC', 'Laptop', '43.21');
+SET procgov.actor = 'bob.buyer';
+SELECT procgov.create_purchase_order('BIC', 'SC', '[{"item": "MISC", "quantity": 1, "unit_price": "1.00 USD"}, {"item": "PC", "quantity": 1, "unit_price": "900.00 USD"}]',
+	number => 'C5') ->> 'number' AS po;
+RESET procgov.actor;
+SELECT number, category FROM procgov.order_milestones WHERE entity_id = 'BIC' AND number = 'C5';
+-- a block rule leaves no step, so nothing says whether it fired: it is not listed as never fired
+SELECT finding, rule FROM procgov.policy_coverage WHERE entity_id = 'BIC' ORDER BY rule;
 
 DELETE FROM procgov.entity_grant WHERE grantee IN ('regress_bi_reader', 'regress_bi_req', 'regress_bi_appr', 'pat.person');
 DROP ROLE regress_bi_reader, regress_bi_req, regress_bi_appr, regress_bi_audit, regress_bi_erp, regress_bi_plain;
