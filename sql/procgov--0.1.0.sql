@@ -2393,6 +2393,15 @@ BEGIN
 								   WHERE p.entity_id = e AND p.policy_id = (new_doc->>'policy_id')::bigint), '0')));
 	-- a version that stands without approval commits its own total on the budget line
 	-- (one sent back for approval releases its commitment and commits again when approved)
+	-- a rise the budget line cannot absorb goes back for approval, where budget_available decides
+	IF NOT reapprove AND EXISTS (
+			SELECT FROM procgov.document_commitment c JOIN procgov.budget b ON b.entity_id = c.entity_id AND b.budget_id = c.budget_id
+			 WHERE c.entity_id = e AND c.doc_kind = 'purchase_order' AND c.doc_id = id
+			   AND total OPERATOR(procgov.>) c.amount
+			   AND (b.amount OPERATOR(procgov.-) b.committed OPERATOR(procgov.-) b.spent)
+				   OPERATOR(procgov.<) (total OPERATOR(procgov.-) c.amount)) THEN
+		reapprove := true;
+	END IF;
 	IF NOT reapprove THEN
 		UPDATE procgov.budget b SET committed = b.committed - c.amount + total
 		  FROM procgov.document_commitment c
@@ -7232,9 +7241,10 @@ SELECT po.entity_id, po.po_id, po.number, po.site, po.supplier_id, po.buyer, po.
 	   procgov.utc_month(po.created_at) AS month,
 	   rq.created_at AS requested_at, po.created_at AS ordered_at, po.submitted_at,
 	   ap.approved_at,
-	   -- the acknowledgement of the version approved (an order changed and approved again is acknowledged again)
+	   -- the acknowledgement of the version approved (an order changed and approved again is acknowledged
+	   -- again); an order approved by policy alone has no decision to count from
 	   (SELECT min(k.received_at) FROM procgov.acknowledgement k WHERE k.entity_id = po.entity_id AND k.po_id = po.po_id
-		   AND k.received_at >= ap.approved_at) AS acknowledged_at,
+		   AND (ap.approved_at IS NULL OR k.received_at >= ap.approved_at)) AS acknowledged_at,
 	   -- procgov's receipts, else (an ERP that books receipts in its own tables) the move into receiving
 	   coalesce((SELECT min(r.received_at) FROM procgov.receipt r WHERE r.entity_id = po.entity_id AND r.po_id = po.po_id AND r.state = 'posted'),
 				(SELECT min(x.logged_at) FROM procgov.audit_log x WHERE x.stream = 'purchase_order:' || po.entity_id || ':' || po.number
@@ -7347,7 +7357,7 @@ SELECT s.entity_id, s.supplier_id, s.code AS supplier, s.name, p.orders, p.avg_a
 	  FROM (SELECT po.state, po.need_by, po.state IN ('received', 'matched', 'closed') AS finished, ap.approved_at,
 				   -- as procgov.order_milestones has them
 				   (SELECT min(k.received_at) FROM procgov.acknowledgement k WHERE k.entity_id = po.entity_id AND k.po_id = po.po_id
-					   AND k.received_at >= ap.approved_at) AS acknowledged_at,
+					   AND (ap.approved_at IS NULL OR k.received_at >= ap.approved_at)) AS acknowledged_at,
 				   coalesce((SELECT min(r.received_at) FROM procgov.receipt r WHERE r.entity_id = po.entity_id AND r.po_id = po.po_id AND r.state = 'posted'),
 							(SELECT min(x.logged_at) FROM procgov.audit_log x WHERE x.stream = 'purchase_order:' || po.entity_id || ':' || po.number
 								AND x.action = 'transition' AND x.payload->>'to' IN ('partially_received', 'received'))) AS first_received_at,

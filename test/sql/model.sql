@@ -461,3 +461,32 @@ SELECT committed, (SELECT amount FROM procgov.document_commitment c JOIN procgov
 					WHERE p.number = 'BUD-2') AS order_commits
   FROM procgov.budget WHERE entity_id = 'BUD';
 RESET procgov.actor;
+-- a rise within the policy's change tolerance that the budget line cannot absorb goes back for approval
+-- (it used to stand and commit beyond the line), one it can absorb stands and commits its new total
+INSERT INTO procgov.policy (entity_id, version, name, change_tolerance) VALUES ('BUD', 1, 'half again', '50%');
+INSERT INTO procgov.approval_rule (entity_id, policy_id, name, outcome) SELECT 'BUD', policy_id, 'all small', 'auto_approve'
+  FROM procgov.policy WHERE entity_id = 'BUD';
+SET procgov.actor = 'c.controller';
+SELECT procgov.activate_policy('BUD', 1) ->> 'status' AS policy;
+SET procgov.actor = 'b.buyer';
+SELECT procgov.create_purchase_order('BUD', 'S1', '[{"description": "pumps", "quantity": 10, "unit_price": "50.00 EUR"}]',
+	cost_center => 'CC', budget_period => '2026-12', number => 'BUD-3') ->> 'state' AS bud3;
+SELECT procgov.submit_order('BUD', 'BUD-3') ->> 'state' AS bud3;
+SELECT committed, spent, amount - committed - spent AS available FROM procgov.budget WHERE entity_id = 'BUD';
+UPDATE procgov.purchase_order_line l SET quantity = 12 FROM procgov.purchase_order p
+ WHERE p.entity_id = 'BUD' AND p.number = 'BUD-3' AND l.entity_id = p.entity_id AND l.po_id = p.po_id;
+SELECT state, version, total FROM procgov.purchase_order WHERE entity_id = 'BUD' AND number = 'BUD-3';
+SELECT committed, amount - committed - spent AS available FROM procgov.budget WHERE entity_id = 'BUD';
+UPDATE procgov.purchase_order_line l SET quantity = 15 FROM procgov.purchase_order p
+ WHERE p.entity_id = 'BUD' AND p.number = 'BUD-3' AND l.entity_id = p.entity_id AND l.po_id = p.po_id;
+SELECT state, version, total FROM procgov.purchase_order WHERE entity_id = 'BUD' AND number = 'BUD-3';
+SELECT committed, amount - committed - spent AS available FROM procgov.budget WHERE entity_id = 'BUD';
+-- an order approved by policy alone keeps its acknowledgement in the BI milestones
+SELECT procgov.create_purchase_order('BUD', 'S1', '[{"description": "seals", "quantity": 1, "unit_price": "5.00 EUR"}]',
+	number => 'BUD-4') ->> 'state' AS bud4;
+SELECT procgov.submit_order('BUD', 'BUD-4') ->> 'state' AS bud4;
+SELECT procgov.transmit_order('BUD', 'BUD-4') ->> 'state' AS bud4;
+SELECT procgov.record_acknowledgement('BUD', 'BUD-4') ->> 'state' AS bud4;
+SELECT number, approved_at IS NULL AS no_approval_decision, acknowledged_at IS NOT NULL AS acknowledged
+  FROM procgov.order_milestones WHERE entity_id = 'BUD' AND number = 'BUD-4';
+RESET procgov.actor;
