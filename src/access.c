@@ -117,8 +117,7 @@ current_access(void)
 	Oid			caller = GetOuterUserId();
 	const char *actor = actor_setting();
 	Oid			relid,
-				admin,
-				service;
+				admin;
 	const char *person = NULL;
 	Relation	rel;
 	TableScanDesc scan;
@@ -147,10 +146,9 @@ current_access(void)
 
 	relid = procgov_relid("entity_grant");
 	admin = get_role_oid("procgov_admin", true);
-	service = get_role_oid("procgov_service", true);
 
 	acc.sees_all = OidIsValid(admin) && has_privs_of_role(caller, admin);
-	acc.service = OidIsValid(service) && has_privs_of_role(caller, service);
+	acc.service = procgov_may_name_people(caller);
 	if (actor[0] != '\0' && acc.service && !OidIsValid(get_role_oid(actor, true)))
 		person = actor;
 

@@ -250,14 +250,18 @@ procgov_actor_name(void)
 {
 	Oid			caller = GetOuterUserId();
 
-	if (procgov_actor && procgov_actor[0] != '\0')
-	{
-		Oid			service = get_role_oid("procgov_service", true);
-
-		if (OidIsValid(service) && has_privs_of_role(caller, service))
-			return procgov_actor;
-	}
+	if (procgov_actor && procgov_actor[0] != '\0' && procgov_may_name_people(caller))
+		return procgov_actor;
 	return GetUserNameFromId(caller, false);
+}
+
+/* Whether a role may name people in procgov.actor: it has procgov_service's privileges. */
+bool
+procgov_may_name_people(Oid role)
+{
+	Oid			service = get_role_oid("procgov_service", true);
+
+	return OidIsValid(service) && has_privs_of_role(role, service);
 }
 
 /* Text form of a column through its type's output function; NULL for SQL NULL, no row or column 0. */

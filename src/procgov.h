@@ -71,6 +71,7 @@ extern int	procgov_notify;
 
 /* The acting end user: procgov.actor, else the calling database role. */
 extern char *procgov_actor_name(void);
+extern bool procgov_may_name_people(Oid role);
 extern void procgov_check_entity_access(const char *entity);
 
 /* Register a part's relcache handler; procgov takes one of the server's slots for all. */
