@@ -1088,21 +1088,21 @@ END
 $$;
 COMMENT ON FUNCTION procgov.consumer_for_update(text) IS 'lock a consumer''s row for poll, ack, nack and replay (used by them)';
 
--- the first and last event id that committed between two snapshots
+-- the first and last event id, and how many events, that committed between two snapshots
 CREATE FUNCTION procgov.events_between(since pg_snapshot, upto pg_snapshot,
-	OUT first_id bigint, OUT last_id bigint)
+	OUT first_id bigint, OUT last_id bigint, OUT events bigint)
 	LANGUAGE sql STABLE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
 	AS $$
 		-- the range condition on the txid's bigint form lets the BRIN index find the rows
-		SELECT min(o.id), max(o.id)
+		SELECT min(o.id), max(o.id), count(*)
 		  FROM procgov.outbox o
 		 WHERE (o.txid::text)::bigint >= (pg_catalog.pg_snapshot_xmin(since)::text)::bigint
 		   AND (o.txid::text)::bigint < (pg_catalog.pg_snapshot_xmax(upto)::text)::bigint
 		   AND NOT pg_catalog.pg_visible_in_snapshot(o.txid, since)
 		   AND pg_catalog.pg_visible_in_snapshot(o.txid, upto)
 	$$;
-COMMENT ON FUNCTION procgov.events_between(pg_snapshot, pg_snapshot) IS 'the lowest and highest event id whose transaction committed between two snapshots (used by poll and replay)';
+COMMENT ON FUNCTION procgov.events_between(pg_snapshot, pg_snapshot) IS 'the lowest and highest event id whose transaction committed between two snapshots, and how many events did (used by poll, replay and relay_events)';
 
 -- the events a consumer is to receive after an id, in delivery order
 CREATE FUNCTION procgov.consumer_events(c procgov.consumer, after_id bigint, upto_id bigint, max integer)
@@ -1352,8 +1352,41 @@ END
 $$;
 COMMENT ON FUNCTION procgov.prune_outbox(interval) IS 'delete events older than the given age that every consumer has acknowledged; returns how many';
 
+-- ---- the notification relay ----
+
+-- With procgov.notify = relay, emitting transactions send no NOTIFY (whose
+-- database-wide lock makes notifying commits wait for one another); a relay
+-- sends one notification per pass for every event that committed since the
+-- last, from this one row's position.  The relay is procgov's background
+-- worker (procgov.relay_databases) or anything that calls relay_events().
+CREATE TABLE procgov.relay_state (
+	singleton		boolean NOT NULL DEFAULT true,
+	done_snapshot	pg_snapshot NOT NULL,
+	relayed_at		timestamptz,
+	notifications	bigint NOT NULL DEFAULT 0,
+	events			bigint NOT NULL DEFAULT 0,
+	CONSTRAINT relay_state_pkey PRIMARY KEY (singleton),
+	CONSTRAINT relay_state_singleton CHECK (singleton)
+);
+-- not dumped: a snapshot names transaction ids of this cluster only; a
+-- restored database starts relaying from its own present
+INSERT INTO procgov.relay_state (done_snapshot) VALUES (pg_current_snapshot());
+COMMENT ON TABLE procgov.relay_state IS 'the notification relay''s position (one row): the events whose transactions are visible in done_snapshot have been announced on procgov_events';
+COMMENT ON COLUMN procgov.relay_state.singleton IS 'always true: the table has one row';
+COMMENT ON COLUMN procgov.relay_state.done_snapshot IS 'every event whose transaction is visible in this snapshot has been announced';
+COMMENT ON COLUMN procgov.relay_state.relayed_at IS 'when the relay last sent a notification';
+COMMENT ON COLUMN procgov.relay_state.notifications IS 'notifications the relay has sent';
+COMMENT ON COLUMN procgov.relay_state.events IS 'events those notifications announced';
+
+CREATE FUNCTION procgov.relay_events() RETURNS bigint
+	AS 'MODULE_PATHNAME', 'relay_events' LANGUAGE C VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp;
+COMMENT ON FUNCTION procgov.relay_events() IS 'one pass of the notification relay: one notification on procgov_events for the events committed since the last pass (the first event, the count, the last id); returns the count (0 when there were none or another pass is running)';
+
 -- privileges: events are written by procgov's functions only
 REVOKE ALL ON procgov.outbox, procgov.consumer, procgov.dead_letter, procgov.event_type FROM PUBLIC;
+REVOKE ALL ON procgov.relay_state FROM PUBLIC;
+GRANT SELECT ON procgov.relay_state TO procgov_admin, procgov_auditor;
 REVOKE ALL ON SEQUENCE procgov.outbox_id_seq FROM PUBLIC;
 GRANT SELECT ON procgov.outbox, procgov.consumer, procgov.dead_letter, procgov.event_type
 	TO procgov_admin, procgov_consumer, procgov_auditor;
@@ -1365,11 +1398,11 @@ REVOKE EXECUTE ON FUNCTION procgov.emit(text, text, jsonb, uuid, bigint, bigint,
 	procgov.consumer_events(procgov.consumer, bigint, bigint, integer), procgov.poll(text, integer),
 	procgov.claimed_event(procgov.consumer, bigint, bigint, text), procgov.ack(text, bigint, bigint),
 	procgov.nack(text, bigint, text, bigint), procgov.replay(text, bigint), procgov.prune_outbox(interval),
-	procgov.consumer_snapshot()
+	procgov.consumer_snapshot(), procgov.relay_events()
 	FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION procgov.emit(text, text, jsonb, uuid, bigint, bigint, text),
 	procgov.register_consumer(text, boolean, integer, interval), procgov.drop_consumer(text),
-	procgov.prune_outbox(interval)
+	procgov.prune_outbox(interval), procgov.relay_events()
 	TO procgov_admin;
 GRANT EXECUTE ON FUNCTION procgov.poll(text, integer), procgov.ack(text, bigint, bigint),
 	procgov.nack(text, bigint, text, bigint), procgov.replay(text, bigint)

@@ -62,13 +62,8 @@
 #define STREAM_MAX_LEN		1000
 #define ACTION_MAX_LEN		100
 
-/*
- * Advisory lock keys (pg_locks shows them as locktype advisory with
- * classid 0x70726f63, "proc"): objsubid 10 is the seal fence, 11 a stream
- * (objid = hash of its name), 12 the sealer.  User advisory locks use
- * objsubid 1 and 2, so these never collide with an application's.
- */
-#define AUDIT_LOCK_CLASS	0x70726f63
+/* the ledger's advisory lock keys (listed in procgov.h) */
+#define AUDIT_LOCK_CLASS	PROCGOV_LOCK_CLASS
 #define AUDIT_LOCK_FENCE	10
 #define AUDIT_LOCK_STREAM	11
 #define AUDIT_LOCK_SEAL		12

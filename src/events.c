@@ -10,7 +10,8 @@
  * the outbox.  NOTIFY takes a database-wide lock at commit, so by default a
  * transaction sends one notification for all the events it emitted
  * (procgov.notify = transaction); procgov.notify = event sends one per
- * event, off sends none.  Notifications are queued just before commit, so
+ * event, off sends none, relay leaves them to procgov.relay_events() (at
+ * the end of this file), which announces many transactions' events at once.  Notifications are queued just before commit, so
  * a rolled-back transaction or subtransaction announces nothing, and a
  * prepared transaction (which may not NOTIFY) still emits its events.
  *
@@ -26,10 +27,13 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/pg_type.h"
 #include "commands/async.h"
 #include "commands/sequence.h"
 #include "commands/trigger.h"
+#include "executor/spi.h"
 #include "miscadmin.h"
+#include "storage/lock.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -259,8 +263,8 @@ send_notifications(void)
 {
 	ListCell   *lc;
 
-	if (pending == NIL || procgov_notify == PROCGOV_NOTIFY_OFF)
-		return;
+	if (pending == NIL || procgov_notify == PROCGOV_NOTIFY_OFF || procgov_notify == PROCGOV_NOTIFY_RELAY)
+		return;					/* relay: procgov.relay_events() announces them after the commit */
 	if (procgov_notify == PROCGOV_NOTIFY_EVENT)
 	{
 		foreach(lc, pending)
@@ -510,4 +514,107 @@ emit(PG_FUNCTION_ARGS)
 						   (long long) ev.causation_id, (long long) ev.aggregate_version),
 				 errhint("Pass NULL when there is no causing event or no version.")));
 	PG_RETURN_INT64(procgov_emit(&ev));
+}
+
+/* ===================================================================
+ * The notification relay
+ * =================================================================== */
+
+/*
+ * procgov.relay_events(): one pass of the relay.  Under procgov.notify =
+ * relay, emitting transactions send no NOTIFY; this sends one notification
+ * for every event whose transaction committed since the previous pass (the
+ * snapshots in procgov.relay_state, read the way poll() reads them, so an
+ * event with a lower id that commits later is announced by a later pass),
+ * naming the first of them with the count and the last id, and moves the
+ * position on.  A pass that finds another one running returns 0 at once: that
+ * one, or the next, announces the same events.  A pass that finds nothing
+ * writes nothing.
+ */
+PG_FUNCTION_INFO_V1(relay_events);
+Datum
+relay_events(PG_FUNCTION_ARGS)
+{
+	static SPIPlanPtr find_plan = NULL;
+	static SPIPlanPtr done_plan = NULL;
+	LOCKTAG		tag;
+	int64		count = 0;
+
+	(void) fcinfo;
+	PreventCommandIfReadOnly("procgov.relay_events()");
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, PROCGOV_LOCK_CLASS, 0, PROCGOV_LOCK_RELAY);
+	if (LockAcquire(&tag, ExclusiveLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
+		PG_RETURN_INT64(0);
+
+	SPI_connect();
+	if (find_plan == NULL)
+	{
+		find_plan = SPI_prepare("SELECT s.snap, b.first_id, b.last_id, b.events, o.type, o.aggregatetype, o.aggregateid, "
+								"       o.correlation_id, o.schema_version "
+								"  FROM procgov.relay_state r, LATERAL (SELECT procgov.consumer_snapshot() AS snap) s, "
+								"       LATERAL procgov.events_between(r.done_snapshot, s.snap) b "
+								"  LEFT JOIN procgov.outbox o ON o.id = b.first_id",
+								0, NULL);
+		if (find_plan == NULL)
+			elog(ERROR, "procgov.relay_events(): SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		SPI_keepplan(find_plan);
+	}
+	if (done_plan == NULL)
+	{
+		Oid			types[2] = {PG_SNAPSHOTOID, INT8OID};
+
+		done_plan = SPI_prepare("UPDATE procgov.relay_state SET done_snapshot = $1, relayed_at = now(), "
+								"       notifications = notifications + 1, events = events + $2",
+								2, types);
+		if (done_plan == NULL)
+			elog(ERROR, "procgov.relay_events(): SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		SPI_keepplan(done_plan);
+	}
+	if (SPI_execute_plan(find_plan, NULL, NULL, true, 0) != SPI_OK_SELECT || SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("procgov.relay_state has no row"),
+				 errdetail("The relay keeps its position in the one row of procgov.relay_state."),
+				 errhint("Restore it: INSERT INTO procgov.relay_state (done_snapshot) VALUES (pg_current_snapshot());")));
+	else
+	{
+		HeapTuple	row = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Datum		snap = SPI_getbinval(row, desc, 1, &isnull);
+		Datum		first = SPI_getbinval(row, desc, 2, &isnull);
+
+		if (!isnull)
+		{
+			PendingEvent pe;
+			int64		last_id;
+			Datum		d;
+			Datum		args[2];
+
+			memset(&pe, 0, sizeof(pe));
+			pe.id = DatumGetInt64(first);
+			last_id = DatumGetInt64(SPI_getbinval(row, desc, 3, &isnull));
+			count = DatumGetInt64(SPI_getbinval(row, desc, 4, &isnull));
+			pe.type = SPI_getvalue(row, desc, 5);
+			pe.aggregate = psprintf("%s:%s", SPI_getvalue(row, desc, 6), SPI_getvalue(row, desc, 7));
+			d = SPI_getbinval(row, desc, 8, &isnull);
+			pe.has_correlation = !isnull;
+			if (!isnull)
+				pe.correlation = *DatumGetUUIDP(d);
+			pe.schema_version = DatumGetInt32(SPI_getbinval(row, desc, 9, &isnull));
+			if (pe.type == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("event %lld is not in procgov.outbox", (long long) pe.id),
+						 errdetail("A committed event vanished while the relay read it."),
+						 errhint("Only procgov.prune_outbox() should delete events.")));
+			Async_Notify(EVENTS_CHANNEL, notification_text(&pe, count, last_id));
+			args[0] = snap;
+			args[1] = Int64GetDatum(count);
+			if (SPI_execute_plan(done_plan, args, NULL, false, 0) != SPI_OK_UPDATE)
+				elog(ERROR, "procgov.relay_events(): could not move the relay's position");
+		}
+	}
+	SPI_finish();
+	PG_RETURN_INT64(count);
 }

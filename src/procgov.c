@@ -48,6 +48,7 @@ static const struct config_enum_entry notify_options[] = {
 	{"transaction", PROCGOV_NOTIFY_TRANSACTION, false},
 	{"event", PROCGOV_NOTIFY_EVENT, false},
 	{"off", PROCGOV_NOTIFY_OFF, false},
+	{"relay", PROCGOV_NOTIFY_RELAY, false},
 	{NULL, 0, false}
 };
 
@@ -105,7 +106,8 @@ _PG_init(void)
 							 gettext_noop("How emitted events are announced on the channel procgov_events."),
 							 gettext_noop("transaction: one notification per committing transaction that emitted "
 										  "events (the first event and the count); event: one per event; off: none, "
-										  "consumers poll the outbox."),
+										  "consumers poll the outbox; relay: none at commit, the notification relay "
+										  "(procgov.relay_events()) announces the events shortly after."),
 							 &procgov_notify,
 							 PROCGOV_NOTIFY_TRANSACTION,
 							 notify_options,
@@ -148,6 +150,7 @@ _PG_init(void)
 	PolicyInit();
 	ErpInit();
 	GuardsInit();
+	RelayInit();
 
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("procgov");

@@ -63,9 +63,23 @@ typedef enum ProcgovNotify
 {
 	PROCGOV_NOTIFY_TRANSACTION,
 	PROCGOV_NOTIFY_EVENT,
-	PROCGOV_NOTIFY_OFF
+	PROCGOV_NOTIFY_OFF,
+	PROCGOV_NOTIFY_RELAY
 } ProcgovNotify;
 extern int	procgov_notify;
+
+/*
+ * Advisory lock keys (pg_locks shows them as locktype advisory with classid
+ * 0x70726f63, "proc"): objsubid 10 is the ledger's seal fence, 11 a ledger
+ * stream (objid = hash of its name), 12 the sealer, 13 the notification
+ * relay.  User advisory locks use objsubid 1 and 2, so these never collide
+ * with an application's.
+ */
+#define PROCGOV_LOCK_CLASS	0x70726f63
+#define PROCGOV_LOCK_RELAY	13
+
+/* the notification relay's background worker (src/relay.c) */
+extern void RelayInit(void);
 
 /* ---- helpers shared by the parts (procgov.c) ---- */
 

@@ -10,22 +10,25 @@
 # synchronous_commit = off.  Governed, the two statements move the order's
 # document to received and then closed through the transition rules, with
 # guards, ledger entries and events.  BENCH_ERP_ORDERS orders are prepared
-# (and adopted by govern()); each governed transaction uses one up.
+# (and adopted by govern()); each governed transaction uses one up.  The
+# relay variant runs the governed statements with procgov.notify = relay (the
+# notification relay's worker, started by test/bench/run, notifies).
 set -eu
 cd "$(dirname "$0")/../.."
 . test/bench/pgbench_lib.sh
 db=bench_erp
-# enough for six governed runs at about 4,000 tps each (a governed order is used once)
-orders=${BENCH_ERP_ORDERS:-$((20000 * BENCH_SECONDS))}
+# enough for twelve governed runs (two variants) at about 3,000 tps each (a governed order is used once)
+orders=${BENCH_ERP_ORDERS:-$((40000 * BENCH_SECONDS))}
 
-dropdb --if-exists $db >/dev/null 2>&1
+dropdb --force --if-exists $db >/dev/null 2>&1
 createdb $db
 psql -X -q -d $db -c 'CREATE EXTENSION procgov'
 echo "setting up $orders orders of one line in each schema; governing adopts them:"
 psql -X -q -v ON_ERROR_STOP=1 -v orders="$orders" -d $db -f test/bench/erp/setup.sql | sed -n 's/^Time: \(.*\)/  govern(): \1/p'
 
 echo "receive and lock an order (2 statements): pgbench -M prepared -c 2 -j 2, ${BENCH_SECONDS}s per run, median of $BENCH_RUNS interleaved runs"
-compare_tps $db plain:test/bench/erp/plain.sql "governed:test/bench/erp/governed.sql:-c procgov.actor=r.receiver"
+compare_tps $db plain:test/bench/erp/plain.sql "governed:test/bench/erp/governed.sql:-c procgov.actor=r.receiver" \
+	"relay:test/bench/erp/governed.sql:-c procgov.actor=r.receiver -c procgov.notify=relay"
 psql -X -q -At -d $db <<'SQL'
 SELECT format('governed orders used: %s of %s; per governed transaction: %s audit entries, %s events; all closed: %s; ledger verifies: %s',
 	n, (SELECT count(*) FROM gov.purchase_order),
@@ -39,4 +42,4 @@ SELECT format('governed orders used: %s of %s; per governed transaction: %s audi
 SELECT 'WARNING: the governed runs used every prepared order and stopped early; raise BENCH_ERP_ORDERS and run again'
  WHERE NOT EXISTS (SELECT FROM gov.purchase_order WHERE state <> 'done');
 SQL
-dropdb $db
+dropdb --force $db

@@ -5,8 +5,10 @@
 # 1. Emit throughput: pgbench -M prepared, 2 clients, an insert into a plain
 #    table plus procgov.emit() in the same transaction (one statement),
 #    against the plain insert alone; durable commits and synchronous_commit
-#    = off; with the default notification (one NOTIFY per transaction) and,
-#    for comparison, with procgov.notify = off.
+#    = off; with the default notification (one NOTIFY per transaction),
+#    with the notification relay (procgov.notify = relay: the relay's worker,
+#    which test/bench/run starts for this database, notifies once per pass)
+#    and, for comparison, with procgov.notify = off.
 # 2. Poll + ack throughput of one consumer over BENCH_EVENTS (default 1
 #    million) events: poll 1000, acknowledge the last, until drained; each
 #    call its own transaction, one client connection.
@@ -16,18 +18,18 @@ cd "$(dirname "$0")/../.."
 events=${BENCH_EVENTS:-1000000}
 db=bench_events
 
-dropdb --if-exists $db >/dev/null 2>&1
+dropdb --force --if-exists $db >/dev/null 2>&1
 createdb $db
 psql -X -q -d $db -c 'CREATE EXTENSION procgov' \
 	-c 'CREATE TABLE bench_doc (id bigserial PRIMARY KEY, entity text NOT NULL, supplier int NOT NULL, total numeric(18,2) NOT NULL, created_at timestamptz NOT NULL DEFAULT now())'
 
 echo "emit throughput: pgbench -M prepared -c 2 -j 2, ${BENCH_SECONDS}s per run, median of $BENCH_RUNS interleaved runs"
 compare_tps $db plain:test/bench/events/plain.sql emitted:test/bench/events/emitted.sql \
-	"no_notify:test/bench/events/emitted.sql:-c procgov.notify=off"
+	"relay:test/bench/events/emitted.sql:-c procgov.notify=relay" "no_notify:test/bench/events/emitted.sql:-c procgov.notify=off"
 
 echo
 echo "poll + ack over $events events, one consumer, 1000 per poll"
-dropdb $db
+dropdb --force $db
 createdb $db
 psql -X -q -v ON_ERROR_STOP=1 -d $db >/dev/null <<SQL
 CREATE EXTENSION procgov;
@@ -49,4 +51,4 @@ end=$(date +%s.%N)
 rm -f "$script"
 psql -X -q -At -d $db -c "SELECT 'delivered ' || delivered || ', acknowledged ' || acknowledged FROM procgov.consumer WHERE consumer = 'bench'"
 awk -v n="$events" -v s="$start" -v e="$end" 'BEGIN { printf "poll + ack: %.2f s, %.0f events per second\n", e - s, n / (e - s) }'
-dropdb $db
+dropdb --force $db

@@ -9,18 +9,21 @@
 # same shape with no triggers (test/bench/model/plain.sql), with durable
 # commits and with synchronous_commit = off.  One pgbench "transaction" is
 # one whole lifecycle, so tps is orders taken from creation to receipt per
-# second.  The default event notification (one NOTIFY per transaction) is on.
+# second.  The default event notification (one NOTIFY per transaction) is on;
+# two variants run beside it: the notification relay (procgov.notify =
+# relay, its worker started by test/bench/run) and no notification at all.
 set -eu
 cd "$(dirname "$0")/../.."
 . test/bench/pgbench_lib.sh
 db=bench_model
 
-dropdb --if-exists $db >/dev/null 2>&1
+dropdb --force --if-exists $db >/dev/null 2>&1
 createdb $db
 psql -X -q -v ON_ERROR_STOP=1 -d $db -c 'CREATE EXTENSION procgov' -f test/bench/model/setup.sql >/dev/null
 
 echo "order lifecycle (6 transactions, 5 lines): pgbench -M prepared -c 2 -j 2, ${BENCH_SECONDS}s per run, median of $BENCH_RUNS interleaved runs"
 compare_tps $db plain:test/bench/model/plain.sql "governed:test/bench/model/governed.sql:-c procgov.actor=a.novak" \
+	"relay:test/bench/model/governed.sql:-c procgov.actor=a.novak -c procgov.notify=relay" \
 	"no_notify:test/bench/model/governed.sql:-c procgov.actor=a.novak -c procgov.notify=off"
 psql -X -q -At -d $db <<'SQL'
 SELECT format('per governed order: %s audit entries, %s events, %s versions; every order received: %s; ledger verifies: %s',
@@ -31,4 +34,4 @@ SELECT format('per governed order: %s audit entries, %s events, %s versions; eve
 	(SELECT count(*) = 0 FROM procgov.verify_audit()))
   FROM (SELECT count(*) AS n FROM procgov.purchase_order) o;
 SQL
-dropdb $db
+dropdb --force $db

@@ -198,3 +198,60 @@ SELECT procgov.seal_audit() AS block \gset
 SELECT type, aggregatetype, aggregateid = :'block' AS this_block,
        payload->>'digest' = (SELECT digest FROM procgov.audit_digest()) AS carries_digest
   FROM procgov.outbox WHERE type = 'audit.sealed' ORDER BY id DESC LIMIT 1;
+
+-- the notification relay: under procgov.notify = relay a commit sends no
+-- NOTIFY; procgov.relay_events() (the relay worker's pass) announces what
+-- committed since its last pass (what listeners receive is shown by the
+-- isolation spec events_relay).  A pass with nothing new writes nothing.
+SET procgov.notify = relay;
+SHOW procgov.notify;
+SELECT procgov.relay_events() > 0 AS caught_up;	-- what the tests above emitted
+SELECT procgov.relay_events() AS nothing_new;
+SELECT notifications AS notifications_before, events AS events_before FROM procgov.relay_state \gset
+SELECT procgov.emit('po.approved', 'purchase_order:RELAY:PO-1', '{}') IS NOT NULL AS emitted_1,
+       procgov.emit('po.transmitted', 'purchase_order:RELAY:PO-1', '{}') IS NOT NULL AS emitted_2;
+SELECT procgov.relay_events() AS announced;
+SELECT notifications - :notifications_before AS new_notifications, events - :events_before AS new_events,
+       relayed_at > now() - interval '1 minute' AS just_now
+  FROM procgov.relay_state;
+SET procgov.notify = bogus;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET procgov.notify;
+-- the relay's position is one row; without it a pass says how to restore it
+BEGIN;
+DELETE FROM procgov.relay_state;
+SELECT procgov.relay_events();
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+ROLLBACK;
+INSERT INTO procgov.relay_state (done_snapshot) VALUES (pg_current_snapshot());
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+\set VERBOSITY terse
+INSERT INTO procgov.relay_state (singleton, done_snapshot) VALUES (false, pg_current_snapshot());
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
+-- who may run a pass or read the position: procgov_admin (and the auditor reads)
+CREATE ROLE regress_ev_plain;
+CREATE ROLE regress_ev_admin IN ROLE procgov_admin;
+CREATE ROLE regress_ev_auditor IN ROLE procgov_auditor;
+SET ROLE regress_ev_plain;
+SELECT procgov.relay_events();
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM procgov.relay_state;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SET ROLE regress_ev_auditor;
+SELECT count(*) AS auditor_reads FROM procgov.relay_state;
+SELECT procgov.relay_events();
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SET ROLE regress_ev_admin;
+SELECT procgov.relay_events() AS admin_pass;
+UPDATE procgov.relay_state SET notifications = 0;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET ROLE;
+DROP ROLE regress_ev_plain;
+DROP ROLE regress_ev_admin;
+DROP ROLE regress_ev_auditor;
+-- the relay's settings: the pause between passes (reloadable); the
+-- databases exist only when the server loads procgov at start
+SELECT name, setting, unit, context FROM pg_settings WHERE name = 'procgov.relay_naptime';

@@ -1,0 +1,191 @@
+/*-------------------------------------------------------------------------
+ * src/relay.c
+ *		The notification relay's background worker.
+ *
+ * NOTIFY takes a database-wide lock when a transaction commits and holds it
+ * until the commit is done, so notifying transactions commit one at a time
+ * (docs/events.md, "Many writers").  Under procgov.notify = relay, emitting
+ * transactions send nothing; procgov.relay_events() (src/events.c) sends one
+ * notification per pass for every event committed since the last.  With
+ * procgov in shared_preload_libraries, this file starts one worker per
+ * database named in procgov.relay_databases, which makes that pass every
+ * procgov.relay_naptime milliseconds: one notifying commit per pass instead
+ * of one per emitting transaction.
+ *
+ * A pass in a database without procgov (or with a procgov that has no
+ * relay_events()) does nothing.  An error ends the worker; the postmaster
+ * starts it again after RELAY_RESTART_SECONDS.
+ *-------------------------------------------------------------------------
+ */
+#include "procgov.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/pg_list.h"
+#include "parser/parse_func.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/snapmgr.h"
+#include "utils/varlena.h"
+
+#define RELAY_RESTART_SECONDS	10
+
+/* procgov.relay_databases and procgov.relay_naptime */
+static char *relay_databases = NULL;
+static int	relay_naptime = 100;
+
+PGDLLEXPORT void procgov_relay_main(Datum main_arg);
+
+/* The list of database names, or NULL (and a message) when it is not one. */
+static List *
+relay_database_list(const char *value, const char **problem)
+{
+	char	   *raw = pstrdup(value);
+	List	   *names = NIL;
+
+	*problem = NULL;
+	if (!SplitIdentifierString(raw, ',', &names))
+	{
+		*problem = "It is not a comma-separated list of database names (quote a name with upper-case letters, commas or spaces).";
+		return NULL;
+	}
+	for (int i = 0; i < list_length(names); i++)
+	{
+		const char *name = list_nth(names, i);
+
+		if (strlen(name) >= NAMEDATALEN)
+		{
+			*problem = psprintf("Database name \"%s\" is too long.", name);
+			return NULL;
+		}
+		for (int j = 0; j < i; j++)
+			if (strcmp(list_nth(names, j), name) == 0)
+			{
+				*problem = psprintf("Database \"%s\" is named twice.", name);
+				return NULL;
+			}
+	}
+	return names;
+}
+
+static bool
+check_relay_databases(char **newval, void **extra, GucSource source)
+{
+	const char *problem;
+
+	(void) extra;
+	(void) source;
+	if (*newval == NULL || (*newval)[0] == '\0')
+		return true;
+	if (relay_database_list(*newval, &problem) == NULL)
+	{
+		GUC_check_errdetail("%s", problem);
+		GUC_check_errhint("Set procgov.relay_databases to the databases the relay serves, e.g. 'erp, erp_test'.");
+		return false;
+	}
+	return true;
+}
+
+/* The settings, and one worker per database when the server loads procgov at start. */
+void
+RelayInit(void)
+{
+	List	   *names;
+	ListCell   *lc;
+	const char *problem;
+
+	DefineCustomIntVariable("procgov.relay_naptime",
+							gettext_noop("How long the notification relay waits between passes."),
+							gettext_noop("The longest an event waits for its notification under procgov.notify = relay."),
+							&relay_naptime,
+							100,
+							10,
+							60000,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	/* a setting read at server start only exists when the server loads procgov then */
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+	DefineCustomStringVariable("procgov.relay_databases",
+							   gettext_noop("Databases in which procgov's notification relay runs."),
+							   gettext_noop("One background worker per database announces the events committed there, "
+											"for sessions that set procgov.notify = relay.  Needs procgov in "
+											"shared_preload_libraries; takes effect at server start."),
+							   &relay_databases,
+							   "",
+							   PGC_POSTMASTER,
+							   0,
+							   check_relay_databases, NULL, NULL);
+	if (relay_databases == NULL || relay_databases[0] == '\0')
+		return;
+	names = relay_database_list(relay_databases, &problem);
+	foreach(lc, names)
+	{
+		BackgroundWorker worker;
+
+		memset(&worker, 0, sizeof(worker));
+		worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+		worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+		worker.bgw_restart_time = RELAY_RESTART_SECONDS;
+		snprintf(worker.bgw_library_name, BGW_MAXLEN, "procgov");
+		snprintf(worker.bgw_function_name, BGW_MAXLEN, "procgov_relay_main");
+		snprintf(worker.bgw_name, BGW_MAXLEN, "procgov relay for database %s", (char *) lfirst(lc));
+		snprintf(worker.bgw_type, BGW_MAXLEN, "procgov relay");
+		snprintf(worker.bgw_extra, BGW_EXTRALEN, "%s", (char *) lfirst(lc));
+		RegisterBackgroundWorker(&worker);
+	}
+}
+
+/* One pass in its own transaction: procgov.relay_events(), when this database has it. */
+static void
+relay_pass(void)
+{
+	Oid			fn;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "SELECT procgov.relay_events()");
+	fn = LookupFuncName(list_make2(makeString("procgov"), makeString("relay_events")), 0, NULL, true);
+	if (OidIsValid(fn))
+		(void) OidFunctionCall0(fn);
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+void
+procgov_relay_main(Datum main_arg)
+{
+	(void) main_arg;
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnection(MyBgworkerEntry->bgw_extra, NULL, 0);
+	ereport(LOG,
+			(errmsg("procgov relay started in database \"%s\"", MyBgworkerEntry->bgw_extra)));
+
+	for (;;)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		relay_pass();
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 relay_naptime, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The notification relay's background worker, in a cluster of its own that
+# loads procgov at start (shared_preload_libraries) with
+# procgov.relay_databases naming two databases: one with procgov, one
+# without.  A listener gets the events of producers under procgov.notify =
+# relay from the relay's process, none from the producers'; a relay ended by
+# an administrator comes back and announces what committed meanwhile; a
+# database without procgov costs its relay nothing but a connection; and a
+# malformed setting is refused with a warning that says why (no relay runs).
+set -u
+cd "$(dirname "$0")/../.."
+. test/tap/lib.sh
+. test/lib.sh
+PY=${PYTHON:-/usr/bin/python3}
+
+PROCGOV_EXTRA_CONF="shared_preload_libraries = 'pg_cron,procgov'
+procgov.relay_databases = 'tap_relay, tap_relay_none'
+procgov.relay_naptime = 50" start_cluster postgres >/dev/null || { echo "not ok 1 - start a cluster with the relay"; echo "1..1"; exit 1; }
+ok 0 "a cluster that loads procgov at start with procgov.relay_databases starts"
+createdb tap_relay
+createdb tap_relay_none
+q -d tap_relay -c "SET client_min_messages = warning; CREATE EXTENSION procgov" -c "ALTER DATABASE tap_relay SET procgov.notify = relay"
+
+# the workers tried the databases before they existed; they come back within their restart delay
+relays() { q -d postgres -c "SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_stat_activity WHERE backend_type = 'procgov relay'"; }
+for _ in $(seq 1 40); do [ "$(relays)" = "tap_relay,tap_relay_none" ] && break; sleep 0.5; done
+is "$(relays)" "tap_relay,tap_relay_none" "one relay per database in procgov.relay_databases (pg_stat_activity backend_type 'procgov relay')"
+relay_pid() { q -d postgres -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'procgov relay' AND datname = 'tap_relay'"; }
+
+# listen, emit three events in two transactions, collect for 3 seconds
+listen_and_emit() {
+	"$PY" - "host=$PGHOST port=$PGPORT user=$PGUSER dbname=tap_relay" "$1" <<'PY'
+import select, sys, time
+import psycopg2
+dsn, prefix = sys.argv[1], sys.argv[2]
+lc = psycopg2.connect(dsn); lc.autocommit = True
+lc.cursor().execute("LISTEN procgov_events")
+pc = psycopg2.connect(dsn); pc.autocommit = True
+cur = pc.cursor()
+cur.execute("SELECT pg_backend_pid(), current_setting('procgov.notify')")
+producer, mode = cur.fetchone()
+start = time.time()
+cur.execute("SELECT procgov.emit('po.approved', 'purchase_order:ACME:%s-1', '{}')" % prefix)
+cur.execute("BEGIN")
+cur.execute("SELECT procgov.emit('po.approved', 'purchase_order:ACME:%s-2', '{}')" % prefix)
+cur.execute("SELECT procgov.emit('po.transmitted', 'purchase_order:ACME:%s-2', '{}')" % prefix)
+cur.execute("COMMIT")
+first, senders, events = None, set(), 0
+import json
+while time.time() - start < 3:
+    if select.select([lc], [], [], 0.2)[0]:
+        lc.poll()
+        while lc.notifies:
+            n = lc.notifies.pop(0)
+            first = first or time.time() - start
+            senders.add("producer" if n.pid == producer else str(n.pid))
+            events += json.loads(n.payload)["count"]
+print(mode, events, ",".join(sorted(senders)), "fast" if first is not None and first < 2 else "slow:%s" % first)
+PY
+}
+pid=$(relay_pid)
+is "$(listen_and_emit PO)" "relay 3 $pid fast" "a listener gets the three events from the relay's process, within 2 s, none from the producer"
+is "$(q -d tap_relay -c "SELECT events >= 3 AND notifications BETWEEN 1 AND 2 FROM procgov.relay_state")" "t" "procgov.relay_state counts them in one or two notifications"
+
+# an administrator ends the relay: it is started again and catches up
+q -d postgres -c "SELECT pg_terminate_backend($pid)" >/dev/null
+q -d tap_relay -c "SELECT procgov.emit('po.acknowledged', 'purchase_order:ACME:PO-1', '{}')" >/dev/null
+for _ in $(seq 1 40); do new=$(relay_pid); [ -n "$new" ] && [ "$new" != "$pid" ] && break; sleep 0.5; done
+ok $([ -n "$new" ] && [ "$new" != "$pid" ] && echo 0 || echo 1) "a terminated relay is started again within 20 s"
+for _ in $(seq 1 20); do [ "$(q -d tap_relay -c "SELECT events FROM procgov.relay_state")" -ge 4 ] && break; sleep 0.2; done
+is "$(q -d tap_relay -c "SELECT events FROM procgov.relay_state")" "4" "the new relay announces the event committed while none ran"
+is "$(listen_and_emit GR)" "relay 3 $new fast" "and goes on relaying"
+
+# a session may still notify at its own commit
+got=$(PGOPTIONS="-c procgov.notify=transaction" listen_and_emit IN | cut -d' ' -f1,2)
+is "$got" "transaction 6" "a session on procgov.notify = transaction notifies at commit and is relayed as well (3 + 3)"
+
+# a database without procgov: its relay connects and does nothing
+is "$(q -d postgres -c "SELECT state FROM pg_stat_activity WHERE backend_type = 'procgov relay' AND datname = 'tap_relay_none'")" "idle" \
+	"the relay of a database without procgov waits idle"
+is "$(grep -c 'ERROR' "$CLUSTER_DIR/server.log")" "0" "no error in the server log"
+
+# DROP DATABASE waits for no relay when forced: the relay's session ends with the others
+q -d postgres -c "DROP DATABASE tap_relay_none WITH (FORCE)" >/dev/null
+ok $? "DROP DATABASE ... WITH (FORCE) ends the relay's session and drops the database"
+
+# a malformed list: the server starts without a relay and its log says why
+as_owner "$PGBIN/pg_ctl" -D "$CLUSTER_DIR/data" -m fast -w stop >/dev/null
+echo "procgov.relay_databases = 'tap_relay, tap_relay'" >>"$CLUSTER_DIR/data/postgresql.conf"
+as_owner "$PGBIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w -t 20 start >/dev/null 2>&1
+ok $? "the server starts with procgov.relay_databases naming a database twice"
+is "$(grep -c 'Database "tap_relay" is named twice' "$CLUSTER_DIR/server.log")" "1" "its log says which database is named twice"
+sleep 1
+is "$(relays)" "" "and no relay runs"
+done_testing
