@@ -892,6 +892,7 @@ CREATE TABLE procgov.outbox (
 	actor				text NOT NULL,
 	payload				jsonb NOT NULL,
 	txid				xid8 NOT NULL,
+	relay				boolean NOT NULL DEFAULT false,
 	CONSTRAINT outbox_pkey PRIMARY KEY (id)
 );
 ALTER SEQUENCE procgov.outbox_id_seq OWNED BY procgov.outbox.id;
@@ -914,6 +915,7 @@ COMMENT ON COLUMN procgov.outbox.actor IS 'the acting end user: procgov.actor, e
 COMMENT ON COLUMN procgov.outbox.payload IS 'the event''s data, whole, whatever its size';
 -- as for the ledger's payload: no statistics on a column read whole, never filtered by value
 ALTER TABLE procgov.outbox ALTER COLUMN payload SET STATISTICS 0;
+COMMENT ON COLUMN procgov.outbox.relay IS 'true when the event was emitted under procgov.notify = relay: the notification relay announces it (procgov.relay_events()), its transaction did not';
 COMMENT ON COLUMN procgov.outbox.txid IS 'the emitting transaction: consumers read events by the snapshots their transactions committed between';
 
 CREATE TABLE procgov.consumer (
@@ -1088,8 +1090,9 @@ END
 $$;
 COMMENT ON FUNCTION procgov.consumer_for_update(text) IS 'lock a consumer''s row for poll, ack, nack and replay (used by them)';
 
--- the first and last event id, and how many events, that committed between two snapshots
-CREATE FUNCTION procgov.events_between(since pg_snapshot, upto pg_snapshot,
+-- the first and last event id, and how many events, that committed between
+-- two snapshots (with relayed_only, of those left to the notification relay)
+CREATE FUNCTION procgov.events_between(since pg_snapshot, upto pg_snapshot, relayed_only boolean DEFAULT false,
 	OUT first_id bigint, OUT last_id bigint, OUT events bigint)
 	LANGUAGE sql STABLE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
@@ -1101,8 +1104,9 @@ CREATE FUNCTION procgov.events_between(since pg_snapshot, upto pg_snapshot,
 		   AND (o.txid::text)::bigint < (pg_catalog.pg_snapshot_xmax(upto)::text)::bigint
 		   AND NOT pg_catalog.pg_visible_in_snapshot(o.txid, since)
 		   AND pg_catalog.pg_visible_in_snapshot(o.txid, upto)
+		   AND (o.relay OR NOT relayed_only)
 	$$;
-COMMENT ON FUNCTION procgov.events_between(pg_snapshot, pg_snapshot) IS 'the lowest and highest event id whose transaction committed between two snapshots, and how many events did (used by poll, replay and relay_events)';
+COMMENT ON FUNCTION procgov.events_between(pg_snapshot, pg_snapshot, boolean) IS 'the lowest and highest event id whose transaction committed between two snapshots, and how many events did; with relayed_only, of the events left to the notification relay (used by poll, replay and relay_events)';
 
 -- the events a consumer is to receive after an id, in delivery order
 CREATE FUNCTION procgov.consumer_events(c procgov.consumer, after_id bigint, upto_id bigint, max integer)
@@ -1381,7 +1385,7 @@ COMMENT ON COLUMN procgov.relay_state.events IS 'events those notifications anno
 CREATE FUNCTION procgov.relay_events() RETURNS bigint
 	AS 'MODULE_PATHNAME', 'relay_events' LANGUAGE C VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp;
-COMMENT ON FUNCTION procgov.relay_events() IS 'one pass of the notification relay: one notification on procgov_events for the events committed since the last pass (the first event, the count, the last id); returns the count (0 when there were none or another pass is running)';
+COMMENT ON FUNCTION procgov.relay_events() IS 'one pass of the notification relay: one notification on procgov_events for the events emitted under procgov.notify = relay that committed since the last pass (the first event, the count, the last id); returns the count (0 when there were none or another pass is running)';
 
 -- privileges: events are written by procgov's functions only
 REVOKE ALL ON procgov.outbox, procgov.consumer, procgov.dead_letter, procgov.event_type FROM PUBLIC;
@@ -1394,7 +1398,7 @@ GRANT INSERT, UPDATE, DELETE ON procgov.event_type TO procgov_admin;
 REVOKE EXECUTE ON FUNCTION procgov.emit(text, text, jsonb, uuid, bigint, bigint, text),
 	procgov.config_changed(), procgov.register_consumer(text, boolean, integer, interval),
 	procgov.drop_consumer(text), procgov.consumer_for_update(text),
-	procgov.events_between(pg_snapshot, pg_snapshot),
+	procgov.events_between(pg_snapshot, pg_snapshot, boolean),
 	procgov.consumer_events(procgov.consumer, bigint, bigint, integer), procgov.poll(text, integer),
 	procgov.claimed_event(procgov.consumer, bigint, bigint, text), procgov.ack(text, bigint, bigint),
 	procgov.nack(text, bigint, text, bigint), procgov.replay(text, bigint), procgov.prune_outbox(interval),

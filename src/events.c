@@ -62,8 +62,8 @@ enum
 {
 	OB_ID = 1, OB_TYPE, OB_SCHEMA_VERSION, OB_OCCURRED_AT, OB_ENTITY,
 	OB_AGGREGATETYPE, OB_AGGREGATEID, OB_AGGREGATE_VERSION, OB_CORRELATION_ID,
-	OB_CAUSATION_ID, OB_ACTOR, OB_PAYLOAD, OB_TXID,
-	OB_NATTS = OB_TXID
+	OB_CAUSATION_ID, OB_ACTOR, OB_PAYLOAD, OB_TXID, OB_RELAY,
+	OB_NATTS = OB_RELAY
 };
 enum
 {
@@ -263,8 +263,13 @@ send_notifications(void)
 {
 	ListCell   *lc;
 
-	if (pending == NIL || procgov_notify == PROCGOV_NOTIFY_OFF || procgov_notify == PROCGOV_NOTIFY_RELAY)
-		return;					/* relay: procgov.relay_events() announces them after the commit */
+	/*
+	 * The events emitted under relay are not in the list: the relay announces
+	 * them.  Those emitted before the setting changed to relay within the
+	 * transaction are announced as one notification, as under transaction.
+	 */
+	if (pending == NIL || procgov_notify == PROCGOV_NOTIFY_OFF)
+		return;
 	if (procgov_notify == PROCGOV_NOTIFY_EVENT)
 	{
 		foreach(lc, pending)
@@ -445,8 +450,13 @@ procgov_emit(const ProcgovEvent *ev)
 	values[OB_ACTOR - 1] = CStringGetTextDatum(procgov_actor_name());
 	values[OB_PAYLOAD - 1] = PointerGetDatum(ev->payload);
 	values[OB_TXID - 1] = FullTransactionIdGetDatum(GetTopFullTransactionId());
+	values[OB_RELAY - 1] = BoolGetDatum(procgov_notify == PROCGOV_NOTIFY_RELAY);
 	procgov_insert_tuple(rel, heap_form_tuple(RelationGetDescr(rel), values, nulls));
 	table_close(rel, NoLock);
+
+	/* the relay announces it, after the commit */
+	if (procgov_notify == PROCGOV_NOTIFY_RELAY)
+		return id;
 
 	/* remember it for the notification at commit */
 	old = MemoryContextSwitchTo(TopTransactionContext);
@@ -521,9 +531,10 @@ emit(PG_FUNCTION_ARGS)
  * =================================================================== */
 
 /*
- * procgov.relay_events(): one pass of the relay.  Under procgov.notify =
- * relay, emitting transactions send no NOTIFY; this sends one notification
- * for every event whose transaction committed since the previous pass (the
+ * procgov.relay_events(): one pass of the relay.  An event emitted under
+ * procgov.notify = relay is marked so in the outbox (column relay) and its
+ * transaction sends no NOTIFY; this sends one notification for all such
+ * events whose transactions committed since the previous pass (the
  * snapshots in procgov.relay_state, read the way poll() reads them, so an
  * event with a lower id that commits later is announced by a later pass),
  * naming the first of them with the count and the last id, and moves the
@@ -552,7 +563,7 @@ relay_events(PG_FUNCTION_ARGS)
 		find_plan = SPI_prepare("SELECT s.snap, b.first_id, b.last_id, b.events, o.type, o.aggregatetype, o.aggregateid, "
 								"       o.correlation_id, o.schema_version "
 								"  FROM procgov.relay_state r, LATERAL (SELECT procgov.consumer_snapshot() AS snap) s, "
-								"       LATERAL procgov.events_between(r.done_snapshot, s.snap) b "
+								"       LATERAL procgov.events_between(r.done_snapshot, s.snap, true) b "
 								"  LEFT JOIN procgov.outbox o ON o.id = b.first_id",
 								0, NULL);
 		if (find_plan == NULL)

@@ -170,6 +170,33 @@ SELECT count(*) AS handed_out_again FROM procgov.poll('n8n-orders', 10);
 SELECT procgov.nack('n8n-orders', (SELECT id FROM procgov.outbox WHERE type = 'invoice.received'), 'HTTP 502 from n8n') AS second_try;
 SELECT consumer, event->>'type' AS type, event->'aggregate'->>'id' AS aggregate, errors FROM procgov.dead_letter;
 SELECT consumer, delivered, acknowledged, dead_lettered FROM procgov.consumer ORDER BY consumer;
+\echo 'With many writers, every notifying commit waits for one database-wide lock.  Under procgov.notify = relay'
+\echo 'a writer sends nothing at commit; procgov''s relay (a background worker, procgov.relay_databases) announces'
+\echo 'what such writers committed since its last pass, every 100 ms.  Three events in two transactions, one'
+\echo 'notification, from the relay''s process:'
+SELECT EXISTS (SELECT FROM pg_stat_activity WHERE backend_type = 'procgov relay' AND datname = current_database())
+	AS relay_running \gset
+\if :relay_running
+\else
+	\echo '(the relay connects within 10 s of the database''s creation; waiting for it)'
+	DO $$ BEGIN
+		FOR i IN 1..150 LOOP
+			EXIT WHEN EXISTS (SELECT FROM pg_stat_activity WHERE backend_type = 'procgov relay' AND datname = current_database());
+			PERFORM pg_sleep(0.1);
+		END LOOP;
+	END $$;
+\endif
+SET procgov.notify = relay;
+SELECT procgov.emit('po.acknowledged', 'purchase_order:ACME:PO-1002', '{"confirmed": "2026-12-10"}') AS event_id;
+BEGIN;
+SELECT procgov.emit('receipt.posted', 'receipt:ACME:GR-502', '{"po": "PO-1002"}') AS event_id;
+SELECT procgov.emit('po.received', 'purchase_order:ACME:PO-1002', '{}') AS event_id;
+COMMIT;
+SELECT pg_sleep(0.5);
+SELECT pid, backend_type, (SELECT notifications FROM procgov.relay_state) AS relay_notifications,
+       (SELECT events FROM procgov.relay_state) AS relay_events
+  FROM pg_stat_activity WHERE backend_type = 'procgov relay' AND datname = current_database();
+RESET procgov.notify;
 
 \echo
 \echo '## 8. Requisition to received order: the state machine, in every transaction'

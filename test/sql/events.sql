@@ -199,17 +199,20 @@ SELECT type, aggregatetype, aggregateid = :'block' AS this_block,
        payload->>'digest' = (SELECT digest FROM procgov.audit_digest()) AS carries_digest
   FROM procgov.outbox WHERE type = 'audit.sealed' ORDER BY id DESC LIMIT 1;
 
--- the notification relay: under procgov.notify = relay a commit sends no
--- NOTIFY; procgov.relay_events() (the relay worker's pass) announces what
+-- the notification relay: an event emitted under procgov.notify = relay is
+-- marked so in the outbox and its commit sends no NOTIFY;
+-- procgov.relay_events() (the relay worker's pass) announces those that
 -- committed since its last pass (what listeners receive is shown by the
 -- isolation spec events_relay).  A pass with nothing new writes nothing.
+SELECT procgov.emit('po.approved', 'purchase_order:RELAY:PO-0', '{}') IS NOT NULL AS emitted_off;	-- under off: not the relay's
 SET procgov.notify = relay;
 SHOW procgov.notify;
-SELECT procgov.relay_events() > 0 AS caught_up;	-- what the tests above emitted
+SELECT procgov.relay_events() AS left_to_relay;	-- what the tests above emitted was not emitted under relay
 SELECT procgov.relay_events() AS nothing_new;
 SELECT notifications AS notifications_before, events AS events_before FROM procgov.relay_state \gset
 SELECT procgov.emit('po.approved', 'purchase_order:RELAY:PO-1', '{}') IS NOT NULL AS emitted_1,
        procgov.emit('po.transmitted', 'purchase_order:RELAY:PO-1', '{}') IS NOT NULL AS emitted_2;
+SELECT aggregateid, relay FROM procgov.outbox WHERE aggregateid IN ('RELAY:PO-0', 'RELAY:PO-1') GROUP BY 1, 2 ORDER BY 1;
 SELECT procgov.relay_events() AS announced;
 SELECT notifications - :notifications_before AS new_notifications, events - :events_before AS new_events,
        relayed_at > now() - interval '1 minute' AS just_now
