@@ -26,7 +26,7 @@ psql -X -q -d $db -c 'CREATE EXTENSION procgov' -f test/bench/audit/setup.sql
 
 BENCH_RUNS=${BENCH_RUNS:-5}
 . test/bench/pgbench_lib.sh
-echo "append throughput: pgbench -M prepared -c 2 -j 2, ${BENCH_SECONDS}s per run, median of $BENCH_RUNS interleaved runs"
+echo "append throughput: pgbench -M prepared -c $BENCH_CLIENTS -j 2, ${BENCH_SECONDS}s per run, median of $BENCH_RUNS interleaved runs"
 compare_tps $db plain:test/bench/audit/plain.sql audited:test/bench/audit/audited.sql typical:test/bench/audit/typical.sql
 psql -X -q -At -d $db -c "SELECT 'ledger after the runs: ' || count(*) || ' entries, problems found: ' || (SELECT count(*) FROM procgov.verify_audit()) FROM procgov.audit_log"
 

@@ -26,7 +26,7 @@ psql -X -q -d $db -c 'CREATE EXTENSION procgov'
 echo "setting up $orders orders of one line in each schema; governing adopts them:"
 psql -X -q -v ON_ERROR_STOP=1 -v orders="$orders" -d $db -f test/bench/erp/setup.sql | sed -n 's/^Time: \(.*\)/  govern(): \1/p'
 
-echo "receive and lock an order (2 statements): pgbench -M prepared -c 2 -j 2, ${BENCH_SECONDS}s per run, median of $BENCH_RUNS interleaved runs"
+echo "receive and lock an order (2 statements): pgbench -M prepared -c $BENCH_CLIENTS -j 2, ${BENCH_SECONDS}s per run, median of $BENCH_RUNS interleaved runs"
 compare_tps $db plain:test/bench/erp/plain.sql "governed:test/bench/erp/governed.sql:-c procgov.actor=r.receiver" \
 	"relay:test/bench/erp/governed.sql:-c procgov.actor=r.receiver -c procgov.notify=relay"
 psql -X -q -At -d $db <<'SQL'

@@ -23,7 +23,7 @@ createdb $db
 psql -X -q -d $db -c 'CREATE EXTENSION procgov' \
 	-c 'CREATE TABLE bench_doc (id bigserial PRIMARY KEY, entity text NOT NULL, supplier int NOT NULL, total numeric(18,2) NOT NULL, created_at timestamptz NOT NULL DEFAULT now())'
 
-echo "emit throughput: pgbench -M prepared -c 2 -j 2, ${BENCH_SECONDS}s per run, median of $BENCH_RUNS interleaved runs"
+echo "emit throughput: pgbench -M prepared -c $BENCH_CLIENTS -j 2, ${BENCH_SECONDS}s per run, median of $BENCH_RUNS interleaved runs"
 compare_tps $db plain:test/bench/events/plain.sql emitted:test/bench/events/emitted.sql \
 	"relay:test/bench/events/emitted.sql:-c procgov.notify=relay" "no_notify:test/bench/events/emitted.sql:-c procgov.notify=off"
 

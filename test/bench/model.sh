@@ -21,7 +21,7 @@ dropdb --force --if-exists $db >/dev/null 2>&1
 createdb $db
 psql -X -q -v ON_ERROR_STOP=1 -d $db -c 'CREATE EXTENSION procgov' -f test/bench/model/setup.sql >/dev/null
 
-echo "order lifecycle (6 transactions, 5 lines): pgbench -M prepared -c 2 -j 2, ${BENCH_SECONDS}s per run, median of $BENCH_RUNS interleaved runs"
+echo "order lifecycle (6 transactions, 5 lines): pgbench -M prepared -c $BENCH_CLIENTS -j 2, ${BENCH_SECONDS}s per run, median of $BENCH_RUNS interleaved runs"
 compare_tps $db plain:test/bench/model/plain.sql "governed:test/bench/model/governed.sql:-c procgov.actor=a.novak" \
 	"relay:test/bench/model/governed.sql:-c procgov.actor=a.novak -c procgov.notify=relay" \
 	"no_notify:test/bench/model/governed.sql:-c procgov.actor=a.novak -c procgov.notify=off"

@@ -4,10 +4,13 @@
 
 BENCH_SECONDS=${BENCH_SECONDS:-15}
 BENCH_RUNS=${BENCH_RUNS:-3}
+# the issues' targets are for 2 clients; more show what contention does
+# (docs/events.md, "Many writers": BENCH=events BENCH_CLIENTS=8 make bench)
+BENCH_CLIENTS=${BENCH_CLIENTS:-2}
 
 # tps of one pgbench run: $1 script, $2 synchronous_commit, $3 database, $4 extra PGOPTIONS
 run_tps() {
-	PGOPTIONS="-c synchronous_commit=$2 ${4:-}" pgbench -n -M prepared -c 2 -j 2 -T "$BENCH_SECONDS" \
+	PGOPTIONS="-c synchronous_commit=$2 ${4:-}" pgbench -n -M prepared -c "$BENCH_CLIENTS" -j 2 -T "$BENCH_SECONDS" \
 		-f "$1" "$3" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
 }
 
