@@ -1387,6 +1387,21 @@ CREATE FUNCTION procgov.relay_events() RETURNS bigint
 	SET search_path = pg_catalog, procgov, pg_temp;
 COMMENT ON FUNCTION procgov.relay_events() IS 'one pass of the notification relay: one notification on procgov_events for the events emitted under procgov.notify = relay that committed since the last pass (the first event, the count, the last id); returns the count (0 when there were none or another pass is running)';
 
+-- for monitoring: is a relay running here, and does anything wait for it
+CREATE FUNCTION procgov.relay_status(OUT relay_running boolean, OUT relayed_at timestamptz,
+	OUT notifications bigint, OUT announced bigint, OUT waiting bigint, OUT oldest_waiting_since timestamptz)
+	LANGUAGE sql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+		SELECT EXISTS (SELECT FROM pg_catalog.pg_stat_activity a
+						WHERE a.backend_type = 'procgov relay' AND a.datname = pg_catalog.current_database()),
+			   r.relayed_at, r.notifications, r.events, b.events,
+			   (SELECT o.occurred_at FROM procgov.outbox o WHERE o.id = b.first_id)
+		  FROM procgov.relay_state r,
+			   LATERAL procgov.events_between(r.done_snapshot, pg_catalog.pg_current_snapshot(), true) b
+	$$;
+COMMENT ON FUNCTION procgov.relay_status() IS 'the notification relay at a glance: whether its worker runs in this database, its last notification and counters, and the events emitted under procgov.notify = relay that committed and wait for it (how many, since when)';
+
 -- privileges: events are written by procgov's functions only
 REVOKE ALL ON procgov.outbox, procgov.consumer, procgov.dead_letter, procgov.event_type FROM PUBLIC;
 REVOKE ALL ON procgov.relay_state FROM PUBLIC;
@@ -1402,8 +1417,9 @@ REVOKE EXECUTE ON FUNCTION procgov.emit(text, text, jsonb, uuid, bigint, bigint,
 	procgov.consumer_events(procgov.consumer, bigint, bigint, integer), procgov.poll(text, integer),
 	procgov.claimed_event(procgov.consumer, bigint, bigint, text), procgov.ack(text, bigint, bigint),
 	procgov.nack(text, bigint, text, bigint), procgov.replay(text, bigint), procgov.prune_outbox(interval),
-	procgov.consumer_snapshot(), procgov.relay_events()
+	procgov.consumer_snapshot(), procgov.relay_events(), procgov.relay_status()
 	FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION procgov.relay_status() TO procgov_admin, procgov_auditor;
 GRANT EXECUTE ON FUNCTION procgov.emit(text, text, jsonb, uuid, bigint, bigint, text),
 	procgov.register_consumer(text, boolean, integer, interval), procgov.drop_consumer(text),
 	procgov.prune_outbox(interval), procgov.relay_events()

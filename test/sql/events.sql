@@ -213,7 +213,11 @@ SELECT notifications AS notifications_before, events AS events_before FROM procg
 SELECT procgov.emit('po.approved', 'purchase_order:RELAY:PO-1', '{}') IS NOT NULL AS emitted_1,
        procgov.emit('po.transmitted', 'purchase_order:RELAY:PO-1', '{}') IS NOT NULL AS emitted_2;
 SELECT aggregateid, relay FROM procgov.outbox WHERE aggregateid IN ('RELAY:PO-0', 'RELAY:PO-1') GROUP BY 1, 2 ORDER BY 1;
+-- what a monitor sees: no relay worker in this cluster, two events waiting for one
+SELECT relay_running, waiting, oldest_waiting_since > now() - interval '1 minute' AS waiting_since_just_now
+  FROM procgov.relay_status();
 SELECT procgov.relay_events() AS announced;
+SELECT waiting, oldest_waiting_since FROM procgov.relay_status();
 SELECT notifications - :notifications_before AS new_notifications, events - :events_before AS new_events,
        relayed_at > now() - interval '1 minute' AS just_now
   FROM procgov.relay_state;
@@ -241,9 +245,12 @@ SELECT procgov.relay_events();
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT count(*) FROM procgov.relay_state;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM procgov.relay_status();
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 RESET ROLE;
 SET ROLE regress_ev_auditor;
 SELECT count(*) AS auditor_reads FROM procgov.relay_state;
+SELECT waiting AS auditor_sees_waiting FROM procgov.relay_status();
 SELECT procgov.relay_events();
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 RESET ROLE;

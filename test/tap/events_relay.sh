@@ -61,6 +61,7 @@ PY
 pid=$(relay_pid)
 is "$(listen_and_emit PO)" "relay 3 $pid fast" "a listener gets the three events from the relay's process, within 2 s, none from the producer"
 is "$(q -d tap_relay -c "SELECT events >= 3 AND notifications BETWEEN 1 AND 2 FROM procgov.relay_state")" "t" "procgov.relay_state counts them in one or two notifications"
+is "$(q -d tap_relay -c "SELECT relay_running || ' ' || waiting FROM procgov.relay_status()")" "true 0" "procgov.relay_status(): the relay runs, nothing waits"
 
 # an administrator ends the relay: it is started again and catches up
 q -d postgres -c "SELECT pg_terminate_backend($pid)" >/dev/null
