@@ -36,6 +36,7 @@
 #include "storage/lock.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
@@ -530,6 +531,25 @@ emit(PG_FUNCTION_ARGS)
  * The notification relay
  * =================================================================== */
 
+/* An empty pass moves the relay's position on once the xmin horizon has moved this far. */
+#define RELAY_ADVANCE_XIDS	1000
+
+/* A statement of the relay, planned once per backend. */
+static SPIPlanPtr
+relay_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types)
+{
+	if (*slot == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
+
+		if (plan == NULL)
+			elog(ERROR, "procgov.relay_events(): SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		*slot = plan;
+	}
+	return *slot;
+}
+
 /*
  * procgov.relay_events(): one pass of the relay.  An event emitted under
  * procgov.notify = relay is marked so in the outbox (column relay) and its
@@ -539,92 +559,114 @@ emit(PG_FUNCTION_ARGS)
  * event with a lower id that commits later is announced by a later pass),
  * naming the first of them with the count and the last id, and moves the
  * position on.  A pass that finds another one running returns 0 at once: that
- * one, or the next, announces the same events.  A pass that finds nothing
- * writes nothing.
+ * one, or the next, announces the same events.
+ *
+ * The order matters.  The lock comes first; then the snapshot up to which
+ * this pass announces, in a statement of its own; then, in a later statement
+ * with a newer snapshot, the position and the outbox, which so see every
+ * transaction the first snapshot counts as committed, and a pass that
+ * committed before this one took the lock.  (Read with one older snapshot,
+ * an event that committed in between was counted as done and never
+ * announced, and two passes announced the same events.)
+ *
+ * A pass that finds nothing writes nothing, unless the oldest running
+ * transaction has moved on by RELAY_ADVANCE_XIDS since the position was
+ * written: then it moves the position on, so that later passes do not read
+ * the outbox from an ever older transaction id.
  */
 PG_FUNCTION_INFO_V1(relay_events);
 Datum
 relay_events(PG_FUNCTION_ARGS)
 {
+	static SPIPlanPtr snap_plan = NULL;
 	static SPIPlanPtr find_plan = NULL;
 	static SPIPlanPtr done_plan = NULL;
+	static SPIPlanPtr advance_plan = NULL;
+	Oid			find_types[1] = {PG_SNAPSHOTOID};
+	Oid			done_types[2] = {PG_SNAPSHOTOID, INT8OID};
 	LOCKTAG		tag;
 	int64		count = 0;
+	HeapTuple	row;
+	TupleDesc	desc;
+	bool		isnull;
+	Datum		snap,
+				first,
+				args[2];
 
 	(void) fcinfo;
 	PreventCommandIfReadOnly("procgov.relay_events()");
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+				 errmsg("procgov.relay_events() must run in a READ COMMITTED transaction"),
+				 errdetail("A pass reads what committed up to the moment it runs; this transaction's snapshot was taken at its start."),
+				 errhint("Call it outside a REPEATABLE READ or SERIALIZABLE transaction.")));
 	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, PROCGOV_LOCK_CLASS, 0, PROCGOV_LOCK_RELAY);
 	if (LockAcquire(&tag, ExclusiveLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
 		PG_RETURN_INT64(0);
 
 	SPI_connect();
-	if (find_plan == NULL)
-	{
-		find_plan = SPI_prepare("SELECT s.snap, b.first_id, b.last_id, b.events, o.type, o.aggregatetype, o.aggregateid, "
-								"       o.correlation_id, o.schema_version "
-								"  FROM procgov.relay_state r, LATERAL (SELECT procgov.consumer_snapshot() AS snap) s, "
-								"       LATERAL procgov.events_between(r.done_snapshot, s.snap, true) b "
-								"  LEFT JOIN procgov.outbox o ON o.id = b.first_id",
-								0, NULL);
-		if (find_plan == NULL)
-			elog(ERROR, "procgov.relay_events(): SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(find_plan);
-	}
-	if (done_plan == NULL)
-	{
-		Oid			types[2] = {PG_SNAPSHOTOID, INT8OID};
+	relay_plan(&snap_plan, "SELECT procgov.consumer_snapshot()", 0, NULL);
+	relay_plan(&find_plan,
+			   "SELECT b.first_id, b.last_id, b.events, o.type, o.aggregatetype, o.aggregateid, "
+			   "       o.correlation_id, o.schema_version, "
+			   "       (pg_snapshot_xmin($1)::text)::bigint - (pg_snapshot_xmin(r.done_snapshot)::text)::bigint "
+			   "  FROM procgov.relay_state r, LATERAL procgov.events_between(r.done_snapshot, $1, true) b "
+			   "  LEFT JOIN procgov.outbox o ON o.id = b.first_id",
+			   1, find_types);
+	relay_plan(&done_plan,
+			   "UPDATE procgov.relay_state SET done_snapshot = $1, relayed_at = now(), "
+			   "       notifications = notifications + 1, events = events + $2",
+			   2, done_types);
+	relay_plan(&advance_plan, "UPDATE procgov.relay_state SET done_snapshot = $1", 1, find_types);
 
-		done_plan = SPI_prepare("UPDATE procgov.relay_state SET done_snapshot = $1, relayed_at = now(), "
-								"       notifications = notifications + 1, events = events + $2",
-								2, types);
-		if (done_plan == NULL)
-			elog(ERROR, "procgov.relay_events(): SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(done_plan);
-	}
-	if (SPI_execute_plan(find_plan, NULL, NULL, true, 0) != SPI_OK_SELECT || SPI_processed != 1)
+	/* each statement with a snapshot of its own, taken after the lock */
+	if (SPI_execute_plan(snap_plan, NULL, NULL, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "procgov.relay_events(): could not take a snapshot");
+	snap = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	snap = datumCopy(snap, false, -1);
+	args[0] = snap;
+	if (SPI_execute_plan(find_plan, args, NULL, false, 0) != SPI_OK_SELECT || SPI_processed != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("procgov.relay_state has no row"),
 				 errdetail("The relay keeps its position in the one row of procgov.relay_state."),
 				 errhint("Restore it: INSERT INTO procgov.relay_state (done_snapshot) VALUES (pg_current_snapshot());")));
-	else
+	row = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	first = SPI_getbinval(row, desc, 1, &isnull);
+	if (!isnull)
 	{
-		HeapTuple	row = SPI_tuptable->vals[0];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		Datum		snap = SPI_getbinval(row, desc, 1, &isnull);
-		Datum		first = SPI_getbinval(row, desc, 2, &isnull);
+		PendingEvent pe;
+		int64		last_id;
+		Datum		d;
 
+		memset(&pe, 0, sizeof(pe));
+		pe.id = DatumGetInt64(first);
+		pe.type = SPI_getvalue(row, desc, 4);
+		if (pe.type == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("event %lld is not in procgov.outbox", (long long) pe.id),
+					 errdetail("A committed event vanished while the relay read it."),
+					 errhint("Only procgov.prune_outbox() should delete events.")));
+		last_id = DatumGetInt64(SPI_getbinval(row, desc, 2, &isnull));
+		count = DatumGetInt64(SPI_getbinval(row, desc, 3, &isnull));
+		pe.aggregate = psprintf("%s:%s", SPI_getvalue(row, desc, 5), SPI_getvalue(row, desc, 6));
+		d = SPI_getbinval(row, desc, 7, &isnull);
+		pe.has_correlation = !isnull;
 		if (!isnull)
-		{
-			PendingEvent pe;
-			int64		last_id;
-			Datum		d;
-			Datum		args[2];
-
-			memset(&pe, 0, sizeof(pe));
-			pe.id = DatumGetInt64(first);
-			last_id = DatumGetInt64(SPI_getbinval(row, desc, 3, &isnull));
-			count = DatumGetInt64(SPI_getbinval(row, desc, 4, &isnull));
-			pe.type = SPI_getvalue(row, desc, 5);
-			pe.aggregate = psprintf("%s:%s", SPI_getvalue(row, desc, 6), SPI_getvalue(row, desc, 7));
-			d = SPI_getbinval(row, desc, 8, &isnull);
-			pe.has_correlation = !isnull;
-			if (!isnull)
-				pe.correlation = *DatumGetUUIDP(d);
-			pe.schema_version = DatumGetInt32(SPI_getbinval(row, desc, 9, &isnull));
-			if (pe.type == NULL)
-				ereport(ERROR,
-						(errcode(ERRCODE_DATA_CORRUPTED),
-						 errmsg("event %lld is not in procgov.outbox", (long long) pe.id),
-						 errdetail("A committed event vanished while the relay read it."),
-						 errhint("Only procgov.prune_outbox() should delete events.")));
-			Async_Notify(EVENTS_CHANNEL, notification_text(&pe, count, last_id));
-			args[0] = snap;
-			args[1] = Int64GetDatum(count);
-			if (SPI_execute_plan(done_plan, args, NULL, false, 0) != SPI_OK_UPDATE)
-				elog(ERROR, "procgov.relay_events(): could not move the relay's position");
-		}
+			pe.correlation = *DatumGetUUIDP(d);
+		pe.schema_version = DatumGetInt32(SPI_getbinval(row, desc, 8, &isnull));
+		Async_Notify(EVENTS_CHANNEL, notification_text(&pe, count, last_id));
+		args[1] = Int64GetDatum(count);
+		if (SPI_execute_plan(done_plan, args, NULL, false, 0) != SPI_OK_UPDATE || SPI_processed != 1)
+			elog(ERROR, "procgov.relay_events(): could not move the relay's position");
+	}
+	else if (DatumGetInt64(SPI_getbinval(row, desc, 9, &isnull)) >= RELAY_ADVANCE_XIDS)
+	{
+		if (SPI_execute_plan(advance_plan, args, NULL, false, 0) != SPI_OK_UPDATE || SPI_processed != 1)
+			elog(ERROR, "procgov.relay_events(): could not move the relay's position");
 	}
 	SPI_finish();
 	PG_RETURN_INT64(count);

@@ -13,14 +13,20 @@
  * of one per emitting transaction.
  *
  * A pass in a database without procgov (or with a procgov that has no
- * relay_events()) does nothing.  An error ends the worker; the postmaster
- * starts it again after RELAY_RESTART_SECONDS.
+ * relay_events()) does nothing.  A pass that fails is reported in the server
+ * log and undone, and the next waits RELAY_ERROR_PAUSE_MS; a worker that
+ * ends (a FATAL error, pg_terminate_backend()) is started again by the
+ * postmaster after RELAY_RESTART_SECONDS.
  *-------------------------------------------------------------------------
  */
 #include "procgov.h"
 
 #include "access/xact.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_proc.h"
+#include "commands/async.h"
+#include "commands/extension.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/pg_list.h"
@@ -36,6 +42,7 @@
 #include "utils/varlena.h"
 
 #define RELAY_RESTART_SECONDS	10
+#define RELAY_ERROR_PAUSE_MS	10000
 
 /* procgov.relay_databases and procgov.relay_naptime */
 static char *relay_databases = NULL;
@@ -145,21 +152,36 @@ RelayInit(void)
 	}
 }
 
-/* One pass in its own transaction: procgov.relay_events(), when this database has it. */
+/*
+ * One pass in its own transaction: procgov.relay_events(), when this
+ * database has procgov.  The function must be the extension's own: the
+ * worker runs as the bootstrap superuser, and in a database without procgov
+ * anyone allowed to create a schema could otherwise name one procgov and put
+ * a function of that name in it.
+ */
 static void
 relay_pass(void)
 {
-	Oid			fn;
+	Oid			ext;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "SELECT procgov.relay_events()");
-	fn = LookupFuncName(list_make2(makeString("procgov"), makeString("relay_events")), 0, NULL, true);
-	if (OidIsValid(fn))
-		(void) OidFunctionCall0(fn);
+	ext = get_extension_oid("procgov", true);
+	if (OidIsValid(ext))
+	{
+		Oid			fn = LookupFuncName(list_make2(makeString("procgov"), makeString("relay_events")), 0, NULL, true);
+
+		if (OidIsValid(fn) && getExtensionOfObject(ProcedureRelationId, fn) == ext)
+			(void) OidFunctionCall0(fn);
+	}
 	PopActiveSnapshot();
 	CommitTransactionCommand();
+#if PG_VERSION_NUM < 150000
+	/* before 15, a background worker wakes the listeners itself */
+	ProcessCompletedNotifies();
+#endif
 	pgstat_report_stat(false);
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
@@ -172,20 +194,43 @@ procgov_relay_main(Datum main_arg)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnection(MyBgworkerEntry->bgw_extra, NULL, 0);
+	/* a pass reads what committed up to its statements, and writes */
+	SetConfigOption("default_transaction_isolation", "read committed", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("default_transaction_read_only", "off", PGC_SUSET, PGC_S_OVERRIDE);
 	ereport(LOG,
 			(errmsg("procgov relay started in database \"%s\"", MyBgworkerEntry->bgw_extra)));
 
 	for (;;)
 	{
+		int			pause = relay_naptime;
+
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 		}
-		relay_pass();
+
+		/*
+		 * A pass that fails (procgov being dropped meanwhile, its position
+		 * deleted) is reported and undone; the next comes after a longer
+		 * pause, so a lasting problem does not flood the log.
+		 */
+		PG_TRY();
+		{
+			relay_pass();
+		}
+		PG_CATCH();
+		{
+			EmitErrorReport();
+			AbortCurrentTransaction();
+			FlushErrorState();
+			pgstat_report_activity(STATE_IDLE, NULL);
+			pause = RELAY_ERROR_PAUSE_MS;
+		}
+		PG_END_TRY();
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 relay_naptime, PG_WAIT_EXTENSION);
+						 pause, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
 }

@@ -221,6 +221,11 @@ SELECT waiting, oldest_waiting_since FROM procgov.relay_status();
 SELECT notifications - :notifications_before AS new_notifications, events - :events_before AS new_events,
        relayed_at > now() - interval '1 minute' AS just_now
   FROM procgov.relay_state;
+-- a pass reads what committed up to the moment it runs: not in a transaction snapshot
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT procgov.relay_events();
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+ROLLBACK;
 SET procgov.notify = bogus;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 RESET procgov.notify;

@@ -79,11 +79,24 @@ is "$got" "transaction 3 producer" "a session on procgov.notify = transaction no
 # a database without procgov: its relay connects and does nothing
 is "$(q -d postgres -c "SELECT state FROM pg_stat_activity WHERE backend_type = 'procgov relay' AND datname = 'tap_relay_none'")" "idle" \
 	"the relay of a database without procgov waits idle"
+# ... not even run a procgov.relay_events() that someone else wrote there (the relay is a superuser)
+q -d postgres -c "CREATE ROLE tap_relay_evil LOGIN" -c "GRANT CREATE ON DATABASE tap_relay_none TO tap_relay_evil" >/dev/null
+q -d tap_relay_none -U tap_relay_evil -c "CREATE SCHEMA procgov" \
+	-c "CREATE FUNCTION procgov.relay_events() RETURNS bigint LANGUAGE plpgsql AS \$\$ BEGIN EXECUTE 'ALTER ROLE tap_relay_evil SUPERUSER'; RETURN 0; END \$\$" >/dev/null
+sleep 1
+is "$(q -d postgres -c "SELECT rolsuper FROM pg_roles WHERE rolname = 'tap_relay_evil'")" "f" \
+	"the relay calls no relay_events() but procgov's own (a schema named procgov is not procgov)"
 is "$(grep -c 'ERROR' "$CLUSTER_DIR/server.log")" "0" "no error in the server log"
 
 # DROP DATABASE waits for no relay when forced: the relay's session ends with the others
 q -d postgres -c "DROP DATABASE tap_relay_none WITH (FORCE)" >/dev/null
 ok $? "DROP DATABASE ... WITH (FORCE) ends the relay's session and drops the database"
+q -d postgres -c "DROP ROLE tap_relay_evil" >/dev/null
+
+# procgov dropped under a running relay, then created again: the relay goes on
+q -d tap_relay -c "DROP EXTENSION procgov" -c "SET client_min_messages = warning; CREATE EXTENSION procgov" >/dev/null
+sleep 11	# a pass that failed meanwhile waits 10 s before the next
+is "$(listen_and_emit DR | cut -d' ' -f1,2,4)" "relay 3 fast" "after DROP and CREATE EXTENSION the relay announces again"
 
 # a malformed list: the server starts without a relay and its log says why
 as_owner "$PGBIN/pg_ctl" -D "$CLUSTER_DIR/data" -m fast -w stop >/dev/null
