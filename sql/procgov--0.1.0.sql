@@ -5,6 +5,25 @@
 -- Every object is schema-qualified; the schema is created by CREATE EXTENSION
 -- (procgov.control: schema = procgov, not relocatable).
 
+-- CREATE EXTENSION takes over a schema procgov that exists already, whoever
+-- made it.  Made by a role that is not a superuser, its owner could later
+-- rename it and put objects of its own under procgov's names, which
+-- procgov's SECURITY DEFINER functions and its relay (a superuser) call:
+-- refuse such a schema.
+DO $$
+DECLARE
+	owner name := (SELECT r.rolname FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_roles r ON r.oid = n.nspowner
+					WHERE n.nspname = 'procgov' AND NOT r.rolsuper);
+BEGIN
+	IF owner IS NOT NULL THEN
+		RAISE EXCEPTION 'schema procgov belongs to role %, which is not a superuser', owner
+			USING ERRCODE = '42501',
+				  DETAIL = 'CREATE EXTENSION procgov installs into the schema procgov that exists; its owner could put objects of its own under procgov''s names.',
+				  HINT = 'Drop the schema (or give it to a superuser with ALTER SCHEMA procgov OWNER TO), then create the extension.';
+	END IF;
+END
+$$;
+
 COMMENT ON SCHEMA procgov IS 'procgov: in-database procurement governance (types, policy, state machine, audit ledger, events)';
 
 -- BEGIN amount
@@ -1349,7 +1368,9 @@ BEGIN
 	   AND NOT EXISTS (SELECT FROM procgov.consumer c
 						WHERE NOT pg_visible_in_snapshot(o.txid, c.done_snapshot)
 						   -- a replay hands out again what done_snapshot already covers
-						   OR (c.replay_snapshot IS NOT NULL AND o.id > c.acked_id));
+						   OR (c.replay_snapshot IS NOT NULL AND o.id > c.acked_id))
+	   -- nor one the notification relay has yet to announce (none, without its position)
+	   AND (NOT o.relay OR pg_visible_in_snapshot(o.txid, (SELECT r.done_snapshot FROM procgov.relay_state r)));
 	GET DIAGNOSTICS n = ROW_COUNT;
 	RETURN n;
 END

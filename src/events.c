@@ -606,7 +606,18 @@ relay_events(PG_FUNCTION_ARGS)
 		PG_RETURN_INT64(0);
 
 	SPI_connect();
+
+	/*
+	 * Each statement with a snapshot of its own, taken after the lock; the
+	 * first one's plan touches no table, and the others are planned after it
+	 * ran, so that no lock on procgov.relay_state is waited for before it.
+	 */
 	relay_plan(&snap_plan, "SELECT procgov.consumer_snapshot()", 0, NULL);
+	if (SPI_execute_plan(snap_plan, NULL, NULL, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "procgov.relay_events(): could not take a snapshot");
+	snap = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	snap = datumCopy(snap, false, -1);
+	args[0] = snap;
 	relay_plan(&find_plan,
 			   "SELECT b.first_id, b.last_id, b.events, o.type, o.aggregatetype, o.aggregateid, "
 			   "       o.correlation_id, o.schema_version, "
@@ -619,13 +630,6 @@ relay_events(PG_FUNCTION_ARGS)
 			   "       notifications = notifications + 1, events = events + $2",
 			   2, done_types);
 	relay_plan(&advance_plan, "UPDATE procgov.relay_state SET done_snapshot = $1", 1, find_types);
-
-	/* each statement with a snapshot of its own, taken after the lock */
-	if (SPI_execute_plan(snap_plan, NULL, NULL, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "procgov.relay_events(): could not take a snapshot");
-	snap = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	snap = datumCopy(snap, false, -1);
-	args[0] = snap;
 	if (SPI_execute_plan(find_plan, args, NULL, false, 0) != SPI_OK_SELECT || SPI_processed != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -643,13 +647,7 @@ relay_events(PG_FUNCTION_ARGS)
 
 		memset(&pe, 0, sizeof(pe));
 		pe.id = DatumGetInt64(first);
-		pe.type = SPI_getvalue(row, desc, 4);
-		if (pe.type == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("event %lld is not in procgov.outbox", (long long) pe.id),
-					 errdetail("A committed event vanished while the relay read it."),
-					 errhint("Only procgov.prune_outbox() should delete events.")));
+		pe.type = SPI_getvalue(row, desc, 4);	/* read with the snapshot that found its id */
 		last_id = DatumGetInt64(SPI_getbinval(row, desc, 2, &isnull));
 		count = DatumGetInt64(SPI_getbinval(row, desc, 3, &isnull));
 		pe.aggregate = psprintf("%s:%s", SPI_getvalue(row, desc, 5), SPI_getvalue(row, desc, 6));

@@ -204,7 +204,6 @@ procgov_relay_main(Datum main_arg)
 	{
 		int			pause = relay_naptime;
 
-		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
 		{
 			ConfigReloadPending = false;
@@ -218,13 +217,17 @@ procgov_relay_main(Datum main_arg)
 		 */
 		PG_TRY();
 		{
+			/* a cancel (pg_cancel_backend()) is an error of this pass, not the end of the worker */
+			CHECK_FOR_INTERRUPTS();
 			relay_pass();
 		}
 		PG_CATCH();
 		{
+			HOLD_INTERRUPTS();
 			EmitErrorReport();
-			AbortCurrentTransaction();
+			AbortOutOfAnyTransaction();
 			FlushErrorState();
+			RESUME_INTERRUPTS();
 			pgstat_report_activity(STATE_IDLE, NULL);
 			pause = RELAY_ERROR_PAUSE_MS;
 		}

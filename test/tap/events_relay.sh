@@ -79,6 +79,7 @@ is "$got" "transaction 3 producer" "a session on procgov.notify = transaction no
 # a database without procgov: its relay connects and does nothing
 is "$(q -d postgres -c "SELECT state FROM pg_stat_activity WHERE backend_type = 'procgov relay' AND datname = 'tap_relay_none'")" "idle" \
 	"the relay of a database without procgov waits idle"
+is "$(grep -c 'ERROR' "$CLUSTER_DIR/server.log")" "0" "no error in the server log so far"
 # ... not even run a procgov.relay_events() that someone else wrote there (the relay is a superuser)
 q -d postgres -c "CREATE ROLE tap_relay_evil LOGIN" -c "GRANT CREATE ON DATABASE tap_relay_none TO tap_relay_evil" >/dev/null
 q -d tap_relay_none -U tap_relay_evil -c "CREATE SCHEMA procgov" \
@@ -86,12 +87,22 @@ q -d tap_relay_none -U tap_relay_evil -c "CREATE SCHEMA procgov" \
 sleep 1
 is "$(q -d postgres -c "SELECT rolsuper FROM pg_roles WHERE rolname = 'tap_relay_evil'")" "f" \
 	"the relay calls no relay_events() but procgov's own (a schema named procgov is not procgov)"
-is "$(grep -c 'ERROR' "$CLUSTER_DIR/server.log")" "0" "no error in the server log"
+# ... and procgov is not installed into that role's schema procgov
+got=$(q -d tap_relay_none -c "CREATE EXTENSION procgov" 2>&1)
+case "$got" in *"schema procgov belongs to role tap_relay_evil, which is not a superuser"*) r=0 ;; *) r=1 ;; esac
+ok $r "CREATE EXTENSION refuses a schema procgov that a role other than a superuser made"
+is "$(q -d tap_relay_none -c "SELECT count(*) FROM pg_extension WHERE extname = 'procgov'")" "0" "and procgov is not installed there"
 
 # DROP DATABASE waits for no relay when forced: the relay's session ends with the others
 q -d postgres -c "DROP DATABASE tap_relay_none WITH (FORCE)" >/dev/null
 ok $? "DROP DATABASE ... WITH (FORCE) ends the relay's session and drops the database"
 q -d postgres -c "DROP ROLE tap_relay_evil" >/dev/null
+
+# a cancelled pass (pg_cancel_backend) is not the end of the worker
+pid=$(relay_pid)
+q -d postgres -c "SELECT pg_cancel_backend($pid)" >/dev/null
+sleep 1
+is "$(relay_pid)" "$pid" "a relay whose pass is cancelled keeps running"
 
 # procgov dropped under a running relay, then created again: the relay goes on
 q -d tap_relay -c "DROP EXTENSION procgov" -c "SET client_min_messages = warning; CREATE EXTENSION procgov" >/dev/null
