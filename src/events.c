@@ -105,6 +105,9 @@ typedef struct PendingEvent
 
 static List *pending = NIL;		/* in TopTransactionContext */
 
+/* this transaction ran a relay pass, and so holds the relay's lock until it ends */
+static bool relay_pass_here = false;
+
 /* ===================================================================
  * Caches
  * =================================================================== */
@@ -298,6 +301,14 @@ events_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PRE_COMMIT:
 			send_notifications();
 			break;
+		case XACT_EVENT_PRE_PREPARE:
+			if (relay_pass_here)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("cannot PREPARE a transaction that ran procgov.relay_events()"),
+						 errdetail("The pass holds the relay's lock until its transaction ends; prepared, it would stop the relay until COMMIT PREPARED or ROLLBACK PREPARED."),
+						 errhint("Run the pass in a transaction of its own.")));
+			break;
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PREPARE:
@@ -305,6 +316,7 @@ events_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_ABORT:
 			/* the list lived in TopTransactionContext, which goes away */
 			pending = NIL;
+			relay_pass_here = false;
 			break;
 		default:
 			break;
@@ -604,6 +616,7 @@ relay_events(PG_FUNCTION_ARGS)
 	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, PROCGOV_LOCK_CLASS, 0, PROCGOV_LOCK_RELAY);
 	if (LockAcquire(&tag, ExclusiveLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
 		PG_RETURN_INT64(0);
+	relay_pass_here = true;
 
 	SPI_connect();
 

@@ -221,6 +221,12 @@ SELECT waiting, oldest_waiting_since FROM procgov.relay_status();
 SELECT notifications - :notifications_before AS new_notifications, events - :events_before AS new_events,
        relayed_at > now() - interval '1 minute' AS just_now
   FROM procgov.relay_state;
+-- a pass holds the relay's lock until its transaction ends: not one to prepare
+BEGIN;
+SELECT procgov.relay_events() AS nothing_new;
+PREPARE TRANSACTION 'regress_relay_pass';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT count(*) AS prepared FROM pg_prepared_xacts WHERE gid = 'regress_relay_pass';
 -- a pass reads what committed up to the moment it runs: not in a transaction snapshot
 BEGIN ISOLATION LEVEL REPEATABLE READ;
 SELECT procgov.relay_events();
