@@ -62,12 +62,6 @@
 #define STREAM_MAX_LEN		1000
 #define ACTION_MAX_LEN		100
 
-/* the ledger's advisory lock keys (listed in procgov.h) */
-#define AUDIT_LOCK_CLASS	PROCGOV_LOCK_CLASS
-#define AUDIT_LOCK_FENCE	10
-#define AUDIT_LOCK_STREAM	11
-#define AUDIT_LOCK_SEAL		12
-
 /* Column numbers of procgov.audit_log and procgov.audit_block. */
 enum
 {
@@ -178,7 +172,7 @@ audit_lock(uint32 key, uint16 kind, LOCKMODE mode)
 {
 	LOCKTAG		tag;
 
-	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, AUDIT_LOCK_CLASS, key, kind);
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, PROCGOV_LOCK_CLASS, key, kind);
 	(void) LockAcquire(&tag, mode, false, false);
 }
 
@@ -439,7 +433,7 @@ procgov_audit_append(text *stream, text *action, Jsonb *payload, text *reason)
 	rels = audit_get_rels();
 
 	/* the fence first: sealing waits for the transactions that hold it */
-	audit_lock(0, AUDIT_LOCK_FENCE, ShareLock);
+	audit_lock(0, PROCGOV_LOCK_AUDIT_FENCE, ShareLock);
 
 	/*
 	 * Hold the stream's lock from reading its head until the new entry is
@@ -449,9 +443,9 @@ procgov_audit_append(text *stream, text *action, Jsonb *payload, text *reason)
 	 * that writes to many streams holds no lock per stream.
 	 */
 	rel = procgov_open_insert_target(rels->log, rels->log_stream_seq, &idx);
-	SET_LOCKTAG_ADVISORY(stream_tag, MyDatabaseId, AUDIT_LOCK_CLASS,
+	SET_LOCKTAG_ADVISORY(stream_tag, MyDatabaseId, PROCGOV_LOCK_CLASS,
 						 hash_bytes((const unsigned char *) VARDATA_ANY(stream), VARSIZE_ANY_EXHDR(stream)),
-						 AUDIT_LOCK_STREAM);
+						 PROCGOV_LOCK_AUDIT_STREAM);
 	for (;;)
 	{
 		TransactionId wait_for;
@@ -765,7 +759,7 @@ procgov_seal_audit(int32 max_entries)
 	PreventCommandIfParallelMode("procgov.seal_audit()");
 	rels = audit_get_rels();
 
-	audit_lock(0, AUDIT_LOCK_SEAL, ExclusiveLock);
+	audit_lock(0, PROCGOV_LOCK_AUDIT_SEAL, ExclusiveLock);
 	/* this transaction's own earlier appends must be visible below */
 	CommandCounterIncrement();
 
@@ -784,7 +778,7 @@ procgov_seal_audit(int32 max_entries)
 	hi = highest_entry_id(rels);
 	if (hi < lo)
 		return 0;
-	SET_LOCKTAG_ADVISORY(fence, MyDatabaseId, AUDIT_LOCK_CLASS, 0, AUDIT_LOCK_FENCE);
+	SET_LOCKTAG_ADVISORY(fence, MyDatabaseId, PROCGOV_LOCK_CLASS, 0, PROCGOV_LOCK_AUDIT_FENCE);
 	WaitForLockers(fence, ExclusiveLock, false);
 
 	snap = RegisterSnapshot(GetLatestSnapshot());

@@ -11,9 +11,10 @@
  * transaction sends one notification for all the events it emitted
  * (procgov.notify = transaction); procgov.notify = event sends one per
  * event, off sends none, relay leaves them to procgov.relay_events() (at
- * the end of this file), which announces many transactions' events at once.  Notifications are queued just before commit, so
- * a rolled-back transaction or subtransaction announces nothing, and a
- * prepared transaction (which may not NOTIFY) still emits its events.
+ * the end of this file), which announces many transactions' events at once.
+ * Notifications are queued just before commit, so a rolled-back transaction
+ * or subtransaction announces nothing, and a prepared transaction (which may
+ * not NOTIFY) still emits its events.
  *
  * The accepted event types are the rows of procgov.event_type, cached per
  * backend and reloaded when a trigger on that table says they changed.

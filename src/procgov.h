@@ -75,8 +75,11 @@ extern int	procgov_notify;
  * relay.  User advisory locks use objsubid 1 and 2, so these never collide
  * with an application's.
  */
-#define PROCGOV_LOCK_CLASS	0x70726f63
-#define PROCGOV_LOCK_RELAY	13
+#define PROCGOV_LOCK_CLASS			0x70726f63
+#define PROCGOV_LOCK_AUDIT_FENCE	10
+#define PROCGOV_LOCK_AUDIT_STREAM	11
+#define PROCGOV_LOCK_AUDIT_SEAL		12
+#define PROCGOV_LOCK_RELAY			13
 
 /* the notification relay's background worker (src/relay.c) */
 extern void RelayInit(void);
