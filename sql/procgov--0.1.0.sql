@@ -647,7 +647,7 @@ DECLARE
 BEGIN
 	FOREACH r IN ARRAY ARRAY['procgov_admin', 'procgov_requester', 'procgov_approver',
 							 'procgov_receiver', 'procgov_auditor', 'procgov_reader',
-							 'procgov_consumer', 'procgov_scorer']
+							 'procgov_consumer', 'procgov_scorer', 'procgov_relay']
 	LOOP
 		IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r) THEN
 			EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);
@@ -1441,6 +1441,8 @@ REVOKE EXECUTE ON FUNCTION procgov.emit(text, text, jsonb, uuid, bigint, bigint,
 	procgov.consumer_snapshot(), procgov.relay_events(), procgov.relay_status()
 	FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION procgov.relay_status() TO procgov_admin, procgov_auditor;
+-- the notification relay's login (procgov.relay_role) needs this and nothing else
+GRANT EXECUTE ON FUNCTION procgov.relay_events() TO procgov_relay;
 GRANT EXECUTE ON FUNCTION procgov.emit(text, text, jsonb, uuid, bigint, bigint, text),
 	procgov.register_consumer(text, boolean, integer, interval), procgov.drop_consumer(text),
 	procgov.prune_outbox(interval), procgov.relay_events()

@@ -36,16 +36,19 @@
 #include "postmaster/interrupt.h"
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/varlena.h"
 
 #define RELAY_RESTART_SECONDS	10
 #define RELAY_ERROR_PAUSE_MS	10000
 
-/* procgov.relay_databases and procgov.relay_naptime */
+/* procgov.relay_databases, procgov.relay_role and procgov.relay_naptime */
 static char *relay_databases = NULL;
+static char *relay_role = NULL;
 static int	relay_naptime = 100;
 
 PGDLLEXPORT void procgov_relay_main(Datum main_arg);
@@ -100,6 +103,20 @@ check_relay_databases(char **newval, void **extra, GucSource source)
 	return true;
 }
 
+static bool
+check_relay_role(char **newval, void **extra, GucSource source)
+{
+	(void) extra;
+	(void) source;
+	if (*newval != NULL && strlen(*newval) >= NAMEDATALEN)
+	{
+		GUC_check_errdetail("Role name \"%s\" is too long.", *newval);
+		GUC_check_errhint("Set procgov.relay_role to a role that may log in and is a member of procgov_relay.");
+		return false;
+	}
+	return true;
+}
+
 /* The settings, and one worker per database when the server loads procgov at start. */
 void
 RelayInit(void)
@@ -132,6 +149,16 @@ RelayInit(void)
 							   PGC_POSTMASTER,
 							   0,
 							   check_relay_databases, NULL, NULL);
+	DefineCustomStringVariable("procgov.relay_role",
+							   gettext_noop("Role procgov's notification relay connects as."),
+							   gettext_noop("A role that may log in and is a member of procgov_relay (which may run "
+											"procgov.relay_events() and nothing else); empty: the bootstrap "
+											"superuser.  Takes effect at server start."),
+							   &relay_role,
+							   "",
+							   PGC_POSTMASTER,
+							   0,
+							   check_relay_role, NULL, NULL);
 	if (relay_databases == NULL || relay_databases[0] == '\0')
 		return;
 	names = relay_database_list(relay_databases, &problem);
@@ -155,9 +182,11 @@ RelayInit(void)
 /*
  * One pass in its own transaction: procgov.relay_events(), when this
  * database has procgov.  The function must be the extension's own: the
- * worker runs as the bootstrap superuser, and in a database without procgov
- * anyone allowed to create a schema could otherwise name one procgov and put
- * a function of that name in it.
+ * worker may run as the bootstrap superuser, and in a database without
+ * procgov anyone allowed to create a schema could otherwise name one procgov
+ * and put a function of that name in it.  A direct call checks no
+ * privilege, so the worker checks the one a session would need: EXECUTE,
+ * which procgov grants to procgov_relay (and procgov_admin).
  */
 static void
 relay_pass(void)
@@ -174,7 +203,24 @@ relay_pass(void)
 		Oid			fn = LookupFuncName(list_make2(makeString("procgov"), makeString("relay_events")), 0, NULL, true);
 
 		if (OidIsValid(fn) && getExtensionOfObject(ProcedureRelationId, fn) == ext)
+		{
+#if PG_VERSION_NUM >= 160000
+			AclResult	acl = object_aclcheck(ProcedureRelationId, fn, GetUserId(), ACL_EXECUTE);
+#else
+			AclResult	acl = pg_proc_aclcheck(fn, GetUserId(), ACL_EXECUTE);
+#endif
+
+			if (acl != ACLCHECK_OK)
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("procgov relay role \"%s\" may not run procgov.relay_events()",
+								GetUserNameFromId(GetUserId(), false)),
+						 errdetail("procgov.relay_role names the role the notification relay connects as; "
+								   "events emitted under procgov.notify = relay wait unannounced."),
+						 errhint("GRANT procgov_relay TO %s; or set procgov.relay_role to a member of procgov_relay.",
+								 quote_identifier(GetUserNameFromId(GetUserId(), false)))));
 			(void) OidFunctionCall0(fn);
+		}
 	}
 	PopActiveSnapshot();
 	CommitTransactionCommand();
@@ -189,16 +235,24 @@ relay_pass(void)
 void
 procgov_relay_main(Datum main_arg)
 {
+	char	   *role_name;
+
 	(void) main_arg;
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
-	BackgroundWorkerInitializeConnection(MyBgworkerEntry->bgw_extra, NULL, 0);
+	BackgroundWorkerInitializeConnection(MyBgworkerEntry->bgw_extra,
+										 relay_role != NULL && relay_role[0] != '\0' ? relay_role : NULL, 0);
 	/* a pass reads what committed up to its statements, and writes */
 	SetConfigOption("default_transaction_isolation", "read committed", PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("default_transaction_read_only", "off", PGC_SUSET, PGC_S_OVERRIDE);
+	/* the role's name is a catalog lookup, which needs a transaction */
+	StartTransactionCommand();
+	role_name = MemoryContextStrdup(TopMemoryContext, GetUserNameFromId(GetUserId(), false));
+	CommitTransactionCommand();
 	ereport(LOG,
-			(errmsg("procgov relay started in database \"%s\"", MyBgworkerEntry->bgw_extra)));
+			(errmsg("procgov relay started in database \"%s\" as role \"%s\"", MyBgworkerEntry->bgw_extra,
+					role_name)));
 
 	for (;;)
 	{

@@ -6,7 +6,9 @@
 # relay from the relay's process, none from the producers'; a relay ended by
 # an administrator comes back and announces what committed meanwhile; a
 # database without procgov costs its relay nothing but a connection; and a
-# malformed setting is refused with a warning that says why (no relay runs).
+# malformed setting is refused with a warning that says why (no relay runs);
+# and with procgov.relay_role the relay connects as a login of its own, which
+# must be a member of procgov_relay.
 set -u
 cd "$(dirname "$0")/../.."
 . test/tap/lib.sh
@@ -117,4 +119,30 @@ ok $? "the server starts with procgov.relay_databases naming a database twice"
 is "$(grep -c 'Database "tap_relay" is named twice' "$CLUSTER_DIR/server.log")" "1" "its log says which database is named twice"
 sleep 1
 is "$(relays)" "" "and no relay runs"
+
+# the relay as a login of its own (procgov.relay_role): a member of procgov_relay runs the passes
+q -d postgres -c "CREATE ROLE tap_relayer LOGIN IN ROLE procgov_relay" -c "CREATE ROLE tap_relay_plain LOGIN" >/dev/null
+restart_with() {
+	as_owner "$PGBIN/pg_ctl" -D "$CLUSTER_DIR/data" -m fast -w stop >/dev/null
+	printf '%s\n' "$@" >>"$CLUSTER_DIR/data/postgresql.conf"
+	as_owner "$PGBIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w -t 20 start >/dev/null 2>&1
+}
+restart_with "procgov.relay_databases = 'tap_relay'" "procgov.relay_role = 'tap_relayer'"
+for _ in $(seq 1 40); do [ "$(relays)" = "tap_relay" ] && break; sleep 0.5; done
+is "$(q -d postgres -c "SELECT usename FROM pg_stat_activity WHERE backend_type = 'procgov relay'")" "tap_relayer" \
+	"with procgov.relay_role set, the relay connects as that login"
+is "$(listen_and_emit RR | cut -d' ' -f1,2,4)" "relay 3 fast" "a relay whose login is a member of procgov_relay announces"
+is "$(q -d tap_relay -U tap_relayer -c "SELECT count(*) FROM procgov.outbox" 2>&1 | grep -c 'permission denied for table outbox')" "1" \
+	"and procgov_relay may not read the outbox itself"
+
+# a login that may not run the pass: an error in the log naming the GRANT, and the events wait
+restart_with "procgov.relay_role = 'tap_relay_plain'"
+for _ in $(seq 1 40); do grep -q 'procgov relay role "tap_relay_plain" may not run procgov.relay_events()' "$CLUSTER_DIR/server.log" && break; sleep 0.5; done
+# (the first pass may be retried at once: the worker's latch can be set when it starts)
+ok "$(grep -q 'procgov relay role "tap_relay_plain" may not run procgov.relay_events()' "$CLUSTER_DIR/server.log"; echo $?)" \
+	"a relay login without procgov_relay: the log says it may not run procgov.relay_events()"
+ok "$(grep -q 'HINT:  GRANT procgov_relay TO tap_relay_plain; or set procgov.relay_role' "$CLUSTER_DIR/server.log"; echo $?)" "and names the GRANT"
+q -d tap_relay -c "SELECT procgov.emit('po.approved', 'purchase_order:ACME:NP-1', '{}')" >/dev/null
+sleep 1
+is "$(q -d tap_relay -c "SELECT waiting FROM procgov.relay_status()")" "1" "its events wait unannounced (procgov.relay_status())"
 done_testing
