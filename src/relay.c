@@ -51,6 +51,9 @@ static char *relay_databases = NULL;
 static char *relay_role = NULL;
 static int	relay_naptime = 100;
 
+/* the role this worker connected as, for messages */
+static char *relay_role_name = NULL;
+
 PGDLLEXPORT void procgov_relay_main(Datum main_arg);
 
 /* The list of database names, or NULL (and a message) when it is not one. */
@@ -103,20 +106,6 @@ check_relay_databases(char **newval, void **extra, GucSource source)
 	return true;
 }
 
-static bool
-check_relay_role(char **newval, void **extra, GucSource source)
-{
-	(void) extra;
-	(void) source;
-	if (*newval != NULL && strlen(*newval) >= NAMEDATALEN)
-	{
-		GUC_check_errdetail("Role name \"%s\" is too long.", *newval);
-		GUC_check_errhint("Set procgov.relay_role to a role that may log in and is a member of procgov_relay.");
-		return false;
-	}
-	return true;
-}
-
 /* The settings, and one worker per database when the server loads procgov at start. */
 void
 RelayInit(void)
@@ -158,9 +147,19 @@ RelayInit(void)
 							   "",
 							   PGC_POSTMASTER,
 							   0,
-							   check_relay_role, NULL, NULL);
+							   NULL, NULL, NULL);
 	if (relay_databases == NULL || relay_databases[0] == '\0')
 		return;
+	/* a role that cannot be must not leave the relay to the superuser: no relay then */
+	if (relay_role != NULL && strlen(relay_role) >= NAMEDATALEN)
+	{
+		ereport(WARNING,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("procgov.relay_role \"%s\" is longer than a role name can be; no notification relay runs",
+						relay_role),
+				 errhint("Set procgov.relay_role to a role that may log in and is a member of procgov_relay, and restart.")));
+		return;
+	}
 	names = relay_database_list(relay_databases, &problem);
 	foreach(lc, names)
 	{
@@ -214,11 +213,11 @@ relay_pass(void)
 				ereport(ERROR,
 						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 						 errmsg("procgov relay role \"%s\" may not run procgov.relay_events()",
-								GetUserNameFromId(GetUserId(), false)),
+								relay_role_name),
 						 errdetail("procgov.relay_role names the role the notification relay connects as; "
 								   "events emitted under procgov.notify = relay wait unannounced."),
 						 errhint("GRANT procgov_relay TO %s; or set procgov.relay_role to a member of procgov_relay.",
-								 quote_identifier(GetUserNameFromId(GetUserId(), false)))));
+								 quote_identifier(relay_role_name))));
 			(void) OidFunctionCall0(fn);
 		}
 	}
@@ -232,11 +231,43 @@ relay_pass(void)
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
+/*
+ * Wait ms milliseconds, or until the latch is set (a reload, a signal).
+ * With hold, as after a failed pass, a set latch (a reload, or one still set
+ * from the worker's start) does not cut the wait short, so the pass is not
+ * retried at once and a lasting problem is logged once per
+ * RELAY_ERROR_PAUSE_MS; a reload is taken in between.  A pending interrupt
+ * ends any wait: the loop handles it (terminate, cancel, a barrier or
+ * another request a backend must answer).  The wait never exceeds ms, even
+ * if the clock steps back.
+ */
+static void
+relay_wait(long ms, bool hold)
+{
+	TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
+
+	for (;;)
+	{
+		long		left = Min(ms, TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until));
+
+		if (left <= 0 || InterruptPending)
+			return;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 left, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		if (!hold)
+			return;
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+	}
+}
+
 void
 procgov_relay_main(Datum main_arg)
 {
-	char	   *role_name;
-
 	(void) main_arg;
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -248,15 +279,16 @@ procgov_relay_main(Datum main_arg)
 	SetConfigOption("default_transaction_read_only", "off", PGC_SUSET, PGC_S_OVERRIDE);
 	/* the role's name is a catalog lookup, which needs a transaction */
 	StartTransactionCommand();
-	role_name = MemoryContextStrdup(TopMemoryContext, GetUserNameFromId(GetUserId(), false));
+	relay_role_name = MemoryContextStrdup(TopMemoryContext, GetUserNameFromId(GetUserId(), false));
 	CommitTransactionCommand();
 	ereport(LOG,
 			(errmsg("procgov relay started in database \"%s\" as role \"%s\"", MyBgworkerEntry->bgw_extra,
-					role_name)));
+					relay_role_name)));
 
 	for (;;)
 	{
 		int			pause = relay_naptime;
+		bool		failed = false;
 
 		if (ConfigReloadPending)
 		{
@@ -284,10 +316,9 @@ procgov_relay_main(Datum main_arg)
 			RESUME_INTERRUPTS();
 			pgstat_report_activity(STATE_IDLE, NULL);
 			pause = RELAY_ERROR_PAUSE_MS;
+			failed = true;
 		}
 		PG_END_TRY();
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 pause, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
+		relay_wait(pause, failed);
 	}
 }
