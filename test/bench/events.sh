@@ -8,7 +8,9 @@
 #    = off; with the default notification (one NOTIFY per transaction),
 #    with the notification relay (procgov.notify = relay: the relay's worker,
 #    which test/bench/run starts for this database, notifies once per pass)
-#    and, for comparison, with procgov.notify = off.
+#    and, for comparison, with procgov.notify = off; and outbox_row, the
+#    insert plus the same outbox row written by plain SQL into a table of the
+#    outbox's shape: what the row itself costs, whoever writes it.
 # 2. Poll + ack throughput of one consumer over BENCH_EVENTS (default 1
 #    million) events: poll 1000, acknowledge the last, until drained; each
 #    call its own transaction, one client connection.
@@ -21,11 +23,13 @@ db=bench_events
 dropdb --force --if-exists $db >/dev/null 2>&1
 createdb $db
 psql -X -q -d $db -c 'CREATE EXTENSION procgov' \
-	-c 'CREATE TABLE bench_doc (id bigserial PRIMARY KEY, entity text NOT NULL, supplier int NOT NULL, total numeric(18,2) NOT NULL, created_at timestamptz NOT NULL DEFAULT now())'
+	-c 'CREATE TABLE bench_doc (id bigserial PRIMARY KEY, entity text NOT NULL, supplier int NOT NULL, total numeric(18,2) NOT NULL, created_at timestamptz NOT NULL DEFAULT now())' \
+	-c 'CREATE TABLE bench_outbox (LIKE procgov.outbox INCLUDING ALL)' -c 'CREATE SEQUENCE bench_outbox_id'
 
 echo "emit throughput: pgbench -M prepared -c $BENCH_CLIENTS -j 2, ${BENCH_SECONDS}s per run, median of $BENCH_RUNS interleaved runs"
 compare_tps $db plain:test/bench/events/plain.sql emitted:test/bench/events/emitted.sql \
-	"relay:test/bench/events/emitted.sql:-c procgov.notify=relay" "no_notify:test/bench/events/emitted.sql:-c procgov.notify=off"
+	"relay:test/bench/events/emitted.sql:-c procgov.notify=relay" "no_notify:test/bench/events/emitted.sql:-c procgov.notify=off" \
+	outbox_row:test/bench/events/outbox_row.sql
 
 echo
 echo "poll + ack over $events events, one consumer, 1000 per poll"
