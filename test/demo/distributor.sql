@@ -193,7 +193,8 @@ SELECT procgov.emit('receipt.posted', 'receipt:ACME:GR-502', '{"po": "PO-1002"}'
 SELECT procgov.emit('po.received', 'purchase_order:ACME:PO-1002', '{}') AS event_id;
 COMMIT;
 SELECT pg_sleep(0.5);
-SELECT pid, backend_type, (SELECT notifications FROM procgov.relay_state) AS relay_notifications,
+\echo 'The relay is no superuser: it connects as distributor_relay (procgov.relay_role), a member of procgov_relay.'
+SELECT pid, backend_type, usename AS connected_as, (SELECT notifications FROM procgov.relay_state) AS relay_notifications,
        (SELECT events FROM procgov.relay_state) AS relay_events
   FROM pg_stat_activity WHERE backend_type = 'procgov relay' AND datname = current_database();
 RESET procgov.notify;
