@@ -8,7 +8,8 @@
 -- CREATE EXTENSION takes over a schema procgov that exists already, whoever
 -- made it.  Made by a role that is not a superuser, its owner could later
 -- rename it and put objects of its own under procgov's names, which
--- procgov's SECURITY DEFINER functions and its relay (a superuser) call:
+-- procgov's SECURITY DEFINER functions and its relay (by default a
+-- superuser) call:
 -- refuse such a schema.
 DO $$
 DECLARE

@@ -231,19 +231,31 @@ relay_pass(void)
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
+/* A reload asked for by SIGHUP (procgov.relay_naptime is read again). */
+static void
+relay_reload_if_asked(void)
+{
+	if (ConfigReloadPending)
+	{
+		ConfigReloadPending = false;
+		ProcessConfigFile(PGC_SIGHUP);
+	}
+}
+
 /*
- * Wait ms milliseconds, or until the latch is set (a reload, a signal).
- * With hold, as after a failed pass, a set latch (a reload, or one still set
- * from the worker's start) does not cut the wait short, so the pass is not
- * retried at once and a lasting problem is logged once per
- * RELAY_ERROR_PAUSE_MS; a reload is taken in between.  A pending interrupt
- * ends any wait: the loop handles it (terminate, cancel, a barrier or
- * another request a backend must answer).  The wait never exceeds ms, even
- * if the clock steps back.
+ * The pause before the next pass: procgov.relay_naptime, or until the latch
+ * is set (a reload, a signal).  After a failed pass, RELAY_ERROR_PAUSE_MS,
+ * and a set latch (a reload, or one still set from the worker's start) does
+ * not cut it short, so the pass is not retried at once and a lasting
+ * problem is logged once per pause; a reload is taken in between.  A
+ * pending interrupt ends any pause: the loop handles it (terminate, cancel,
+ * a barrier or another request a backend must answer).  No pause exceeds
+ * its length, even if the clock steps back.
  */
 static void
-relay_wait(long ms, bool hold)
+relay_pause(bool failed)
 {
+	long		ms = failed ? RELAY_ERROR_PAUSE_MS : relay_naptime;
 	TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
 
 	for (;;)
@@ -255,13 +267,9 @@ relay_wait(long ms, bool hold)
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 left, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
-		if (!hold)
+		if (!failed)
 			return;
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-		}
+		relay_reload_if_asked();
 	}
 }
 
@@ -287,14 +295,9 @@ procgov_relay_main(Datum main_arg)
 
 	for (;;)
 	{
-		int			pause = relay_naptime;
 		bool		failed = false;
 
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-		}
+		relay_reload_if_asked();
 
 		/*
 		 * A pass that fails (procgov being dropped meanwhile, its position
@@ -315,10 +318,9 @@ procgov_relay_main(Datum main_arg)
 			FlushErrorState();
 			RESUME_INTERRUPTS();
 			pgstat_report_activity(STATE_IDLE, NULL);
-			pause = RELAY_ERROR_PAUSE_MS;
 			failed = true;
 		}
 		PG_END_TRY();
-		relay_wait(pause, failed);
+		relay_pause(failed);
 	}
 }
