@@ -1031,7 +1031,9 @@ COMMENT ON FUNCTION procgov.envelope(procgov.outbox) IS 'an event as its documen
 
 -- the current snapshot, with this transaction itself counted as running:
 -- pg_current_snapshot() leaves the caller's own transaction out of the
--- in-progress list, so events it emits later would look committed already
+-- in-progress list, so events it emits later would look committed already.
+-- It joins that list; the snapshot's upper bound stays, so a consumer's
+-- position never moves back behind what it has acknowledged
 CREATE FUNCTION procgov.consumer_snapshot() RETURNS pg_snapshot
 	LANGUAGE plpgsql VOLATILE
 	SET search_path = pg_catalog, procgov, pg_temp
@@ -1041,8 +1043,9 @@ DECLARE
 	me xid8 := pg_current_xact_id_if_assigned();
 BEGIN
 	IF me IS NOT NULL AND pg_visible_in_snapshot(me, snap) THEN
-		snap := (pg_snapshot_xmin(snap)::text || ':' || me::text || ':' ||
-				 coalesce((SELECT string_agg(x::text, ',' ORDER BY x) FROM pg_snapshot_xip(snap) x WHERE x < me), ''))::pg_snapshot;
+		snap := (least(pg_snapshot_xmin(snap), me)::text || ':' || pg_snapshot_xmax(snap)::text || ':' ||
+				 (SELECT string_agg(x::text, ',' ORDER BY x)
+					FROM (SELECT pg_snapshot_xip(snap) UNION SELECT me) AS s(x)))::pg_snapshot;
 	END IF;
 	RETURN snap;
 END
@@ -5606,6 +5609,8 @@ BEGIN
 		RAISE EXCEPTION 'the mapping of governed table % cannot be changed', OLD.relid
 			USING ERRCODE = '42501', HINT = 'Call procgov.ungovern() and procgov.govern() again; what statuses mean is edited in procgov.state_map.';
 	END IF;
+	-- who governed it is who wrote the row, whatever the row says
+	NEW.governed_by := procgov.current_actor();
 	IF (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = NEW.relid) IS DISTINCT FROM 'r' THEN
 		RAISE EXCEPTION '% is not an ordinary table', NEW.relid
 			USING ERRCODE = '42809', HINT = 'procgov governs ordinary tables; govern each partition of a partitioned table.';
@@ -5698,12 +5703,8 @@ CREATE FUNCTION procgov.state_map_audit() RETURNS trigger
 DECLARE
 	tbl regclass := CASE WHEN TG_OP = 'DELETE' THEN OLD.relid ELSE NEW.relid END;
 BEGIN
-	-- the rows govern() writes in the transaction that governs the table
-	IF TG_OP = 'INSERT' AND EXISTS (SELECT FROM procgov.governed_table g WHERE g.relid = tbl
-									  AND g.xmin::text::bigint = pg_current_xact_id()::text::bigint % 4294967296) THEN
-		RETURN NULL;
-	END IF;
-	-- the map going with its table (ungovern, drop): that is on record already
+	-- the map going with its table (ungovern, drop, a direct delete of its
+	-- mapping): that is on record already, as the mapping's removal
 	IF TG_OP = 'DELETE' AND NOT EXISTS (SELECT FROM procgov.governed_table g WHERE g.relid = tbl) THEN
 		RETURN NULL;
 	END IF;
@@ -5720,6 +5721,28 @@ $$;
 COMMENT ON FUNCTION procgov.state_map_audit() IS 'trigger: every change of procgov.state_map after govern() goes into the audit ledger (stream governance:<table>, action state_map, before and after)';
 CREATE TRIGGER state_map_audit AFTER INSERT OR UPDATE OR DELETE ON procgov.state_map
 	FOR EACH ROW EXECUTE FUNCTION procgov.state_map_audit();
+
+-- the mapping itself: however it is written (govern() and ungovern(), or an
+-- administrator's own INSERT and DELETE), each row added or removed is a
+-- ledger entry with the whole row, on the table's governance stream; a
+-- dropped table's removal is the drop's own entry
+CREATE FUNCTION procgov.governed_table_audit() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+BEGIN
+	IF TG_OP = 'DELETE' AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = OLD.relid) THEN
+		RETURN NULL;
+	END IF;
+	PERFORM procgov.audit_append('governance:' || CASE WHEN TG_OP = 'DELETE' THEN OLD.relid ELSE NEW.relid END::text,
+		CASE WHEN TG_OP = 'DELETE' THEN 'mapping_removed' ELSE 'mapping_added' END,
+		to_jsonb(CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END));
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION procgov.governed_table_audit() IS 'trigger: every row added to or removed from procgov.governed_table goes into the audit ledger (stream governance:<table>, actions mapping_added and mapping_removed, the whole row)';
+CREATE TRIGGER governed_table_audit AFTER INSERT OR DELETE ON procgov.governed_table
+	FOR EACH ROW EXECUTE FUNCTION procgov.governed_table_audit();
 
 -- ---- keeping a row's document in step ----
 
@@ -5787,6 +5810,10 @@ DECLARE
 	-- the way an order goes forward, up to its goods received
 	forward constant procgov.state[] := '{draft,submitted,pending_approval,approved,transmitted,acknowledged,shipped,partially_received,received}';
 BEGIN
+	IF op <> 'DELETE' AND amount::numeric < 0 THEN
+		RAISE EXCEPTION 'row % of % has amount %; a governed order needs an amount of zero or more', erp_key, tbl, amount
+			USING ERRCODE = '23514', HINT = 'Money owed back is a credit note, not an order.';
+	END IF;
 	IF op = 'INSERT' THEN
 		IF adopt AND EXISTS (SELECT FROM procgov.governed_row r WHERE r.relid = tbl AND r.erp_key = erp_key) THEN
 			RETURN;		-- adopted before
@@ -5808,10 +5835,15 @@ BEGIN
 		SELECT * INTO po FROM procgov.purchase_order p WHERE p.entity_id = entity AND p.number = doc_number;
 		IF FOUND THEN
 			-- governed again after procgov.ungovern(): the row finds its document
-			IF NOT adopt OR EXISTS (SELECT FROM procgov.governed_row r WHERE r.entity_id = entity AND r.po_id = po.po_id) THEN
+			-- only a document a row of this table had (its ledger says so), to the same supplier:
+			-- never one procgov's API or another table made
+			IF NOT adopt OR EXISTS (SELECT FROM procgov.governed_row r WHERE r.entity_id = entity AND r.po_id = po.po_id)
+			   OR po.supplier_id IS DISTINCT FROM sid
+			   OR NOT EXISTS (SELECT FROM procgov.audit_log a WHERE a.stream = 'purchase_order:' || entity || ':' || doc_number
+								 AND (a.payload->>'table' = tbl::text OR a.payload->'local'->>'table' = tbl::text)) THEN
 				RAISE EXCEPTION 'purchase order % already exists in entity %', doc_number, entity
 					USING ERRCODE = '23505',
-						  DETAIL = format('Row %s of %s would be that document; another row or procgov''s API created it.', erp_key, tbl),
+						  DETAIL = format('Row %s of %s would be that document; another row, another table or procgov''s API created it.', erp_key, tbl),
 						  HINT = 'Give the ERP''s order another number.';
 			END IF;
 			INSERT INTO procgov.governed_row (relid, erp_key, entity_id, po_id, local_status)
@@ -5917,6 +5949,37 @@ END
 $$;
 COMMENT ON FUNCTION procgov.erp_order_changed(regclass, text, text, text, text, text, text, text, text, text, text, text, text, text, boolean) IS 'called by the governance trigger of a governed ERP order table (op INSERT, UPDATE, STATUS when only the status changed, DELETE): creates, updates, moves (along the state map''s path) or cancels the row''s canonical purchase order; every move passes the rules';
 
+-- goods the ERP received on a line: the controls procgov.post_receipt() makes
+-- (the order is out with its supplier, nothing beyond what was ordered);
+-- with the rules off (procgov.enforce, a migration) history loads as it was
+CREATE FUNCTION procgov.erp_check_receipt(tbl regclass, erp_key text, po procgov.purchase_order,
+	l procgov.purchase_order_line, got_more numeric)
+	RETURNS void
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+BEGIN
+	IF coalesce(got_more, 0) <= 0 OR NOT coalesce(nullif(current_setting('procgov.enforce', true), ''), 'on')::boolean THEN
+		RETURN;
+	END IF;
+	IF po.state NOT IN ('transmitted', 'acknowledged', 'shipped', 'partially_received') THEN
+		RAISE EXCEPTION 'line % of % records goods received on purchase order % (%), which is %', erp_key, tbl,
+			po.number, po.entity_id, replace(po.state::text, '_', ' ')
+			USING ERRCODE = '55000',
+				  DETAIL = format('Goods are received on an order that was approved and sent to its supplier; %s more recorded.', got_more),
+				  HINT = 'Confirm the order in the ERP (its approval first), then receive the goods.';
+	END IF;
+	IF l.received_qty > l.quantity THEN
+		RAISE EXCEPTION 'line % of % records % received on line % of purchase order % (%), more than the % ordered', erp_key, tbl,
+			l.received_qty, l.line_no, po.number, po.entity_id, l.quantity
+			USING ERRCODE = '22023',
+				  DETAIL = format('%s more recorded; procgov''s own receipts count on top of the ERP''s.', got_more),
+				  HINT = 'Receive at most the open quantity; refuse or return the excess, or order the difference.';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION procgov.erp_check_receipt(regclass, text, procgov.purchase_order, procgov.purchase_order_line, numeric) IS 'refuses goods an ERP line records as received on an order that is not out with its supplier, or beyond the ordered quantity (the controls of procgov.post_receipt())';
+
 -- a line row of a governed ERP table changed: the order's line follows
 CREATE FUNCTION procgov.erp_line_changed(tbl regclass, parent text, op text, erp_key text, parent_key text,
 	line_number text, quantity text, unit_price text, received_old text, received_new text,
@@ -5968,6 +6031,19 @@ BEGIN
 			RAISE EXCEPTION 'line % of % has no unit price', erp_key, tbl
 				USING ERRCODE = '23502', HINT = 'A governed order line needs its unit price.';
 		END IF;
+		-- approval decides on the order's total and matching on each line's price:
+		-- a negative line would let the one be judged on a total the other never bills
+		IF unit_price::numeric < 0 THEN
+			RAISE EXCEPTION 'line % of % has unit price %; a governed order line needs a price of zero or more', erp_key, tbl, unit_price
+				USING ERRCODE = '23514', HINT = 'Give the discount in the line''s own price; money owed back is a credit note.';
+		END IF;
+		-- the ERP's own received and invoiced figures: what it counts on top of procgov's
+		IF received_new::numeric < 0 OR invoiced_new::numeric < 0 THEN
+			RAISE EXCEPTION 'line % of % has % quantity %; a governed order line cannot go below nothing', erp_key, tbl,
+				CASE WHEN received_new::numeric < 0 THEN 'received' ELSE 'invoiced' END,
+				CASE WHEN received_new::numeric < 0 THEN received_new ELSE invoiced_new END
+				USING ERRCODE = '23514', HINT = 'Lower the figure to what really arrived or was billed, never below zero; a return is a receipt correction.';
+		END IF;
 	END IF;
 	IF op = 'INSERT' THEN
 		IF adopt AND EXISTS (SELECT FROM procgov.governed_row r WHERE r.relid = tbl AND r.erp_key = erp_key) THEN
@@ -5991,7 +6067,11 @@ BEGIN
 			received_qty, invoiced_qty)
 		VALUES (po.entity_id, po.po_id, ln, it.item_id, coalesce(description, it.description, 'line ' || ln), q,
 				procgov.amount(unit_price::numeric, procgov.currency(po.total)),
-				coalesce(received_new::numeric, 0), coalesce(invoiced_new::numeric, 0));
+				coalesce(received_new::numeric, 0), coalesce(invoiced_new::numeric, 0))
+		RETURNING * INTO l;
+		IF NOT adopt THEN
+			PERFORM procgov.erp_check_receipt(tbl, erp_key, po, l, got_more);
+		END IF;
 		INSERT INTO procgov.governed_row AS r (relid, erp_key, entity_id, po_id, line_no)
 		VALUES (tbl, erp_key, po.entity_id, po.po_id, ln)
 		ON CONFLICT ON CONSTRAINT governed_row_pkey DO UPDATE SET line_no = excluded.line_no, deleted_at = NULL, linked_at = now();
@@ -6028,6 +6108,7 @@ BEGIN
 			   received_qty = x.received_qty + got_more, invoiced_qty = x.invoiced_qty + billed_more
 		 WHERE x.entity_id = g.entity_id AND x.po_id = g.po_id AND x.line_no = g.line_no
 		RETURNING * INTO l;
+		PERFORM procgov.erp_check_receipt(tbl, erp_key, po, l, got_more);
 		-- the ledger keeps what the ERP changed on the line
 		diff := jsonb_strip_nulls(jsonb_build_object('line', g.line_no, 'table', tbl::text, 'key', erp_key,
 			'received_qty', CASE WHEN got_more <> 0 THEN jsonb_build_array(l.received_qty - got_more, l.received_qty) END,
@@ -6429,6 +6510,7 @@ GRANT INSERT, UPDATE, DELETE ON procgov.governed_table, procgov.state_map TO pro
 REVOKE EXECUTE ON FUNCTION procgov.erp_supplier(text, text, regclass, text), procgov.erp_link(regclass, text),
 	procgov.erp_order_changed(regclass, text, text, text, text, text, text, text, text, text, text, text, text, text, boolean),
 	procgov.erp_line_changed(regclass, text, text, text, text, text, text, text, text, text, text, text, text, text, boolean),
+	procgov.erp_check_receipt(regclass, text, procgov.purchase_order, procgov.purchase_order_line, numeric),
 	procgov.adopt_rows(regclass), procgov.governed_column(regclass, text, text), procgov.erp_drift(), procgov.erp_rows(regclass),
 	procgov.erp_line_drift(), procgov.erp_line_rows(regclass),
 	procgov.govern(regclass, text, text, text[], jsonb, text, text, text, text, text, text, text, text, text, regclass, text, text, text, text, text, text, text, text),
