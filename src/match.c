@@ -835,6 +835,36 @@ finish_invoice(Engine *eng, Header *h, Line *lines, int nlines, InvoiceDone done
 #define LC(n)		(v[(n) - 1])
 #define LC_NULL(n)	(isnull[(n) - 1])
 
+/*
+ * A resolution settles the lines its case listed, for that kind only, and
+ * only while the finding is no larger than the one it saw: sets the line's
+ * accepted or credited mark for its current finding.
+ */
+static void
+settle_line(const Header *cur, Line *l)
+{
+	char	   *key;
+
+	if (l->out.result == MR_MATCHED || cur->nsettled == 0)
+		return;
+	key = psprintf("%s:%d", result_names[l->out.result], l->line_no);
+	/* an accepted variance before a credit note request, as always */
+	for (int i = 0; i < cur->nsettled && !l->accepted; i++)
+	{
+		const Settled *s = &cur->settled[i];
+
+		if (strcmp(s->key, key) != 0 || !settled_covers(s, l))
+			continue;
+		if (s->credit)
+			l->credited = true;
+		else
+			l->accepted = true;
+	}
+	if (l->accepted)
+		l->credited = false;
+	pfree(key);
+}
+
 static void
 read_line(Engine *eng, Header *cur, const Datum *v, const bool *isnull, Line *lines, int nlines, int force_two_way)
 {
@@ -869,36 +899,31 @@ read_line(Engine *eng, Header *cur, const Datum *v, const bool *isnull, Line *li
 						  l->in.has_order && !LC_NULL(13) ? item_category(eng, cur->entity_idx, DatumGetInt64(LC(13))) : "");
 	l->two_way = force_two_way >= 0 ? (bool) force_two_way : l->applied.two_way;
 	decide(&l->in, &l->applied, l->two_way, &l->out);
-	/*
-	 * A resolution settles the lines its case listed, for that kind only, and
-	 * only while the finding is no larger than the one it saw.
-	 */
-	if (l->out.result != MR_MATCHED && cur->nsettled > 0)
-	{
-		char	   *key = psprintf("%s:%d", result_names[l->out.result], l->line_no);
-
-		/* an accepted variance before a credit note request, as always */
-		for (int i = 0; i < cur->nsettled && !l->accepted; i++)
-		{
-			const Settled *s = &cur->settled[i];
-
-			if (strcmp(s->key, key) != 0 || !settled_covers(s, l))
-				continue;
-			if (s->credit)
-				l->credited = true;
-			else
-				l->accepted = true;
-		}
-		if (l->accepted)
-			l->credited = false;
-		pfree(key);
-	}
+	settle_line(cur, l);
 	/* a credit note request settles the excess quantity: bill what may be billed */
 	l->consume = l->in.qty;
 	if (l->credited && (l->out.result == MR_QTY_OVER_RECEIVED || l->out.result == MR_QTY_OVER_ORDERED))
 		l->consume = Min(l->in.qty, Max(l->out.billable, 0));
 	if (l->credited)
 		l->accepted = true;
+
+	/*
+	 * decide() names a line's first finding only.  A settled quantity finding
+	 * settles the quantity, not the price: the price is still judged, and a
+	 * price beyond tolerance is a finding (and a case) of its own, settled
+	 * only by its own resolution — else accepting one more unit delivered
+	 * would pay any price billed for it.
+	 */
+	if (l->accepted && (l->out.result == MR_QTY_OVER_RECEIVED || l->out.result == MR_QTY_OVER_ORDERED) &&
+		(l->out.price_variance > l->out.price_allow || l->out.price_variance < -l->out.price_allow))
+	{
+		l->out.result = l->out.price_variance > 0 ? MR_PRICE_OVER : MR_PRICE_UNDER;
+		l->accepted = false;
+		l->credited = false;
+		settle_line(cur, l);
+		if (l->credited)
+			l->accepted = true;
+	}
 }
 
 static void

@@ -307,6 +307,39 @@ SELECT kind, status, resolution, details->'lines'->0->>'billable' AS billable FR
 SELECT line_no, invoiced_qty FROM procgov.purchase_order_line l JOIN procgov.purchase_order o USING (entity_id, po_id)
  WHERE entity_id = 'MX' AND number = 'PO-V' ORDER BY line_no;
 
+-- a settled quantity finding settles the quantity only: the price billed is
+-- still judged, and a price beyond tolerance opens a case of its own
+SET procgov.actor = 'b.buyer';
+INSERT INTO procgov.supplier (entity_id, code, name, status, iban) VALUES ('MX', 'SW', 'Hidden price supplier', 'approved', NULL);
+BEGIN;
+SET LOCAL procgov.enforce = off;
+INSERT INTO procgov.purchase_order (entity_id, number, supplier_id, buyer, total)
+SELECT 'MX', 'PO-W', supplier_id, 'b.buyer', '100.00 EUR' FROM procgov.supplier WHERE entity_id = 'MX' AND code = 'SW';
+INSERT INTO procgov.purchase_order_line (entity_id, po_id, line_no, item_id, description, quantity, unit_price)
+SELECT 'MX', o.po_id, 1, i.item_id, i.description, 10, '10.00 EUR'
+  FROM procgov.purchase_order o, procgov.item i
+ WHERE o.entity_id = 'MX' AND o.number = 'PO-W' AND i.entity_id = 'MX' AND i.sku = 'BOLT';
+UPDATE procgov.purchase_order SET state = 'transmitted' WHERE entity_id = 'MX' AND number = 'PO-W';
+COMMIT;
+SET procgov.actor = 'r.receiver';
+SELECT procgov.post_receipt('MX', 'PO-W', '[{"line": 1, "quantity": 9}]') #>> '{order,state}' AS order_state;
+-- W-1 bills one more than arrived, at five times the order's price
+SET procgov.actor = 'ap.clerk';
+SELECT procgov.register_invoice('MX', 'SW', 'SW-1', '2026-11-27',
+	'[{"po_line": 1, "quantity": 10, "unit_price": "50.00 EUR"}]', 'PO-W', number => 'W-1') ->> 'state' AS state;
+SELECT * FROM procgov.match_pending('MX');
+SELECT kind, status FROM procgov.exception_case WHERE entity_id = 'MX' AND doc_number = 'W-1' ORDER BY case_id;
+SELECT case_id AS w_qty_case FROM procgov.exception_case
+ WHERE entity_id = 'MX' AND doc_number = 'W-1' AND kind = 'quantity_over_received' \gset
+-- the controller accepts the extra unit (10.00 EUR, within the limit): not the 400.00 EUR price
+SET procgov.actor = 'c.controller';
+SELECT r #>> '{invoice,state}' AS invoice_state, r ->> 'variance' AS variance
+  FROM procgov.accept_variance('MX', :w_qty_case, 'one more delivered than booked') r;
+SELECT kind, status, resolution FROM procgov.exception_case WHERE entity_id = 'MX' AND doc_number = 'W-1' ORDER BY case_id;
+SELECT line_no, result, accepted FROM procgov.three_way_match('MX', 'W-1');
+SELECT line_no, invoiced_qty FROM procgov.purchase_order_line l JOIN procgov.purchase_order o USING (entity_id, po_id)
+ WHERE entity_id = 'MX' AND number = 'PO-W';
+
 -- a case whose lines fall under two variance roles (bolts: the controller; laptops:
 -- the IT lead, by their category's match rule) is accepted once each role has
 INSERT INTO procgov.entity (entity_id, name, base_currency, controller) VALUES ('MR', 'Mixed roles', 'EUR', 'c.controller');
