@@ -2101,6 +2101,9 @@ COMMENT ON FUNCTION procgov.guard_nothing_received(text, jsonb) IS 'guard nothin
 CREATE FUNCTION procgov.guard_order_receivable(kind text, doc jsonb) RETURNS text
 	AS 'MODULE_PATHNAME', 'guard_order_receivable' LANGUAGE C STABLE;
 COMMENT ON FUNCTION procgov.guard_order_receivable(text, jsonb) IS 'guard order_receivable: the receipt''s order has been transmitted and is not fully received';
+CREATE FUNCTION procgov.guard_matched_by_matching(kind text, doc jsonb) RETURNS text
+	AS 'MODULE_PATHNAME', 'guard_matched_by_matching' LANGUAGE C STABLE;
+COMMENT ON FUNCTION procgov.guard_matched_by_matching(text, jsonb) IS 'guard matched_by_matching: the invoice is moved to matched by procgov''s matching (match_pending, match_invoice, a resolution''s rematch), never by a plain UPDATE';
 
 CREATE FUNCTION procgov.guard_bank_account_payable(kind text, doc jsonb) RETURNS text
 	LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -2248,6 +2251,7 @@ INSERT INTO procgov.guard (guard, function, description, hint, builtin) VALUES
 	('partly_received', 'procgov.guard_partly_received(text, jsonb)', 'some but not all is received', 'Post a receipt first.', true),
 	('nothing_received', 'procgov.guard_nothing_received(text, jsonb)', 'nothing has been received', 'Close the order instead: goods were received against it.', true),
 	('order_receivable', 'procgov.guard_order_receivable(text, jsonb)', 'the order is transmitted and not fully received', 'Transmit the order first.', true),
+	('matched_by_matching', 'procgov.guard_matched_by_matching(text, jsonb)', 'procgov''s matching moves the invoice, having found every line matched or settled', 'Run procgov.match_pending() or procgov.match_invoice(); resolve the invoice''s open exception cases first.', true),
 	('bank_account_payable', 'procgov.guard_bank_account_payable(text, jsonb)', 'the invoice is paid to the account on record after its cooling-off period', 'Wait for the cooling-off period to end, or pay to the account on record.', true),
 	('converted', 'procgov.guard_converted(text, jsonb)', 'purchase orders were made from it', 'Convert it with procgov.convert_requisition(), or cancel it.', true);
 SELECT pg_catalog.pg_extension_config_dump('procgov.guard', 'WHERE NOT builtin');
@@ -2328,9 +2332,9 @@ INSERT INTO procgov.transition (kind, from_state, to_state, guards, effects, eve
 	-- invoice
 	('invoice', NULL, 'draft', '{}', '{}', NULL, 'an invoice is being recorded', true),
 	('invoice', 'draft', 'submitted', '{has_lines}', '{}', 'invoice.received', 'the invoice is registered', true),
-	('invoice', 'submitted', 'matched', '{}', '{}', 'match.completed', 'it matches its order and receipts', true),
+	('invoice', 'submitted', 'matched', '{matched_by_matching}', '{}', 'match.completed', 'it matches its order and receipts', true),
 	('invoice', 'submitted', 'disputed', '{}', '{}', 'invoice.disputed', 'it does not match', true),
-	('invoice', 'disputed', 'matched', '{}', '{}', 'match.completed', 'the dispute is settled', true),
+	('invoice', 'disputed', 'matched', '{matched_by_matching}', '{}', 'match.completed', 'the dispute is settled', true),
 	('invoice', 'matched', 'posted', '{bank_account_payable}', '{}', 'invoice.posted', 'it is approved for payment', true),
 	('invoice', 'posted', 'closed', '{}', '{}', 'invoice.paid', 'it is paid', true),
 	('invoice', 'draft', 'cancelled', '{}', '{}', 'invoice.cancelled', 'it is abandoned', true),
@@ -3687,7 +3691,7 @@ BEGIN
 		   AND p.proname IN ('govern_document', 'refuse_document_delete', 'guard_supplier_iban', 'config_changed',
 				'doc_id', 'kind_label', 'guard_has_lines', 'guard_approval_complete', 'guard_supplier_active',
 				'guard_budget_available', 'guard_received', 'guard_fully_received', 'guard_partly_received',
-				'guard_nothing_received', 'guard_order_receivable', 'guard_bank_account_payable', 'guard_converted',
+				'guard_nothing_received', 'guard_order_receivable', 'guard_matched_by_matching', 'guard_bank_account_payable', 'guard_converted',
 				'effect_commit_budget', 'effect_release_budget', 'effect_apply_bank_change', 'effect_approve_version',
 				'record_order_version', 'lines_changed', 'refresh_order_total', 'refresh_requisition_total', 'check_lines_editable', 'check_entity',
 				'lock_document', 'set_state', 'next_number', 'idempotent_begin', 'idempotent_end', 'idempotency_form', 'check_kind', 'check_kind_role',

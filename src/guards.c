@@ -504,6 +504,17 @@ guard_order_receivable(PG_FUNCTION_ARGS)
 				  or_empty(v[0]), procgov_words(state));
 }
 
+/* procgov.guard_matched_by_matching(kind, doc): the invoice is moved by procgov's matching, not by hand */
+PG_FUNCTION_INFO_V1(guard_matched_by_matching);
+Datum
+guard_matched_by_matching(PG_FUNCTION_ARGS)
+{
+	(void) fcinfo;
+	if (procgov_match_moving())
+		PG_RETURN_NULL();
+	RETURN_REASON("Only procgov's matching moves an invoice to matched, once every line matches or its case is resolved.");
+}
+
 /* procgov.guard_receiver_not_buyer(kind, doc): under a policy that says so, the buyer who raised the order does not post its receipt */
 PG_FUNCTION_INFO_V1(guard_receiver_not_buyer);
 Datum

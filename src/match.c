@@ -59,6 +59,9 @@ typedef enum MatchResult
 	MR_COUNT
 } MatchResult;
 
+/* nesting depth of matching's own moves of invoices to matched */
+static int match_moving = 0;
+
 static const char *const result_names[MR_COUNT] = {
 	"matched", "duplicate_invoice", "no_order", "currency_mismatch", "fully_invoiced",
 	"no_receipt", "quantity_over_received", "quantity_over_ordered", "price_over", "price_under"
@@ -1404,9 +1407,19 @@ run_flush(void *arg)
 	{
 		Datum		a2[2] = {acc_array(&run->p.m_ent, TEXTOID), acc_array(&run->p.m_id, INT8OID)};
 
-		run_sql("UPDATE procgov.invoice i SET state = 'matched'"
-				"  FROM unnest($1::text[], $2::bigint[]) AS u(e, id)"
-				" WHERE i.entity_id = u.e AND i.invoice_id = u.id", 2, types2, a2, SPI_OK_UPDATE);
+		/* the guard matched_by_matching lets these moves, and only these, through */
+		match_moving++;
+		PG_TRY();
+		{
+			run_sql("UPDATE procgov.invoice i SET state = 'matched'"
+					"  FROM unnest($1::text[], $2::bigint[]) AS u(e, id)"
+					" WHERE i.entity_id = u.e AND i.invoice_id = u.id", 2, types2, a2, SPI_OK_UPDATE);
+		}
+		PG_FINALLY();
+		{
+			match_moving--;
+		}
+		PG_END_TRY();
 	}
 	/* the next chunk starts clean */
 	hash_seq_init(&seq, run->eng->consumed);
@@ -1415,6 +1428,17 @@ run_flush(void *arg)
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(run->chunk_cxt);
 	memset(&run->p, 0, sizeof(run->p));
+}
+
+/*
+ * Whether procgov's matching is moving invoices to matched right now: the
+ * guard matched_by_matching holds only then, so that no UPDATE of an
+ * invoice's state, whoever makes it, gets an invoice past matching.
+ */
+bool
+procgov_match_moving(void)
+{
+	return match_moving > 0;
 }
 
 PG_FUNCTION_INFO_V1(match_run);

@@ -195,7 +195,10 @@ SET procgov.actor = 'r.receiver';
 SELECT procgov.register_invoice('ACME', 'S-KEY', 'K-2026-118', '2026-11-25',
 	'[{"po_line": 1, "quantity": 40, "unit_price": "18.75 EUR"}]', 'PO-000001') ->> 'state' AS state;
 SELECT number, supplier_invoice_no, state, total, pay_to_iban FROM procgov.invoice;
+-- only matching moves an invoice to matched, never a plain UPDATE
 UPDATE procgov.invoice SET state = 'matched' WHERE number = 'INV-000001';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.match_invoice('ACME', 'INV-000001') ->> 'state' AS matched;
 \set VERBOSITY terse
 UPDATE procgov.invoice SET state = 'posted' WHERE number = 'INV-000001';
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
