@@ -5262,6 +5262,25 @@ END
 $$;
 COMMENT ON FUNCTION procgov.settle_case(procgov.exception_case, text, text, jsonb) IS 'resolve a locked exception case: record, audit, emit exception.resolved, and match its invoice again';
 
+-- the authors of every order a case's lines bill, and whoever registered the
+-- invoice (its ledger's create entry names them): who may not settle it
+CREATE FUNCTION procgov.case_authors(entity text, c procgov.exception_case) RETURNS text[]
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+	SELECT ARRAY(SELECT a FROM (
+					SELECT a FROM procgov.purchase_order o, unnest(procgov.doc_authors(procgov.row_jsonb(o))) a
+					 WHERE o.entity_id = entity
+					   AND o.number IN (SELECT c.details->>'order'
+										UNION SELECT l->>'order' FROM jsonb_array_elements(c.details->'lines') l)
+					UNION
+					SELECT x.actor FROM procgov.audit_log x
+					 WHERE x.stream = 'invoice:' || entity || ':' || c.doc_number AND x.action = 'create') s
+				  WHERE a IS NOT NULL ORDER BY a)
+$$;
+COMMENT ON FUNCTION procgov.case_authors(text, procgov.exception_case) IS 'the authors of the orders an exception case''s lines bill and whoever registered its invoice: they may not accept its variance nor request its credit note';
+REVOKE ALL ON FUNCTION procgov.case_authors(text, procgov.exception_case) FROM PUBLIC;
+
 CREATE FUNCTION procgov.accept_variance(entity text, case_id bigint, reason text) RETURNS jsonb
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
@@ -5281,18 +5300,7 @@ DECLARE
 BEGIN
 	PERFORM procgov.check_entity_access(entity);
 	PERFORM procgov.check_reason(c.case_id, reason);
-	-- the authors of every order the case's lines bill, and whoever registered
-	-- the invoice (its ledger's create entry names them)
-	SELECT ARRAY(SELECT a FROM (
-					SELECT a FROM procgov.purchase_order o, unnest(procgov.doc_authors(procgov.row_jsonb(o))) a
-					 WHERE o.entity_id = entity
-					   AND o.number IN (SELECT c.details->>'order'
-										UNION SELECT l->>'order' FROM jsonb_array_elements(c.details->'lines') l)
-					UNION
-					SELECT x.actor FROM procgov.audit_log x
-					 WHERE x.stream = 'invoice:' || entity || ':' || c.doc_number AND x.action = 'create') s
-				  WHERE a IS NOT NULL ORDER BY a)
-	  INTO authors;
+	authors := procgov.case_authors(entity, c);
 	-- each line's variance is decided by its match rule's role, within that role's
 	-- limit for the variance of its lines; a case whose lines fall under several
 	-- roles is accepted once each role has (one person holding several gives them at once)
@@ -5346,8 +5354,21 @@ CREATE FUNCTION procgov.request_credit_note(entity text, case_id bigint, reason 
 DECLARE
 	c procgov.exception_case := procgov.case_for_resolution(entity, case_id,
 		ARRAY['price_over', 'quantity_over_received', 'quantity_over_ordered'], 'requesting a credit note');
+	me text := procgov.current_actor();
+	authors text[] := procgov.case_authors(entity, c);
 BEGIN
 	PERFORM procgov.check_entity_access(entity);
+	-- a price credit lets the invoice go on at the price it bills, the difference
+	-- owed back: whoever raised the order or registered the invoice does not
+	-- settle that dispute, as for an accepted variance (a quantity credit bills
+	-- no more than was received, and is theirs to ask for)
+	IF c.kind = 'price_over' AND me = ANY (authors) THEN
+		RAISE EXCEPTION '% may not request a credit note on invoice %', me, c.doc_number
+			USING ERRCODE = '42501',
+				  DETAIL = format('%s is an author of the order or the invoice (%s); the invoice would go on at what it bills.',
+								  me, array_to_string(authors, ', ')),
+				  HINT = 'Ask someone who neither raised the order nor registered the invoice, e.g. the controller.';
+	END IF;
 	RETURN procgov.settle_case(c, 'credit_requested', reason,
 		jsonb_build_object('credit_due', procgov.case_variance(c.kind, c.details), 'supplier', c.details->'supplier'));
 END
@@ -5370,13 +5391,15 @@ BEGIN
 	PERFORM procgov.check_reason(case_id, reason);
 	-- by default: receive what the invoice bills beyond what may be billed, within what is still open,
 	-- on each line's own order; given lines are on the invoice's order unless they name one
+	-- (invoice lines that bill the same order line make one receipt line)
 	lines := coalesce(lines, (
-		SELECT jsonb_agg(jsonb_build_object('order', coalesce(l->>'order', c.details->>'order'), 'line', (l->>'po_line')::integer,
-				'quantity', least((l->>'quantity')::numeric - greatest((l->>'billable')::numeric, 0),
-								  (l->>'ordered')::numeric - (l->>'received')::numeric)) ORDER BY (l->>'po_line')::integer)
-		  FROM jsonb_array_elements(c.details->'lines') l
-		 WHERE least((l->>'quantity')::numeric - greatest((l->>'billable')::numeric, 0),
-					 (l->>'ordered')::numeric - (l->>'received')::numeric) > 0));
+		SELECT jsonb_agg(jsonb_build_object('order', g.o, 'line', g.line, 'quantity', g.q) ORDER BY g.o, g.line)
+		  FROM (SELECT coalesce(l->>'order', c.details->>'order') AS o, (l->>'po_line')::integer AS line,
+					   least(sum((l->>'quantity')::numeric - greatest((l->>'billable')::numeric, 0)),
+							 max((l->>'ordered')::numeric - (l->>'received')::numeric)) AS q
+				  FROM jsonb_array_elements(c.details->'lines') l
+				 GROUP BY 1, 2) g
+		 WHERE g.q > 0));
 	IF lines IS NULL THEN
 		RAISE EXCEPTION 'exception case % leaves nothing to receive', case_id
 			USING ERRCODE = '55000', DETAIL = 'The order''s lines are received in full already.',

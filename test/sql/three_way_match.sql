@@ -216,6 +216,11 @@ SELECT procgov.accept_variance('MX', :price_case, 'my own order');
 SET procgov.actor = 'j.junior';
 SELECT procgov.accept_variance('MX', :price_case, 'over my limit');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- nor does the buyer settle the price dispute with a credit note request: the
+-- invoice would go on at the price it bills
+SET procgov.actor = 'b.buyer';
+SELECT procgov.request_credit_note('MX', :price_case, 'the supplier will credit it');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SET procgov.actor = 'c.controller';
 SELECT r - 'invoice' - 'case_id' AS accepted, r #>> '{invoice,state}' AS invoice_state
   FROM procgov.accept_variance('MX', :price_case, 'the supplier''s new price list applies from November') r;
@@ -339,6 +344,29 @@ SELECT kind, status, resolution FROM procgov.exception_case WHERE entity_id = 'M
 SELECT line_no, result, accepted FROM procgov.three_way_match('MX', 'W-1');
 SELECT line_no, invoiced_qty FROM procgov.purchase_order_line l JOIN procgov.purchase_order o USING (entity_id, po_id)
  WHERE entity_id = 'MX' AND number = 'PO-W';
+
+-- correcting the receipt of an invoice whose two lines bill one order line:
+-- one receipt line of their sum
+SET procgov.actor = 'b.buyer';
+BEGIN;
+SET LOCAL procgov.enforce = off;
+INSERT INTO procgov.purchase_order (entity_id, number, supplier_id, buyer, total)
+SELECT 'MX', 'PO-X', supplier_id, 'b.buyer', '100.00 EUR' FROM procgov.supplier WHERE entity_id = 'MX' AND code = 'SW';
+INSERT INTO procgov.purchase_order_line (entity_id, po_id, line_no, item_id, description, quantity, unit_price)
+SELECT 'MX', o.po_id, 1, i.item_id, i.description, 10, '10.00 EUR'
+  FROM procgov.purchase_order o, procgov.item i
+ WHERE o.entity_id = 'MX' AND o.number = 'PO-X' AND i.entity_id = 'MX' AND i.sku = 'BOLT';
+UPDATE procgov.purchase_order SET state = 'transmitted' WHERE entity_id = 'MX' AND number = 'PO-X';
+COMMIT;
+SET procgov.actor = 'ap.clerk';
+SELECT procgov.register_invoice('MX', 'SW', 'SW-2', '2026-11-28',
+	'[{"po_line": 1, "quantity": 4, "unit_price": "10.00 EUR"}, {"po_line": 1, "quantity": 4, "unit_price": "10.00 EUR"}]',
+	'PO-X', number => 'X-1') ->> 'state' AS state;
+SELECT procgov.match_invoice('MX', 'X-1') ->> 'state' AS state;
+SELECT case_id AS x_case FROM procgov.exception_case WHERE entity_id = 'MX' AND doc_number = 'X-1' AND kind = 'no_receipt' \gset
+SET procgov.actor = 'r.receiver';
+SELECT r ->> 'received' AS received, r #>> '{invoice,state}' AS invoice_state
+  FROM procgov.correct_receipt('MX', :x_case, 'delivered, not booked') r;
 
 -- a case whose lines fall under two variance roles (bolts: the controller; laptops:
 -- the IT lead, by their category's match rule) is accepted once each role has
