@@ -1075,6 +1075,9 @@ BEGIN
 			USING ERRCODE = '22023', DETAIL = format('lease is %s.', coalesce(lease::text, 'NULL')),
 				  HINT = 'Give how long a worker may take over a polled batch, e.g. ''30 seconds''.';
 	END IF;
+	-- a prune waits for this registration to commit, so it sees the new consumer
+	-- and keeps what the consumer has yet to read (registrations share the lock)
+	PERFORM pg_advisory_xact_lock_shared(hashtext('procgov consumers'));
 	INSERT INTO procgov.consumer (consumer, retry_limit, lease, done_snapshot)
 	VALUES (register_consumer.consumer, register_consumer.retry_limit, register_consumer.lease,
 			CASE WHEN from_beginning THEN '1:1:'::pg_snapshot ELSE procgov.consumer_snapshot() END);
@@ -1367,6 +1370,9 @@ BEGIN
 			USING ERRCODE = '22023', DETAIL = format('older_than is %s.', coalesce(older_than::text, 'NULL')),
 				  HINT = 'Give how long acknowledged events are kept, e.g. ''7 days''.';
 	END IF;
+	-- registrations in progress first: the delete's snapshot, taken after the
+	-- lock, sees each consumer they add
+	PERFORM pg_advisory_xact_lock(hashtext('procgov consumers'));
 	DELETE FROM procgov.outbox o
 	 WHERE o.occurred_at < now() - older_than
 	   AND NOT EXISTS (SELECT FROM procgov.consumer c
