@@ -526,7 +526,8 @@ emit(PG_FUNCTION_ARGS)
 	{
 		char	   *c2 = strchr(ev.aggregate_id, ':');
 
-		if (c2 > ev.aggregate_id)
+		/* an id's first part longer than any entity code is no entity: none is derived */
+		if (c2 > ev.aggregate_id && (size_t) (c2 - ev.aggregate_id) <= ENTITY_MAX_LEN)
 			ev.entity = pnstrdup(ev.aggregate_id, c2 - ev.aggregate_id);
 	}
 	if (ev.causation_id < 0 || ev.aggregate_version < 0 ||

@@ -276,3 +276,8 @@ DROP ROLE regress_ev_auditor;
 -- the relay's settings: the pause between passes (reloadable); the
 -- databases exist only when the server loads procgov at start
 SELECT name, setting, unit, context FROM pg_settings WHERE name = 'procgov.relay_naptime';
+
+-- an aggregate id whose first part is longer than any entity code: no entity
+-- is taken from it, and the event is accepted (its id may be 500 bytes)
+SELECT procgov.emit('po.approved', 'purchase_order:' || repeat('y', 150) || ':PO-1', '{}') AS long_id \gset
+SELECT entity IS NULL AS no_entity, length(aggregateid) FROM procgov.outbox WHERE id = :long_id;
