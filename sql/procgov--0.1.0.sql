@@ -5093,12 +5093,13 @@ CREATE FUNCTION procgov.case_variance(kind text, details jsonb) RETURNS procgov.
 	LANGUAGE sql IMMUTABLE
 	AS $$ SELECT procgov.sum(procgov.abs(CASE
 				WHEN kind IN ('price_over', 'price_under')
-				THEN ((l->>'unit_price')::procgov.amount OPERATOR(procgov.-) (l->>'order_price')::procgov.amount)
-					 OPERATOR(procgov.*) (l->>'quantity')::pg_catalog.numeric
-				ELSE (l->>'order_price')::procgov.amount
-					 OPERATOR(procgov.*) ((l->>'quantity')::pg_catalog.numeric - (l->>'billable')::pg_catalog.numeric) END))
+				THEN procgov.round((l->>'unit_price')::procgov.amount OPERATOR(procgov.*) (l->>'quantity')::pg_catalog.numeric)
+					 OPERATOR(procgov.-)
+					 procgov.round((l->>'order_price')::procgov.amount OPERATOR(procgov.*) (l->>'quantity')::pg_catalog.numeric)
+				ELSE procgov.round((l->>'order_price')::procgov.amount
+					 OPERATOR(procgov.*) ((l->>'quantity')::pg_catalog.numeric - (l->>'billable')::pg_catalog.numeric)) END))
 			  FROM pg_catalog.jsonb_array_elements(details->'lines') l $$;
-COMMENT ON FUNCTION procgov.case_variance(text, jsonb) IS 'what the variance of a price or quantity case amounts to at the order''s prices';
+COMMENT ON FUNCTION procgov.case_variance(text, jsonb) IS 'what the variance of a price or quantity case amounts to at the order''s prices, each line''s values in the currency''s minor units as matching judges them';
 
 CREATE FUNCTION procgov.match_exceptions(ent text[], num text[], line integer[], po bigint[], po_line integer[],
 	kinds text[], qty numeric[], ordered numeric[], received numeric[], invoiced numeric[], billable numeric[],

@@ -469,3 +469,10 @@ SELECT pl.po_id FROM procgov.purchase_order_line pl, procgov.band('10.04 EUR', '
  WHERE pl.entity_id = 'MX' AND pl.unit_price OPERATOR(procgov.~>=~) lower(b) AND pl.unit_price OPERATOR(procgov.~<=~) upper(b)
    AND pl.invoiced_qty < pl.quantity;
 RESET enable_seqscan;
+
+-- a resolution's variance is what matching judged: each line's values in the
+-- currency's minor units (0.215 USD billed once against 0.21 is 0.01 USD;
+-- three at 10.1005 BHD against 10.000 is 0.302 BHD, payable in fils)
+SELECT procgov.case_variance('price_over', '{"lines": [{"order_price": "0.21 USD", "unit_price": "0.215 USD", "quantity": 1}]}') AS usd,
+	   procgov.case_variance('price_over', '{"lines": [{"order_price": "10.000 BHD", "unit_price": "10.1005 BHD", "quantity": 3}]}') AS bhd,
+	   procgov.case_variance('quantity_over_received', '{"lines": [{"order_price": "0.333 USD", "quantity": 3, "billable": 0}]}') AS qty;
