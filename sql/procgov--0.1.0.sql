@@ -5724,6 +5724,39 @@ $$;
 COMMENT ON FUNCTION procgov.governed_table_dropped() IS 'event trigger: when a governed ERP table is dropped, the ledger records it (stream governance:<table>, with its open documents), and its mapping and row links are removed (its documents and their ledger stay); an order table cannot be dropped before its governed line table';
 CREATE EVENT TRIGGER procgov_governed_table_dropped ON sql_drop EXECUTE FUNCTION procgov.governed_table_dropped();
 COMMENT ON EVENT TRIGGER procgov_governed_table_dropped IS 'removes the mapping and row links of a governed ERP table that is dropped';
+
+-- a governed table keeps the name it was governed under: its governance
+-- stream and the drift reports name it, and a table renamed away while a new
+-- one takes its name would leave the ERP writing to an ungoverned table that
+-- nothing watches.  ALTER TABLE ... RENAME / SET SCHEMA and ALTER SCHEMA
+-- ... RENAME are refused for it (ungovern, rename, govern again)
+CREATE FUNCTION procgov.governed_table_renamed() RETURNS event_trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+DECLARE
+	t record;
+BEGIN
+	FOR t IN
+		SELECT g.relid
+		  FROM procgov.governed_table g
+		 WHERE (tg_tag = 'ALTER SCHEMA'
+				OR g.relid::oid IN (SELECT c.objid FROM pg_catalog.pg_event_trigger_ddl_commands() c
+									 WHERE c.classid = 'pg_catalog.pg_class'::regclass))
+		   AND NOT EXISTS (SELECT FROM procgov.audit_log a
+							WHERE a.stream = 'governance:' || g.relid::text AND a.action IN ('govern', 'mapping_added'))
+	LOOP
+		RAISE EXCEPTION 'a governed table cannot be renamed or moved (it would be %)', t.relid
+			USING ERRCODE = '55000',
+				  DETAIL = 'Its governance is on record under the name it was governed with; a table taking that name would not be governed.',
+				  HINT = 'Ungovern it (procgov.ungovern()), rename or move it, then govern it again.';
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION procgov.governed_table_renamed() IS 'event trigger: refuses renaming or moving a governed ERP table (or its schema), whose governance is on record under its name';
+CREATE EVENT TRIGGER procgov_governed_table_renamed ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'ALTER SCHEMA')
+	EXECUTE FUNCTION procgov.governed_table_renamed();
+COMMENT ON EVENT TRIGGER procgov_governed_table_renamed IS 'refuses renaming or moving a governed ERP table, or renaming its schema';
 CREATE TRIGGER state_map_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON procgov.state_map
 	FOR EACH STATEMENT EXECUTE FUNCTION procgov.config_changed();
 

@@ -520,8 +520,19 @@ RESET ROLE;
 SELECT governed_by FROM procgov.governed_table WHERE relid = 'odoo.r_line'::regclass;
 SELECT stream, action, actor, payload ->> 'governed_by' AS governed_by, payload ->> 'local_status' AS local_status
   FROM procgov.audit_log WHERE stream IN ('governance:odoo.r', 'governance:odoo.r_line') AND entry_id > :mark ORDER BY entry_id;
+-- a governed table keeps its name: renamed or moved away, a new table could
+-- take it ungoverned; other changes of the table are its owner's business
+ALTER TABLE odoo.r RENAME TO r_old;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+ALTER TABLE odoo.r SET SCHEMA public;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+ALTER SCHEMA odoo RENAME TO odoo_old;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+ALTER TABLE odoo.r ADD COLUMN note text;
 SELECT procgov.ungovern('odoo.r_line') ->> 'rows' AS rows;
 SELECT procgov.ungovern('odoo.r') ->> 'rows' AS rows;
+ALTER TABLE odoo.r RENAME TO r_old;
+ALTER TABLE odoo.r_old RENAME TO r;
 
 DROP SCHEMA odoo CASCADE;
 DROP OWNED BY regress_odoo, regress_erp_admin, regress_erp_buyer;
