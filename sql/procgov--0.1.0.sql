@@ -5889,6 +5889,13 @@ BEGIN
 			RAISE EXCEPTION 'row % of % has no entity', erp_key, tbl
 				USING ERRCODE = '23502', HINT = 'Its entity column must hold a procgov.entity code.';
 		END IF;
+		IF doc_number IS NULL OR doc_number = '' THEN
+			RAISE EXCEPTION 'row % of % has no order number', erp_key, tbl
+				USING ERRCODE = '23502', HINT = 'Its number column must hold the order''s number: procgov names the document by it.';
+		END IF;
+		-- a key reused after its row was deleted is a new order: the old link goes
+		-- (the ledger keeps the delete, with the key)
+		DELETE FROM procgov.governed_row r WHERE r.relid = tbl AND r.erp_key = erp_key AND r.deleted_at IS NOT NULL;
 		-- who may write the ERP table is the ERP's own grants' business: the entity must exist
 		PERFORM procgov.check_entity(entity, false);
 		sid := procgov.erp_supplier(entity, supplier, tbl, erp_key);
@@ -6127,6 +6134,11 @@ BEGIN
 		ln := coalesce(line_number::integer,
 					   (SELECT coalesce(max(x.line_no), 0) + 1 FROM procgov.purchase_order_line x
 						 WHERE x.entity_id = po.entity_id AND x.po_id = po.po_id));
+		IF EXISTS (SELECT FROM procgov.purchase_order_line x WHERE x.entity_id = po.entity_id AND x.po_id = po.po_id AND x.line_no = ln) THEN
+			RAISE EXCEPTION 'line % of % would be line % of purchase order % (%), which another line is', erp_key, tbl, ln,
+				po.number, po.entity_id
+				USING ERRCODE = '23505', HINT = 'Give each line of an order its own line number.';
+		END IF;
 		IF item IS NOT NULL THEN
 			it := procgov.item_by_sku(po.entity_id, item);
 		END IF;

@@ -520,6 +520,29 @@ RESET ROLE;
 SELECT governed_by FROM procgov.governed_table WHERE relid = 'odoo.r_line'::regclass;
 SELECT stream, action, actor, payload ->> 'governed_by' AS governed_by, payload ->> 'local_status' AS local_status
   FROM procgov.audit_log WHERE stream IN ('governance:odoo.r', 'governance:odoo.r_line') AND entry_id > :mark ORDER BY entry_id;
+-- clear errors, not the tables' own: an order with no number, a line number
+-- taken twice; and a key reused after its row was deleted is a new order
+ALTER TABLE odoo.r ALTER COLUMN name DROP NOT NULL;
+INSERT INTO odoo.r VALUES (3, NULL, 'draft', 17);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+INSERT INTO odoo.r VALUES (3, 'R-3', 'draft', 17);
+CREATE TABLE odoo.d (id integer PRIMARY KEY, name text NOT NULL, state text NOT NULL, partner_id integer NOT NULL);
+CREATE TABLE odoo.d_line (id integer PRIMARY KEY, d_id integer NOT NULL, seq integer, qty numeric NOT NULL, price numeric NOT NULL);
+SELECT procgov.govern('odoo.d', 'purchase_order', key => 'id', status => '{state}', states => '{"draft": "draft"}',
+	entity => 'ODO', number => 'name', supplier => 'partner_id') IS NOT NULL AS governed;
+SELECT procgov.govern('odoo.d_line', 'purchase_order_line', key => 'id', parent => 'odoo.d', parent_key => 'd_id',
+	line_number => 'seq', quantity => 'qty', unit_price => 'price') IS NOT NULL AS governed;
+INSERT INTO odoo.d VALUES (1, 'D-1', 'draft', 17);
+INSERT INTO odoo.d_line VALUES (30, 1, 1, 1, 1), (31, 1, 1, 1, 1);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.ungovern('odoo.d_line') ->> 'rows' AS rows;
+SELECT procgov.ungovern('odoo.d') ->> 'rows' AS rows;
+DELETE FROM odoo.r WHERE id = 3;
+INSERT INTO odoo.r VALUES (3, 'R-3B', 'draft', 17);
+SELECT po.number, po.state FROM procgov.governed_row g JOIN procgov.purchase_order po USING (entity_id, po_id)
+ WHERE g.relid = 'odoo.r'::regclass AND g.erp_key = '3';
+SELECT number, state FROM procgov.purchase_order WHERE entity_id = 'ODO' AND number IN ('R-3', 'R-3B') ORDER BY number;
+
 -- a governed table keeps its name: renamed or moved away, a new table could
 -- take it ungoverned; other changes of the table are its owner's business
 ALTER TABLE odoo.r RENAME TO r_old;
