@@ -5412,6 +5412,21 @@ BEGIN
 			USING ERRCODE = '55000', DETAIL = 'The order''s lines are received in full already.',
 				  HINT = 'Accept the variance or request a credit note instead.';
 	END IF;
+	-- the receipt corrects the case's own orders, no other
+	IF jsonb_typeof(lines) = 'array' AND EXISTS (
+		SELECT FROM jsonb_array_elements(lines) l
+		 WHERE coalesce(l->>'order', c.details->>'order') NOT IN (
+				SELECT c.details->>'order' WHERE c.details->>'order' IS NOT NULL
+				UNION SELECT x->>'order' FROM jsonb_array_elements(c.details->'lines') x WHERE x->>'order' IS NOT NULL)) THEN
+		RAISE EXCEPTION 'exception case % is about invoice %; its receipt corrects that invoice''s orders only', case_id, c.doc_number
+			USING ERRCODE = '22023',
+				  DETAIL = format('A line names order %s.', (SELECT l->>'order' FROM jsonb_array_elements(lines) l
+					WHERE coalesce(l->>'order', c.details->>'order') NOT IN (
+						SELECT c.details->>'order' WHERE c.details->>'order' IS NOT NULL
+						UNION SELECT x->>'order' FROM jsonb_array_elements(c.details->'lines') x WHERE x->>'order' IS NOT NULL)
+					LIMIT 1)),
+				  HINT = 'Receive other orders with procgov.post_receipt().';
+	END IF;
 	FOR o IN
 		SELECT coalesce(l->>'order', c.details->>'order') AS number,
 			   jsonb_agg(jsonb_build_object('line', (l->>'line')::integer, 'quantity', l->'quantity')) AS received

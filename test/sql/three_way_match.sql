@@ -365,6 +365,9 @@ SELECT procgov.register_invoice('MX', 'SW', 'SW-2', '2026-11-28',
 SELECT procgov.match_invoice('MX', 'X-1') ->> 'state' AS state;
 SELECT case_id AS x_case FROM procgov.exception_case WHERE entity_id = 'MX' AND doc_number = 'X-1' AND kind = 'no_receipt' \gset
 SET procgov.actor = 'r.receiver';
+-- its receipt corrects the case's own order, not another one
+SELECT procgov.correct_receipt('MX', :x_case, 'delivered', '[{"order": "PO-V", "line": 2, "quantity": 1}]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT r ->> 'received' AS received, r #>> '{invoice,state}' AS invoice_state
   FROM procgov.correct_receipt('MX', :x_case, 'delivered, not booked') r;
 
