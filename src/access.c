@@ -5,7 +5,8 @@
  *		once per statement (per transaction under REPEATABLE READ).
  *
  * The names whose grants in procgov.entity_grant apply are the calling role
- * (GetOuterUserId(): outside every SECURITY DEFINER function), each role
+ * (procgov_calling_role_id(): outside every SECURITY DEFINER function; in a
+ * security-restricted operation, the table owner whose code runs), each role
  * whose privileges it has (pg_has_role(..., 'USAGE')), and the person
  * procgov.actor names when the calling role is a member of procgov_service
  * -- never a name that is a role's, so naming procgov_auditor borrows
@@ -114,7 +115,7 @@ actor_setting(void)
 static const Access *
 current_access(void)
 {
-	Oid			caller = GetOuterUserId();
+	Oid			caller = procgov_calling_role_id();
 	const char *actor = actor_setting();
 	Oid			relid,
 				admin;
@@ -231,7 +232,7 @@ procgov_check_entity_access(const char *entity)
 
 	if (a->sees_all || (entity != NULL && entity_granted(a, entity)))
 		return;
-	who = GetUserNameFromId(GetOuterUserId(), false);
+	who = GetUserNameFromId(procgov_calling_role_id(), false);
 	if (a->actor[0] != '\0' && a->service)
 		who = psprintf("%s (through %s)", a->actor, who);
 	ereport(ERROR,

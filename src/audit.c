@@ -40,6 +40,7 @@
 #include "executor/executor.h"
 #include "executor/tuptable.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/execnodes.h"
 #include "storage/lmgr.h"
@@ -241,6 +242,26 @@ typedef struct EntryText
 	char		txid[24];
 } EntryText;
 
+/*
+ * Hashes are over UTF-8 text, whatever the database's encoding, so that an
+ * export (COPY ... WITH (ENCODING 'UTF8')) verifies outside the database:
+ * text of another server encoding is converted for hashing only (storage
+ * stays in the server's encoding).  No copy for a UTF-8 database.
+ */
+static const char *
+utf8_text(const char *s, size_t len, size_t *out_len)
+{
+	char	   *c;
+
+	*out_len = len;
+	if (s == NULL || GetDatabaseEncoding() == PG_UTF8 || GetDatabaseEncoding() == PG_SQL_ASCII)
+		return s;
+	c = pg_server_to_any(s, (int) len, PG_UTF8);
+	if (c != s)
+		*out_len = strlen(c);
+	return c;
+}
+
 static void
 set_text_field(audit_field *f, text *t)
 {
@@ -250,15 +271,13 @@ set_text_field(audit_field *f, text *t)
 		f->len = 0;
 		return;
 	}
-	f->data = VARDATA_ANY(t);
-	f->len = VARSIZE_ANY_EXHDR(t);
+	f->data = utf8_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &f->len);
 }
 
 static void
 set_cstring_field(audit_field *f, const char *s)
 {
-	f->data = s;
-	f->len = s ? strlen(s) : 0;
+	f->data = utf8_text(s, s ? strlen(s) : 0, &f->len);
 }
 
 /* Hash an entry's fields (prev_hash included) with the server's SHA-256. */
@@ -462,7 +481,7 @@ procgov_audit_append(text *stream, text *action, Jsonb *payload, text *reason)
 	now = GetCurrentTimestamp();
 	fxid = GetTopFullTransactionId();
 	actor = procgov_actor_name();
-	db_user = GetUserNameFromId(GetOuterUserId(), false);
+	db_user = GetUserNameFromId(procgov_calling_role_id(), false);
 	if (payload)
 		payload_text = JsonbToCString(NULL, &payload->root, VARSIZE(payload));
 
@@ -602,7 +621,8 @@ block_from_slot(TupleTableSlot *slot, BlockRow *b)
 	if (TIMESTAMP_NOT_FINITE(sealed_at) || !audit_time_text(unix_usec(sealed_at), bi->sealed_at))
 		bi->usable = false;
 	bi->sealed_by = TextDatumGetCString(v[AB_COL_SEALED_BY - 1]);
-	bi->sealed_by_len = strlen(bi->sealed_by);
+	/* read to verify: the hashed form */
+	bi->sealed_by = utf8_text(bi->sealed_by, strlen(bi->sealed_by), &bi->sealed_by_len);
 	b->leaves = datumCopy(v[AB_COL_LEAVES - 1], false, -1);
 	if ((h = hash_of(v[AB_COL_ROOT - 1])) != NULL)
 		memcpy(bi->root, h, AUDIT_HASH_LEN);
@@ -694,7 +714,16 @@ insert_block(Relation rel, audit_block_info *b, TimestampTz sealed_at,
 	audit_merkle_of(leaves, nleaves, audit_sha256, b->root);
 	b->count = nleaves;
 	audit_time(sealed_at, b->sealed_at);
-	audit_block_hash(b, audit_sha256, b->hash);
+	{
+		/* hashed in UTF-8, stored in the server's encoding */
+		const char *stored = b->sealed_by;
+		size_t		stored_len = b->sealed_by_len;
+
+		b->sealed_by = utf8_text(stored, stored_len, &b->sealed_by_len);
+		audit_block_hash(b, audit_sha256, b->hash);
+		b->sealed_by = stored;
+		b->sealed_by_len = stored_len;
+	}
 
 	lv = palloc(VARHDRSZ + nleaves * AUDIT_HASH_LEN);
 	SET_VARSIZE(lv, VARHDRSZ + nleaves * AUDIT_HASH_LEN);

@@ -242,6 +242,34 @@ procgov_materialize_srf(FunctionCallInfo fcinfo)
 }
 
 /*
+ * The role procgov judges as the caller: the one outside every SECURITY
+ * DEFINER function (the login, or its SET ROLE).  Inside a security-
+ * restricted operation (ANALYZE, VACUUM, CREATE INDEX, REFRESH MATERIALIZED
+ * VIEW, autovacuum) a table's own code runs as the table's owner while the
+ * outer role stays whoever started the maintenance: there the owner is the
+ * caller.  If a SECURITY DEFINER function stands between that code and
+ * procgov, the owner cannot be told from the definer, and procgov refuses
+ * rather than act with the maintenance role's rights.
+ */
+Oid
+procgov_calling_role_id(void)
+{
+	Oid			current;
+	int			sec;
+
+	if (!InSecurityRestrictedOperation())
+		return GetOuterUserId();
+	GetUserIdAndSecContext(&current, &sec);
+	if ((sec & SECURITY_LOCAL_USERID_CHANGE) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("procgov cannot tell who is acting inside a security-restricted operation"),
+				 errdetail("A SECURITY DEFINER function was called from code that ANALYZE, VACUUM, CREATE INDEX or REFRESH MATERIALIZED VIEW runs as a table's owner."),
+				 errhint("Call procgov's functions outside index expressions and maintenance; a materialized view over procgov's views reads them directly.")));
+	return current;
+}
+
+/*
  * The acting end user: the person procgov.actor names when the calling role
  * (outside any SECURITY DEFINER function) has procgov_service's privileges,
  * else that role itself.  A login that may not name people names nobody: it
@@ -251,7 +279,7 @@ procgov_materialize_srf(FunctionCallInfo fcinfo)
 char *
 procgov_actor_name(void)
 {
-	Oid			caller = GetOuterUserId();
+	Oid			caller = procgov_calling_role_id();
 
 	if (procgov_actor && procgov_actor[0] != '\0' && procgov_may_name_people(caller))
 		return procgov_actor;
@@ -879,7 +907,7 @@ Datum
 calling_role(PG_FUNCTION_ARGS)
 {
 	(void) fcinfo;
-	PG_RETURN_TEXT_P(cstring_to_text(GetUserNameFromId(GetOuterUserId(), false)));
+	PG_RETURN_TEXT_P(cstring_to_text(GetUserNameFromId(procgov_calling_role_id(), false)));
 }
 
 /* procgov.current_actor(): the acting end user, as the ledger records it. */

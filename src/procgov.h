@@ -91,6 +91,7 @@ extern char *procgov_actor_name(void);
 extern bool procgov_may_name_people(Oid role);
 extern void procgov_check_entity_access(const char *entity);
 extern bool procgov_match_moving(void);
+extern Oid	procgov_calling_role_id(void);
 
 /* Register a part's relcache handler; procgov takes one of the server's slots for all. */
 extern void procgov_on_relcache(RelcacheCallbackFunction fn);

@@ -457,6 +457,57 @@ SELECT number, category FROM procgov.order_milestones WHERE entity_id = 'BIC' AN
 -- a block rule leaves no step, so nothing says whether it fired: it is not listed as never fired
 SELECT finding, rule FROM procgov.policy_coverage WHERE entity_id = 'BIC' ORDER BY rule;
 
+-- a table's own code that maintenance runs (an index expression under ANALYZE,
+-- here a superuser's) runs as the table's owner: procgov judges that owner,
+-- not the role that started the maintenance.  The reader's code sees its own
+-- entity only; the requester's, calling the API, is refused
+CREATE SCHEMA regress_bi_own AUTHORIZATION regress_bi_reader;
+GRANT USAGE, CREATE ON SCHEMA regress_bi_own TO regress_bi_req;
+SET ROLE regress_bi_reader;
+CREATE TABLE regress_bi_own.seen (who text, entity text);
+CREATE FUNCTION regress_bi_own.grab() RETURNS void LANGUAGE plpgsql VOLATILE AS $f$
+BEGIN
+	INSERT INTO regress_bi_own.seen SELECT DISTINCT procgov.calling_role(), entity_id FROM procgov.audit_trail;
+END $f$;
+CREATE FUNCTION regress_bi_own.look(a int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $f$
+BEGIN
+	IF a = 1 THEN
+		PERFORM regress_bi_own.grab();
+	END IF;
+	RETURN a;
+END $f$;
+CREATE TABLE regress_bi_own.t (a int);
+INSERT INTO regress_bi_own.t SELECT generate_series(1, 3);
+CREATE INDEX ON regress_bi_own.t (regress_bi_own.look(a));
+TRUNCATE regress_bi_own.seen;
+RESET ROLE;
+ANALYZE regress_bi_own.t;
+SELECT who, entity FROM regress_bi_own.seen ORDER BY entity;
+SET ROLE regress_bi_req;
+CREATE TABLE regress_bi_own.armed (on_ boolean);
+CREATE FUNCTION regress_bi_own.forge() RETURNS void LANGUAGE plpgsql VOLATILE AS $f$
+BEGIN
+	PERFORM set_config('procgov.actor', 'ben.buyer', true);
+	PERFORM procgov.create_purchase_order('BIB', 'SB', '[{"description": "forged", "quantity": 1, "unit_price": "9999 EUR"}]',
+										  number => 'FORGED');
+END $f$;
+CREATE FUNCTION regress_bi_own.act(a int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $f$
+BEGIN
+	IF a = 1 AND EXISTS (SELECT FROM regress_bi_own.armed) THEN
+		PERFORM regress_bi_own.forge();
+	END IF;
+	RETURN a;
+END $f$;
+CREATE TABLE regress_bi_own.t2 (a int);
+INSERT INTO regress_bi_own.t2 SELECT generate_series(1, 3);
+CREATE INDEX ON regress_bi_own.t2 (regress_bi_own.act(a));
+INSERT INTO regress_bi_own.armed VALUES (true);
+RESET ROLE;
+ANALYZE regress_bi_own.t2;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT count(*) AS forged FROM procgov.purchase_order WHERE number = 'FORGED';
+DROP SCHEMA regress_bi_own CASCADE;
+
 DELETE FROM procgov.entity_grant WHERE grantee IN ('regress_bi_reader', 'regress_bi_req', 'regress_bi_appr', 'pat.person');
 DROP ROLE regress_bi_reader, regress_bi_req, regress_bi_appr, regress_bi_audit, regress_bi_erp, regress_bi_plain;
 

@@ -91,4 +91,22 @@ is "$?" 2 "a directory that cannot be read as a file is an error (exit 2), not i
 
 # the verifier and the extension agree on every hash
 is "$(q -d tap_verifier -c "SELECT count(*) FROM procgov.verify_audit()")" 0 "the extension finds the same ledger intact"
+
+# a database in another encoding (an ERP's LATIN1 one): hashes are over UTF-8
+# text whatever the server stores, so its UTF-8 export verifies too
+dropdb --if-exists tap_verifier_latin1 >/dev/null 2>&1
+createdb -T template0 -E LATIN1 --locale=C tap_verifier_latin1
+PGCLIENTENCODING=UTF8 q -d tap_verifier_latin1 >/dev/null <<'SQL'
+CREATE EXTENSION procgov;
+SET procgov.actor = 'jürgen.prüfer';
+SELECT procgov.audit_append('supplier:ACME:Müller', 'änderung', '{"name": "Grüße"}', 'café');
+SELECT procgov.seal_audit() IS NOT NULL;
+SQL
+PGCLIENTENCODING=UTF8 q -d tap_verifier_latin1 -c "\\copy (SELECT * FROM procgov.audit_export ORDER BY entry_id) TO '$work/l1.tsv' WITH (ENCODING 'UTF8')"
+PGCLIENTENCODING=UTF8 q -d tap_verifier_latin1 -c "\\copy (SELECT * FROM procgov.audit_block_export ORDER BY block_id) TO '$work/l1b.tsv' WITH (ENCODING 'UTF8')"
+digest=$(q -d tap_verifier_latin1 -c "SELECT digest FROM procgov.audit_digest()")
+"$verify" --entries "$work/l1.tsv" --blocks "$work/l1b.tsv" --digest "$digest" >/dev/null
+is "$?" 0 "a LATIN1 database's export verifies outside it"
+is "$(q -d tap_verifier_latin1 -c "SELECT count(*) FROM procgov.verify_audit()")" 0 "and inside it"
+dropdb --if-exists tap_verifier_latin1 >/dev/null 2>&1
 done_testing
