@@ -6493,8 +6493,9 @@ BEGIN
 					OR (m.state IS NOT NULL AND m.state <> po.state
 						AND EXISTS (SELECT FROM procgov.state_map o WHERE o.relid = g.relid AND o.state = po.state)))
 			UNION ALL
-			-- a row procgov never saw: written while its trigger did not fire
-			SELECT x.entity_id, x.doc_number, NULL,
+			-- a row procgov never saw: written while its trigger did not fire (one
+			-- without a number is named by its key)
+			SELECT x.entity_id, coalesce(nullif(x.doc_number, ''), format('(%s row %s)', t.relid, x.erp_key)), NULL,
 				   jsonb_build_object('table', t.relid::text, 'key', x.erp_key, 'local_status', x.local_status,
 					   'problem', 'row without a procgov document'),
 				   NULL::uuid
@@ -6781,6 +6782,8 @@ COMMENT ON FUNCTION procgov.run_supplier_performance(timestamptz) IS 'rate suppl
 
 CREATE FUNCTION procgov.escalate_overdue(as_of timestamptz) RETURNS jsonb
 	LANGUAGE plpgsql VOLATILE
+	-- deadlines in days are days of UTC, not of the session's time zone (DST)
+	SET TimeZone = 'UTC'
 	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
@@ -6922,6 +6925,8 @@ CREATE FUNCTION procgov.drift(as_of timestamptz)
 	RETURNS TABLE (entity_id text, kind text, doc_kind text, doc_number text, owner text, sla interval, details jsonb,
 		correlation_id uuid)
 	LANGUAGE sql STABLE
+	-- deadlines in days are days of UTC, not of the session's time zone (DST)
+	SET TimeZone = 'UTC'
 	AS $$
 	WITH r AS MATERIALIZED (SELECT * FROM procgov.drift_rules())
 	-- approved, not sent to the supplier
@@ -6970,7 +6975,7 @@ CREATE FUNCTION procgov.drift(as_of timestamptz)
 			   'supplier', (SELECT s.code FROM procgov.supplier s WHERE s.entity_id = i.entity_id AND s.supplier_id = i.supplier_id),
 			   'open_cases', (SELECT jsonb_agg(c.kind ORDER BY c.kind) FROM procgov.exception_case c
 							   WHERE c.entity_id = i.entity_id AND c.doc_kind = 'invoice' AND c.doc_number = i.number
-								 AND c.status = 'open')),
+								 AND c.status = 'open' AND c.kind <> 'invoice_dispute_stale')),
 		   i.correlation_id
 	  FROM r CROSS JOIN LATERAL (SELECT * FROM procgov.invoice i
 		 WHERE i.entity_id = r.entity_id AND i.state = 'disputed' AND i.state_changed_at < as_of - r.after) i
@@ -7003,9 +7008,19 @@ COMMENT ON FUNCTION procgov.drift(timestamptz) IS 'what procgov.run_reconciliati
 
 CREATE FUNCTION procgov.reconcile(as_of timestamptz) RETURNS jsonb
 	LANGUAGE sql VOLATILE
+	SET TimeZone = 'UTC'
 	SET plan_cache_mode = force_generic_plan
 	AS $$
-	WITH found AS MATERIALIZED (SELECT * FROM procgov.drift(as_of)),
+	-- one finding per document and kind, whatever the sources say: an ERP table
+	-- may hold one number twice, and one bad row must not stop the whole run
+	WITH found AS MATERIALIZED (
+		SELECT d.entity_id, d.kind, d.doc_kind, d.doc_number, min(d.owner) AS owner, min(d.sla) AS sla,
+			   CASE WHEN count(*) = 1 THEN (array_agg(d.details))[1]
+					ELSE jsonb_build_object('findings', jsonb_agg(d.details ORDER BY d.details::text)) END AS details,
+			   (array_agg(d.correlation_id ORDER BY d.correlation_id) FILTER (WHERE d.correlation_id IS NOT NULL))[1] AS correlation_id
+		  FROM procgov.drift(as_of) d
+		 WHERE d.doc_number IS NOT NULL
+		 GROUP BY d.entity_id, d.kind, d.doc_kind, d.doc_number),
 	upserted AS (
 		INSERT INTO procgov.exception_case AS x (entity_id, kind, doc_kind, doc_number, owner, due_at, details, correlation_id)
 		SELECT f.entity_id, f.kind, f.doc_kind, f.doc_number, f.owner, as_of + f.sla, f.details, f.correlation_id
@@ -7055,13 +7070,20 @@ CREATE FUNCTION procgov.supplier_performance(as_of timestamptz, window_length in
 	RETURNS TABLE (entity_id text, supplier_id bigint, code text, orders bigint, late_acknowledgements bigint,
 		late_receipts bigint, short_confirmations bigint, price_variances bigint, score numeric, tier text, current_tier text)
 	LANGUAGE sql STABLE
+	-- deadlines in days are days of UTC, not of the session's time zone (DST)
+	SET TimeZone = 'UTC'
 	AS $$
+	-- the orders the supplier was sent: drafts, orders awaiting or refused
+	-- approval and those cancelled before they went out say nothing of it
 	WITH o AS (
-		SELECT po.entity_id, po.supplier_id, po.po_id, po.number, po.need_by,
-			   (SELECT min(a.logged_at) FROM procgov.audit_log a
-				 WHERE a.stream = 'purchase_order:' || po.entity_id || ':' || po.number AND a.payload->>'to' = 'transmitted') AS sent_at
-		  FROM procgov.purchase_order po
-		 WHERE po.created_at > as_of - window_length AND po.created_at <= as_of),
+		SELECT * FROM (
+			SELECT po.entity_id, po.supplier_id, po.po_id, po.number, po.need_by, po.state,
+				   (SELECT min(a.logged_at) FROM procgov.audit_log a
+					 WHERE a.stream = 'purchase_order:' || po.entity_id || ':' || po.number AND a.payload->>'to' = 'transmitted') AS sent_at
+			  FROM procgov.purchase_order po
+			 WHERE po.created_at > as_of - window_length AND po.created_at <= as_of) s
+		 WHERE s.sent_at IS NOT NULL
+			OR s.state IN ('transmitted', 'acknowledged', 'shipped', 'partially_received', 'received', 'matched', 'closed')),
 	m AS (
 		SELECT o.entity_id, o.supplier_id, count(*) AS orders,
 			   count(*) FILTER (WHERE o.sent_at IS NOT NULL AND coalesce(
@@ -7072,10 +7094,9 @@ CREATE FUNCTION procgov.supplier_performance(as_of timestamptz, window_length in
 					  JOIN procgov.purchase_order_line l ON l.entity_id = r.entity_id AND l.po_id = r.po_id AND l.line_no = rl.line_no
 					 WHERE r.entity_id = o.entity_id AND r.po_id = o.po_id AND r.state = 'posted'
 					   AND (r.received_at AT TIME ZONE 'UTC')::date > coalesce(l.confirmed_date, l.need_by, o.need_by))) AS late_receipts,
-			   sum((SELECT count(*) FROM procgov.acknowledgement k
-					  JOIN procgov.acknowledgement_line kl ON kl.entity_id = k.entity_id AND kl.ack_id = k.ack_id
-					  JOIN procgov.purchase_order_line l ON l.entity_id = k.entity_id AND l.po_id = k.po_id AND l.line_no = kl.line_no
-					 WHERE k.entity_id = o.entity_id AND k.po_id = o.po_id AND kl.confirmed_qty < l.quantity)) AS short
+			   -- each line once, as its supplier confirms it now (however often it re-confirmed)
+			   sum((SELECT count(*) FROM procgov.purchase_order_line l
+					 WHERE l.entity_id = o.entity_id AND l.po_id = o.po_id AND l.confirmed_qty < l.quantity)) AS short
 		  FROM o GROUP BY o.entity_id, o.supplier_id),
 	v AS (
 		SELECT i.entity_id, i.supplier_id, count(*) AS variances
@@ -7095,7 +7116,7 @@ CREATE FUNCTION procgov.supplier_performance(as_of timestamptz, window_length in
 	  JOIN procgov.supplier s ON s.entity_id = m.entity_id AND s.supplier_id = m.supplier_id
 	  LEFT JOIN v ON v.entity_id = m.entity_id AND v.supplier_id = m.supplier_id
 	$$;
-COMMENT ON FUNCTION procgov.supplier_performance(timestamptz, interval) IS 'each supplier''s record over a window before as_of: orders, acknowledgements later than 3 days, receipts after the confirmed (else needed) date, short confirmations, price and quantity variances; the score is their sum per order and the tier it earns (high from 0.5, medium from 0.2, unchanged under 5 orders)';
+COMMENT ON FUNCTION procgov.supplier_performance(timestamptz, interval) IS 'each supplier''s record over a window before as_of, of the orders it was sent: orders, acknowledgements later than 3 days, receipts after the confirmed (else needed) date, lines confirmed short, price and quantity variances; the score is their sum per order and the tier it earns (high from 0.5, medium from 0.2, unchanged under 5 orders)';
 
 CREATE FUNCTION procgov.rate_suppliers(as_of timestamptz) RETURNS jsonb
 	LANGUAGE plpgsql VOLATILE

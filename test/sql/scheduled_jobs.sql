@@ -183,3 +183,38 @@ SELECT count(*) FROM procgov.job_run;
 SELECT count(*) = 5 AS reader_sees_job_health FROM procgov.job_health;
 RESET ROLE;
 DROP ROLE job_reader;
+
+-- one bad ERP row does not stop reconciliation: the same number twice and a
+-- row without one (written with the trigger off) are findings, one per number
+CREATE SCHEMA jb_erp;
+CREATE TABLE jb_erp.po (id serial PRIMARY KEY, name text, state text NOT NULL DEFAULT 'draft', partner text NOT NULL);
+SELECT procgov.govern('jb_erp.po', 'purchase_order', key => 'id', status => '{state}',
+	states => '{"draft": "draft", "purchase": ["approved", "transmitted"], "cancel": "cancelled"}',
+	entity => 'JB', number => 'name', supplier => 'partner', currency => 'EUR') ->> 'adopted' AS adopted;
+SET session_replication_role = replica;
+INSERT INTO jb_erp.po (name, state, partner) VALUES ('X-9', 'draft', 'S1'), ('X-9', 'purchase', 'S1'), (NULL, 'draft', 'S1');
+RESET session_replication_role;
+SELECT status, detail ->> 'opened' AS opened FROM procgov.run_reconciliation(:'t0'::timestamptz + interval '41 days');
+SELECT doc_number, jsonb_array_length(details -> 'findings') AS findings, details ->> 'problem' AS problem
+  FROM procgov.exception_case WHERE entity_id = 'JB' AND kind = 'erp_state_drift' AND status = 'open' ORDER BY doc_number;
+SELECT procgov.ungovern('jb_erp.po') ->> 'rows' AS rows;
+DROP SCHEMA jb_erp CASCADE;
+
+-- deadlines in days are UTC days, whatever the session's time zone: an order
+-- approved 47.5 hours before the end of a DST weekend is not 2 days late in Berlin
+SELECT pg_temp.order_in('PO-DST', 'approved', '2026-03-27 12:30+00');
+SET TimeZone = 'Europe/Berlin';
+SELECT count(*) AS berlin FROM procgov.drift('2026-03-29 12:00+00') WHERE doc_number = 'PO-DST';
+SET TimeZone = 'UTC';
+SELECT count(*) AS utc FROM procgov.drift('2026-03-29 12:00+00') WHERE doc_number = 'PO-DST';
+-- (and an hour later it is late in both)
+SET TimeZone = 'Europe/Berlin';
+SELECT count(*) AS berlin_later FROM procgov.drift('2026-03-29 13:00+00') WHERE doc_number = 'PO-DST';
+RESET TimeZone;
+
+-- the supplier's record counts the orders it was sent: a draft does not count
+SELECT orders AS before_draft FROM procgov.supplier_performance(now() + interval '1 day', '3 days') WHERE entity_id = 'JB';
+SET procgov.actor = 'bob.buyer';
+SELECT procgov.create_purchase_order('JB', 'S1', '[{"description": "draft only", "quantity": 1, "unit_price": "1 EUR"}]',
+	number => 'PO-DRAFT') ->> 'state' AS state;
+SELECT orders AS after_draft FROM procgov.supplier_performance(now() + interval '1 day', '3 days') WHERE entity_id = 'JB';

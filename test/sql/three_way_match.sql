@@ -459,7 +459,9 @@ SELECT jsonb_populate_record(NULL::procgov.invoice_line, '{"line_no": 1}')
 -- the candidate search for an invoice line with no order scans the index on order line prices over the tolerance band
 SELECT procgov.register_invoice('MX', 'S3', 'LOOSE-1', '2026-11-21',
 	'[{"description": "bolts", "quantity": 2, "unit_price": "10.00 EUR"}]', number => 'INV-loose') ->> 'state' AS state;
--- (the function's own query plans here, with the tables too small to prefer an index unasked)
+-- (the function's own query plans here, with the tables too small to prefer an index unasked;
+-- statistics taken now, not whenever autovacuum gets to the table, so the plans do not vary)
+ANALYZE procgov.purchase_order_line;
 BEGIN;
 SET LOCAL enable_seqscan = off;
 SELECT line_no, order_number, po_line_no, unit_price, open_quantity, price_difference
