@@ -2630,6 +2630,48 @@ END
 $$;
 COMMENT ON FUNCTION procgov.check_lines_editable(text, bigint) IS 'refuses quantity, price and line changes on an order that awaits approval (its plan was made for its lines), is being received or is finished';
 
+-- what a line buys decides which rules apply (an item's category, a
+-- requisition line's supplier): once the document is submitted it is not
+-- changed in place, whoever writes the line; delete it and add another,
+-- which a document awaiting approval refuses and an approved order versions
+-- and sends back for approval.  Free while draft or rejected, and with the
+-- rules off (procgov.enforce, a migration)
+CREATE FUNCTION procgov.check_line_identity() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+DECLARE
+	orders boolean := TG_TABLE_NAME = 'purchase_order_line';
+	st procgov.state;
+	num text;
+BEGIN
+	IF NOT coalesce(nullif(current_setting('procgov.enforce', true), ''), 'on')::boolean THEN
+		RETURN NEW;
+	END IF;
+	IF orders THEN
+		SELECT p.state, p.number INTO st, num FROM procgov.purchase_order p WHERE p.entity_id = OLD.entity_id AND p.po_id = OLD.po_id;
+	ELSE
+		SELECT r.state, r.number INTO st, num FROM procgov.requisition r
+		 WHERE r.entity_id = OLD.entity_id AND r.requisition_id = (to_jsonb(OLD)->>'requisition_id')::bigint;
+	END IF;
+	IF st IS NULL OR st IN ('draft', 'rejected') THEN
+		RETURN NEW;
+	END IF;
+	RAISE EXCEPTION 'line % of % % (%) cannot change its %', OLD.line_no, CASE WHEN orders THEN 'purchase order' ELSE 'requisition' END,
+		num, OLD.entity_id, CASE WHEN OLD.item_id IS DISTINCT FROM NEW.item_id THEN 'item' ELSE 'supplier' END
+		USING ERRCODE = '55000',
+			  DETAIL = format('The %s is %s; which rules apply to it depends on what its lines buy and from whom.',
+							  CASE WHEN orders THEN 'order' ELSE 'requisition' END, replace(st::text, '_', ' ')),
+			  HINT = 'Delete the line and add one for the other item (an approved order is versioned and goes back for approval), or have the document rejected and rework it as a draft.';
+END
+$$;
+COMMENT ON FUNCTION procgov.check_line_identity() IS 'trigger: refuses changing a line''s item (or a requisition line''s supplier) once its document is submitted; the rules that apply depend on them';
+CREATE TRIGGER line_identity BEFORE UPDATE OF item_id ON procgov.purchase_order_line
+	FOR EACH ROW WHEN (OLD.item_id IS DISTINCT FROM NEW.item_id) EXECUTE FUNCTION procgov.check_line_identity();
+CREATE TRIGGER line_identity BEFORE UPDATE OF item_id, supplier_id ON procgov.requisition_line
+	FOR EACH ROW WHEN (OLD.item_id IS DISTINCT FROM NEW.item_id OR OLD.supplier_id IS DISTINCT FROM NEW.supplier_id)
+	EXECUTE FUNCTION procgov.check_line_identity();
+
 CREATE TRIGGER lines_inserted AFTER INSERT ON procgov.purchase_order_line
 	REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION procgov.lines_changed();
 -- updates: only those that change a quantity or a price or move a line to another
@@ -3694,7 +3736,7 @@ BEGIN
 	FOR f IN
 		SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
 		 WHERE p.pronamespace = 'procgov'::regnamespace
-		   AND p.proname IN ('govern_document', 'refuse_document_delete', 'guard_supplier_iban', 'config_changed',
+		   AND p.proname IN ('govern_document', 'refuse_document_delete', 'check_line_identity', 'guard_supplier_iban', 'config_changed',
 				'doc_id', 'kind_label', 'guard_has_lines', 'guard_approval_complete', 'guard_supplier_active',
 				'guard_budget_available', 'guard_received', 'guard_fully_received', 'guard_partly_received',
 				'guard_nothing_received', 'guard_order_receivable', 'guard_matched_by_matching', 'guard_bank_account_payable', 'guard_converted',
