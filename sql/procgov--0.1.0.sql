@@ -4255,6 +4255,10 @@ DECLARE
 	e text := doc->>'entity_id';
 	id bigint := procgov.doc_id(kind, doc);
 	requester text := coalesce(doc->>'buyer', doc->>'requester', doc->>'requested_by');
+	-- whose documents a requester's cumulative total adds up: the one named as
+	-- buyer (requester) and the one who created it, so that naming another
+	-- buyer on each order does not split a purchase past the rule
+	people text[] := array_remove(ARRAY[requester, doc->>'created_by'], NULL);
 	total procgov.amount := (doc->>'total')::procgov.amount;
 	on_date date := (coalesce((doc->>'created_at')::timestamptz, now()) AT TIME ZONE 'UTC')::date;
 	lines jsonb;
@@ -4310,13 +4314,14 @@ BEGIN
 				 WHERE p.entity_id = e AND p.po_id <> id AND p.submitted_at >= now() - w.cumulative_window
 				   AND p.state NOT IN ('draft', 'rejected', 'cancelled')
 				   AND procgov.currency(p.total) = procgov.currency(total)
-				   AND CASE w.cumulative WHEN 'requester' THEN p.buyer = requester
+				   AND CASE w.cumulative WHEN 'requester' THEN (p.buyer = ANY (people) OR p.created_by = ANY (people))
 										 ELSE p.supplier_id = (doc->>'supplier_id')::bigint END;
 			ELSIF kind = 'requisition' AND w.cumulative = 'requester' THEN
 				SELECT procgov.sum(q.total) INTO s FROM procgov.requisition q
 				 WHERE q.entity_id = e AND q.requisition_id <> id AND q.submitted_at >= now() - w.cumulative_window
 				   AND q.state NOT IN ('draft', 'rejected', 'cancelled')
-				   AND procgov.currency(q.total) = procgov.currency(total) AND q.requester = requester;
+				   AND procgov.currency(q.total) = procgov.currency(total)
+				   AND (q.requester = ANY (people) OR q.created_by = ANY (people));
 			ELSE
 				s := NULL;
 			END IF;
@@ -4487,7 +4492,10 @@ BEGIN
 	-- cumulative rules: one submit at a time per requester and per supplier, so
 	-- two orders submitted at once each count the other
 	IF EXISTS (SELECT FROM procgov.approval_rule r WHERE r.entity_id = e AND r.policy_id = pol.policy_id AND r.cumulative IS NOT NULL) THEN
-		PERFORM pg_advisory_xact_lock(hashtext('procgov cumulative ' || e || ' requester ' || coalesce(doc->>'buyer', doc->>'requester', '')));
+		-- each person whose total it adds to (buyer or requester, creator), in one order
+		PERFORM pg_advisory_xact_lock(hashtext('procgov cumulative ' || e || ' requester ' || x))
+		   FROM (SELECT DISTINCT x FROM unnest(ARRAY[coalesce(doc->>'buyer', doc->>'requester', ''), coalesce(doc->>'created_by', '')]) x
+				  ORDER BY x) p;
 		PERFORM pg_advisory_xact_lock(hashtext('procgov cumulative ' || e || ' supplier ' || coalesce(doc->>'supplier_id', '')));
 	END IF;
 	IF urgent THEN
@@ -5535,10 +5543,13 @@ BEGIN
 	  JOIN procgov.invoice i ON i.entity_id = match_candidates.entity AND i.number = invoice_number
 	  JOIN procgov.invoice_line l ON l.entity_id = i.entity_id AND l.invoice_id = i.invoice_id AND l.line_no = m.line_no
 	  CROSS JOIN LATERAL procgov.band(l.unit_price, m.price_tolerance) b
-	  JOIN procgov.purchase_order_line pl
-		ON pl.entity_id = i.entity_id
-	   AND pl.unit_price OPERATOR(procgov.~>=~) lower(b) AND pl.unit_price OPERATOR(procgov.~<=~) upper(b)
-	   AND pl.invoiced_qty < pl.quantity
+	  -- per invoice line, the open order lines priced within its band: a range scan
+	  -- of the price index (the fence keeps the planner from starting at the orders)
+	  CROSS JOIN LATERAL (SELECT x.* FROM procgov.purchase_order_line x
+		 WHERE x.entity_id = i.entity_id
+		   AND x.unit_price OPERATOR(procgov.~>=~) lower(b) AND x.unit_price OPERATOR(procgov.~<=~) upper(b)
+		   AND x.invoiced_qty < x.quantity
+		OFFSET 0) pl
 	  JOIN procgov.purchase_order po ON po.entity_id = pl.entity_id AND po.po_id = pl.po_id AND po.supplier_id = i.supplier_id
 	 WHERE m.result NOT IN ('matched', 'duplicate_invoice')
 	   AND po.state IN ('approved', 'transmitted', 'acknowledged', 'shipped', 'partially_received', 'received')

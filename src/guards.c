@@ -520,24 +520,30 @@ PG_FUNCTION_INFO_V1(guard_receiver_not_buyer);
 Datum
 guard_receiver_not_buyer(PG_FUNCTION_ARGS)
 {
-	static const char *const po_cols[] = {"entity_id", "number", "buyer", "policy_id"};
+	static const char *const po_cols[] = {"entity_id", "number", "buyer", "policy_id", "created_by", "submitted_by"};
 	static const char *const policy_cols[] = {"policy_id", "buyer_may_receive", "version"};
-	char	   *po[4],
+	char	   *po[6],
 			   *pol[3] = {NULL, NULL, NULL};
 	const char *actor;
 
-	(void) lookup_row(GT_PO, doc_arg(fcinfo), "po_id", po_cols, 4, po);
+	(void) lookup_row(GT_PO, doc_arg(fcinfo), "po_id", po_cols, 6, po);
 	if (po[0] != NULL && po[3] != NULL)
 		(void) lookup_key(GT_POLICY, po[0], DatumGetInt64(DirectFunctionCall1(int8in, CStringGetDatum(po[3]))),
 						  policy_cols, 3, pol);
 	/* no policy, a policy that lets the buyer receive, or someone else receiving: it holds */
 	if (pol[0] == NULL || (pol[1] != NULL && strcmp(pol[1], "t") == 0))
 		PG_RETURN_NULL();
+	/* whoever raised it: the buyer it names, who created it, who submitted it */
 	actor = procgov_actor_name();
-	if (po[2] == NULL || strcmp(po[2], actor) != 0)
-		PG_RETURN_NULL();
-	RETURN_REASON("%s raised purchase order %s and may not post its receipt under policy version %s.",
-				  po[2], or_empty(po[1]), or_empty(pol[2]));
+	for (int i = 0; i < 3; i++)
+	{
+		const char *author = po[i == 0 ? 2 : 3 + i];
+
+		if (author != NULL && strcmp(author, actor) == 0)
+			RETURN_REASON("%s raised purchase order %s and may not post its receipt under policy version %s.",
+						  actor, or_empty(po[1]), or_empty(pol[2]));
+	}
+	PG_RETURN_NULL();
 }
 
 /* An open approval step, for the list in approval_complete's sentence. */

@@ -300,6 +300,10 @@ SELECT procgov.create_purchase_order('POL', 'S-OK', '[{"item": "HX", "quantity":
 SELECT number, jsonb_path_query_array(procgov.submit_order('POL', number), '$.steps[*].role') AS roles
   FROM (VALUES ('SPLIT-1'), ('SPLIT-2')) v(number);
 SELECT procgov.document_facts('purchase_order', procgov.document_row('purchase_order', 'POL', 'SPLIT-2'), :p1) -> 'cumulative' AS cumulative;
+-- naming another buyer does not split it: the creator's orders count too
+SELECT procgov.create_purchase_order('POL', 'S-OK', '[{"item": "HX", "quantity": 900, "unit_price": "10.00 EUR"}]',
+	buyer => 'alias.buyer', number => 'SPLIT-4') ->> 'number';
+SELECT jsonb_path_query_array(procgov.submit_order('POL', 'SPLIT-4'), '$.steps[*].role') AS roles_with_another_buyer;
 
 -- ---- advisory signals: recommendation, never authorisation ----
 SET procgov.actor = 'fraud-model';
@@ -357,6 +361,18 @@ SELECT procgov.post_receipt('POL', 'PO-000001', '[{"line": 1, "quantity": 30}]')
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SET procgov.actor = 'r.receiver';
 SELECT procgov.post_receipt('POL', 'PO-000001', '[{"line": 1, "quantity": 30}]') #>> '{order,state}' AS order_state;
+-- nor does whoever created it while naming another buyer: every author counts
+SET procgov.actor = 'b.buyer';
+SELECT procgov.create_purchase_order('POL', 'S-OK', '[{"item": "HX", "quantity": 30, "unit_price": "10.00 EUR"}]',
+	buyer => 'someone.else', number => 'RCV-1') ->> 'number';
+SELECT procgov.submit_order('POL', 'RCV-1') ->> 'state' AS state;
+-- (b.buyer's orders add up past the director band this month)
+SET procgov.actor = 'dir1';
+SELECT procgov.approve_document('purchase_order', 'POL', 'RCV-1') ->> 'state' AS state;
+SET procgov.actor = 'b.buyer';
+SELECT procgov.transmit_order('POL', 'RCV-1') ->> 'state' AS state;
+SELECT procgov.post_receipt('POL', 'RCV-1', '[{"line": 1, "quantity": 30}]');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 -- ---- a new version: evaluated from the next submit; documents keep theirs ----
 SET procgov.actor = 'c.controller';
