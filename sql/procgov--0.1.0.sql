@@ -4509,7 +4509,9 @@ BEGIN
 					  HINT = 'Change the document so the blocking rule no longer applies, or ask the controller about the policy.';
 		ELSIF st.outcome IN ('require', 'hold') THEN
 			n := n + 1;
-			PERFORM procgov.add_step(kind, doc, pol.policy_id, n, st.outcome, st.role, st.approvers, st.sla, st.escalate_to,
+			-- (as the document will be: this submitter is one of its authors)
+			PERFORM procgov.add_step(kind, doc || jsonb_build_object('submitted_by', me, 'submitters', submitters),
+									 pol.policy_id, n, st.outcome, st.role, st.approvers, st.sla, st.escalate_to,
 									 st.reason, st.rules);
 		END IF;
 	END LOOP;
@@ -6850,31 +6852,39 @@ BEGIN
 	-- (same policy) says where it goes next and how long it has
 	FOR s IN
 		WITH due AS (
-			SELECT st.entity_id, st.step_id, st.role, st.escalate_to, st.escalations, st.policy_id
+			SELECT st.entity_id, st.step_id, st.role, st.escalate_to, st.escalations, st.policy_id, st.doc_kind, st.doc_number,
+				   st.approved
 			  FROM procgov.approval_step st
 			 WHERE st.status = 'pending' AND st.due_at < as_of AND st.escalate_to IS NOT NULL
 			   AND st.escalate_to <> st.role AND st.escalations < 10
 			 ORDER BY st.due_at
 			   FOR UPDATE SKIP LOCKED),
 		target AS (
+			-- assigned as a new step is: who may approve it now (within their limit, their
+			-- delegates), never an author of the document
 			SELECT d.*, nx.escalate_to AS next_to, coalesce(nx.sla, p.default_sla) AS next_sla,
-				   coalesce((SELECT array_agg(a.person ORDER BY a.person) FROM procgov.approver a
-							  WHERE a.entity_id = d.entity_id AND a.role = d.escalate_to AND a.active), '{}') AS holders
+				   coalesce((SELECT array_agg(DISTINCT x.person ORDER BY x.person)
+							   FROM procgov.document_row(d.doc_kind, d.entity_id, d.doc_number) dr,
+									procgov.eligible_approvers(d.entity_id, d.escalate_to, d.doc_kind, (dr->>'total')::procgov.amount,
+														   procgov.doc_authors(dr)) x), '{}') AS holders
 			  FROM due d
 			  JOIN procgov.policy p ON p.entity_id = d.entity_id AND p.policy_id = d.policy_id
 			  LEFT JOIN LATERAL (SELECT r.escalate_to, r.sla FROM procgov.approval_rule r
 								  WHERE r.entity_id = d.entity_id AND r.policy_id = d.policy_id AND r.role = d.escalate_to
 								  ORDER BY (r.escalate_to IS NULL), r.rule_id LIMIT 1) nx ON true)
+		-- the new role decides the step whole: approvals given under the former role
+		-- stay in the ledger (approved_before), they do not count for the new one
 		UPDATE procgov.approval_step st
 		   SET role = t.escalate_to, escalate_to = t.next_to, escalations = st.escalations + 1,
-			   due_at = as_of + t.next_sla, sla = t.next_sla, assigned_to = t.holders
+			   due_at = as_of + t.next_sla, sla = t.next_sla, assigned_to = t.holders, approved = 0
 		  FROM target t
 		 WHERE st.entity_id = t.entity_id AND st.step_id = t.step_id
-		RETURNING st.*, t.role AS from_role
+		RETURNING st.*, t.role AS from_role, t.approved AS approved_before
 	LOOP
 		PERFORM procgov.audit_append(s.doc_kind || ':' || s.entity_id || ':' || s.doc_number, 'escalate',
 			jsonb_build_object('step_id', s.step_id, 'step', s.step_no, 'from_role', s.from_role, 'to_role', s.role,
-							   'escalations', s.escalations, 'due_at', s.due_at, 'assigned_to', s.assigned_to, 'as_of', as_of),
+							   'escalations', s.escalations, 'due_at', s.due_at, 'assigned_to', s.assigned_to, 'as_of', as_of)
+			|| CASE WHEN s.approved_before > 0 THEN jsonb_build_object('approved_before', s.approved_before) ELSE '{}' END,
 			'approval step past its SLA');
 		PERFORM procgov.emit('approval.escalated', s.doc_kind || ':' || s.entity_id || ':' || s.doc_number,
 			jsonb_build_object('step_id', s.step_id, 'step', s.step_no, 'from_role', s.from_role, 'to_role', s.role,

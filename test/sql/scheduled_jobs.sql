@@ -218,3 +218,19 @@ SET procgov.actor = 'bob.buyer';
 SELECT procgov.create_purchase_order('JB', 'S1', '[{"description": "draft only", "quantity": 1, "unit_price": "1 EUR"}]',
 	number => 'PO-DRAFT') ->> 'state' AS state;
 SELECT orders AS after_draft FROM procgov.supplier_performance(now() + interval '1 day', '3 days') WHERE entity_id = 'JB';
+
+-- escalation assigns as a new step does: never an author of the document (here
+-- the buyer, who also holds the director role); the step is decided whole by
+-- the new role, approvals given under the old one stay on record only
+INSERT INTO procgov.approver (entity_id, person, role) VALUES ('JB', 'bob.buyer', 'director');
+SET procgov.actor = 'bob.buyer';
+SELECT procgov.submit_order('JB', 'PO-DRAFT') ->> 'state' AS state;
+-- (a step of two approvals, one given before it lapses)
+UPDATE procgov.approval_step SET required = 2 WHERE entity_id = 'JB' AND doc_number = 'PO-DRAFT' AND status = 'pending';
+SET procgov.actor = 'mia.manager';
+SELECT procgov.approve_document('purchase_order', 'JB', 'PO-DRAFT') ->> 'state' AS state;
+SELECT role, assigned_to, approved FROM procgov.approval_step WHERE entity_id = 'JB' AND doc_number = 'PO-DRAFT' AND status = 'pending';
+SELECT detail ->> 'escalated' AS escalated FROM procgov.run_escalations(now() + interval '2 days');
+SELECT role, assigned_to, approved FROM procgov.approval_step WHERE entity_id = 'JB' AND doc_number = 'PO-DRAFT' AND status = 'pending';
+SELECT payload ->> 'approved_before' AS approved_before FROM procgov.audit_log
+ WHERE stream = 'purchase_order:JB:PO-DRAFT' AND action = 'escalate';
