@@ -4121,6 +4121,15 @@ BEGIN
 		RETURN NEW;
 	END IF;
 	IF OLD.status = 'active' AND NEW.status = 'retired' THEN
+		-- only as another version is activated (this trigger, one level down):
+		-- an entity without an active version would have every document approved
+		-- by anyone not its author, with no role or limit
+		IF pg_trigger_depth() < 2 THEN
+			RAISE EXCEPTION 'the active policy version % of entity % is retired only by activating another', OLD.version, OLD.entity_id
+				USING ERRCODE = '55000',
+					  DETAIL = 'Without an active version every document would need one approval by anyone but its author, whatever its amount.',
+					  HINT = 'Copy it with procgov.copy_policy(), change the copy, and activate that with procgov.activate_policy().';
+		END IF;
 		NEW.retired_at := now();
 		NEW.hash := OLD.hash;
 		NEW.activated_at := OLD.activated_at;

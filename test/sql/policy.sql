@@ -134,6 +134,9 @@ UPDATE procgov.policy SET change_tolerance = '50%' WHERE policy_id = :p1;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 DELETE FROM procgov.policy WHERE policy_id = :p1;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- nor is the active version retired on its own: the entity would be left without rules
+UPDATE procgov.policy SET status = 'retired' WHERE policy_id = :p1;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT procgov.activate_policy('POL', 1);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT procgov.activate_policy('POL', 7);
