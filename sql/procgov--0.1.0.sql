@@ -2474,8 +2474,13 @@ BEGIN
 		VALUES (e, id, version, total, snap || jsonb_build_object('version', version),
 				nullif(current_setting('procgov.reason', true), ''), procgov.current_actor());
 	END IF;
-	-- a change within the policy's change tolerance stands; without a policy any increase needs approval
+	-- a change within the policy's change tolerance stands; without a policy any increase needs approval.
+	-- Another supplier, buyer, cost centre or site is another decision: which rules apply, whose
+	-- budget line, who may not approve it
 	reapprove := (old_doc->>'supplier_id') IS DISTINCT FROM (new_doc->>'supplier_id')
+				 OR (old_doc->>'buyer') IS DISTINCT FROM (new_doc->>'buyer')
+				 OR (old_doc->>'cost_center') IS DISTINCT FROM (new_doc->>'cost_center')
+				 OR (old_doc->>'site') IS DISTINCT FROM (new_doc->>'site')
 				 OR approved IS NULL
 				 OR procgov.currency(approved) <> procgov.currency(total)
 				 OR (total > approved AND NOT procgov.within(total, approved,

@@ -967,17 +967,30 @@ govern_document(PG_FUNCTION_ARGS)
 		int			nchanged;
 		Jsonb	   *diff;
 
-		/* a purchase order changed materially after approval gets a new version */
+		/*
+		 * A purchase order changed materially after approval gets a new
+		 * version: a change of anything its plan read (supplier, total, buyer,
+		 * cost centre, site, urgency); record_order_version() decides whether
+		 * it goes back for approval.
+		 */
 		if (strcmp(kind, "purchase_order") == 0 && procgov_enforce &&
 			(strcmp(from, "approved") == 0 || strcmp(from, "transmitted") == 0 ||
 			 strcmp(from, "acknowledged") == 0))
 		{
-			char	   *os = procgov_column_text(oldtup, desc, t->supplier),
-					   *ns = procgov_column_text(newtup, desc, t->supplier),
-					   *ot = procgov_column_text(oldtup, desc, t->total),
-					   *nt = procgov_column_text(newtup, desc, t->total);
+			bool		material = false;
 
-			if ((os && ns && strcmp(os, ns) != 0) || (ot && nt && strcmp(ot, nt) != 0))
+			for (i = 0; i < (int) lengthof(planned_columns) && !material; i++)
+			{
+				char	   *o,
+						   *n;
+
+				if (t->planned[i] == 0)
+					continue;
+				o = procgov_column_text(oldtup, desc, t->planned[i]);
+				n = procgov_column_text(newtup, desc, t->planned[i]);
+				material = (o == NULL) != (n == NULL) || (o && n && strcmp(o, n) != 0);
+			}
+			if (material)
 				newtup = version_order(oldtup, newtup, desc, t, &to);
 		}
 

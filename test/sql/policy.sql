@@ -291,6 +291,13 @@ SET procgov.actor = 'b.buyer';
 UPDATE procgov.purchase_order_line SET unit_price = '10.30 EUR'
  WHERE entity_id = 'POL' AND po_id = (SELECT po_id FROM procgov.purchase_order WHERE entity_id = 'POL' AND number = 'PO-000002');
 SELECT state, version, total, approved_total FROM procgov.purchase_order WHERE entity_id = 'POL' AND number = 'PO-000002';
+-- another site is another decision, whatever the total: a new version, back to approval
+-- under the rules for that site (tried and rolled back)
+BEGIN;
+UPDATE procgov.purchase_order SET site = 'WH-EAST' WHERE entity_id = 'POL' AND number = 'PO-000002';
+SELECT state, version FROM procgov.purchase_order WHERE entity_id = 'POL' AND number = 'PO-000002';
+SELECT role FROM procgov.approval_step WHERE doc_number = 'PO-000002' AND status = 'pending' ORDER BY step_no;
+ROLLBACK;
 -- beyond it the order goes back to approval with a fresh plan
 UPDATE procgov.purchase_order_line SET unit_price = '12.00 EUR'
  WHERE entity_id = 'POL' AND po_id = (SELECT po_id FROM procgov.purchase_order WHERE entity_id = 'POL' AND number = 'PO-000002');
