@@ -2677,6 +2677,33 @@ CREATE TRIGGER line_identity BEFORE UPDATE OF item_id, supplier_id ON procgov.re
 	FOR EACH ROW WHEN (OLD.item_id IS DISTINCT FROM NEW.item_id OR OLD.supplier_id IS DISTINCT FROM NEW.supplier_id)
 	EXECUTE FUNCTION procgov.check_line_identity();
 
+-- a material change sent an approved order back for approval, and its new plan
+-- has no step (the policy approves it as it is now): it is approved again at
+-- once, as procgov.submit() approves a plan with no step; the guards still run
+CREATE FUNCTION procgov.reapproval_unplanned() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+BEGIN
+	IF NEW.policy_id IS NOT NULL AND NOT EXISTS (
+			SELECT FROM procgov.approval_step s WHERE s.entity_id = NEW.entity_id AND s.doc_kind = 'purchase_order'
+			   AND s.doc_id = NEW.po_id AND s.doc_version = NEW.version AND s.status <> 'superseded') THEN
+		BEGIN
+			UPDATE procgov.purchase_order p SET state = 'approved' WHERE p.entity_id = NEW.entity_id AND p.po_id = NEW.po_id;
+		EXCEPTION WHEN object_not_in_prerequisite_state THEN
+			-- a guard does not hold (the budget line cannot take the rise): it waits,
+			-- and its author submits it again once it does
+			NULL;
+		END;
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION procgov.reapproval_unplanned() IS 'trigger: an order sent back for approval by a material change whose new plan has no step is approved again at once';
+CREATE TRIGGER reapproval_unplanned AFTER UPDATE ON procgov.purchase_order
+	FOR EACH ROW WHEN (NEW.state = 'pending_approval' AND OLD.state IN ('approved', 'transmitted', 'acknowledged'))
+	EXECUTE FUNCTION procgov.reapproval_unplanned();
+
 CREATE TRIGGER lines_inserted AFTER INSERT ON procgov.purchase_order_line
 	REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION procgov.lines_changed();
 -- updates: only those that change a quantity or a price or move a line to another
@@ -3109,7 +3136,10 @@ BEGIN
 		sid := procgov.step_for_actor(kind, entity, number);
 		IF sid IS NULL THEN
 			RAISE EXCEPTION '% % (%) has no open approval step', procgov.kind_label(kind), number, entity
-				USING ERRCODE = '55000', HINT = 'Its plan is complete; the guards of the transition decide whether it moves.';
+				USING ERRCODE = '55000',
+					  HINT = CASE WHEN d->>'state' = 'pending_approval'
+								  THEN 'Its plan has no step left to decide: once its guards hold (budget, supplier), its author submits it again with procgov.submit_order().'
+								  ELSE 'Its plan is complete; the guards of the transition decide whether it moves.' END;
 		END IF;
 		-- a hold is cleared only by name: approving the document never clears one in passing
 		IF decision = 'approved' AND EXISTS (SELECT FROM procgov.approval_step s WHERE s.step_id = sid AND s.status = 'held') THEN
@@ -3741,7 +3771,7 @@ BEGIN
 	FOR f IN
 		SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
 		 WHERE p.pronamespace = 'procgov'::regnamespace
-		   AND p.proname IN ('govern_document', 'refuse_document_delete', 'check_line_identity', 'guard_supplier_iban', 'config_changed',
+		   AND p.proname IN ('govern_document', 'refuse_document_delete', 'check_line_identity', 'reapproval_unplanned', 'guard_supplier_iban', 'config_changed',
 				'doc_id', 'kind_label', 'guard_has_lines', 'guard_approval_complete', 'guard_supplier_active',
 				'guard_budget_available', 'guard_received', 'guard_fully_received', 'guard_partly_received',
 				'guard_nothing_received', 'guard_order_receivable', 'guard_matched_by_matching', 'guard_bank_account_payable', 'guard_converted',

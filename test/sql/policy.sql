@@ -148,6 +148,14 @@ SET procgov.actor = 'b.buyer';
 -- small and on contract: approved at once (the guards still ran: budget, supplier)
 SELECT procgov.create_purchase_order('POL', 'S-OK', '[{"item": "HX", "quantity": 30, "unit_price": "10.00 EUR"}]') ->> 'number' AS po;
 SELECT procgov.submit_order('POL', 'PO-000001') - 'correlation_id' AS submitted;
+-- a change beyond the tolerance goes back for approval; when the new plan has
+-- no step either (still small, still on contract), it is approved again at once
+SELECT procgov.create_purchase_order('POL', 'S-OK', '[{"item": "HX", "quantity": 30, "unit_price": "10.00 EUR"}]',
+	number => 'RA-1') ->> 'number' AS po;
+SELECT procgov.submit_order('POL', 'RA-1') ->> 'state' AS state;
+UPDATE procgov.purchase_order_line SET quantity = 40
+ WHERE entity_id = 'POL' AND po_id = (SELECT po_id FROM procgov.purchase_order WHERE entity_id = 'POL' AND number = 'RA-1');
+SELECT state, version, total, approved_total FROM procgov.purchase_order WHERE entity_id = 'POL' AND number = 'RA-1';
 -- the manager band
 SELECT procgov.create_purchase_order('POL', 'S-OK', '[{"item": "HX", "quantity": 200, "unit_price": "10.00 EUR"}]') ->> 'number' AS po;
 SELECT jsonb_path_query(procgov.submit_order('POL', 'PO-000002'), '$.steps[*]') - 'due_at' AS step;
