@@ -3928,7 +3928,7 @@ COMMENT ON COLUMN procgov.approval_rule.outcome IS 'auto_approve, require (an ap
 COMMENT ON COLUMN procgov.approval_rule.role IS 'role that must approve (outcome require)';
 COMMENT ON COLUMN procgov.approval_rule.approvers IS 'how many different people of that role must approve';
 COMMENT ON COLUMN procgov.approval_rule.sla IS 'how long the step may take; NULL: the policy''s default_sla';
-COMMENT ON COLUMN procgov.approval_rule.escalate_to IS 'role or person an overdue step goes to';
+COMMENT ON COLUMN procgov.approval_rule.escalate_to IS 'role an overdue step goes to (a role nobody holds is the end of the chain: the controller gets a case)';
 COMMENT ON COLUMN procgov.approval_rule.reason IS 'why a document is blocked (outcome block)';
 
 CREATE TABLE procgov.approver (
@@ -4860,10 +4860,20 @@ BEGIN
 	IF to_person IS NULL OR to_person = actor THEN
 		RAISE EXCEPTION 'a delegation goes to someone else' USING ERRCODE = '22023', HINT = 'Name the person who approves in your place.';
 	END IF;
+	-- a misspelt kind would make a delegation that never applies
+	IF doc_kind IS NOT NULL THEN
+		PERFORM procgov.check_kind(doc_kind);
+	END IF;
 	IF valid_until IS NULL OR valid_until <= valid_from THEN
 		RAISE EXCEPTION 'a delegation needs an end after its start'
 			USING ERRCODE = '22023', DETAIL = format('It runs from %s to %s.', valid_from, coalesce(valid_until::text, 'NULL')),
 				  HINT = 'Give the date the delegation ends.';
+	END IF;
+	-- it counts from now on: a start in the past would read as having held when it did not
+	IF valid_from IS NULL OR valid_from < now() - interval '1 day' THEN
+		RAISE EXCEPTION 'a delegation starts now or later'
+			USING ERRCODE = '22023', DETAIL = format('It would start %s.', coalesce(valid_from::text, 'NULL')),
+				  HINT = 'Give a start from today on (the default is now).';
 	END IF;
 	INSERT INTO procgov.delegation (entity_id, from_person, to_person, valid, role, doc_kind, created_by)
 	VALUES (entity, actor, to_person, tstzrange(valid_from, valid_until), role, doc_kind, actor)
@@ -6901,6 +6911,7 @@ BEGIN
 			  FROM procgov.approval_step st
 			 WHERE st.status = 'pending' AND st.due_at < as_of AND st.escalate_to IS NOT NULL
 			   AND st.escalate_to <> st.role AND st.escalations < 10
+			   AND EXISTS (SELECT FROM procgov.approver a WHERE a.entity_id = st.entity_id AND a.role = st.escalate_to AND a.active)
 			 ORDER BY st.due_at
 			   FOR UPDATE SKIP LOCKED),
 		target AS (
@@ -6948,7 +6959,9 @@ BEGIN
 		  JOIN procgov.entity e ON e.entity_id = st.entity_id
 		  JOIN procgov.policy p ON p.entity_id = st.entity_id AND p.policy_id = st.policy_id
 		 WHERE st.status = 'pending' AND st.due_at < as_of
-		   AND (st.escalate_to IS NULL OR st.escalate_to = st.role OR st.escalations >= 10)
+		   AND (st.escalate_to IS NULL OR st.escalate_to = st.role OR st.escalations >= 10
+				-- a role nobody holds (or a person's name) goes no further
+				OR NOT EXISTS (SELECT FROM procgov.approver a WHERE a.entity_id = st.entity_id AND a.role = st.escalate_to AND a.active))
 		 GROUP BY st.entity_id, st.doc_kind, st.doc_number, e.controller, p.default_sla
 		 ORDER BY st.entity_id, st.doc_number
 		ON CONFLICT (entity_id, doc_kind, doc_number, kind) WHERE status = 'open'

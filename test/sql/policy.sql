@@ -219,6 +219,13 @@ SELECT procgov.delegate('POL', 'dir1', now() + interval '1 day');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT procgov.delegate('POL', 'dep2', '2026-01-01 00:00+00', '2026-02-01 00:00+00');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- nor starts in the past, nor names a kind that does not exist
+\set VERBOSITY terse
+SELECT procgov.delegate('POL', 'dep2', now() + interval '7 days', now() - interval '30 days', 'director');
+\set VERBOSITY default
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.delegate('POL', 'dep2', now() + interval '7 days', role => 'director', doc_kind => 'purchase-order');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT procgov.revoke_delegation('POL', :future_delegation);
 SELECT revoked_at IS NOT NULL AS revoked FROM procgov.delegation WHERE delegation_id = :future_delegation;
 
