@@ -6312,6 +6312,11 @@ BEGIN
 		 WHERE x.entity_id = g.entity_id AND x.po_id = g.po_id AND x.line_no = g.line_no
 		RETURNING * INTO l;
 		PERFORM procgov.erp_check_receipt(tbl, erp_key, po, l, got_more);
+		-- billed after the order closed (its commitment released): that is spent too
+		IF billed_more <> 0 AND po.state = 'closed' AND po.budget_id IS NOT NULL THEN
+			UPDATE procgov.budget b SET spent = b.spent OPERATOR(procgov.+) procgov.round(l.unit_price OPERATOR(procgov.*) billed_more)
+			 WHERE b.entity_id = po.entity_id AND b.budget_id = po.budget_id;
+		END IF;
 		-- the ledger keeps what the ERP changed on the line
 		diff := jsonb_strip_nulls(jsonb_build_object('line', g.line_no, 'table', tbl::text, 'key', erp_key,
 			'received_qty', CASE WHEN got_more <> 0 THEN jsonb_build_array(l.received_qty - got_more, l.received_qty) END,

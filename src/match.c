@@ -1223,6 +1223,7 @@ typedef struct Run
 				lines,
 				matched,
 				disputed;
+	bool		closed_orders;	/* a locked order is closed with a budget line: billing it is spending */
 } Run;
 
 static void
@@ -1335,6 +1336,22 @@ run_flush(void *arg)
 		run_sql("UPDATE procgov.purchase_order_line pl SET invoiced_qty = pl.invoiced_qty + u.q"
 				"  FROM unnest($1::text[], $2::bigint[], $3::integer[], $4::numeric[]) AS u(e, po, ln, q)"
 				" WHERE pl.entity_id = u.e AND pl.po_id = u.po AND pl.line_no = u.ln", 4, t4, a4, SPI_OK_UPDATE);
+
+		/*
+		 * An order closed before its invoice came released its commitment and
+		 * spent what was billed then: what is billed now is spent as well, on
+		 * its budget line (in the line values matching judges, minor units).
+		 */
+		if (run->closed_orders)
+			run_sql("UPDATE procgov.budget b SET spent = b.spent OPERATOR(procgov.+) s.amount"
+					"  FROM (SELECT po.entity_id, po.budget_id,"
+					"               procgov.sum(procgov.round(pl.unit_price OPERATOR(procgov.*) u.q)) AS amount"
+					"          FROM unnest($1::text[], $2::bigint[], $3::integer[], $4::numeric[]) AS u(e, po, ln, q)"
+					"          JOIN procgov.purchase_order po ON po.entity_id = u.e AND po.po_id = u.po"
+					"           AND po.state = 'closed' AND po.budget_id IS NOT NULL"
+					"          JOIN procgov.purchase_order_line pl ON pl.entity_id = u.e AND pl.po_id = u.po AND pl.line_no = u.ln"
+					"         GROUP BY po.entity_id, po.budget_id) s"
+					" WHERE b.entity_id = s.entity_id AND b.budget_id = s.budget_id", 4, t4, a4, SPI_OK_UPDATE);
 	}
 	if (run->p.x_ent.n > 0 || run->p.r_ent.n > 0)
 	{
@@ -1495,9 +1512,13 @@ match_run(PG_FUNCTION_ARGS)
 		args2[0] = ents;
 		args2[1] = ids;
 
-		/* 2. their orders, in key order: receipts and other runs on the same order wait */
-		run_sql("SELECT count(*) FROM ("
-				"  SELECT 1 FROM procgov.purchase_order po"
+		/*
+		 * 2. their orders, in key order: receipts and other runs on the same
+		 * order wait; and whether any is closed with a budget line (its
+		 * billing is then spending, run_flush())
+		 */
+		run_sql("SELECT count(*) FILTER (WHERE x.closed) > 0 FROM ("
+				"  SELECT po.state = 'closed' AND po.budget_id IS NOT NULL AS closed FROM procgov.purchase_order po"
 				"   WHERE (po.entity_id, po.po_id) IN ("
 				"         SELECT l.entity_id, coalesce(l.po_id, i.po_id)"
 				"           FROM unnest($1::text[], $2::bigint[]) AS u(e, id)"
@@ -1505,6 +1526,11 @@ match_run(PG_FUNCTION_ARGS)
 				"           JOIN procgov.invoice_line l ON l.entity_id = i.entity_id AND l.invoice_id = i.invoice_id)"
 				"   ORDER BY po.entity_id, po.po_id"
 				"   FOR NO KEY UPDATE OF po) x", 2, types2, args2, SPI_OK_SELECT);
+		{
+			bool		n;
+
+			run.closed_orders = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &n)) && !n;
+		}
 
 		/* 3. decide, chunk by chunk, and act on each: see run_flush() */
 		run.chunk_cxt = AllocSetContextCreate(run.eng->cxt, "procgov match chunk", ALLOCSET_DEFAULT_SIZES);

@@ -443,12 +443,18 @@ SET procgov.actor = 'b.buyer';
 SELECT procgov.transmit_order('BUD', 'BUD-1') ->> 'state' AS bud1;
 SET procgov.actor = 'r.receiver';
 SELECT procgov.post_receipt('BUD', 'BUD-1', '[{"line": 1, "quantity": 6}]') #>> '{order,state}' AS bud1;
-SELECT procgov.register_invoice('BUD', 'S1', 'S1-77', '2026-12-05', '[{"po_line": 1, "quantity": 6, "unit_price": "30.00 EUR"}]',
+SELECT procgov.register_invoice('BUD', 'S1', 'S1-77', '2026-12-05', '[{"po_line": 1, "quantity": 4, "unit_price": "30.00 EUR"}]',
 	'BUD-1', number => 'BUD-INV-1') ->> 'state' AS invoice;
 SELECT matched FROM procgov.match_pending('BUD');
 SELECT committed, spent, amount - committed - spent AS available FROM procgov.budget WHERE entity_id = 'BUD';
 SET procgov.actor = 'b.buyer';
 SELECT procgov.close_document('purchase_order', 'BUD', 'BUD-1', 'the rest will not come') ->> 'state' AS bud1;
+SELECT committed, spent, amount - committed - spent AS available FROM procgov.budget WHERE entity_id = 'BUD';
+-- the invoice for the other two received comes after the close: billed now, spent now
+SET procgov.actor = 'r.receiver';
+SELECT procgov.register_invoice('BUD', 'S1', 'S1-78', '2026-12-06', '[{"po_line": 1, "quantity": 2, "unit_price": "30.00 EUR"}]',
+	'BUD-1', number => 'BUD-INV-2') ->> 'state' AS invoice;
+SELECT matched FROM procgov.match_pending('BUD');
 SELECT committed, spent, amount - committed - spent AS available FROM procgov.budget WHERE entity_id = 'BUD';
 RESET procgov.actor;
 -- an approved order cut down stands without approval, and commits only its new total
