@@ -2651,7 +2651,7 @@ DECLARE
 	num text;
 BEGIN
 	IF NOT coalesce(nullif(current_setting('procgov.enforce', true), ''), 'on')::boolean THEN
-		RETURN NEW;
+		RETURN NULL;
 	END IF;
 	IF orders THEN
 		SELECT p.state, p.number INTO st, num FROM procgov.purchase_order p WHERE p.entity_id = OLD.entity_id AND p.po_id = OLD.po_id;
@@ -2660,7 +2660,7 @@ BEGIN
 		 WHERE r.entity_id = OLD.entity_id AND r.requisition_id = (to_jsonb(OLD)->>'requisition_id')::bigint;
 	END IF;
 	IF st IS NULL OR st IN ('draft', 'rejected') THEN
-		RETURN NEW;
+		RETURN NULL;
 	END IF;
 	RAISE EXCEPTION 'line % of % % (%) cannot change its %', OLD.line_no, CASE WHEN orders THEN 'purchase order' ELSE 'requisition' END,
 		num, OLD.entity_id, CASE WHEN OLD.item_id IS DISTINCT FROM NEW.item_id THEN 'item' ELSE 'supplier' END
@@ -2671,9 +2671,11 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION procgov.check_line_identity() IS 'trigger: refuses changing a line''s item (or a requisition line''s supplier) once its document is submitted; the rules that apply depend on them';
-CREATE TRIGGER line_identity BEFORE UPDATE OF item_id ON procgov.purchase_order_line
+-- AFTER, not BEFORE: a BEFORE row trigger makes every update of the table
+-- fetch the old row again, column list or not (matching bills a million lines)
+CREATE TRIGGER line_identity AFTER UPDATE OF item_id ON procgov.purchase_order_line
 	FOR EACH ROW WHEN (OLD.item_id IS DISTINCT FROM NEW.item_id) EXECUTE FUNCTION procgov.check_line_identity();
-CREATE TRIGGER line_identity BEFORE UPDATE OF item_id, supplier_id ON procgov.requisition_line
+CREATE TRIGGER line_identity AFTER UPDATE OF item_id, supplier_id ON procgov.requisition_line
 	FOR EACH ROW WHEN (OLD.item_id IS DISTINCT FROM NEW.item_id OR OLD.supplier_id IS DISTINCT FROM NEW.supplier_id)
 	EXECUTE FUNCTION procgov.check_line_identity();
 
