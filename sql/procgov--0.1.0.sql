@@ -3820,6 +3820,17 @@ GRANT EXECUTE ON FUNCTION procgov.request_bank_change(text, text, procgov.iban, 
 -- document goes to pending_approval, so no client can skip the policy.
 -- ===================================================================
 
+-- An SLA or a delay is added to timestamps: '1 month -29 days' is more than
+-- zero as PostgreSQL compares intervals (a month counts 30 days), yet added
+-- to 31 January it lands before it.  A duration moves every time forward:
+-- more than zero, and no part of it negative.
+CREATE FUNCTION procgov.forward_interval(i interval) RETURNS boolean
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	AS $$ SELECT i > interval '0'
+			 AND extract(year FROM i) >= 0 AND extract(month FROM i) >= 0 AND extract(day FROM i) >= 0
+			 AND extract(hour FROM i) >= 0 AND extract(minute FROM i) >= 0 AND extract(second FROM i) >= 0 $$;
+COMMENT ON FUNCTION procgov.forward_interval(interval) IS 'true when the interval is more than zero with no negative part, so that adding it to any timestamp moves it forward (the check on SLAs)';
+
 CREATE TYPE procgov.policy_status AS ENUM ('draft', 'active', 'retired');
 COMMENT ON TYPE procgov.policy_status IS 'lifecycle of a policy version: draft (editable), active (one per entity), retired';
 
@@ -3830,9 +3841,9 @@ CREATE TABLE procgov.policy (
 	name			text NOT NULL,
 	status			procgov.policy_status NOT NULL DEFAULT 'draft',
 	default_role	text NOT NULL DEFAULT 'approver',
-	default_sla		interval NOT NULL DEFAULT '2 days' CHECK (default_sla > '0'),
+	default_sla		interval NOT NULL DEFAULT '2 days' CHECK (procgov.forward_interval(default_sla)),
 	change_tolerance procgov.tolerance NOT NULL DEFAULT '0',
-	expedite_sla	interval NOT NULL DEFAULT '4 hours' CHECK (expedite_sla > '0'),
+	expedite_sla	interval NOT NULL DEFAULT '4 hours' CHECK (procgov.forward_interval(expedite_sla)),
 	buyer_may_receive boolean NOT NULL DEFAULT false,
 	hash			bytea,
 	created_at		timestamptz NOT NULL DEFAULT now(),
@@ -3887,7 +3898,7 @@ CREATE TABLE procgov.approval_rule (
 	outcome			text NOT NULL CHECK (outcome IN ('auto_approve', 'require', 'block')),
 	role			text,
 	approvers		integer NOT NULL DEFAULT 1 CHECK (approvers BETWEEN 1 AND 10),
-	sla				interval CHECK (sla > '0'),
+	sla				interval CHECK (procgov.forward_interval(sla)),
 	escalate_to		text,
 	reason			text,
 	CONSTRAINT approval_rule_pkey PRIMARY KEY (entity_id, rule_id),
@@ -5036,7 +5047,7 @@ CREATE TABLE procgov.match_rule (
 	price_tolerance	procgov.tolerance,
 	two_way			boolean,
 	owner			text CHECK (owner <> ''),
-	sla				interval CHECK (sla > '0'),
+	sla				interval CHECK (procgov.forward_interval(sla)),
 	variance_role	text CHECK (variance_role <> ''),
 	duplicate_period interval CHECK (duplicate_period > '0'),
 	duplicate_window interval CHECK (duplicate_window >= '0'),
@@ -6781,7 +6792,7 @@ CREATE TABLE procgov.drift_rule (
 						'receipt_not_invoiced', 'invoice_dispute_stale', 'budget_drift', 'erp_state_drift', 'erp_line_drift')),
 	after			interval NOT NULL CHECK (after >= '0'),
 	owner			text CHECK (owner <> ''),
-	sla				interval NOT NULL DEFAULT '2 days' CHECK (sla > '0'),
+	sla				interval NOT NULL DEFAULT '2 days' CHECK (procgov.forward_interval(sla)),
 	enabled			boolean NOT NULL DEFAULT true,
 	builtin			boolean NOT NULL DEFAULT false
 );

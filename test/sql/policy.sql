@@ -115,6 +115,10 @@ INSERT INTO procgov.approval_rule (entity_id, policy_id, name, outcome) VALUES (
 INSERT INTO procgov.approval_rule (entity_id, policy_id, name, amount_min, amount_max, outcome, role)
 VALUES ('POL', :p1, 'crossed band', '100 EUR', '50 USD', 'require', 'x');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- an SLA more than zero that still runs backwards from the end of January
+INSERT INTO procgov.approval_rule (entity_id, policy_id, name, outcome, role, sla)
+VALUES ('POL', :p1, 'odd sla', 'require', 'x', '1 month -29 days');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 -- ---- the lifecycle: draft -> active -> retired ----
 INSERT INTO procgov.policy (entity_id, version, name, status) VALUES ('POL', 9, 'sneaky', 'active');
