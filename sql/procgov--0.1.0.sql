@@ -2657,7 +2657,7 @@ BEGIN
 		SELECT p.state, p.number INTO st, num FROM procgov.purchase_order p WHERE p.entity_id = OLD.entity_id AND p.po_id = OLD.po_id;
 	ELSE
 		SELECT r.state, r.number INTO st, num FROM procgov.requisition r
-		 WHERE r.entity_id = OLD.entity_id AND r.requisition_id = (to_jsonb(OLD)->>'requisition_id')::bigint;
+		 WHERE r.entity_id = OLD.entity_id AND r.requisition_id = OLD.requisition_id;
 	END IF;
 	IF st IS NULL OR st IN ('draft', 'rejected') THEN
 		RETURN NULL;
@@ -5511,6 +5511,7 @@ DECLARE
 	c procgov.exception_case := procgov.case_for_resolution(entity, case_id,
 		ARRAY['no_receipt', 'quantity_over_received'], 'correcting the receipt');
 	o record;
+	other text;
 	receipts jsonb := '[]';
 BEGIN
 	PERFORM procgov.check_entity_access(entity);
@@ -5532,19 +5533,17 @@ BEGIN
 				  HINT = 'Accept the variance or request a credit note instead.';
 	END IF;
 	-- the receipt corrects the case's own orders, no other
-	IF jsonb_typeof(lines) = 'array' AND EXISTS (
-		SELECT FROM jsonb_array_elements(lines) l
+	IF jsonb_typeof(lines) = 'array' THEN
+		SELECT l->>'order' INTO other FROM jsonb_array_elements(lines) l
 		 WHERE coalesce(l->>'order', c.details->>'order') NOT IN (
 				SELECT c.details->>'order' WHERE c.details->>'order' IS NOT NULL
-				UNION SELECT x->>'order' FROM jsonb_array_elements(c.details->'lines') x WHERE x->>'order' IS NOT NULL)) THEN
-		RAISE EXCEPTION 'exception case % is about invoice %; its receipt corrects that invoice''s orders only', case_id, c.doc_number
-			USING ERRCODE = '22023',
-				  DETAIL = format('A line names order %s.', (SELECT l->>'order' FROM jsonb_array_elements(lines) l
-					WHERE coalesce(l->>'order', c.details->>'order') NOT IN (
-						SELECT c.details->>'order' WHERE c.details->>'order' IS NOT NULL
-						UNION SELECT x->>'order' FROM jsonb_array_elements(c.details->'lines') x WHERE x->>'order' IS NOT NULL)
-					LIMIT 1)),
-				  HINT = 'Receive other orders with procgov.post_receipt().';
+				UNION SELECT x->>'order' FROM jsonb_array_elements(c.details->'lines') x WHERE x->>'order' IS NOT NULL)
+		 LIMIT 1;
+		IF FOUND THEN
+			RAISE EXCEPTION 'exception case % is about invoice %; its receipt corrects that invoice''s orders only', case_id, c.doc_number
+				USING ERRCODE = '22023', DETAIL = format('A line names order %s.', other),
+					  HINT = 'Receive other orders with procgov.post_receipt().';
+		END IF;
 	END IF;
 	FOR o IN
 		SELECT coalesce(l->>'order', c.details->>'order') AS number,

@@ -642,6 +642,7 @@ Datum
 adopt_rows(PG_FUNCTION_ARGS)
 {
 	Oid			relid = PG_GETARG_OID(0);
+	Oid			caller;
 	Relation	rel;
 	TableScanDesc scan;
 	HeapTuple	tup;
@@ -654,8 +655,9 @@ adopt_rows(PG_FUNCTION_ARGS)
 				old;
 
 	/* each right on its own: pg_class_aclcheck() is satisfied by any bit of a mask */
-	if (pg_class_aclcheck(relid, procgov_calling_role_id(), ACL_SELECT) != ACLCHECK_OK ||
-		pg_class_aclcheck(relid, procgov_calling_role_id(), ACL_TRIGGER) != ACLCHECK_OK)
+	caller = procgov_calling_role_id();
+	if (pg_class_aclcheck(relid, caller, ACL_SELECT) != ACLCHECK_OK ||
+		pg_class_aclcheck(relid, caller, ACL_TRIGGER) != ACLCHECK_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to adopt the rows of %s", get_rel_name(relid) ? get_rel_name(relid) : "?"),

@@ -521,6 +521,7 @@ Datum
 guard_receiver_not_buyer(PG_FUNCTION_ARGS)
 {
 	static const char *const po_cols[] = {"entity_id", "number", "buyer", "policy_id", "created_by", "submitted_by"};
+	static const int author_cols[] = {2, 4, 5};
 	static const char *const policy_cols[] = {"policy_id", "buyer_may_receive", "version"};
 	char	   *po[6],
 			   *pol[3] = {NULL, NULL, NULL};
@@ -533,11 +534,11 @@ guard_receiver_not_buyer(PG_FUNCTION_ARGS)
 	/* no policy, a policy that lets the buyer receive, or someone else receiving: it holds */
 	if (pol[0] == NULL || (pol[1] != NULL && strcmp(pol[1], "t") == 0))
 		PG_RETURN_NULL();
-	/* whoever raised it: the buyer it names, who created it, who submitted it */
+	/* whoever raised it: the buyer it names, who created it, who submitted it (po_cols) */
 	actor = procgov_actor_name();
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < (int) lengthof(author_cols); i++)
 	{
-		const char *author = po[i == 0 ? 2 : 3 + i];
+		const char *author = po[author_cols[i]];
 
 		if (author != NULL && strcmp(author, actor) == 0)
 			RETURN_REASON("%s raised purchase order %s and may not post its receipt under policy version %s.",

@@ -840,8 +840,9 @@ finish_invoice(Engine *eng, Header *h, Line *lines, int nlines, InvoiceDone done
 
 /*
  * A resolution settles the lines its case listed, for that kind only, and
- * only while the finding is no larger than the one it saw: sets the line's
- * accepted or credited mark for its current finding.
+ * only while the finding is no larger than the one it saw: marks the line
+ * accepted for its current finding, and credited too when a credit note
+ * request (not an accepted variance) settles it.
  */
 static void
 settle_line(const Header *cur, Line *l)
@@ -865,6 +866,8 @@ settle_line(const Header *cur, Line *l)
 	}
 	if (l->accepted)
 		l->credited = false;
+	if (l->credited)
+		l->accepted = true;
 	pfree(key);
 }
 
@@ -907,8 +910,6 @@ read_line(Engine *eng, Header *cur, const Datum *v, const bool *isnull, Line *li
 	l->consume = l->in.qty;
 	if (l->credited && (l->out.result == MR_QTY_OVER_RECEIVED || l->out.result == MR_QTY_OVER_ORDERED))
 		l->consume = Min(l->in.qty, Max(l->out.billable, 0));
-	if (l->credited)
-		l->accepted = true;
 
 	/*
 	 * decide() names a line's first finding only.  A settled quantity finding
@@ -924,8 +925,6 @@ read_line(Engine *eng, Header *cur, const Datum *v, const bool *isnull, Line *li
 		l->accepted = false;
 		l->credited = false;
 		settle_line(cur, l);
-		if (l->credited)
-			l->accepted = true;
 	}
 }
 

@@ -888,6 +888,35 @@ version_order(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, const TableInf
 	return newtup;
 }
 
+/*
+ * The first of the columns a plan reads (planned_columns) that an update
+ * changes, or -1; with its text before and after in *o and *n when asked.
+ */
+static int
+changed_planned_column(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, const TableInfo *t,
+					   char **o, char **n)
+{
+	for (int i = 0; i < (int) lengthof(planned_columns); i++)
+	{
+		char	   *before,
+				   *after;
+
+		if (t->planned[i] == 0)
+			continue;
+		before = procgov_column_text(oldtup, desc, t->planned[i]);
+		after = procgov_column_text(newtup, desc, t->planned[i]);
+		if ((before == NULL) != (after == NULL) || (before && after && strcmp(before, after) != 0))
+		{
+			if (o)
+				*o = before;
+			if (n)
+				*n = after;
+			return i;
+		}
+	}
+	return -1;
+}
+
 PG_FUNCTION_INFO_V1(govern_document);
 Datum
 govern_document(PG_FUNCTION_ARGS)
@@ -975,24 +1004,9 @@ govern_document(PG_FUNCTION_ARGS)
 		 */
 		if (strcmp(kind, "purchase_order") == 0 && procgov_enforce &&
 			(strcmp(from, "approved") == 0 || strcmp(from, "transmitted") == 0 ||
-			 strcmp(from, "acknowledged") == 0))
-		{
-			bool		material = false;
-
-			for (i = 0; i < (int) lengthof(planned_columns) && !material; i++)
-			{
-				char	   *o,
-						   *n;
-
-				if (t->planned[i] == 0)
-					continue;
-				o = procgov_column_text(oldtup, desc, t->planned[i]);
-				n = procgov_column_text(newtup, desc, t->planned[i]);
-				material = (o == NULL) != (n == NULL) || (o && n && strcmp(o, n) != 0);
-			}
-			if (material)
-				newtup = version_order(oldtup, newtup, desc, t, &to);
-		}
+			 strcmp(from, "acknowledged") == 0) &&
+			changed_planned_column(oldtup, newtup, desc, t, NULL, NULL) >= 0)
+			newtup = version_order(oldtup, newtup, desc, t, &to);
 
 		/*
 		 * A document awaiting approval keeps what its steps were planned for
@@ -1003,23 +1017,19 @@ govern_document(PG_FUNCTION_ARGS)
 		 */
 		if ((strcmp(kind, "purchase_order") == 0 || strcmp(kind, "requisition") == 0) && procgov_enforce &&
 			strcmp(from, "pending_approval") == 0)
-			for (i = 0; i < (int) lengthof(planned_columns); i++)
-			{
-				char	   *o,
-						   *n;
+		{
+			char	   *o,
+					   *n;
+			int			c = changed_planned_column(oldtup, newtup, desc, t, &o, &n);
 
-				if (t->planned[i] == 0)
-					continue;
-				o = procgov_column_text(oldtup, desc, t->planned[i]);
-				n = procgov_column_text(newtup, desc, t->planned[i]);
-				if ((o == NULL) != (n == NULL) || (o && n && strcmp(o, n) != 0))
-					ereport(ERROR,
-							(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-							 errmsg("%s cannot change its %s while it awaits approval", label, planned_words[i]),
-							 errdetail("It is %s; its approval steps were planned for the %s it was submitted with (%s, now %s).",
-									   from, planned_words[i], o ? o : "none", n ? n : "none"),
-							 errhint("Have it rejected (it goes back as a draft), change it and submit it again; or cancel it.")));
-			}
+			if (c >= 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("%s cannot change its %s while it awaits approval", label, planned_words[c]),
+						 errdetail("It is %s; its approval steps were planned for the %s it was submitted with (%s, now %s).",
+								   from, planned_words[c], o ? o : "none", n ? n : "none"),
+						 errhint("Have it rejected (it goes back as a draft), change it and submit it again; or cancel it.")));
+		}
 		if (strcmp(from, to) == 0)
 		{
 			diff = changed_columns(oldtup, newtup, desc, t, &nchanged);

@@ -221,6 +221,9 @@ UPDATE procgov.purchase_order_line SET quantity = 1 WHERE po_id = 1;
 -- nor does a submitted order's line change what it buys (its rules depend on it)
 UPDATE procgov.purchase_order_line SET item_id = (SELECT item_id FROM procgov.item WHERE sku = 'PAL-EU') WHERE po_id = 1;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE procgov.requisition_line SET item_id = (SELECT item_id FROM procgov.item WHERE sku = 'PAL-EU')
+ WHERE requisition_id = (SELECT requisition_id FROM procgov.requisition WHERE number = 'REQ-000001');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- a change that is not a transition is audited with what changed
 UPDATE procgov.purchase_order SET need_by = '2026-12-24' WHERE number = 'PO-000004';
 SELECT action, payload FROM procgov.audit_log WHERE stream = 'purchase_order:ACME:PO-000004' ORDER BY seq DESC LIMIT 1;

@@ -271,16 +271,21 @@ SELECT count(*) AS problems FROM procgov.verify_audit();
 -- an accepted variance covers the figures it saw
 SET procgov.actor = 'b.buyer';
 INSERT INTO procgov.supplier (entity_id, code, name, status, iban) VALUES ('MX', 'SV', 'Variance supplier', 'approved', NULL);
-BEGIN;
-SET LOCAL procgov.enforce = off;
-INSERT INTO procgov.purchase_order (entity_id, number, supplier_id, buyer, total)
-SELECT 'MX', 'PO-V', supplier_id, 'b.buyer', '200.00 EUR' FROM procgov.supplier WHERE entity_id = 'MX' AND code = 'SV';
-INSERT INTO procgov.purchase_order_line (entity_id, po_id, line_no, item_id, description, quantity, unit_price)
-SELECT 'MX', o.po_id, n, i.item_id, i.description, 10, '10.00 EUR'
-  FROM procgov.purchase_order o, procgov.item i, generate_series(1, 2) n
- WHERE o.entity_id = 'MX' AND o.number = 'PO-V' AND i.entity_id = 'MX' AND i.sku = 'BOLT';
-UPDATE procgov.purchase_order SET state = 'transmitted' WHERE entity_id = 'MX' AND number = 'PO-V';
-COMMIT;
+-- (an order of bolts, 10 at 10.00 EUR a line, transmitted: loaded with the rules off)
+CREATE FUNCTION pg_temp.bolt_order(po text, supplier text, nlines integer) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM set_config('procgov.enforce', 'off', true);
+	INSERT INTO procgov.purchase_order (entity_id, number, supplier_id, buyer, total)
+	SELECT 'MX', po, s.supplier_id, 'b.buyer', (100 * nlines || '.00 EUR')::procgov.amount
+	  FROM procgov.supplier s WHERE s.entity_id = 'MX' AND s.code = supplier;
+	INSERT INTO procgov.purchase_order_line (entity_id, po_id, line_no, item_id, description, quantity, unit_price)
+	SELECT 'MX', o.po_id, n, i.item_id, i.description, 10, '10.00 EUR'
+	  FROM procgov.purchase_order o, procgov.item i, generate_series(1, nlines) n
+	 WHERE o.entity_id = 'MX' AND o.number = po AND i.entity_id = 'MX' AND i.sku = 'BOLT';
+	UPDATE procgov.purchase_order SET state = 'transmitted' WHERE entity_id = 'MX' AND number = po;
+	PERFORM set_config('procgov.enforce', 'on', true);
+END $$;
+SELECT pg_temp.bolt_order('PO-V', 'SV', 2);
 SET procgov.actor = 'r.receiver';
 SELECT procgov.post_receipt('MX', 'PO-V', '[{"line": 1, "quantity": 5}]') #>> '{order,state}' AS order_state;
 -- V-1 bills one more than was received on line 1, and line 2, which has not arrived
@@ -316,16 +321,7 @@ SELECT line_no, invoiced_qty FROM procgov.purchase_order_line l JOIN procgov.pur
 -- still judged, and a price beyond tolerance opens a case of its own
 SET procgov.actor = 'b.buyer';
 INSERT INTO procgov.supplier (entity_id, code, name, status, iban) VALUES ('MX', 'SW', 'Hidden price supplier', 'approved', NULL);
-BEGIN;
-SET LOCAL procgov.enforce = off;
-INSERT INTO procgov.purchase_order (entity_id, number, supplier_id, buyer, total)
-SELECT 'MX', 'PO-W', supplier_id, 'b.buyer', '100.00 EUR' FROM procgov.supplier WHERE entity_id = 'MX' AND code = 'SW';
-INSERT INTO procgov.purchase_order_line (entity_id, po_id, line_no, item_id, description, quantity, unit_price)
-SELECT 'MX', o.po_id, 1, i.item_id, i.description, 10, '10.00 EUR'
-  FROM procgov.purchase_order o, procgov.item i
- WHERE o.entity_id = 'MX' AND o.number = 'PO-W' AND i.entity_id = 'MX' AND i.sku = 'BOLT';
-UPDATE procgov.purchase_order SET state = 'transmitted' WHERE entity_id = 'MX' AND number = 'PO-W';
-COMMIT;
+SELECT pg_temp.bolt_order('PO-W', 'SW', 1);
 SET procgov.actor = 'r.receiver';
 SELECT procgov.post_receipt('MX', 'PO-W', '[{"line": 1, "quantity": 9}]') #>> '{order,state}' AS order_state;
 -- W-1 bills one more than arrived, at five times the order's price
@@ -348,16 +344,7 @@ SELECT line_no, invoiced_qty FROM procgov.purchase_order_line l JOIN procgov.pur
 -- correcting the receipt of an invoice whose two lines bill one order line:
 -- one receipt line of their sum
 SET procgov.actor = 'b.buyer';
-BEGIN;
-SET LOCAL procgov.enforce = off;
-INSERT INTO procgov.purchase_order (entity_id, number, supplier_id, buyer, total)
-SELECT 'MX', 'PO-X', supplier_id, 'b.buyer', '100.00 EUR' FROM procgov.supplier WHERE entity_id = 'MX' AND code = 'SW';
-INSERT INTO procgov.purchase_order_line (entity_id, po_id, line_no, item_id, description, quantity, unit_price)
-SELECT 'MX', o.po_id, 1, i.item_id, i.description, 10, '10.00 EUR'
-  FROM procgov.purchase_order o, procgov.item i
- WHERE o.entity_id = 'MX' AND o.number = 'PO-X' AND i.entity_id = 'MX' AND i.sku = 'BOLT';
-UPDATE procgov.purchase_order SET state = 'transmitted' WHERE entity_id = 'MX' AND number = 'PO-X';
-COMMIT;
+SELECT pg_temp.bolt_order('PO-X', 'SW', 1);
 SET procgov.actor = 'ap.clerk';
 SELECT procgov.register_invoice('MX', 'SW', 'SW-2', '2026-11-28',
 	'[{"po_line": 1, "quantity": 4, "unit_price": "10.00 EUR"}, {"po_line": 1, "quantity": 4, "unit_price": "10.00 EUR"}]',
