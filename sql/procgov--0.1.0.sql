@@ -6906,6 +6906,17 @@ COMMENT ON FUNCTION procgov.run_supplier_performance(timestamptz) IS 'rate suppl
 
 -- ---- escalations ----
 
+-- whether an overdue step can go further: to a different escalation role that an
+-- active approver holds, within ten escalations (against loops).  One definition
+-- for both sides of escalate_overdue(): escalate, or end the chain.
+CREATE FUNCTION procgov.step_can_escalate(st procgov.approval_step) RETURNS boolean
+	LANGUAGE sql STABLE
+	AS $$
+SELECT st.escalate_to IS NOT NULL AND st.escalate_to <> st.role AND st.escalations < 10
+	   AND EXISTS (SELECT FROM procgov.approver a WHERE a.entity_id = st.entity_id AND a.role = st.escalate_to AND a.active)
+$$;
+COMMENT ON FUNCTION procgov.step_can_escalate(procgov.approval_step) IS 'whether an approval step can be escalated further: its escalate_to is another role, held by an active approver of its entity, and it has been escalated fewer than ten times; else an overdue step is the end of its chain';
+
 CREATE FUNCTION procgov.escalate_overdue(as_of timestamptz) RETURNS jsonb
 	LANGUAGE plpgsql VOLATILE
 	-- deadlines in days are days of UTC, not of the session's time zone (DST)
@@ -6926,9 +6937,7 @@ BEGIN
 			SELECT st.entity_id, st.step_id, st.role, st.escalate_to, st.escalations, st.policy_id, st.doc_kind, st.doc_number,
 				   st.approved
 			  FROM procgov.approval_step st
-			 WHERE st.status = 'pending' AND st.due_at < as_of AND st.escalate_to IS NOT NULL
-			   AND st.escalate_to <> st.role AND st.escalations < 10
-			   AND EXISTS (SELECT FROM procgov.approver a WHERE a.entity_id = st.entity_id AND a.role = st.escalate_to AND a.active)
+			 WHERE st.status = 'pending' AND st.due_at < as_of AND procgov.step_can_escalate(st)
 			 ORDER BY st.due_at
 			   FOR UPDATE SKIP LOCKED),
 		target AS (
@@ -6975,10 +6984,7 @@ BEGIN
 		  FROM procgov.approval_step st
 		  JOIN procgov.entity e ON e.entity_id = st.entity_id
 		  JOIN procgov.policy p ON p.entity_id = st.entity_id AND p.policy_id = st.policy_id
-		 WHERE st.status = 'pending' AND st.due_at < as_of
-		   AND (st.escalate_to IS NULL OR st.escalate_to = st.role OR st.escalations >= 10
-				-- a role nobody holds (or a person's name) goes no further
-				OR NOT EXISTS (SELECT FROM procgov.approver a WHERE a.entity_id = st.entity_id AND a.role = st.escalate_to AND a.active))
+		 WHERE st.status = 'pending' AND st.due_at < as_of AND NOT procgov.step_can_escalate(st)
 		 GROUP BY st.entity_id, st.doc_kind, st.doc_number, e.controller, p.default_sla
 		 ORDER BY st.entity_id, st.doc_number
 		ON CONFLICT (entity_id, doc_kind, doc_number, kind) WHERE status = 'open'
@@ -6990,14 +6996,16 @@ BEGIN
 		exhausted := exhausted + 1;
 	END LOOP;
 
-	-- decided since: the case closes itself
+	-- decided or escalated since: the case closes itself.  Judged by the steps the
+	-- case names, whatever as_of is: a run for an earlier time sees the same stall
 	FOR s IN
 		UPDATE procgov.exception_case x
 		   SET status = 'resolved', resolution = 'cleared', resolved_at = now(), resolved_by = 'procgov', updated_at = now()
 		 WHERE x.status = 'open' AND x.kind = 'approval_overdue'
-		   AND (x.entity_id, x.doc_kind, x.doc_number) NOT IN
-			   (SELECT st.entity_id, st.doc_kind, st.doc_number FROM procgov.approval_step st
-				 WHERE st.status = 'pending' AND st.due_at < as_of)
+		   AND NOT EXISTS (SELECT FROM jsonb_array_elements(x.details -> 'steps') c
+							 JOIN procgov.approval_step st
+							   ON st.entity_id = x.entity_id AND st.step_id = (c ->> 'step_id')::bigint
+							WHERE st.status = 'pending' AND st.role = c ->> 'role')
 		RETURNING x.*
 	LOOP
 		PERFORM procgov.case_event(s.entity_id, s.case_id, s.doc_kind, s.doc_number, s.kind, 'cleared', s.owner, s.due_at,
@@ -7083,16 +7091,24 @@ CREATE FUNCTION procgov.drift(as_of timestamptz)
 		 WHERE po.entity_id = r.entity_id AND po.state = 'transmitted' AND po.state_changed_at < as_of - r.after) po
 	 WHERE r.kind = 'po_not_acknowledged'
 	UNION ALL
-	-- the confirmed (else needed) date passed and the goods are not all here
+	-- the confirmed (else needed) date passed and the goods are not all here.  What the
+	-- supplier confirmed is due on the confirmed date; a rest nobody confirmed (a short
+	-- acknowledgement, its confirmed part delivered) on the date it was needed by: the
+	-- buyer closes the order short or gets the rest
 	SELECT po.entity_id, r.kind, 'purchase_order', po.number, coalesce(r.owner, po.buyer), r.sla,
-		   jsonb_build_object('state', po.state, 'expected', x.expected, 'buyer', po.buyer, 'open_lines', x.open_lines),
+		   jsonb_build_object('state', po.state, 'expected', x.expected, 'buyer', po.buyer, 'open_lines', x.open_lines)
+		   || CASE WHEN x.unconfirmed_lines > 0 THEN jsonb_build_object('unconfirmed_lines', x.unconfirmed_lines) ELSE '{}' END,
 		   po.correlation_id
 	  FROM r CROSS JOIN LATERAL (SELECT * FROM procgov.purchase_order po
 		 WHERE po.entity_id = r.entity_id AND po.state IN ('acknowledged', 'shipped', 'partially_received')) po
 	 CROSS JOIN LATERAL (
-		SELECT max(coalesce(l.confirmed_date, l.need_by, po.need_by)) AS expected, count(*) AS open_lines
+		SELECT max(CASE WHEN l.received_qty < coalesce(l.confirmed_qty, l.quantity)
+						THEN coalesce(l.confirmed_date, l.need_by, po.need_by)
+						ELSE coalesce(l.need_by, po.need_by, l.confirmed_date) END) AS expected,
+			   count(*) AS open_lines,
+			   count(*) FILTER (WHERE l.received_qty >= coalesce(l.confirmed_qty, l.quantity)) AS unconfirmed_lines
 		  FROM procgov.purchase_order_line l
-		 WHERE l.entity_id = po.entity_id AND l.po_id = po.po_id AND l.received_qty < coalesce(l.confirmed_qty, l.quantity)) x
+		 WHERE l.entity_id = po.entity_id AND l.po_id = po.po_id AND l.received_qty < l.quantity) x
 	 WHERE r.kind = 'receipt_overdue' AND x.open_lines > 0 AND x.expected < ((as_of - r.after) AT TIME ZONE 'UTC')::date
 	UNION ALL
 	-- received long ago, not (fully) invoiced
@@ -7398,7 +7414,7 @@ GRANT SELECT ON procgov.job_run, procgov.drift_rule TO procgov_admin, procgov_au
 GRANT INSERT, UPDATE, DELETE ON procgov.drift_rule TO procgov_admin;
 REVOKE EXECUTE ON FUNCTION procgov.run_job(text, timestamptz), procgov.run_jobs(timestamptz),
 	procgov.run_escalations(timestamptz), procgov.run_reconciliation(timestamptz),
-	procgov.run_supplier_performance(timestamptz), procgov.escalate_overdue(timestamptz),
+	procgov.run_supplier_performance(timestamptz), procgov.escalate_overdue(timestamptz), procgov.step_can_escalate(procgov.approval_step),
 	procgov.case_event(text, bigint, text, text, text, text, text, timestamptz, jsonb, text),
 	procgov.case_change_entry(bigint, text, text, timestamptz, jsonb),
 	procgov.case_change_event(bigint, text, text, text, timestamptz, jsonb),

@@ -55,6 +55,9 @@ SELECT role, escalate_to, escalations, assigned_to FROM procgov.approval_step WH
 SELECT status, rows_affected, detail FROM procgov.run_escalations(:'t0'::timestamptz + interval '10 days');
 SELECT status, rows_affected, detail FROM procgov.run_escalations(:'t0'::timestamptz + interval '11 days');
 SELECT kind, doc_number, owner, status, details -> 'steps' -> 0 ->> 'role' AS role FROM procgov.exception_case WHERE entity_id = 'JB';
+-- a run for an earlier time (a catch-up, a re-run) sees the same stall: the case stays open
+SELECT status, rows_affected, detail FROM procgov.run_escalations(:'t0'::timestamptz + interval '1 day');
+SELECT kind, status FROM procgov.exception_case WHERE entity_id = 'JB';
 -- the escalated step is the CFO's now: the manager may no longer approve it, the CFO does
 SET procgov.actor = 'mia.manager';
 \set VERBOSITY terse
@@ -234,3 +237,15 @@ SELECT detail ->> 'escalated' AS escalated FROM procgov.run_escalations(now() + 
 SELECT role, assigned_to, approved FROM procgov.approval_step WHERE entity_id = 'JB' AND doc_number = 'PO-DRAFT' AND status = 'pending';
 SELECT payload ->> 'approved_before' AS approved_before FROM procgov.audit_log
  WHERE stream = 'purchase_order:JB:PO-DRAFT' AND action = 'escalate';
+
+-- a short acknowledgement whose confirmed part arrived: the rest nobody confirmed is
+-- due on the date it was needed by, and then it is drift (close it short, or get it)
+SELECT pg_temp.order_in('PO-SHORT', 'partially_received', :'t0', (:'t0'::timestamptz + interval '3 days')::date);
+UPDATE procgov.purchase_order_line SET confirmed_qty = 6, confirmed_date = (:'t0'::timestamptz + interval '1 day')::date,
+	   received_qty = 6
+ WHERE entity_id = 'JB' AND po_id = (SELECT po_id FROM procgov.purchase_order WHERE entity_id = 'JB' AND number = 'PO-SHORT');
+SELECT count(*) AS before_need_by FROM procgov.drift(:'t0'::timestamptz + interval '3 days') WHERE doc_number = 'PO-SHORT';
+SELECT kind, details ->> 'open_lines' AS open_lines, details ->> 'unconfirmed_lines' AS unconfirmed_lines,
+	   (details ->> 'expected')::date = (SELECT need_by FROM procgov.purchase_order WHERE entity_id = 'JB' AND number = 'PO-SHORT')
+		   AS expected_is_need_by
+  FROM procgov.drift(:'t0'::timestamptz + interval '5 days') WHERE doc_number = 'PO-SHORT';
