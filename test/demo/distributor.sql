@@ -390,8 +390,13 @@ SELECT number, supplier_invoice_no, state FROM procgov.invoice WHERE entity_id =
 SELECT case_id, doc_number, kind, owner, due_at::date AS due, details ->> 'order' AS order_number,
        coalesce(details ->> 'duplicate_of', '') AS duplicate_of, jsonb_array_length(details -> 'receipts') AS receipts
   FROM procgov.exception_case WHERE entity_id = 'NWS' ORDER BY case_id;
-\echo 'Ben bought the bolts, so he may not wave the price through; Carla (controller, up to 5,000 USD) may:'
+\echo 'Nobody settles a dispute around the rules: not an UPDATE of the invoice''s state (only matching marks an'
+\echo 'invoice matched), and not Ben asking the supplier for a credit note on the price of his own order:'
 SET procgov.actor = 'ben.buyer';
+SELECT pg_temp.attempt($$UPDATE procgov.invoice SET state = 'matched' WHERE entity_id = 'NWS' AND number = 'INV-000002'$$) AS plain_update;
+SELECT pg_temp.attempt(format($$SELECT procgov.request_credit_note('NWS', %s, 'supplier will credit')$$,
+	(SELECT case_id FROM procgov.exception_case WHERE entity_id = 'NWS' AND kind = 'price_over'))) AS ben_credit_note;
+\echo 'Ben bought the bolts, so he may not wave the price through either; Carla (controller, up to 5,000 USD) may:'
 SELECT pg_temp.attempt(format($$SELECT procgov.accept_variance('NWS', %s, 'fine')$$,
 	(SELECT case_id FROM procgov.exception_case WHERE entity_id = 'NWS' AND kind = 'price_over'))) AS ben;
 SET procgov.actor = 'carla.controller';
@@ -545,6 +550,12 @@ UPDATE erp.purchase_order_line SET qty_received = product_qty WHERE order_id = (
 COMMIT;
 RESET ROLE;
 SELECT number, state FROM procgov.purchase_order WHERE entity_id = 'NWS' AND number = 'E00003';
+\echo 'A clerk books a return as a negative price on the ERP line. Refused: approval judged 3,800 USD, and a'
+\echo 'negative price would let matching pay what no approver saw:'
+SET ROLE erp_app;
+SELECT pg_temp.attempt($$UPDATE erp.purchase_order_line SET price_unit = -0.19
+	WHERE product_code = 'HX-M8' AND order_id = (SELECT id FROM erp.purchase_order WHERE name = 'E00003')$$) AS erp_update;
+RESET ROLE;
 \echo 'Keystone''s invoice for it is registered in procgov against the ERP''s order lines and matches:'
 SET procgov.actor = 'anna.ap';
 SELECT procgov.register_invoice('NWS', 'KEY', 'K-2026-0977', current_date,
