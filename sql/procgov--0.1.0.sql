@@ -2102,7 +2102,7 @@ CREATE FUNCTION procgov.guard_partly_received(kind text, doc jsonb) RETURNS text
 COMMENT ON FUNCTION procgov.guard_partly_received(text, jsonb) IS 'guard partly_received: some but not all of the order has been received';
 CREATE FUNCTION procgov.guard_nothing_received(kind text, doc jsonb) RETURNS text
 	AS 'MODULE_PATHNAME', 'guard_nothing_received' LANGUAGE C STABLE;
-COMMENT ON FUNCTION procgov.guard_nothing_received(text, jsonb) IS 'guard nothing_received: no line of the order has a receipt';
+COMMENT ON FUNCTION procgov.guard_nothing_received(text, jsonb) IS 'guard nothing_received: no line of the order has a receipt or a billed quantity (matched invoices)';
 
 CREATE FUNCTION procgov.guard_order_receivable(kind text, doc jsonb) RETURNS text
 	AS 'MODULE_PATHNAME', 'guard_order_receivable' LANGUAGE C STABLE;
@@ -2255,7 +2255,7 @@ INSERT INTO procgov.guard (guard, function, description, hint, builtin) VALUES
 	('budget_available', 'procgov.guard_budget_available(text, jsonb)', 'the budget line has the total available', 'Raise the budget, reduce the document, or charge another budget line.', true),
 	('fully_received', 'procgov.guard_fully_received(text, jsonb)', 'every line is fully received', 'Post receipts for the remaining quantities, or close the order short.', true),
 	('partly_received', 'procgov.guard_partly_received(text, jsonb)', 'some but not all is received', 'Post a receipt first.', true),
-	('nothing_received', 'procgov.guard_nothing_received(text, jsonb)', 'nothing has been received', 'Close the order instead: goods were received against it.', true),
+	('nothing_received', 'procgov.guard_nothing_received(text, jsonb)', 'nothing has been received or billed', 'Close the order instead: goods were received or invoices matched against it.', true),
 	('order_receivable', 'procgov.guard_order_receivable(text, jsonb)', 'the order is transmitted and not fully received', 'Transmit the order first.', true),
 	('matched_by_matching', 'procgov.guard_matched_by_matching(text, jsonb)', 'procgov''s matching moves the invoice, having found every line matched or settled', 'Run procgov.match_pending() or procgov.match_invoice(); resolve the invoice''s open exception cases first.', true),
 	('bank_account_payable', 'procgov.guard_bank_account_payable(text, jsonb)', 'the invoice is paid to the account on record after its cooling-off period', 'Wait for the cooling-off period to end, or pay to the account on record.', true),
@@ -2321,6 +2321,7 @@ INSERT INTO procgov.transition (kind, from_state, to_state, guards, effects, eve
 	('purchase_order', 'approved', 'pending_approval', '{}', '{release_budget}', 'approval.requested', 'a material change sends it back for approval', true),
 	('purchase_order', 'transmitted', 'pending_approval', '{}', '{release_budget}', 'approval.requested', 'a material change sends it back for approval', true),
 	('purchase_order', 'acknowledged', 'pending_approval', '{}', '{release_budget}', 'approval.requested', 'a material change sends it back for approval', true),
+	('purchase_order', 'shipped', 'pending_approval', '{}', '{release_budget}', 'approval.requested', 'a material change sends it back for approval', true),
 	('purchase_order', 'received', 'matched', '{}', '{}', 'match.completed', 'its invoices match what was ordered and received', true),
 	('purchase_order', 'received', 'closed', '{}', '{release_budget}', 'po.closed', 'it is complete', true),
 	('purchase_order', 'matched', 'closed', '{}', '{release_budget}', 'po.closed', 'it is complete', true),
@@ -2488,7 +2489,15 @@ BEGIN
 								   WHERE p.entity_id = e AND p.policy_id = (new_doc->>'policy_id')::bigint), '0')));
 	-- a version that stands without approval commits its own total on the budget line
 	-- (one sent back for approval releases its commitment and commits again when approved)
-	-- a rise the budget line cannot absorb goes back for approval, where budget_available decides
+	-- a rise the budget line cannot absorb goes back for approval, where budget_available decides.
+	-- The line is locked before it is read, as budget_available locks it: two rises at once
+	-- (or a rise and an approval) on one line each see what the other committed
+	IF NOT reapprove THEN
+		PERFORM FROM procgov.budget b JOIN procgov.document_commitment c ON b.entity_id = c.entity_id AND b.budget_id = c.budget_id
+		  WHERE c.entity_id = e AND c.doc_kind = 'purchase_order' AND c.doc_id = id
+		  ORDER BY b.entity_id, b.budget_id
+		  FOR NO KEY UPDATE OF b;
+	END IF;
 	IF NOT reapprove AND EXISTS (
 			SELECT FROM procgov.document_commitment c JOIN procgov.budget b ON b.entity_id = c.entity_id AND b.budget_id = c.budget_id
 			 WHERE c.entity_id = e AND c.doc_kind = 'purchase_order' AND c.doc_id = id
@@ -3508,6 +3517,14 @@ BEGIN
 		IF po.supplier_id <> s.supplier_id THEN
 			RAISE EXCEPTION 'purchase order % is not to supplier %', order_number, supplier
 				USING ERRCODE = '22023', HINT = 'Register the invoice against an order to the same supplier.';
+		END IF;
+		-- only what was approved can be billed
+		IF po.state IN ('draft', 'submitted', 'pending_approval', 'rejected', 'cancelled') THEN
+			RAISE EXCEPTION 'purchase order % is %; an invoice bills an approved order only', order_number, po.state
+				USING ERRCODE = '55000',
+					  DETAIL = format('Supplier %s invoices %s against it.', supplier, supplier_invoice_no),
+					  HINT = CASE WHEN po.state = 'cancelled' THEN 'Register the invoice without an order (it is disputed as no_order), or against the order that replaced it.'
+								  ELSE 'Have the order approved first, then register the invoice.' END;
 		END IF;
 	END IF;
 	FOR i IN 0 .. n - 1 LOOP
@@ -4822,6 +4839,18 @@ BEGIN
 			USING ERRCODE = '22023', HINT = 'Say why it cannot take the normal path; the justification goes into the audit ledger.';
 	END IF;
 	d := procgov.lock_document(kind, entity, number);
+	-- a draft is submitted, and a rejected document reworked by its author (back to draft
+	-- first); an approved or later one goes back for approval only by a material change
+	IF d->>'state' NOT IN ('draft', 'submitted', 'pending_approval', 'rejected') THEN
+		RAISE EXCEPTION '% % (%) is %; only a draft or a rejected one is submitted', procgov.kind_label(kind), number, entity,
+			replace(d->>'state', '_', ' ')
+			USING ERRCODE = '55000',
+				  DETAIL = 'Submitting it again would withdraw its approval and release its budget with nothing changed.',
+				  HINT = 'Change the document instead: a material change sends it back for approval by itself.';
+	END IF;
+	IF d->>'state' = 'rejected' THEN
+		d := procgov.set_state(kind, entity, number, 'draft');
+	END IF;
 	IF coalesce((d->>'urgent')::boolean, false) IS DISTINCT FROM urgent OR (d->>'expedite_reason') IS DISTINCT FROM justification THEN
 		IF kind = 'purchase_order' THEN
 			UPDATE procgov.purchase_order x SET urgent = submit.urgent, expedite_reason = justification
@@ -4849,7 +4878,7 @@ BEGIN
 				AND s.doc_id = procgov.doc_id(kind, d) AND s.status <> 'superseded')));
 END
 $$;
-COMMENT ON FUNCTION procgov.submit(text, text, text, boolean, text, text) IS 'submit a requisition or purchase order for approval under the active policy (urgent: the faster path, with a written justification); returns the document and its approval steps; a plan with no step approves it at once';
+COMMENT ON FUNCTION procgov.submit(text, text, text, boolean, text, text) IS 'submit a draft (or rejected, reworked) requisition or purchase order for approval under the active policy (urgent: the faster path, with a written justification); returns the document and its approval steps; a plan with no step approves it at once';
 
 CREATE FUNCTION procgov.delegate(entity text, to_person text, valid_until timestamptz, valid_from timestamptz DEFAULT now(),
 	role text DEFAULT NULL, doc_kind text DEFAULT NULL)

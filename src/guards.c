@@ -347,39 +347,48 @@ received(FunctionCallInfo fcinfo, int want)
 	char	   *entity = doc_field(doc, "entity_id");
 	int64		n_lines = 0,
 				n_full = 0,
-				n_any = 0;
+				n_any = 0,
+				n_billed = 0;
 
 	/* the line table's key cannot be NULL: a document without both has no lines */
 	if (entity != NULL && has_id)
 	{
 		GuardScan	gs;
 		AttrNumber	quantity,
-					received_qty;
+					received_qty,
+					invoiced_qty;
 		Datum		zero = DirectFunctionCall1(int8_numeric, Int64GetDatum(0));
 
 		guard_scan_doc(&gs, GT_PO_LINE, entity, po_id);
 		quantity = guard_column(gs.rel, "quantity");
 		received_qty = guard_column(gs.rel, "received_qty");
+		invoiced_qty = guard_column(gs.rel, "invoiced_qty");
 		while (guard_scan_next(&gs))
 		{
 			bool		qnull,
-						rnull;
+						rnull,
+						inull;
 			Datum		q = slot_getattr(gs.slot, quantity, &qnull),
-						r = slot_getattr(gs.slot, received_qty, &rnull);
+						r = slot_getattr(gs.slot, received_qty, &rnull),
+						b = slot_getattr(gs.slot, invoiced_qty, &inull);
 
 			n_lines++;
 			if (!qnull && !rnull && DatumGetInt32(DirectFunctionCall2(numeric_cmp, r, q)) >= 0)
 				n_full++;
 			if (!rnull && DatumGetInt32(DirectFunctionCall2(numeric_cmp, r, zero)) > 0)
 				n_any++;
+			if (!inull && DatumGetInt32(DirectFunctionCall2(numeric_cmp, b, zero)) > 0)
+				n_billed++;
 		}
 		guard_scan_end(&gs);
 	}
 
-	if (want < 0)				/* nothing received yet */
+	if (want < 0)				/* nothing received (or billed: services) yet */
 	{
-		if (n_any == 0)
+		if (n_any == 0 && n_billed == 0)
 			PG_RETURN_NULL();
+		if (n_any == 0)
+			RETURN_REASON("%lld of its %lld lines are billed by matched invoices.", (long long) n_billed, (long long) n_lines);
 		RETURN_REASON("%lld of its %lld lines have receipts.", (long long) n_any, (long long) n_lines);
 	}
 	if (want > 0)

@@ -629,6 +629,12 @@ static const char *const header_sql =
 "          AND c.status = 'resolved' AND c.resolution IN ('variance_accepted', 'credit_requested')) ac ON true"
 " ORDER BY i.entity_id, i.invoice_id";
 
+/*
+ * The lines of the invoices with the order lines they bill.  Only an order
+ * that was approved can be billed: a line of a draft, one waiting for
+ * (re-)approval, a rejected or a cancelled order counts as no order line
+ * (no_order), and matches once the order is approved.
+ */
 #define LINE_COLS 13
 static const char *const lines_sql =
 "SELECT l.entity_id, l.invoice_id, l.line_no, coalesce(l.po_id, i.po_id), l.po_line_no,"
@@ -638,8 +644,10 @@ static const char *const lines_sql =
 "  FROM unnest($1::text[], $2::bigint[]) AS u(e, id)"
 "  JOIN procgov.invoice i ON i.entity_id = u.e AND i.invoice_id = u.id"
 "  JOIN procgov.invoice_line l ON l.entity_id = i.entity_id AND l.invoice_id = i.invoice_id"
-"  LEFT JOIN procgov.purchase_order_line pl ON pl.entity_id = l.entity_id"
-"        AND pl.po_id = coalesce(l.po_id, i.po_id) AND pl.line_no = l.po_line_no"
+"  LEFT JOIN (procgov.purchase_order_line pl"
+"        JOIN procgov.purchase_order po ON po.entity_id = pl.entity_id AND po.po_id = pl.po_id"
+"         AND po.state NOT IN ('draft', 'submitted', 'pending_approval', 'rejected', 'cancelled'))"
+"    ON pl.entity_id = l.entity_id AND pl.po_id = coalesce(l.po_id, i.po_id) AND pl.line_no = l.po_line_no"
 " ORDER BY l.entity_id, l.invoice_id, l.line_no";
 
 /* The elements of an array column of the header query (NULL elements as NULL). */

@@ -1004,7 +1004,7 @@ govern_document(PG_FUNCTION_ARGS)
 		 */
 		if (strcmp(kind, "purchase_order") == 0 && procgov_enforce &&
 			(strcmp(from, "approved") == 0 || strcmp(from, "transmitted") == 0 ||
-			 strcmp(from, "acknowledged") == 0) &&
+			 strcmp(from, "acknowledged") == 0 || strcmp(from, "shipped") == 0) &&
 			changed_planned_column(oldtup, newtup, desc, t, NULL, NULL) >= 0)
 			newtup = version_order(oldtup, newtup, desc, t, &to);
 

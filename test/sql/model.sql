@@ -504,4 +504,20 @@ SELECT procgov.transmit_order('BUD', 'BUD-4') ->> 'state' AS bud4;
 SELECT procgov.record_acknowledgement('BUD', 'BUD-4') ->> 'state' AS bud4;
 SELECT number, approved_at IS NULL AS no_approval_decision, acknowledged_at IS NOT NULL AS acknowledged
   FROM procgov.order_milestones WHERE entity_id = 'BUD' AND number = 'BUD-4';
+-- a shipped order is versioned like an acknowledged one: fifty times the quantity
+-- on its way is a new version, judged again (it used to stand as version 1)
+UPDATE procgov.purchase_order SET state = 'shipped' WHERE entity_id = 'BUD' AND number = 'BUD-4';
+UPDATE procgov.purchase_order_line l SET quantity = 50 FROM procgov.purchase_order p
+ WHERE p.entity_id = 'BUD' AND p.number = 'BUD-4' AND l.entity_id = p.entity_id AND l.po_id = p.po_id;
+SELECT state, version, total, approved_version FROM procgov.purchase_order WHERE entity_id = 'BUD' AND number = 'BUD-4';
+SELECT count(*) AS po_changed FROM procgov.outbox WHERE type = 'po.changed' AND aggregateid = 'BUD:BUD-4';
+-- submitting an order already approved and sent is refused: it would withdraw the
+-- approval and release the budget with nothing changed
+SELECT procgov.create_purchase_order('BUD', 'S1', '[{"description": "gaskets", "quantity": 1, "unit_price": "5.00 EUR"}]',
+	number => 'BUD-5') ->> 'state' AS bud5;
+SELECT procgov.submit_order('BUD', 'BUD-5') ->> 'state' AS bud5;
+SELECT procgov.transmit_order('BUD', 'BUD-5') ->> 'state' AS bud5;
+SELECT procgov.submit_order('BUD', 'BUD-5');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT state, version FROM procgov.purchase_order WHERE entity_id = 'BUD' AND number = 'BUD-5';
 RESET procgov.actor;

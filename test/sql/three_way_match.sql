@@ -471,3 +471,45 @@ RESET enable_seqscan;
 SELECT procgov.case_variance('price_over', '{"lines": [{"order_price": "0.21 USD", "unit_price": "0.215 USD", "quantity": 1}]}') AS usd,
 	   procgov.case_variance('price_over', '{"lines": [{"order_price": "10.000 BHD", "unit_price": "10.1005 BHD", "quantity": 3}]}') AS bhd,
 	   procgov.case_variance('quantity_over_received', '{"lines": [{"order_price": "0.333 USD", "quantity": 3, "billable": 0}]}') AS qty;
+
+-- only an approved order can be billed: register_invoice() refuses a draft
+-- order; an order cancelled after its invoice came bills nothing (no_order);
+-- a service order whose invoice matched two-way can no longer be cancelled
+INSERT INTO procgov.entity (entity_id, name, base_currency, controller) VALUES ('MU', 'Unapproved orders', 'EUR', 'c.controller');
+INSERT INTO procgov.supplier (entity_id, code, name, status, iban) VALUES ('MU', 'S1', 'Supplier 1', 'approved', 'DE89370400440532013000');
+INSERT INTO procgov.budget (entity_id, cost_center, period, amount, committed, spent) VALUES ('MU', 'CC', '2026-12', '1000.00 EUR', '0 EUR', '0 EUR');
+INSERT INTO procgov.policy (entity_id, version, name) VALUES ('MU', 1, 'p');
+INSERT INTO procgov.approval_rule (entity_id, policy_id, name, outcome)
+SELECT 'MU', policy_id, 'all', 'auto_approve' FROM procgov.policy WHERE entity_id = 'MU';
+INSERT INTO procgov.match_rule (entity_id, policy_id, name, two_way)
+SELECT 'MU', policy_id, 'services', true FROM procgov.policy WHERE entity_id = 'MU';
+SET procgov.actor = 'c.controller';
+SELECT procgov.activate_policy('MU', 1) ->> 'status' AS policy;
+SET procgov.actor = 'b.buyer';
+SELECT procgov.create_purchase_order('MU', 'S1', '[{"description": "consulting", "quantity": 10, "unit_price": "30.00 EUR"}]',
+	cost_center => 'CC', budget_period => '2026-12', number => 'PO-A') ->> 'number' AS po;
+SELECT procgov.submit_order('MU', 'PO-A') ->> 'state' AS state;
+SELECT procgov.create_purchase_order('MU', 'S1', '[{"description": "training", "quantity": 5, "unit_price": "70.00 EUR"}]',
+	number => 'PO-D') ->> 'state' AS state;
+SELECT procgov.create_purchase_order('MU', 'S1', '[{"description": "audit", "quantity": 1, "unit_price": "90.00 EUR"}]',
+	number => 'PO-C') ->> 'number' AS po;
+SELECT procgov.submit_order('MU', 'PO-C') ->> 'state' AS state;
+SET procgov.actor = 'r.clerk';
+SELECT procgov.register_invoice('MU', 'S1', 'X-2', '2026-12-01', '[{"po_line": 1, "quantity": 5, "unit_price": "70.00 EUR"}]', 'PO-D');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT procgov.register_invoice('MU', 'S1', 'X-1', '2026-12-01', '[{"po_line": 1, "quantity": 10, "unit_price": "30.00 EUR"}]', 'PO-A') ->> 'state' AS state;
+SELECT procgov.register_invoice('MU', 'S1', 'X-3', '2026-12-02', '[{"po_line": 1, "quantity": 1, "unit_price": "90.00 EUR"}]', 'PO-C') ->> 'state' AS state;
+SET procgov.actor = 'b.buyer';
+SELECT procgov.cancel_document('purchase_order', 'MU', 'PO-C', 'not needed after all') ->> 'state' AS state;
+SET procgov.actor = 'r.clerk';
+SELECT result AS x3_preview FROM procgov.three_way_match('MU', (SELECT number FROM procgov.invoice WHERE entity_id = 'MU' AND supplier_invoice_no = 'X-3'));
+SELECT invoices, matched, disputed FROM procgov.match_pending('MU');
+SELECT i.supplier_invoice_no, i.state, coalesce(c.kind, '') AS case_kind
+  FROM procgov.invoice i LEFT JOIN procgov.exception_case c ON c.entity_id = i.entity_id AND c.doc_kind = 'invoice' AND c.doc_number = i.number
+ WHERE i.entity_id = 'MU' ORDER BY 1;
+SET procgov.actor = 'b.buyer';
+SELECT procgov.cancel_document('purchase_order', 'MU', 'PO-A', 'billed already');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- (what it billed stays committed on the budget line: cancelling used to release it)
+SELECT committed, spent FROM procgov.budget WHERE entity_id = 'MU';
+SET procgov.actor = 'tester';
