@@ -2209,9 +2209,10 @@ BEGIN
 	 WHERE entity_id = doc->>'entity_id' AND doc_kind = kind AND doc_id = procgov.doc_id(kind, doc)
 	RETURNING * INTO c;
 	IF FOUND THEN
-		-- a closed order has spent what its invoices billed: that stays used, the rest returns
+		-- a closed order has spent what its invoices billed: that stays used, the rest returns.
+		-- Each line's billing in minor units, as matching spends what is billed after the close
 		IF kind = 'purchase_order' AND to_state = 'closed' THEN
-			SELECT procgov.sum(l.unit_price OPERATOR(procgov.*) l.invoiced_qty) INTO billed
+			SELECT procgov.sum(procgov.round(l.unit_price OPERATOR(procgov.*) l.invoiced_qty)) INTO billed
 			  FROM procgov.purchase_order_line l
 			 WHERE l.entity_id = c.entity_id AND l.po_id = c.doc_id AND l.invoiced_qty > 0;
 		END IF;
@@ -2431,7 +2432,20 @@ CREATE OR REPLACE FUNCTION procgov.effect_apply_bank_change(kind text, doc jsonb
 	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
+DECLARE
+	current_iban procgov.iban;
 BEGIN
+	-- the approver was shown which account the change replaces: that must still be the one
+	SELECT s.iban INTO current_iban FROM procgov.supplier s
+	 WHERE s.entity_id = doc->>'entity_id' AND s.supplier_id = (doc->>'supplier_id')::bigint
+	   FOR NO KEY UPDATE;
+	IF current_iban IS DISTINCT FROM (doc->>'old_iban')::procgov.iban THEN
+		RAISE EXCEPTION 'bank change % replaces account %, but the supplier''s account is now %', doc->>'number',
+			coalesce(doc->>'old_iban', 'none'), coalesce(current_iban::text, 'none')
+			USING ERRCODE = '55000',
+				  DETAIL = 'Another change of the account took effect after this one was requested.',
+				  HINT = 'Reject this change; if the supplier still wants it, request it again against the current account.';
+	END IF;
 	PERFORM set_config('procgov.applying_bank_change', 'on', true);
 	UPDATE procgov.supplier s
 	   SET iban = (doc->>'new_iban')::procgov.iban,
@@ -2862,6 +2876,24 @@ END
 $$;
 COMMENT ON FUNCTION procgov.next_number(text, text, text) IS 'the next document number of a kind in an entity, e.g. PO-000042 (gapless: concurrent callers in one entity wait for each other''s commit)';
 
+-- a document's number: the one the caller gives (an ERP's own), never blank, else the next one
+CREATE FUNCTION procgov.new_doc_number(entity text, kind text, prefix text, given text) RETURNS text
+	LANGUAGE plpgsql VOLATILE
+	AS $$
+BEGIN
+	IF given IS NULL THEN
+		RETURN procgov.next_number(entity, kind, prefix);
+	END IF;
+	IF btrim(given) = '' THEN
+		RAISE EXCEPTION 'a % number cannot be blank', procgov.kind_label(kind)
+			USING ERRCODE = '22023', DETAIL = format('The number given is "%s".', given),
+				  HINT = 'Pass the number the ERP shows, or leave it out (NULL) and procgov numbers the document.';
+	END IF;
+	RETURN given;
+END
+$$;
+COMMENT ON FUNCTION procgov.new_doc_number(text, text, text, text) IS 'the number of a new document: the one given (never blank), else the next of its kind in the entity (procgov.next_number)';
+
 -- the input of a call as its idempotency key compares it (src/api.c)
 CREATE FUNCTION procgov.idempotency_form(request jsonb) RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'idempotency_form' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -3052,7 +3084,7 @@ BEGIN
 		sku := lines->i->>'item';
 		IF sku IS NOT NULL THEN
 			PERFORM procgov.item_by_sku(entity, sku);
-		ELSIF NOT need_supplier THEN
+		ELSE
 			PERFORM procgov.line_field(lines, i, 'description');
 		END IF;
 		total := total + procgov.line_quantity(lines, i) * procgov.line_price(lines, i, cur);
@@ -3089,7 +3121,7 @@ BEGIN
 	END IF;
 	total := procgov.lines_total(entity, lines, true);
 	INSERT INTO procgov.requisition (entity_id, number, requester, cost_center, budget_id, needed_by, total)
-	VALUES (entity, coalesce(number, procgov.next_number(entity, 'requisition', 'REQ-')),
+	VALUES (entity, procgov.new_doc_number(entity, 'requisition', 'REQ-', number),
 			coalesce(requester, procgov.current_actor()), cost_center,
 			procgov.budget_for(entity, cost_center, budget_period), needed_by, total)
 	RETURNING * INTO r;
@@ -3221,7 +3253,7 @@ DECLARE
 BEGIN
 	INSERT INTO procgov.purchase_order (entity_id, number, requisition_id, supplier_id, buyer, cost_center,
 										budget_id, total, need_by, correlation_id)
-	VALUES (entity, coalesce(number, procgov.next_number(entity, 'purchase_order', 'PO-')), requisition_id,
+	VALUES (entity, procgov.new_doc_number(entity, 'purchase_order', 'PO-', number), requisition_id,
 			supplier.supplier_id, coalesce(buyer, procgov.current_actor()), cost_center, budget_id, total, need_by,
 			coalesce(correlation_id, gen_random_uuid()))
 	RETURNING * INTO po;
@@ -3450,7 +3482,7 @@ BEGIN
 		END IF;
 	END LOOP;
 	INSERT INTO procgov.receipt (entity_id, number, po_id, received_by, correlation_id)
-	VALUES (entity, coalesce(number, procgov.next_number(entity, 'receipt', 'GR-')), po_id,
+	VALUES (entity, procgov.new_doc_number(entity, 'receipt', 'GR-', number), po_id,
 			procgov.current_actor(), (d->>'correlation_id')::uuid)
 	RETURNING * INTO rc;
 	INSERT INTO procgov.receipt_line (entity_id, receipt_id, line_no, quantity)
@@ -3560,7 +3592,7 @@ BEGIN
 	END LOOP;
 	INSERT INTO procgov.invoice (entity_id, number, supplier_invoice_no, supplier_id, po_id, invoice_date, total,
 								 pay_to_iban, correlation_id)
-	VALUES (entity, coalesce(number, procgov.next_number(entity, 'invoice', 'INV-')), supplier_invoice_no,
+	VALUES (entity, procgov.new_doc_number(entity, 'invoice', 'INV-', number), supplier_invoice_no,
 			s.supplier_id, po.po_id, invoice_date, total, coalesce(pay_to_iban, s.iban),
 			coalesce(po.correlation_id, gen_random_uuid()))
 	RETURNING * INTO inv;
@@ -3652,9 +3684,24 @@ BEGIN
 		RAISE EXCEPTION 'a bank account change needs a reason'
 			USING ERRCODE = '22023', HINT = 'Say how the supplier asked for it (letter, call-back to a known number).';
 	END IF;
-	IF new_iban IS NULL OR new_iban = s.iban THEN
-		RAISE EXCEPTION 'supplier % already has account %', supplier, coalesce(new_iban::text, 'NULL')
+	IF new_iban IS NULL THEN
+		RAISE EXCEPTION 'a bank account change needs the new account'
+			USING ERRCODE = '22004', HINT = 'Pass the IBAN the supplier asked for as new_iban.';
+	END IF;
+	IF new_iban = s.iban THEN
+		RAISE EXCEPTION 'supplier % already has account %', supplier, new_iban
 			USING ERRCODE = '22023', HINT = 'Request a change only to a different account.';
+	END IF;
+	-- one change at a time: each names the account it replaces, which the approver sees
+	IF EXISTS (SELECT FROM procgov.bank_change b WHERE b.entity_id = entity AND b.supplier_id = s.supplier_id
+				  AND b.state = 'pending_approval') THEN
+		RAISE EXCEPTION 'supplier % has a bank account change pending', supplier
+			USING ERRCODE = '55000',
+				  DETAIL = format('%s asks for %s.', (SELECT b.number FROM procgov.bank_change b WHERE b.entity_id = entity
+						AND b.supplier_id = s.supplier_id AND b.state = 'pending_approval' ORDER BY b.bank_change_id LIMIT 1),
+						(SELECT b.new_iban FROM procgov.bank_change b WHERE b.entity_id = entity
+						AND b.supplier_id = s.supplier_id AND b.state = 'pending_approval' ORDER BY b.bank_change_id LIMIT 1)),
+				  HINT = 'Have the pending change approved or rejected first.';
 	END IF;
 	INSERT INTO procgov.bank_change (entity_id, number, state, supplier_id, old_iban, new_iban, requested_by, reason)
 	VALUES (entity, procgov.next_number(entity, 'bank_change', 'BC-'), 'pending_approval', s.supplier_id, s.iban,
@@ -4824,6 +4871,8 @@ DECLARE
 	prior jsonb;
 	d jsonb;
 BEGIN
+	-- not urgent unless said so (a NULL from a client's optional field)
+	urgent := coalesce(urgent, false);
 	-- the kind first: it names the operation a key is stored under
 	IF kind IS NULL OR kind NOT IN ('requisition', 'purchase_order') THEN
 		RAISE EXCEPTION 'document kind "%" is not submitted for approval', kind

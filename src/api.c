@@ -98,7 +98,8 @@ line_field_internal(Jsonb *lines, int i, const char *field, bool required)
 	JsonbValue *line = line_at(lines, i);
 	char	   *v = field_text(line, field);
 
-	if (v == NULL && required)
+	/* a blank required field is a missing one: a line described as "" describes nothing */
+	if (required && (v == NULL || v[strspn(v, " \t\r\n")] == '\0'))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("line %d has no \"%s\"", i + 1, field),
@@ -206,7 +207,8 @@ line_decimal_internal(Jsonb *lines, int i, const char *field, bool required, boo
 	char	   *v = line_field_internal(lines, i, field, required);
 	Numeric		q;
 	char	   *exp;
-	Datum		zero;
+	Datum		zero,
+				rounded;
 	bool		ok;
 
 	if (v == NULL)
@@ -234,10 +236,18 @@ line_decimal_internal(Jsonb *lines, int i, const char *field, bool required, boo
 				 errhint("%s", allow_zero ? "Give zero or more: zero when the supplier cannot deliver the line." :
 						 "Quantities are positive.")));
 	/* what numeric(18,4) takes: below 10^14 once rounded to four places */
-	if (!DatumGetBool(DirectFunctionCall2(numeric_lt,
-										  DirectFunctionCall2(numeric_round, NumericGetDatum(q), Int32GetDatum(4)),
+	rounded = DirectFunctionCall2(numeric_round, NumericGetDatum(q), Int32GetDatum(4));
+	if (!DatumGetBool(DirectFunctionCall2(numeric_lt, rounded,
 										  DirectFunctionCall1(int8_numeric, Int64GetDatum(INT64CONST(100000000000000))))))
 		out_of_range(i, field, v);
+	/* and no more than four decimals: stored rounded, totals would disagree with what was given */
+	if (!DatumGetBool(DirectFunctionCall2(numeric_eq, rounded, NumericGetDatum(q))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("line %d has a %s of %s, with more than four decimals", i + 1, field,
+						DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(q)))),
+				 errdetail("The line is %s.", line_text(line_at(lines, i))),
+				 errhint("Quantities carry at most four decimals; round it before sending.")));
 	return q;
 }
 

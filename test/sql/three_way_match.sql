@@ -513,3 +513,18 @@ SELECT procgov.cancel_document('purchase_order', 'MU', 'PO-A', 'billed already')
 -- (what it billed stays committed on the budget line: cancelling used to release it)
 SELECT committed, spent FROM procgov.budget WHERE entity_id = 'MU';
 SET procgov.actor = 'tester';
+-- a closed order spends each line's billing in minor units, as matching spends what is
+-- billed after a close: 3 at 0.3333 EUR is 1.00 EUR spent either way (review)
+SET procgov.actor = 'b.buyer';
+SELECT procgov.create_purchase_order('MU', 'S1', '[{"description": "clips", "quantity": 3, "unit_price": "0.3333 EUR"}]',
+	cost_center => 'CC', budget_period => '2026-12', number => 'PO-R') ->> 'number' AS po;
+SELECT procgov.submit_order('MU', 'PO-R') ->> 'state' AS state;
+SELECT procgov.transmit_order('MU', 'PO-R') ->> 'state' AS state;
+SET procgov.actor = 'r.clerk';
+SELECT procgov.post_receipt('MU', 'PO-R', '[{"line": 1, "quantity": 3}]') -> 'order' ->> 'state' AS order_state;
+SELECT procgov.register_invoice('MU', 'S1', 'X-4', '2026-12-03', '[{"po_line": 1, "quantity": 3, "unit_price": "0.3333 EUR"}]', 'PO-R') ->> 'state' AS state;
+SELECT matched FROM procgov.match_pending('MU');
+SET procgov.actor = 'b.buyer';
+SELECT procgov.close_document('purchase_order', 'MU', 'PO-R') ->> 'state' AS state;
+SELECT spent FROM procgov.budget WHERE entity_id = 'MU';
+SET procgov.actor = 'tester';
