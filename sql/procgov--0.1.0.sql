@@ -5971,6 +5971,39 @@ COMMENT ON FUNCTION procgov.governed_table_renamed() IS 'event trigger: refuses 
 CREATE EVENT TRIGGER procgov_governed_table_renamed ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'ALTER SCHEMA')
 	EXECUTE FUNCTION procgov.governed_table_renamed();
 COMMENT ON EVENT TRIGGER procgov_governed_table_renamed IS 'refuses renaming or moving a governed ERP table, or renaming its schema';
+
+-- procgov's ALWAYS triggers stay ALWAYS: pg_restore --disable-triggers (which
+-- pg_dump recommends for a data-only restore) ends with ENABLE TRIGGER ALL,
+-- which would leave them firing in origin mode only, and replica mode would
+-- then write past the ledger's guard.  A trigger disabled on purpose stays so
+CREATE FUNCTION procgov.always_triggers_kept() RETURNS event_trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+DECLARE
+	t record;
+BEGIN
+	FOR t IN
+		SELECT tg.tgrelid::regclass AS rel, tg.tgname
+		  FROM pg_catalog.pg_trigger tg
+		  JOIN pg_catalog.pg_class c ON c.oid = tg.tgrelid
+		 WHERE c.relnamespace = 'procgov'::regnamespace
+		   AND (c.relname, tg.tgname) IN (('audit_log', 'audit_log_append_only'), ('audit_block', 'audit_block_append_only'),
+										  ('supplier', 'guard_iban'), ('entity_grant', 'entity_grant_changed'))
+		   AND tg.tgenabled = 'O'
+		   AND tg.tgrelid IN (SELECT c.objid FROM pg_catalog.pg_event_trigger_ddl_commands() c
+							   WHERE c.classid = 'pg_catalog.pg_class'::regclass)
+	LOOP
+		EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', t.rel, t.tgname);
+		RAISE NOTICE 'procgov trigger % on % fires always again', t.tgname, t.rel;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION procgov.always_triggers_kept() IS 'event trigger: puts procgov''s ALWAYS triggers (the ledger''s append-only guards, the IBAN guard, the entity grant cache) back to ENABLE ALWAYS when an ALTER TABLE ... ENABLE TRIGGER (pg_restore --disable-triggers) made them origin-only';
+CREATE EVENT TRIGGER procgov_always_triggers_kept ON ddl_command_end WHEN TAG IN ('ALTER TABLE')
+	EXECUTE FUNCTION procgov.always_triggers_kept();
+ALTER EVENT TRIGGER procgov_always_triggers_kept ENABLE ALWAYS;
+COMMENT ON EVENT TRIGGER procgov_always_triggers_kept IS 'keeps procgov''s ALWAYS triggers ALWAYS after ALTER TABLE ... ENABLE TRIGGER (pg_restore --disable-triggers)';
 CREATE TRIGGER state_map_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON procgov.state_map
 	FOR EACH STATEMENT EXECUTE FUNCTION procgov.config_changed();
 

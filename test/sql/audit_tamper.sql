@@ -185,3 +185,18 @@ ROLLBACK;
 -- the ledger is intact again
 SELECT count(*) AS problems FROM procgov.verify_audit();
 SELECT procgov.verify_audit_digest(:'kept_digest') AS digest_still_good;
+
+-- a data-only pg_restore --disable-triggers ends with ALTER TABLE ... ENABLE TRIGGER ALL, which
+-- would leave the guard firing in origin mode only: procgov makes it fire always again, so
+-- replica mode does not write past it
+ALTER TABLE procgov.audit_log DISABLE TRIGGER ALL;
+ALTER TABLE procgov.audit_log ENABLE TRIGGER ALL;
+SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'procgov.audit_log'::regclass AND NOT tgisinternal;
+SET session_replication_role = replica;
+UPDATE procgov.audit_log SET reason = 'rewritten' WHERE entry_id = 1;
+RESET session_replication_role;
+-- (one disabled on purpose stays disabled, as the tamper cases above need)
+BEGIN;
+ALTER TABLE procgov.audit_log DISABLE TRIGGER audit_log_append_only;
+SELECT tgenabled FROM pg_trigger WHERE tgrelid = 'procgov.audit_log'::regclass AND tgname = 'audit_log_append_only';
+ROLLBACK;
