@@ -8102,6 +8102,118 @@ GRANT EXECUTE ON FUNCTION procgov.sees_all_entities(), procgov.visible_entities(
 REVOKE EXECUTE ON FUNCTION procgov.check_entity_access(text) FROM PUBLIC;
 -- END bi privileges
 
+-- BEGIN builtin rows
+-- The rows procgov ships in its rule tables (builtin) are made by CREATE
+-- EXTENSION, and pg_dump keeps only a site's own rows: a restore makes the
+-- shipped ones again.  So that a site's edits survive a dump and restore:
+-- editing a shipped row makes it the site's own (builtin false, dumped);
+-- editing or deleting one records its key in procgov.builtin_removed
+-- (dumped), whose rows delete the shipped row again when a restore inserts
+-- them; and a restore (replica mode) inserting a site's row in place of a
+-- shipped one replaces it, whatever order the tables come back in.
+CREATE TABLE procgov.builtin_removed (
+	tbl			text NOT NULL CHECK (tbl IN ('event_type', 'guard', 'effect', 'transition', 'drift_rule', 'entity_grant')),
+	key			jsonb NOT NULL CHECK (jsonb_typeof(key) = 'object'),
+	removed_at	timestamptz NOT NULL DEFAULT now(),
+	removed_by	text NOT NULL DEFAULT current_user,
+	CONSTRAINT builtin_removed_pkey PRIMARY KEY (tbl, key)
+);
+COMMENT ON TABLE procgov.builtin_removed IS 'keys of rows procgov ships (transitions, guards, effects, event types, drift rules, the auditor''s grant) that a site edited or deleted: kept by pg_dump, so a restore removes the shipped row again';
+COMMENT ON COLUMN procgov.builtin_removed.tbl IS 'the rule table';
+COMMENT ON COLUMN procgov.builtin_removed.key IS 'the shipped row''s key columns, as jsonb (e.g. {"kind": "purchase_order", "from_state": "draft", "to_state": "pending_approval"})';
+COMMENT ON COLUMN procgov.builtin_removed.removed_at IS 'when the site edited or deleted it';
+COMMENT ON COLUMN procgov.builtin_removed.removed_by IS 'the database role that did';
+SELECT pg_catalog.pg_extension_config_dump('procgov.builtin_removed', '');
+REVOKE ALL ON procgov.builtin_removed FROM PUBLIC;
+GRANT SELECT ON procgov.builtin_removed TO procgov_admin, procgov_auditor;
+
+-- the key of a rule table's row, from the key columns the trigger names
+CREATE FUNCTION procgov.builtin_key(r jsonb, cols text[]) RETURNS jsonb
+	LANGUAGE sql IMMUTABLE
+	AS $$ SELECT jsonb_object_agg(c, r -> c) FROM unnest(cols) AS c $$;
+COMMENT ON FUNCTION procgov.builtin_key(jsonb, text[]) IS 'the key of a rule table''s row (its key columns, NULLs included) as jsonb';
+
+CREATE FUNCTION procgov.builtin_rows() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+DECLARE
+	cols text[] := TG_ARGV;
+	old_row jsonb;
+	new_row jsonb;
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		-- a restore brings a site's row back in place of the shipped one CREATE EXTENSION made
+		IF NOT NEW.builtin AND current_setting('session_replication_role') = 'replica' THEN
+			EXECUTE format('DELETE FROM procgov.%I t WHERE t.builtin AND to_jsonb(t) @> $1', TG_TABLE_NAME)
+			  USING procgov.builtin_key(to_jsonb(NEW), cols);
+		END IF;
+		RETURN NEW;
+	END IF;
+	old_row := to_jsonb(OLD);
+	IF TG_OP = 'UPDATE' THEN
+		new_row := to_jsonb(NEW);
+		IF NEW.builtin AND NOT OLD.builtin THEN
+			RAISE EXCEPTION 'a row of procgov.% cannot be made builtin', TG_TABLE_NAME
+				USING ERRCODE = '42501',
+					  DETAIL = format('The row is %s.', procgov.builtin_key(old_row, cols)),
+					  HINT = 'builtin marks the rows procgov ships; a site''s own rows are kept by pg_dump only while it is false.';
+		END IF;
+		IF NOT OLD.builtin OR (new_row - 'builtin') = (old_row - 'builtin') THEN
+			RETURN NEW;
+		END IF;
+		NEW.builtin := false;
+	END IF;
+	-- (a row a restore replaces, below and in builtin_removed_restored, is not the site's doing)
+	IF OLD.builtin AND pg_trigger_depth() = 1 THEN
+		INSERT INTO procgov.builtin_removed (tbl, key) VALUES (TG_TABLE_NAME, procgov.builtin_key(old_row, cols))
+		ON CONFLICT (tbl, key) DO NOTHING;
+	END IF;
+	RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+COMMENT ON FUNCTION procgov.builtin_rows() IS 'trigger on procgov''s rule tables (arguments: the key columns): an edited shipped row becomes the site''s own, an edited or deleted one is recorded in procgov.builtin_removed, and a restore''s site row replaces the shipped one';
+
+CREATE FUNCTION procgov.builtin_removed_restored() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+BEGIN
+	-- a key a restore (or a DBA) inserts; one builtin_rows records is of a row already going
+	IF pg_trigger_depth() = 1 THEN
+		EXECUTE format('DELETE FROM procgov.%I t WHERE t.builtin AND to_jsonb(t) @> $1', NEW.tbl) USING NEW.key;
+	END IF;
+	-- a key already on record stays once (a restore's COPY has no ON CONFLICT)
+	IF EXISTS (SELECT FROM procgov.builtin_removed b WHERE b.tbl = NEW.tbl AND b.key = NEW.key) THEN
+		RETURN NULL;
+	END IF;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION procgov.builtin_removed_restored() IS 'trigger on procgov.builtin_removed: deletes the shipped row a recorded key names (what a restore brings back; a site''s own row of that key is left alone)';
+CREATE TRIGGER builtin_removed_restored BEFORE INSERT ON procgov.builtin_removed
+	FOR EACH ROW EXECUTE FUNCTION procgov.builtin_removed_restored();
+ALTER TABLE procgov.builtin_removed ENABLE ALWAYS TRIGGER builtin_removed_restored;
+
+DO $builtin$
+DECLARE
+	t record;
+BEGIN
+	FOR t IN SELECT * FROM (VALUES ('event_type', ARRAY['event_type']), ('guard', ARRAY['guard']), ('effect', ARRAY['effect']),
+			('transition', ARRAY['kind', 'from_state', 'to_state']), ('drift_rule', ARRAY['entity_id', 'kind']),
+			('entity_grant', ARRAY['grantee', 'entity_id'])) AS x(tbl, cols)
+	LOOP
+		EXECUTE format('CREATE TRIGGER builtin_rows BEFORE INSERT OR UPDATE OR DELETE ON procgov.%I FOR EACH ROW '
+					   'EXECUTE FUNCTION procgov.builtin_rows(%s)', t.tbl,
+					   (SELECT string_agg(quote_literal(c), ', ') FROM unnest(t.cols) AS c));
+		EXECUTE format('ALTER TABLE procgov.%I ENABLE ALWAYS TRIGGER builtin_rows', t.tbl);
+		EXECUTE format('COMMENT ON TRIGGER builtin_rows ON procgov.%I IS %L', t.tbl,
+					   'keeps a site''s edits of the rows procgov ships through pg_dump and restore (procgov.builtin_removed)');
+	END LOOP;
+END
+$builtin$;
+-- END builtin rows
+
 -- BEGIN dump
 -- Everything a site stores survives pg_dump: configuration and documents,
 -- with the sequences behind their ids.  procgov's own rows of the rule

@@ -279,3 +279,13 @@ UPDATE procgov.purchase_order_line l SET po_id = (SELECT po_id FROM procgov.purc
  WHERE po.entity_id = 'TT' AND po.number = 'PO-MOVE-1' AND l.entity_id = po.entity_id AND l.po_id = po.po_id AND l.line_no = 2;
 SELECT number, total FROM procgov.purchase_order WHERE entity_id = 'TT' AND number LIKE 'PO-MOVE-%' ORDER BY number;
 ROLLBACK;
+
+-- editing a row procgov ships makes it the site's own (pg_dump keeps it) and puts its key on
+-- record, so that a restore does not bring the shipped row back (test/tap/model_dump_restore.sh)
+BEGIN;
+UPDATE procgov.transition SET description = 'paid, and filed' WHERE kind = 'invoice' AND from_state = 'posted' AND to_state = 'closed';
+DELETE FROM procgov.transition WHERE kind = 'invoice' AND from_state = 'draft' AND to_state = 'cancelled';
+SELECT builtin, description FROM procgov.transition WHERE kind = 'invoice' AND from_state = 'posted' AND to_state = 'closed';
+SELECT key FROM procgov.builtin_removed WHERE tbl = 'transition' AND key ->> 'kind' = 'invoice' ORDER BY key::text;
+UPDATE procgov.transition SET builtin = true WHERE kind = 'invoice' AND from_state = 'posted' AND to_state = 'closed';
+ROLLBACK;

@@ -50,6 +50,17 @@ SELECT procgov.govern('erp.po', 'purchase_order', key => 'id', status => '{state
 INSERT INTO erp.po VALUES (1, 'E-1', 'draft', 'KEY', 400);
 UPDATE erp.po SET state = 'to approve' WHERE id = 1;
 SELECT procgov.seal_audit() IS NOT NULL;
+-- the site's own rules, made by editing and deleting rows procgov ships (docs/model.md)
+RESET procgov.actor;
+UPDATE procgov.transition SET guards = guards || '{supplier_active}'
+ WHERE kind = 'purchase_order' AND from_state = 'draft' AND to_state = 'pending_approval';
+DELETE FROM procgov.transition WHERE kind = 'purchase_order' AND from_state = 'partially_received' AND to_state = 'closed';
+DELETE FROM procgov.transition WHERE kind = 'purchase_order' AND from_state = 'received' AND to_state = 'closed';
+INSERT INTO procgov.transition (kind, from_state, to_state, effects, event_type, description)
+VALUES ('purchase_order', 'received', 'closed', '{release_budget}', 'po.closed', 'closed by the controller only');
+UPDATE procgov.drift_rule SET enabled = false WHERE kind = 'erp_state_drift' AND entity_id IS NULL;
+DELETE FROM procgov.entity_grant WHERE grantee = 'procgov_auditor';
+INSERT INTO procgov.supplier (entity_id, code, name, status, iban) VALUES ('NWS', 'HOLD', 'On hold', 'on_hold', 'DE89370400440532013000');
 SQL
 counts="SELECT (SELECT count(*) FROM procgov.purchase_order) || '/' || (SELECT count(*) FROM procgov.purchase_order_line) || '/' ||
 	(SELECT count(*) FROM procgov.receipt) || '/' || (SELECT count(*) FROM procgov.approval_step) || '/' ||
@@ -57,6 +68,11 @@ counts="SELECT (SELECT count(*) FROM procgov.purchase_order) || '/' || (SELECT c
 	(SELECT count(*) FROM procgov.approval_rule) || '/' || (SELECT count(*) FROM procgov.audit_log) || '/' ||
 	(SELECT count(*) FROM procgov.outbox) || '/' || (SELECT committed FROM procgov.budget)"
 src_counts=$(q -d tap_model_src -c "$counts")
+rules="SELECT (SELECT string_agg(kind || ':' || coalesce(from_state::text, '-') || ':' || to_state || ':' || guards::text || ':' || description, ','
+		ORDER BY kind, from_state NULLS FIRST, to_state) FROM procgov.transition) || '|' ||
+	(SELECT string_agg(coalesce(entity_id, '*') || ':' || kind || ':' || enabled, ',' ORDER BY entity_id NULLS FIRST, kind) FROM procgov.drift_rule) || '|' ||
+	(SELECT count(*) FROM procgov.entity_grant)"
+src_rules=$(q -d tap_model_src -c "$rules")
 is "$(q -d tap_model_src -c "SELECT count(*) FROM procgov.verify_audit()")" 0 "the original ledger verifies"
 
 pg_dump -Fc -f "$work/model.dump" tap_model_src
@@ -67,6 +83,12 @@ PGOPTIONS='-c session_replication_role=replica' pg_restore -d tap_model_dst "$wo
 ok $? "pg_restore with session_replication_role = replica $(head -c 300 "$work/restore.err")"
 is "$(q -d tap_model_dst -c "$counts")" "$src_counts" "every order, line, receipt, step, approval, policy, rule, ledger entry and event is back, and the budget's commitment"
 is "$(q -d tap_model_dst -c "SELECT count(*) FROM procgov.verify_audit()")" 0 "the restored ledger verifies"
+is "$(q -d tap_model_dst -c "$rules")" "$src_rules" \
+   "the site's edits of procgov's own rules are back: a guard added, transitions deleted and replaced, a drift rule off, the auditor's grant gone"
+is "$(q -d tap_model_dst -c "SET procgov.notify = off; SET procgov.actor = 'ben';
+	SELECT procgov.create_purchase_order('NWS', 'HOLD', jsonb_build_array(jsonb_build_object('description', 'x', 'quantity', 1, 'unit_price', '1.00 USD')), number => 'H-1');
+	SELECT procgov.submit_order('NWS', 'H-1')" 2>&1 | grep -c 'guard supplier_active does not hold')" 1 \
+   "the restored rules govern: the added guard refuses an order to a supplier on hold"
 is "$(q -d tap_model_dst -c "SELECT string_agg(number || ':' || state, ',' ORDER BY number) FROM procgov.purchase_order")" \
    "E-1:pending_approval,PO-000001:partially_received,PO-000002:pending_approval" "the documents keep their states"
 is "$(q -d tap_model_dst -c "SELECT status || ':' || (hash = procgov.policy_hash('NWS', 1)) FROM procgov.policy")" "active:true" \
