@@ -1156,6 +1156,21 @@ CREATE FUNCTION procgov.consumer_events(c procgov.consumer, after_id bigint, upt
 	$$;
 COMMENT ON FUNCTION procgov.consumer_events(procgov.consumer, bigint, bigint, integer) IS 'the events of a consumer''s open batch or replay in an id range, in delivery order (used by poll, ack and nack)';
 
+-- whether a consumer's position was taken in another cluster (a restore): a snapshot
+-- beyond this cluster's next transaction, or a from_beginning position ('1:1:')
+-- while the outbox holds events of another cluster
+CREATE FUNCTION procgov.consumer_position_foreign(c procgov.consumer, next_xid xid8) RETURNS boolean
+	LANGUAGE sql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+		SELECT pg_snapshot_xmax(c.done_snapshot) > next_xid
+			OR coalesce(pg_snapshot_xmax(c.batch_snapshot) > next_xid, false)
+			OR coalesce(pg_snapshot_xmax(c.replay_snapshot) > next_xid, false)
+			OR (pg_snapshot_xmax(c.done_snapshot) = '1'::xid8
+				AND EXISTS (SELECT FROM procgov.outbox o WHERE (o.txid::text)::bigint >= (next_xid::text)::bigint))
+	$$;
+COMMENT ON FUNCTION procgov.consumer_position_foreign(procgov.consumer, xid8) IS 'whether a consumer''s position was taken in another cluster, which a restore brought here (used by poll and rebase_events)';
+
 CREATE FUNCTION procgov.poll(consumer text, max integer DEFAULT 100)
 	RETURNS TABLE (id bigint, type text, aggregatetype text, aggregateid text,
 				   occurred_at timestamptz, envelope jsonb, claim bigint)
@@ -1173,6 +1188,15 @@ BEGIN
 				  HINT = 'Poll a few hundred or thousand events at a time.';
 	END IF;
 	c := procgov.consumer_for_update(consumer);
+	-- a position taken in another cluster (a restore) names transactions this one has not
+	-- had yet: read against it, events would be skipped now and delivered again later
+	IF procgov.consumer_position_foreign(c, pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot())) THEN
+		RAISE EXCEPTION 'the position of consumer "%" is from another cluster', c.consumer
+			USING ERRCODE = '55000',
+				  DETAIL = format('Its snapshot reaches transaction %s; this cluster is at %s.',
+								  pg_catalog.pg_snapshot_xmax(c.done_snapshot), pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot())),
+				  HINT = 'After a restore into a new cluster, run procgov.rebase_events() once, before new events are emitted.';
+	END IF;
 	UPDATE procgov.consumer k SET last_poll_at = clock_timestamp() WHERE k.consumer = c.consumer;
 
 	-- a live claim belongs to another worker: hand out nothing meanwhile
@@ -1387,6 +1411,70 @@ END
 $$;
 COMMENT ON FUNCTION procgov.prune_outbox(interval) IS 'delete events older than the given age that every consumer has acknowledged; returns how many';
 
+-- After a restore into another cluster the outbox's transaction ids and the
+-- consumers' snapshots are the old cluster's: read against this one's, they
+-- would skip events now and hand them out again once its ids pass the old
+-- ones.  rebase_events() works out, in the old cluster's terms, where each
+-- consumer was; marks every restored event as committed long ago (txid 3,
+-- before any snapshot of any cluster); and has each consumer replay from its
+-- oldest event not done, then carry on from now.  At least once across the
+-- move: what a consumer had acknowledged after its oldest pending event comes
+-- again.  Run it once, right after the restore, before new events.
+CREATE FUNCTION procgov.rebase_events()
+	RETURNS TABLE (consumer text, replays_from bigint, events_restored bigint)
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+#variable_conflict use_column
+DECLARE
+	now_snap pg_snapshot;
+	next_xid xid8;
+	positions jsonb;
+	restored bigint;
+BEGIN
+	PERFORM pg_advisory_xact_lock(hashtext('procgov consumers'));
+	LOCK TABLE procgov.consumer IN EXCLUSIVE MODE;
+	now_snap := pg_current_snapshot();
+	next_xid := pg_snapshot_xmax(now_snap);
+	SELECT count(*) INTO restored FROM procgov.outbox o WHERE o.txid >= next_xid;
+	IF restored = 0 AND NOT EXISTS (SELECT FROM procgov.consumer k WHERE procgov.consumer_position_foreign(k, next_xid)) THEN
+		RAISE EXCEPTION 'the outbox and its consumers are this cluster''s already'
+			USING ERRCODE = '55000',
+				  DETAIL = format('No consumer''s position and no event''s transaction lies beyond this cluster''s next transaction %s.', next_xid),
+				  HINT = 'rebase_events() is for a database restored into another cluster, right after the restore.';
+	END IF;
+	-- where each restored consumer was, in the old cluster's terms: its oldest restored
+	-- event not acknowledged (a from_beginning consumer that never polled: the first)
+	SELECT coalesce(jsonb_object_agg(k.consumer, least(
+			(SELECT min(o.id) FROM procgov.outbox o
+			  WHERE o.txid >= next_xid
+				AND NOT pg_visible_in_snapshot(o.txid, k.done_snapshot)
+				AND (k.batch_snapshot IS NULL OR o.id > k.acked_id OR NOT pg_visible_in_snapshot(o.txid, k.batch_snapshot))
+				AND (k.replay_snapshot IS NULL OR o.id > k.acked_id)),
+			(SELECT min(o.id) FROM procgov.outbox o
+			  WHERE o.txid >= next_xid AND k.replay_snapshot IS NOT NULL AND o.id > k.acked_id))), '{}')
+	  INTO positions FROM procgov.consumer k WHERE procgov.consumer_position_foreign(k, next_xid);
+	-- the restored events committed long ago, before any transaction of this cluster
+	UPDATE procgov.outbox o SET txid = '3' WHERE o.txid >= next_xid;
+	UPDATE procgov.purchase_order_version v SET txid = '3' WHERE v.txid >= next_xid;
+	-- a restored consumer has had none of this cluster's events ('4:4:' counts only the
+	-- restored ones done) and first replays what it had not acknowledged there
+	UPDATE procgov.consumer k
+	   SET done_snapshot = '4:4:', batch_snapshot = NULL, batch_first_id = NULL, batch_last_id = NULL,
+		   replay_snapshot = CASE WHEN positions ->> k.consumer IS NOT NULL THEN now_snap END,
+		   replay_from_id = (positions ->> k.consumer)::bigint,
+		   acked_id = coalesce((positions ->> k.consumer)::bigint - 1, 0), claimed_id = NULL, claim_expires = NULL
+	 WHERE positions ? k.consumer;
+	-- the relay's position is this cluster's from its next pass (relay_state is not dumped)
+	PERFORM procgov.audit_append('events', 'rebase',
+		jsonb_build_object('events_restored', restored, 'next_xid', next_xid::text, 'replays_from', positions),
+		'outbox and consumers restored into another cluster');
+	RETURN QUERY SELECT k.consumer, (positions ->> k.consumer)::bigint, restored
+				   FROM procgov.consumer k WHERE positions ? k.consumer ORDER BY k.consumer;
+END
+$$;
+COMMENT ON FUNCTION procgov.rebase_events() IS 'after a restore into another cluster: the restored events count as committed long ago, and each consumer replays from its oldest event not done (at least once across the move); run once, right after the restore';
+
 -- ---- the notification relay ----
 
 -- With procgov.notify = relay, emitting transactions send no NOTIFY (whose
@@ -1460,6 +1548,7 @@ GRANT EXECUTE ON FUNCTION procgov.emit(text, text, jsonb, uuid, bigint, bigint, 
 GRANT EXECUTE ON FUNCTION procgov.poll(text, integer), procgov.ack(text, bigint, bigint),
 	procgov.nack(text, bigint, text, bigint), procgov.replay(text, bigint)
 	TO procgov_admin, procgov_consumer;
+GRANT EXECUTE ON FUNCTION procgov.rebase_events() TO procgov_admin;
 -- END events
 
 -- BEGIN model
