@@ -1166,8 +1166,11 @@ CREATE FUNCTION procgov.consumer_position_foreign(c procgov.consumer, next_xid x
 		SELECT pg_snapshot_xmax(c.done_snapshot) > next_xid
 			OR coalesce(pg_snapshot_xmax(c.batch_snapshot) > next_xid, false)
 			OR coalesce(pg_snapshot_xmax(c.replay_snapshot) > next_xid, false)
+			-- (two probes of the primary key, not a scan: restored events hold the lowest ids,
+			-- and the highest too until this cluster emits)
 			OR (pg_snapshot_xmax(c.done_snapshot) = '1'::xid8
-				AND EXISTS (SELECT FROM procgov.outbox o WHERE (o.txid::text)::bigint >= (next_xid::text)::bigint))
+				AND ((SELECT o.txid FROM procgov.outbox o ORDER BY o.id LIMIT 1) >= next_xid
+					 OR (SELECT o.txid FROM procgov.outbox o ORDER BY o.id DESC LIMIT 1) >= next_xid))
 	$$;
 COMMENT ON FUNCTION procgov.consumer_position_foreign(procgov.consumer, xid8) IS 'whether a consumer''s position was taken in another cluster, which a restore brought here (used by poll and rebase_events)';
 
