@@ -2592,7 +2592,15 @@ BEGIN
 				 OR procgov.currency(approved) <> procgov.currency(total)
 				 OR (total > approved AND NOT procgov.within(total, approved,
 						coalesce((SELECT p.change_tolerance FROM procgov.policy p
-								   WHERE p.entity_id = e AND p.policy_id = (new_doc->>'policy_id')::bigint), '0')));
+								   WHERE p.entity_id = e AND p.policy_id = (new_doc->>'policy_id')::bigint), '0')))
+				 -- a line buying what the approved version did not (an item, or for a line without
+				 -- one its description) is another decision: its category may have rules of its own
+				 OR EXISTS (SELECT FROM procgov.purchase_order_line l, procgov.purchase_order_version v
+							 WHERE l.entity_id = e AND l.po_id = id
+							   AND v.entity_id = e AND v.po_id = id AND v.version = (old_doc->>'approved_version')::integer
+							   AND NOT EXISTS (SELECT FROM jsonb_array_elements(v.snapshot -> 'lines') a
+												WHERE coalesce(a ->> 'item_id', 'description:' || (a ->> 'description'))
+													  = coalesce(l.item_id::text, 'description:' || l.description)));
 	-- a version that stands without approval commits its own total on the budget line
 	-- (one sent back for approval releases its commitment and commits again when approved)
 	-- a rise the budget line cannot absorb goes back for approval, where budget_available decides.
@@ -2778,20 +2786,29 @@ BEGIN
 		RETURN NULL;
 	END IF;
 	RAISE EXCEPTION 'line % of % % (%) cannot change its %', OLD.line_no, CASE WHEN orders THEN 'purchase order' ELSE 'requisition' END,
-		num, OLD.entity_id, CASE WHEN OLD.item_id IS DISTINCT FROM NEW.item_id THEN 'item' ELSE 'supplier' END
+		num, OLD.entity_id, CASE WHEN OLD.item_id IS DISTINCT FROM NEW.item_id THEN 'item'
+								 WHEN OLD.line_no IS DISTINCT FROM NEW.line_no THEN 'line number'
+								 WHEN OLD.description IS DISTINCT FROM NEW.description THEN 'description'
+								 ELSE 'supplier' END
 		USING ERRCODE = '55000',
-			  DETAIL = format('The %s is %s; which rules apply to it depends on what its lines buy and from whom.',
+			  DETAIL = format(CASE WHEN OLD.line_no IS DISTINCT FROM NEW.line_no AND OLD.item_id IS NOT DISTINCT FROM NEW.item_id
+								   THEN 'The %s is %s; receipts, acknowledgements and invoices name its lines by number.'
+								   ELSE 'The %s is %s; which rules apply to it depends on what its lines buy and from whom.' END,
 							  CASE WHEN orders THEN 'order' ELSE 'requisition' END, replace(st::text, '_', ' ')),
 			  HINT = 'Delete the line and add one for the other item (an approved order is versioned and goes back for approval), or have the document rejected and rework it as a draft.';
 END
 $$;
-COMMENT ON FUNCTION procgov.check_line_identity() IS 'trigger: refuses changing a line''s item (or a requisition line''s supplier) once its document is submitted; the rules that apply depend on them';
+COMMENT ON FUNCTION procgov.check_line_identity() IS 'trigger: refuses changing what a line is once its document is submitted: its item (or a requisition line''s supplier), which decide the rules that apply, its number, which receipts, acknowledgements and invoices name, and the description of a line without an item';
 -- AFTER, not BEFORE: a BEFORE row trigger makes every update of the table
 -- fetch the old row again, column list or not (matching bills a million lines)
-CREATE TRIGGER line_identity AFTER UPDATE OF item_id ON procgov.purchase_order_line
-	FOR EACH ROW WHEN (OLD.item_id IS DISTINCT FROM NEW.item_id) EXECUTE FUNCTION procgov.check_line_identity();
-CREATE TRIGGER line_identity AFTER UPDATE OF item_id, supplier_id ON procgov.requisition_line
-	FOR EACH ROW WHEN (OLD.item_id IS DISTINCT FROM NEW.item_id OR OLD.supplier_id IS DISTINCT FROM NEW.supplier_id)
+CREATE TRIGGER line_identity AFTER UPDATE OF item_id, line_no, description ON procgov.purchase_order_line
+	FOR EACH ROW WHEN (OLD.item_id IS DISTINCT FROM NEW.item_id OR OLD.line_no <> NEW.line_no
+					   OR (NEW.item_id IS NULL AND OLD.description IS DISTINCT FROM NEW.description))
+	EXECUTE FUNCTION procgov.check_line_identity();
+CREATE TRIGGER line_identity AFTER UPDATE OF item_id, supplier_id, line_no, description ON procgov.requisition_line
+	FOR EACH ROW WHEN (OLD.item_id IS DISTINCT FROM NEW.item_id OR OLD.supplier_id IS DISTINCT FROM NEW.supplier_id
+					   OR OLD.line_no <> NEW.line_no
+					   OR (NEW.item_id IS NULL AND OLD.description IS DISTINCT FROM NEW.description))
 	EXECUTE FUNCTION procgov.check_line_identity();
 
 -- a material change sent an approved order back for approval, and its new plan
@@ -2818,7 +2835,7 @@ END
 $$;
 COMMENT ON FUNCTION procgov.reapproval_unplanned() IS 'trigger: an order sent back for approval by a material change whose new plan has no step is approved again at once';
 CREATE TRIGGER reapproval_unplanned AFTER UPDATE ON procgov.purchase_order
-	FOR EACH ROW WHEN (NEW.state = 'pending_approval' AND OLD.state IN ('approved', 'transmitted', 'acknowledged'))
+	FOR EACH ROW WHEN (NEW.state = 'pending_approval' AND OLD.state IN ('approved', 'transmitted', 'acknowledged', 'shipped'))
 	EXECUTE FUNCTION procgov.reapproval_unplanned();
 
 CREATE TRIGGER lines_inserted AFTER INSERT ON procgov.purchase_order_line

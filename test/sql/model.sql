@@ -548,4 +548,22 @@ SELECT procgov.transmit_order('BUD', 'BUD-5') ->> 'state' AS bud5;
 SELECT procgov.submit_order('BUD', 'BUD-5');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT state, version FROM procgov.purchase_order WHERE entity_id = 'BUD' AND number = 'BUD-5';
+-- what a line is stays what was approved: its number and (without an item) its description
+-- do not change in place; a line swapped for another of the same value is another
+-- decision, judged again (reapproval true; this policy approves it at once)
+UPDATE procgov.purchase_order_line l SET line_no = 2 FROM procgov.purchase_order p
+ WHERE p.entity_id = 'BUD' AND p.number = 'BUD-5' AND l.entity_id = p.entity_id AND l.po_id = p.po_id;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE procgov.purchase_order_line l SET description = 'gold bars' FROM procgov.purchase_order p
+ WHERE p.entity_id = 'BUD' AND p.number = 'BUD-5' AND l.entity_id = p.entity_id AND l.po_id = p.po_id;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+BEGIN;
+DELETE FROM procgov.purchase_order_line l USING procgov.purchase_order p
+ WHERE p.entity_id = 'BUD' AND p.number = 'BUD-5' AND l.entity_id = p.entity_id AND l.po_id = p.po_id;
+INSERT INTO procgov.purchase_order_line (entity_id, po_id, line_no, description, quantity, unit_price)
+SELECT 'BUD', po_id, 2, 'gold bars', 1, '5.00 EUR' FROM procgov.purchase_order WHERE entity_id = 'BUD' AND number = 'BUD-5';
+COMMIT;
+SELECT state, version, total FROM procgov.purchase_order WHERE entity_id = 'BUD' AND number = 'BUD-5';
+SELECT payload ->> 'reapproval' AS reapproval FROM procgov.outbox
+ WHERE type = 'po.changed' AND aggregateid = 'BUD:BUD-5' ORDER BY id DESC LIMIT 1;
 RESET procgov.actor;
