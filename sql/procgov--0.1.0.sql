@@ -1156,21 +1156,72 @@ CREATE FUNCTION procgov.consumer_events(c procgov.consumer, after_id bigint, upt
 	$$;
 COMMENT ON FUNCTION procgov.consumer_events(procgov.consumer, bigint, bigint, integer) IS 'the events of a consumer''s open batch or replay in an id range, in delivery order (used by poll, ack and nack)';
 
--- whether a consumer's position was taken in another cluster (a restore): a snapshot
--- beyond this cluster's next transaction, or a from_beginning position ('1:1:')
--- while the outbox holds events of another cluster
-CREATE FUNCTION procgov.consumer_position_foreign(c procgov.consumer, next_xid xid8) RETURNS boolean
-	LANGUAGE sql STABLE SECURITY DEFINER
+-- A restore from another cluster, noticed as it happens: the outbox rows and
+-- consumer positions a restore brings whose transaction ids lie ahead of the
+-- restoring transaction are the old cluster's (this table is not dumped: it
+-- is about this cluster).  poll() refuses to read until rebase_events() has
+-- translated them.
+CREATE TABLE procgov.events_restored (
+	restored_at	timestamptz NOT NULL DEFAULT now(),
+	what		text NOT NULL CHECK (what IN ('outbox', 'consumer')),
+	upto_id		bigint,
+	consumer	text
+);
+COMMENT ON TABLE procgov.events_restored IS 'what a restore from another cluster brought into the outbox and the consumers, until procgov.rebase_events() translates it (not dumped)';
+COMMENT ON COLUMN procgov.events_restored.restored_at IS 'when the restore inserted it';
+COMMENT ON COLUMN procgov.events_restored.what IS 'outbox: events whose transaction ids are the old cluster''s; consumer: a restored consumer';
+COMMENT ON COLUMN procgov.events_restored.upto_id IS 'outbox: the highest event id the restore inserted';
+COMMENT ON COLUMN procgov.events_restored.consumer IS 'consumer: its name';
+REVOKE ALL ON procgov.events_restored FROM PUBLIC;
+GRANT SELECT ON procgov.events_restored TO procgov_admin, procgov_auditor;
+
+-- the bound no transaction id of this cluster has reached: the next one to be
+-- assigned, or past the caller's own (which the current snapshot leaves out)
+CREATE FUNCTION procgov.xid_bound() RETURNS xid8
+	LANGUAGE sql VOLATILE
+	AS $$ SELECT greatest(pg_snapshot_xmax(pg_current_snapshot()),
+						  ((pg_current_xact_id()::text)::bigint + 1)::text::xid8) $$;
+COMMENT ON FUNCTION procgov.xid_bound() IS 'a transaction id this cluster has not reached: the current snapshot''s xmax, or one past the caller''s own id (assigns one)';
+
+-- rows the statement inserted into the outbox (or consumer) table by SQL: only a
+-- restore (or a hand) does, procgov writes its events directly
+CREATE FUNCTION procgov.events_rows_restored() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, procgov, pg_temp
 	AS $$
-		SELECT pg_snapshot_xmax(c.done_snapshot) > next_xid
-			OR coalesce(pg_snapshot_xmax(c.batch_snapshot) > next_xid, false)
-			OR coalesce(pg_snapshot_xmax(c.replay_snapshot) > next_xid, false)
-			-- (two probes of the primary key, not a scan: restored events hold the lowest ids,
-			-- and the highest too until this cluster emits)
-			OR (pg_snapshot_xmax(c.done_snapshot) = '1'::xid8
-				AND ((SELECT o.txid FROM procgov.outbox o ORDER BY o.id LIMIT 1) >= next_xid
-					 OR (SELECT o.txid FROM procgov.outbox o ORDER BY o.id DESC LIMIT 1) >= next_xid))
+DECLARE
+	bound xid8 := procgov.xid_bound();
+BEGIN
+	IF TG_TABLE_NAME = 'outbox' THEN
+		INSERT INTO procgov.events_restored (what, upto_id)
+		SELECT 'outbox', max(n.id) FROM restored n HAVING bool_or(n.txid >= bound);
+	ELSE
+		-- (a restore runs in replica mode; a consumer procgov.register_consumer() makes
+		-- has a position of this cluster)
+		INSERT INTO procgov.events_restored (what, consumer)
+		SELECT 'consumer', n.consumer FROM restored n
+		 WHERE current_setting('session_replication_role') = 'replica'
+			OR procgov.consumer_position_foreign(n, bound);
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION procgov.events_rows_restored() IS 'trigger: notes in procgov.events_restored the outbox rows and consumers a restore from another cluster inserts';
+CREATE TRIGGER outbox_restored AFTER INSERT ON procgov.outbox
+	REFERENCING NEW TABLE AS restored FOR EACH STATEMENT EXECUTE FUNCTION procgov.events_rows_restored();
+ALTER TABLE procgov.outbox ENABLE ALWAYS TRIGGER outbox_restored;
+CREATE TRIGGER consumer_restored AFTER INSERT ON procgov.consumer
+	REFERENCING NEW TABLE AS restored FOR EACH STATEMENT EXECUTE FUNCTION procgov.events_rows_restored();
+ALTER TABLE procgov.consumer ENABLE ALWAYS TRIGGER consumer_restored;
+
+-- whether a consumer's position was taken in another cluster (a restore): a
+-- snapshot reaching beyond the transaction ids this cluster has had
+CREATE FUNCTION procgov.consumer_position_foreign(c procgov.consumer, bound xid8) RETURNS boolean
+	LANGUAGE sql STABLE
+	AS $$
+		SELECT pg_snapshot_xmax(c.done_snapshot) > bound
+			OR coalesce(pg_snapshot_xmax(c.batch_snapshot) > bound, false)
+			OR coalesce(pg_snapshot_xmax(c.replay_snapshot) > bound, false)
 	$$;
 COMMENT ON FUNCTION procgov.consumer_position_foreign(procgov.consumer, xid8) IS 'whether a consumer''s position was taken in another cluster, which a restore brought here (used by poll and rebase_events)';
 
@@ -1193,11 +1244,11 @@ BEGIN
 	c := procgov.consumer_for_update(consumer);
 	-- a position taken in another cluster (a restore) names transactions this one has not
 	-- had yet: read against it, events would be skipped now and delivered again later
-	IF procgov.consumer_position_foreign(c, pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot())) THEN
+	IF EXISTS (SELECT FROM procgov.events_restored r WHERE r.what = 'outbox')
+	   OR procgov.consumer_position_foreign(c, procgov.xid_bound()) THEN
 		RAISE EXCEPTION 'the position of consumer "%" is from another cluster', c.consumer
 			USING ERRCODE = '55000',
-				  DETAIL = format('Its snapshot reaches transaction %s; this cluster is at %s.',
-								  pg_catalog.pg_snapshot_xmax(c.done_snapshot), pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot())),
+				  DETAIL = 'The outbox''s transaction ids or the consumers'' positions came from another cluster with a restore: read against this cluster''s ids, events would be skipped now and handed out again later.',
 				  HINT = 'After a restore into a new cluster, run procgov.rebase_events() once, before new events are emitted.';
 	END IF;
 	UPDATE procgov.consumer k SET last_poll_at = clock_timestamp() WHERE k.consumer = c.consumer;
@@ -1430,50 +1481,67 @@ CREATE FUNCTION procgov.rebase_events()
 	AS $$
 #variable_conflict use_column
 DECLARE
-	now_snap pg_snapshot;
-	next_xid xid8;
+	bound xid8;
+	upto bigint;
+	restored_consumers text[];
 	positions jsonb;
 	restored bigint;
 BEGIN
 	PERFORM pg_advisory_xact_lock(hashtext('procgov consumers'));
 	LOCK TABLE procgov.consumer IN EXCLUSIVE MODE;
-	now_snap := pg_current_snapshot();
-	next_xid := pg_snapshot_xmax(now_snap);
-	SELECT count(*) INTO restored FROM procgov.outbox o WHERE o.txid >= next_xid;
-	IF restored = 0 AND NOT EXISTS (SELECT FROM procgov.consumer k WHERE procgov.consumer_position_foreign(k, next_xid)) THEN
+	bound := procgov.xid_bound();
+	-- the restored events: all the restore inserted, noted when some of them lie ahead of
+	-- this cluster; with the triggers off during the restore (nothing noted), whatever the
+	-- outbox holds, which is why this runs right after the restore
+	SELECT max(r.upto_id) INTO upto FROM procgov.events_restored r WHERE r.what = 'outbox';
+	SELECT coalesce(array_agg(k.consumer), '{}') INTO restored_consumers FROM procgov.consumer k
+	 WHERE procgov.consumer_position_foreign(k, bound);
+	IF upto IS NULL AND cardinality(restored_consumers) = 0 THEN
 		RAISE EXCEPTION 'the outbox and its consumers are this cluster''s already'
 			USING ERRCODE = '55000',
-				  DETAIL = format('No consumer''s position and no event''s transaction lies beyond this cluster''s next transaction %s.', next_xid),
-				  HINT = 'rebase_events() is for a database restored into another cluster, right after the restore.';
+				  DETAIL = format('No restored event and no consumer''s position lies beyond this cluster''s transaction %s: restored into a cluster that is ahead, they read as they did.', bound),
+				  HINT = 'rebase_events() is for a database restored into a cluster whose transaction ids are behind the old one''s, right after the restore.';
 	END IF;
+	IF upto IS NULL THEN
+		SELECT max(o.id) INTO upto FROM procgov.outbox o;
+	END IF;
+	-- the restored consumers: those the restore noted, and any whose position lies ahead
+	-- (all of them, when the restore noted none)
+	SELECT coalesce(array_agg(k.consumer), '{}') INTO restored_consumers FROM procgov.consumer k
+	 WHERE k.consumer = ANY (restored_consumers)
+		OR k.consumer IN (SELECT r.consumer FROM procgov.events_restored r WHERE r.what = 'consumer')
+		OR NOT EXISTS (SELECT FROM procgov.events_restored r WHERE r.what = 'consumer');
+	SELECT count(*) INTO restored FROM procgov.outbox o WHERE o.id <= upto;
+	upto := coalesce(upto, 0);
 	-- where each restored consumer was, in the old cluster's terms: its oldest restored
 	-- event not acknowledged (a from_beginning consumer that never polled: the first)
 	SELECT coalesce(jsonb_object_agg(k.consumer, least(
 			(SELECT min(o.id) FROM procgov.outbox o
-			  WHERE o.txid >= next_xid
+			  WHERE o.id <= upto
 				AND NOT pg_visible_in_snapshot(o.txid, k.done_snapshot)
 				AND (k.batch_snapshot IS NULL OR o.id > k.acked_id OR NOT pg_visible_in_snapshot(o.txid, k.batch_snapshot))
 				AND (k.replay_snapshot IS NULL OR o.id > k.acked_id)),
 			(SELECT min(o.id) FROM procgov.outbox o
-			  WHERE o.txid >= next_xid AND k.replay_snapshot IS NOT NULL AND o.id > k.acked_id))), '{}')
-	  INTO positions FROM procgov.consumer k WHERE procgov.consumer_position_foreign(k, next_xid);
+			  WHERE o.id <= upto AND k.replay_snapshot IS NOT NULL AND o.id > k.acked_id))), '{}')
+	  INTO positions FROM procgov.consumer k WHERE k.consumer = ANY (restored_consumers);
 	-- the restored events committed long ago, before any transaction of this cluster
-	UPDATE procgov.outbox o SET txid = '3' WHERE o.txid >= next_xid;
-	UPDATE procgov.purchase_order_version v SET txid = '3' WHERE v.txid >= next_xid;
-	-- a restored consumer has had none of this cluster's events ('4:4:' counts only the
-	-- restored ones done) and first replays what it had not acknowledged there
+	UPDATE procgov.outbox o SET txid = '3' WHERE o.id <= upto;
+	UPDATE procgov.purchase_order_version v SET txid = '3' WHERE v.txid >= bound;
+	-- a restored consumer has had none of this cluster's events ('4:4:' counts the restored
+	-- ones, all at 3, as seen) and first replays what it had not acknowledged there
 	UPDATE procgov.consumer k
 	   SET done_snapshot = '4:4:', batch_snapshot = NULL, batch_first_id = NULL, batch_last_id = NULL,
-		   replay_snapshot = CASE WHEN positions ->> k.consumer IS NOT NULL THEN now_snap END,
+		   replay_snapshot = CASE WHEN positions ->> k.consumer IS NOT NULL THEN pg_current_snapshot() END,
 		   replay_from_id = (positions ->> k.consumer)::bigint,
 		   acked_id = coalesce((positions ->> k.consumer)::bigint - 1, 0), claimed_id = NULL, claim_expires = NULL
-	 WHERE positions ? k.consumer;
+	 WHERE k.consumer = ANY (restored_consumers);
+	DELETE FROM procgov.events_restored;
 	-- the relay's position is this cluster's from its next pass (relay_state is not dumped)
 	PERFORM procgov.audit_append('events', 'rebase',
-		jsonb_build_object('events_restored', restored, 'next_xid', next_xid::text, 'replays_from', positions),
+		jsonb_build_object('events_restored', restored, 'restored_upto_id', upto, 'replays_from', positions),
 		'outbox and consumers restored into another cluster');
 	RETURN QUERY SELECT k.consumer, (positions ->> k.consumer)::bigint, restored
-				   FROM procgov.consumer k WHERE positions ? k.consumer ORDER BY k.consumer;
+				   FROM procgov.consumer k WHERE k.consumer = ANY (restored_consumers) ORDER BY k.consumer;
 END
 $$;
 COMMENT ON FUNCTION procgov.rebase_events() IS 'after a restore into another cluster: the restored events count as committed long ago, and each consumer replays from its oldest event not done (at least once across the move); run once, right after the restore';
@@ -2419,9 +2487,9 @@ INSERT INTO procgov.transition (kind, from_state, to_state, guards, effects, eve
 	('purchase_order', 'received', 'closed', '{}', '{release_budget}', 'po.closed', 'it is complete', true),
 	('purchase_order', 'matched', 'closed', '{}', '{release_budget}', 'po.closed', 'it is complete', true),
 	('purchase_order', 'partially_received', 'closed', '{}', '{release_budget}', 'po.closed', 'it is closed short: the rest will not come', true),
-	('purchase_order', 'draft', 'cancelled', '{}', '{}', 'po.cancelled', 'it is withdrawn', true),
-	('purchase_order', 'pending_approval', 'cancelled', '{}', '{}', 'po.cancelled', 'it is withdrawn', true),
-	('purchase_order', 'rejected', 'cancelled', '{}', '{}', 'po.cancelled', 'it is given up', true),
+	('purchase_order', 'draft', 'cancelled', '{nothing_received}', '{}', 'po.cancelled', 'it is withdrawn', true),
+	('purchase_order', 'pending_approval', 'cancelled', '{nothing_received}', '{}', 'po.cancelled', 'it is withdrawn', true),
+	('purchase_order', 'rejected', 'cancelled', '{nothing_received}', '{}', 'po.cancelled', 'it is given up', true),
 	('purchase_order', 'approved', 'cancelled', '{nothing_received}', '{release_budget}', 'po.cancelled', 'it is cancelled before anything arrives', true),
 	('purchase_order', 'transmitted', 'cancelled', '{nothing_received}', '{release_budget}', 'po.cancelled', 'it is cancelled before anything arrives', true),
 	('purchase_order', 'acknowledged', 'cancelled', '{nothing_received}', '{release_budget}', 'po.cancelled', 'it is cancelled before anything arrives', true),
@@ -3801,7 +3869,9 @@ BEGIN
 		RAISE EXCEPTION 'supplier % already has account %', supplier, new_iban
 			USING ERRCODE = '22023', HINT = 'Request a change only to a different account.';
 	END IF;
-	-- one change at a time: each names the account it replaces, which the approver sees
+	-- one change at a time: each names the account it replaces, which the approver sees.
+	-- The supplier is locked first: two requests at once each see the other's
+	PERFORM FROM procgov.supplier x WHERE x.entity_id = entity AND x.supplier_id = s.supplier_id FOR NO KEY UPDATE;
 	IF EXISTS (SELECT FROM procgov.bank_change b WHERE b.entity_id = entity AND b.supplier_id = s.supplier_id
 				  AND b.state = 'pending_approval') THEN
 		RAISE EXCEPTION 'supplier % has a bank account change pending', supplier
@@ -6097,8 +6167,8 @@ BEGIN
 		  FROM pg_catalog.pg_trigger tg
 		  JOIN pg_catalog.pg_class c ON c.oid = tg.tgrelid
 		 WHERE c.relnamespace = 'procgov'::regnamespace
-		   AND (c.relname, tg.tgname) IN (('audit_log', 'audit_log_append_only'), ('audit_block', 'audit_block_append_only'),
-										  ('supplier', 'guard_iban'), ('entity_grant', 'entity_grant_changed'))
+		   AND tg.tgname IN ('audit_log_append_only', 'audit_block_append_only', 'guard_iban', 'entity_grant_changed',
+							 'builtin_rows', 'builtin_removed_restored', 'outbox_restored', 'consumer_restored')
 		   AND tg.tgenabled = 'O'
 		   AND tg.tgrelid IN (SELECT c.objid FROM pg_catalog.pg_event_trigger_ddl_commands() c
 							   WHERE c.classid = 'pg_catalog.pg_class'::regclass)
@@ -6108,7 +6178,7 @@ BEGIN
 	END LOOP;
 END
 $$;
-COMMENT ON FUNCTION procgov.always_triggers_kept() IS 'event trigger: puts procgov''s ALWAYS triggers (the ledger''s append-only guards, the IBAN guard, the entity grant cache) back to ENABLE ALWAYS when an ALTER TABLE ... ENABLE TRIGGER (pg_restore --disable-triggers) made them origin-only';
+COMMENT ON FUNCTION procgov.always_triggers_kept() IS 'event trigger: puts procgov''s ALWAYS triggers (the ledger''s append-only guards, the IBAN guard, the entity grant cache, the rule tables'' builtin rows, the events'' restore notes) back to ENABLE ALWAYS when an ALTER TABLE ... ENABLE TRIGGER (pg_restore --disable-triggers) made them origin-only';
 CREATE EVENT TRIGGER procgov_always_triggers_kept ON ddl_command_end WHEN TAG IN ('ALTER TABLE')
 	EXECUTE FUNCTION procgov.always_triggers_kept();
 ALTER EVENT TRIGGER procgov_always_triggers_kept ENABLE ALWAYS;
@@ -8252,8 +8322,17 @@ DECLARE
 	new_row jsonb;
 BEGIN
 	IF TG_OP = 'INSERT' THEN
+		-- only CREATE EXTENSION makes shipped rows (before this trigger exists; an update
+		-- script that adds some disables it meanwhile): a row added as builtin would not be
+		-- dumped, and a restore would lose it
+		IF NEW.builtin THEN
+			RAISE EXCEPTION 'a row of procgov.% cannot be made builtin', TG_TABLE_NAME
+				USING ERRCODE = '42501',
+					  DETAIL = format('The row is %s.', procgov.builtin_key(to_jsonb(NEW), cols)),
+					  HINT = 'Insert it with builtin false: a site''s own rows are kept by pg_dump.';
+		END IF;
 		-- a restore brings a site's row back in place of the shipped one CREATE EXTENSION made
-		IF NOT NEW.builtin AND current_setting('session_replication_role') = 'replica' THEN
+		IF current_setting('session_replication_role') = 'replica' THEN
 			EXECUTE format('DELETE FROM procgov.%I t WHERE t.builtin AND to_jsonb(t) @> $1', TG_TABLE_NAME)
 			  USING procgov.builtin_key(to_jsonb(NEW), cols);
 		END IF;

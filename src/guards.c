@@ -388,7 +388,7 @@ received(FunctionCallInfo fcinfo, int want)
 		if (n_any == 0 && n_billed == 0)
 			PG_RETURN_NULL();
 		if (n_any == 0)
-			RETURN_REASON("%lld of its %lld lines are billed by matched invoices.", (long long) n_billed, (long long) n_lines);
+			RETURN_REASON("%lld of its %lld lines are billed.", (long long) n_billed, (long long) n_lines);
 		RETURN_REASON("%lld of its %lld lines have receipts.", (long long) n_any, (long long) n_lines);
 	}
 	if (want > 0)

@@ -510,6 +510,13 @@ SELECT i.supplier_invoice_no, i.state, coalesce(c.kind, '') AS case_kind
 SET procgov.actor = 'b.buyer';
 SELECT procgov.cancel_document('purchase_order', 'MU', 'PO-A', 'billed already');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- nor once a change sent it back for approval (review)
+-- (this policy would approve it again at once: kept pending here)
+BEGIN;
+ALTER TABLE procgov.purchase_order DISABLE TRIGGER reapproval_unplanned;
+UPDATE procgov.purchase_order SET state = 'pending_approval' WHERE entity_id = 'MU' AND number = 'PO-A';
+SELECT procgov.cancel_document('purchase_order', 'MU', 'PO-A', 'billed already');
+ROLLBACK;
 -- (what it billed stays committed on the budget line: cancelling used to release it)
 SELECT committed, spent FROM procgov.budget WHERE entity_id = 'MU';
 SET procgov.actor = 'tester';

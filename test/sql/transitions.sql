@@ -289,3 +289,6 @@ SELECT builtin, description FROM procgov.transition WHERE kind = 'invoice' AND f
 SELECT key FROM procgov.builtin_removed WHERE tbl = 'transition' AND key ->> 'kind' = 'invoice' ORDER BY key::text;
 UPDATE procgov.transition SET builtin = true WHERE kind = 'invoice' AND from_state = 'posted' AND to_state = 'closed';
 ROLLBACK;
+-- (nor is a row added as one: it would not be dumped, and a restore would lose it)
+INSERT INTO procgov.transition (kind, from_state, to_state, description, builtin)
+VALUES ('invoice', 'posted', 'cancelled', 'reversed', true);
