@@ -1620,6 +1620,7 @@ GRANT EXECUTE ON FUNCTION procgov.poll(text, integer), procgov.ack(text, bigint,
 	procgov.nack(text, bigint, text, bigint), procgov.replay(text, bigint)
 	TO procgov_admin, procgov_consumer;
 GRANT EXECUTE ON FUNCTION procgov.rebase_events() TO procgov_admin;
+REVOKE EXECUTE ON FUNCTION procgov.xid_bound(), procgov.consumer_position_foreign(procgov.consumer, xid8) FROM PUBLIC;
 -- END events
 
 -- BEGIN model
@@ -2260,6 +2261,9 @@ COMMENT ON FUNCTION procgov.guard_fully_received(text, jsonb) IS 'guard fully_re
 CREATE FUNCTION procgov.guard_partly_received(kind text, doc jsonb) RETURNS text
 	AS 'MODULE_PATHNAME', 'guard_partly_received' LANGUAGE C STABLE;
 COMMENT ON FUNCTION procgov.guard_partly_received(text, jsonb) IS 'guard partly_received: some but not all of the order has been received';
+CREATE FUNCTION procgov.guard_fully_billed(kind text, doc jsonb) RETURNS text
+	AS 'MODULE_PATHNAME', 'guard_fully_billed' LANGUAGE C STABLE;
+COMMENT ON FUNCTION procgov.guard_fully_billed(text, jsonb) IS 'guard fully_billed: matched invoices billed every order line in full (a service order matched two-way, which nothing receives)';
 CREATE FUNCTION procgov.guard_nothing_received(kind text, doc jsonb) RETURNS text
 	AS 'MODULE_PATHNAME', 'guard_nothing_received' LANGUAGE C STABLE;
 COMMENT ON FUNCTION procgov.guard_nothing_received(text, jsonb) IS 'guard nothing_received: no line of the order has a receipt or a billed quantity (matched invoices)';
@@ -2416,6 +2420,7 @@ INSERT INTO procgov.guard (guard, function, description, hint, builtin) VALUES
 	('budget_available', 'procgov.guard_budget_available(text, jsonb)', 'the budget line has the total available', 'Raise the budget, reduce the document, or charge another budget line.', true),
 	('fully_received', 'procgov.guard_fully_received(text, jsonb)', 'every line is fully received', 'Post receipts for the remaining quantities, or close the order short.', true),
 	('partly_received', 'procgov.guard_partly_received(text, jsonb)', 'some but not all is received', 'Post a receipt first.', true),
+	('fully_billed', 'procgov.guard_fully_billed(text, jsonb)', 'every line is billed in full', 'Match the invoices for the rest first; goods orders close once received.', true),
 	('nothing_received', 'procgov.guard_nothing_received(text, jsonb)', 'nothing has been received or billed', 'Close the order instead: goods were received or invoices matched against it.', true),
 	('order_receivable', 'procgov.guard_order_receivable(text, jsonb)', 'the order is transmitted and not fully received', 'Transmit the order first.', true),
 	('matched_by_matching', 'procgov.guard_matched_by_matching(text, jsonb)', 'procgov''s matching moves the invoice, having found every line matched or settled', 'Run procgov.match_pending() or procgov.match_invoice(); resolve the invoice''s open exception cases first.', true),
@@ -2483,6 +2488,9 @@ INSERT INTO procgov.transition (kind, from_state, to_state, guards, effects, eve
 	('purchase_order', 'transmitted', 'pending_approval', '{}', '{release_budget}', 'approval.requested', 'a material change sends it back for approval', true),
 	('purchase_order', 'acknowledged', 'pending_approval', '{}', '{release_budget}', 'approval.requested', 'a material change sends it back for approval', true),
 	('purchase_order', 'shipped', 'pending_approval', '{}', '{release_budget}', 'approval.requested', 'a material change sends it back for approval', true),
+	('purchase_order', 'approved', 'closed', '{fully_billed}', '{release_budget}', 'po.closed', 'a service order billed in full is closed: nothing is received', true),
+	('purchase_order', 'transmitted', 'closed', '{fully_billed}', '{release_budget}', 'po.closed', 'a service order billed in full is closed: nothing is received', true),
+	('purchase_order', 'acknowledged', 'closed', '{fully_billed}', '{release_budget}', 'po.closed', 'a service order billed in full is closed: nothing is received', true),
 	('purchase_order', 'received', 'matched', '{}', '{}', 'match.completed', 'its invoices match what was ordered and received', true),
 	('purchase_order', 'received', 'closed', '{}', '{release_budget}', 'po.closed', 'it is complete', true),
 	('purchase_order', 'matched', 'closed', '{}', '{release_budget}', 'po.closed', 'it is complete', true),
@@ -4018,11 +4026,11 @@ BEGIN
 		 WHERE p.pronamespace = 'procgov'::regnamespace
 		   AND p.proname IN ('govern_document', 'refuse_document_delete', 'check_line_identity', 'reapproval_unplanned', 'guard_supplier_iban', 'config_changed',
 				'doc_id', 'kind_label', 'guard_has_lines', 'guard_approval_complete', 'guard_supplier_active',
-				'guard_budget_available', 'guard_received', 'guard_fully_received', 'guard_partly_received',
+				'guard_budget_available', 'guard_received', 'guard_fully_received', 'guard_partly_received', 'guard_fully_billed',
 				'guard_nothing_received', 'guard_order_receivable', 'guard_matched_by_matching', 'guard_bank_account_payable', 'guard_converted',
 				'effect_commit_budget', 'effect_release_budget', 'effect_apply_bank_change', 'effect_approve_version',
 				'record_order_version', 'lines_changed', 'refresh_order_total', 'refresh_requisition_total', 'check_lines_editable', 'check_entity',
-				'lock_document', 'set_state', 'next_number', 'idempotent_begin', 'idempotent_end', 'idempotency_form', 'check_kind', 'check_kind_role',
+				'lock_document', 'set_state', 'next_number', 'new_doc_number', 'idempotent_begin', 'idempotent_end', 'idempotency_form', 'check_kind', 'check_kind_role',
 				'line_field', 'line_quantity', 'line_decimal', 'line_date', 'line_price', 'check_lines', 'line_number', 'lines_total',
 				'supplier_by_code', 'item_by_sku', 'budget_for', 'doc_result', 'decide', 'create_requisition', 'submit_requisition', 'approve_document',
 				'reject_document', 'insert_order', 'create_purchase_order', 'convert_requisition', 'order_step',
@@ -8311,6 +8319,7 @@ CREATE FUNCTION procgov.builtin_key(r jsonb, cols text[]) RETURNS jsonb
 	LANGUAGE sql IMMUTABLE
 	AS $$ SELECT jsonb_object_agg(c, r -> c) FROM unnest(cols) AS c $$;
 COMMENT ON FUNCTION procgov.builtin_key(jsonb, text[]) IS 'the key of a rule table''s row (its key columns, NULLs included) as jsonb';
+REVOKE EXECUTE ON FUNCTION procgov.builtin_key(jsonb, text[]) FROM PUBLIC;
 
 CREATE FUNCTION procgov.builtin_rows() RETURNS trigger
 	LANGUAGE plpgsql SECURITY DEFINER

@@ -335,7 +335,8 @@ kind_title(const char *kind)
 
 /*
  * What has been received against the order a document names (its po_id):
- * want NULL: nothing; true: every line in full; false: some but not all.
+ * want -1: nothing (nor billed); 1: every line in full; 0: some but not all;
+ * 2: every line billed in full (matched invoices: a service order).
  * NULL when that holds, else why not.
  */
 static Datum
@@ -348,7 +349,8 @@ received(FunctionCallInfo fcinfo, int want)
 	int64		n_lines = 0,
 				n_full = 0,
 				n_any = 0,
-				n_billed = 0;
+				n_billed = 0,
+				n_billed_full = 0;
 
 	/* the line table's key cannot be NULL: a document without both has no lines */
 	if (entity != NULL && has_id)
@@ -379,6 +381,8 @@ received(FunctionCallInfo fcinfo, int want)
 				n_any++;
 			if (!inull && DatumGetInt32(DirectFunctionCall2(numeric_cmp, b, zero)) > 0)
 				n_billed++;
+			if (!inull && !qnull && DatumGetInt32(DirectFunctionCall2(numeric_cmp, b, q)) >= 0)
+				n_billed_full++;
 		}
 		guard_scan_end(&gs);
 	}
@@ -390,6 +394,12 @@ received(FunctionCallInfo fcinfo, int want)
 		if (n_any == 0)
 			RETURN_REASON("%lld of its %lld lines are billed.", (long long) n_billed, (long long) n_lines);
 		RETURN_REASON("%lld of its %lld lines have receipts.", (long long) n_any, (long long) n_lines);
+	}
+	if (want == 2)				/* every line billed in full: a service order's end */
+	{
+		if (n_lines > 0 && n_billed_full == n_lines)
+			PG_RETURN_NULL();
+		RETURN_REASON("%lld of its %lld lines are billed in full.", (long long) n_billed_full, (long long) n_lines);
 	}
 	if (want > 0)
 	{
@@ -424,6 +434,13 @@ Datum
 guard_partly_received(PG_FUNCTION_ARGS)
 {
 	return received(fcinfo, 0);
+}
+
+PG_FUNCTION_INFO_V1(guard_fully_billed);
+Datum
+guard_fully_billed(PG_FUNCTION_ARGS)
+{
+	return received(fcinfo, 2);
 }
 
 PG_FUNCTION_INFO_V1(guard_nothing_received);

@@ -517,8 +517,15 @@ ALTER TABLE procgov.purchase_order DISABLE TRIGGER reapproval_unplanned;
 UPDATE procgov.purchase_order SET state = 'pending_approval' WHERE entity_id = 'MU' AND number = 'PO-A';
 SELECT procgov.cancel_document('purchase_order', 'MU', 'PO-A', 'billed already');
 ROLLBACK;
--- (what it billed stays committed on the budget line: cancelling used to release it)
+-- billed in full, the service order is closed, and what it billed is spent
 SELECT committed, spent FROM procgov.budget WHERE entity_id = 'MU';
+SELECT procgov.close_document('purchase_order', 'MU', 'PO-A') ->> 'state' AS state;
+SELECT committed, spent FROM procgov.budget WHERE entity_id = 'MU';
+-- (one billed in part is not: it waits for the rest, or is cancelled if nothing was billed)
+SELECT procgov.create_purchase_order('MU', 'S1', '[{"description": "support", "quantity": 4, "unit_price": "10.00 EUR"}]',
+	number => 'PO-S') ->> 'number' AS po;
+SELECT procgov.submit_order('MU', 'PO-S') ->> 'state' AS state;
+SELECT procgov.close_document('purchase_order', 'MU', 'PO-S');
 SET procgov.actor = 'tester';
 -- a closed order spends each line's billing in minor units, as matching spends what is
 -- billed after a close: 3 at 0.3333 EUR is 1.00 EUR spent either way (review)
