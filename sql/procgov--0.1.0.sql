@@ -2925,6 +2925,27 @@ CREATE TRIGGER lines_updated AFTER UPDATE OF quantity, unit_price, entity_id, po
 	FOR EACH ROW WHEN (OLD.quantity IS DISTINCT FROM NEW.quantity OR OLD.unit_price::text IS DISTINCT FROM NEW.unit_price::text
 		OR OLD.entity_id IS DISTINCT FROM NEW.entity_id OR OLD.po_id IS DISTINCT FROM NEW.po_id)
 	EXECUTE FUNCTION procgov.lines_changed();
+-- a line that arrived or was billed is part of the order's history: it stays
+-- (the order closes short instead); else cancelling the order after deleting
+-- it would drop what was received or billed, and the budget with it
+CREATE FUNCTION procgov.refuse_used_line_delete() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+BEGIN
+	IF coalesce(nullif(current_setting('procgov.enforce', true), ''), 'on')::boolean THEN
+		RAISE EXCEPTION 'line % of purchase order % (%) has been received or billed; it stays on the order', OLD.line_no,
+			(SELECT p.number FROM procgov.purchase_order p WHERE p.entity_id = OLD.entity_id AND p.po_id = OLD.po_id), OLD.entity_id
+			USING ERRCODE = '55000',
+				  DETAIL = format('It ordered %s, received %s, billed %s.', OLD.quantity, OLD.received_qty, OLD.invoiced_qty),
+				  HINT = 'Close the order short instead; a return of goods is a receipt correction.';
+	END IF;
+	RETURN OLD;
+END
+$$;
+COMMENT ON FUNCTION procgov.refuse_used_line_delete() IS 'trigger: refuses deleting (or, from a governed ERP line table, zeroing) an order line that has received or billed quantities';
+CREATE TRIGGER line_used BEFORE DELETE ON procgov.purchase_order_line
+	FOR EACH ROW WHEN (OLD.received_qty > 0 OR OLD.invoiced_qty > 0) EXECUTE FUNCTION procgov.refuse_used_line_delete();
 CREATE TRIGGER lines_deleted AFTER DELETE ON procgov.purchase_order_line
 	REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION procgov.lines_changed();
 CREATE TRIGGER lines_inserted AFTER INSERT ON procgov.requisition_line
@@ -6489,6 +6510,25 @@ $$;
 COMMENT ON FUNCTION procgov.erp_check_receipt(regclass, text, procgov.purchase_order, procgov.purchase_order_line, numeric) IS 'refuses goods an ERP line records as received on an order that is not out with its supplier, or beyond the ordered quantity (the controls of procgov.post_receipt())';
 
 -- a line row of a governed ERP table changed: the order's line follows
+-- the ERP bills an approved order only, as register_invoice() does
+CREATE FUNCTION procgov.erp_check_billing(tbl regclass, erp_key text, po procgov.purchase_order, billed_more numeric)
+	RETURNS void
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+BEGIN
+	IF billed_more > 0 AND po.state IN ('draft', 'submitted', 'pending_approval', 'rejected', 'cancelled') THEN
+		RAISE EXCEPTION 'line % of % bills purchase order % (%), which is %; an order is billed once approved', erp_key, tbl,
+			po.number, po.entity_id, replace(po.state::text, '_', ' ')
+			USING ERRCODE = '55000',
+				  DETAIL = format('The line''s invoiced quantity grows by %s.', billed_more),
+				  HINT = CASE WHEN po.state = 'cancelled' THEN 'A cancelled order is billed by no invoice; bill the order that replaced it.'
+							  ELSE 'Have the order approved first, then book the supplier''s bill.' END;
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION procgov.erp_check_billing(regclass, text, procgov.purchase_order, numeric) IS 'refuses an ERP line''s invoiced quantity growing on an order that is not approved (draft, waiting for approval, rejected, cancelled), as register_invoice() refuses such an order';
+
 CREATE FUNCTION procgov.erp_line_changed(tbl regclass, parent text, op text, erp_key text, parent_key text,
 	line_number text, quantity text, unit_price text, received_old text, received_new text,
 	invoiced_old text, invoiced_new text, description text, item text, adopt boolean)
@@ -6565,9 +6605,13 @@ BEGIN
 		END IF;
 		-- locked: lines added at once get their numbers one after another
 		SELECT * INTO po FROM procgov.purchase_order p WHERE p.entity_id = g.entity_id AND p.po_id = g.po_id FOR UPDATE;
+		-- a number once used on the order (a line deleted since included) is never another
+		-- line's: invoices, receipts and acknowledgements name lines by number
 		ln := coalesce(line_number::integer,
-					   (SELECT coalesce(max(x.line_no), 0) + 1 FROM procgov.purchase_order_line x
-						 WHERE x.entity_id = po.entity_id AND x.po_id = po.po_id));
+					   greatest((SELECT max(x.line_no) FROM procgov.purchase_order_line x
+								  WHERE x.entity_id = po.entity_id AND x.po_id = po.po_id),
+								(SELECT max(r.line_no) FROM procgov.governed_row r
+								  WHERE r.relid = tbl AND r.entity_id = po.entity_id AND r.po_id = po.po_id), 0) + 1);
 		IF EXISTS (SELECT FROM procgov.purchase_order_line x WHERE x.entity_id = po.entity_id AND x.po_id = po.po_id AND x.line_no = ln) THEN
 			RAISE EXCEPTION 'line % of % would be line % of purchase order % (%), which another line is', erp_key, tbl, ln,
 				po.number, po.entity_id
@@ -6575,6 +6619,9 @@ BEGIN
 		END IF;
 		IF item IS NOT NULL THEN
 			it := procgov.item_by_sku(po.entity_id, item);
+		END IF;
+		IF NOT adopt THEN
+			PERFORM procgov.erp_check_billing(tbl, erp_key, po, coalesce(invoiced_new::numeric, 0));
 		END IF;
 		INSERT INTO procgov.purchase_order_line (entity_id, po_id, line_no, item_id, description, quantity, unit_price,
 			received_qty, invoiced_qty)
@@ -6613,6 +6660,7 @@ BEGIN
 		IF item IS NOT NULL THEN
 			it := procgov.item_by_sku(po.entity_id, item);
 		END IF;
+		PERFORM procgov.erp_check_billing(tbl, erp_key, po, billed_more);
 		-- received and invoiced quantities move by what the ERP added: procgov's own
 		-- receipts and matching count on top
 		UPDATE procgov.purchase_order_line x

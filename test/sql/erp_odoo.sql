@@ -557,6 +557,40 @@ SELECT procgov.ungovern('odoo.r') ->> 'rows' AS rows;
 ALTER TABLE odoo.r RENAME TO r_old;
 ALTER TABLE odoo.r_old RENAME TO r;
 
+-- the ERP bills an approved order only; a line it billed stays on its order, and a
+-- number a deleted line had is not given to another (review)
+CREATE TABLE odoo.b (id integer PRIMARY KEY, name text NOT NULL, state text NOT NULL, partner_id integer NOT NULL);
+CREATE TABLE odoo.b_line (id integer PRIMARY KEY, b_id integer NOT NULL, name text NOT NULL, qty numeric NOT NULL,
+	price numeric NOT NULL, billed numeric NOT NULL DEFAULT 0);
+SELECT procgov.govern('odoo.b', 'purchase_order', key => 'id', status => '{state}',
+	states => '{"draft": "draft", "to approve": "pending_approval", "purchase": ["approved", "transmitted"], "cancel": "cancelled"}',
+	entity => 'ODO', number => 'name', supplier => 'partner_id', currency => 'USD') IS NOT NULL AS governed;
+SELECT procgov.govern('odoo.b_line', 'purchase_order_line', key => 'id', parent => 'odoo.b', parent_key => 'b_id',
+	quantity => 'qty', unit_price => 'price', invoiced => 'billed', description => 'name') IS NOT NULL AS governed;
+SET procgov.actor = 'ben.buyer';
+INSERT INTO odoo.b VALUES (1, 'B-1', 'draft', 17);
+INSERT INTO odoo.b_line VALUES (40, 1, 'consulting', 10, 2), (41, 1, 'travel', 1, 50);
+UPDATE odoo.b_line SET billed = 10 WHERE id = 40;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE odoo.b SET state = 'to approve' WHERE id = 1;
+SET procgov.actor = 'ann.approver';
+SELECT procgov.approve_document('purchase_order', 'ODO', 'B-1') ->> 'state' AS state;
+SET procgov.actor = 'ben.buyer';
+UPDATE odoo.b SET state = 'purchase' WHERE id = 1;
+UPDATE odoo.b_line SET billed = 10 WHERE id = 40;
+DELETE FROM odoo.b_line WHERE id = 40;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE odoo.b_line SET qty = 0 WHERE id = 40;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE odoo.b SET state = 'cancel' WHERE id = 1;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+DELETE FROM odoo.b_line WHERE id = 41;
+INSERT INTO odoo.b_line VALUES (42, 1, 'hotel', 1, 50);
+SELECT l.line_no, l.description, l.invoiced_qty FROM procgov.purchase_order_line l JOIN procgov.purchase_order po USING (entity_id, po_id)
+ WHERE po.entity_id = 'ODO' AND po.number = 'B-1' ORDER BY l.line_no;
+SELECT procgov.ungovern('odoo.b_line') ->> 'rows' AS rows;
+SELECT procgov.ungovern('odoo.b') ->> 'rows' AS rows;
+
 DROP SCHEMA odoo CASCADE;
 DROP OWNED BY regress_odoo, regress_erp_admin, regress_erp_buyer;
 DROP ROLE regress_odoo, regress_erp_admin, regress_erp_buyer;
