@@ -3715,6 +3715,14 @@ COMMENT ON FUNCTION procgov.post_receipt(text, text, jsonb, text, text) IS 'post
 
 -- ---- the SQL API: invoices, cancel, close, bank changes ----
 
+-- only what was approved is billed: an order from its approval on (not a draft, one
+-- waiting for approval or re-approval, a rejected or a cancelled one).  One rule for
+-- register_invoice(), the ERP's invoiced figures and matching (src/match.c, inlined)
+CREATE FUNCTION procgov.order_billable(state procgov.state) RETURNS boolean
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	AS $$ SELECT state NOT IN ('draft', 'submitted', 'pending_approval', 'rejected', 'cancelled') $$;
+COMMENT ON FUNCTION procgov.order_billable(procgov.state) IS 'whether an order in this state may be billed: from its approval on, not once cancelled (register_invoice, the ERP''s invoiced figures, matching)';
+
 CREATE FUNCTION procgov.register_invoice(entity text, supplier text, supplier_invoice_no text, invoice_date date,
 	lines jsonb, order_number text DEFAULT NULL, pay_to_iban procgov.iban DEFAULT NULL, number text DEFAULT NULL,
 	idempotency_key text DEFAULT NULL)
@@ -3757,7 +3765,7 @@ BEGIN
 				USING ERRCODE = '22023', HINT = 'Register the invoice against an order to the same supplier.';
 		END IF;
 		-- only what was approved can be billed
-		IF po.state IN ('draft', 'submitted', 'pending_approval', 'rejected', 'cancelled') THEN
+		IF NOT procgov.order_billable(po.state) THEN
 			RAISE EXCEPTION 'purchase order % is %; an invoice bills an approved order only', order_number, po.state
 				USING ERRCODE = '55000',
 					  DETAIL = format('Supplier %s invoices %s against it.', supplier, supplier_invoice_no),
@@ -3901,14 +3909,11 @@ BEGIN
 	-- one change at a time: each names the account it replaces, which the approver sees.
 	-- The supplier is locked first: two requests at once each see the other's
 	PERFORM FROM procgov.supplier x WHERE x.entity_id = entity AND x.supplier_id = s.supplier_id FOR NO KEY UPDATE;
-	IF EXISTS (SELECT FROM procgov.bank_change b WHERE b.entity_id = entity AND b.supplier_id = s.supplier_id
-				  AND b.state = 'pending_approval') THEN
+	SELECT * INTO bc FROM procgov.bank_change b WHERE b.entity_id = entity AND b.supplier_id = s.supplier_id
+	   AND b.state = 'pending_approval' ORDER BY b.bank_change_id LIMIT 1;
+	IF FOUND THEN
 		RAISE EXCEPTION 'supplier % has a bank account change pending', supplier
-			USING ERRCODE = '55000',
-				  DETAIL = format('%s asks for %s.', (SELECT b.number FROM procgov.bank_change b WHERE b.entity_id = entity
-						AND b.supplier_id = s.supplier_id AND b.state = 'pending_approval' ORDER BY b.bank_change_id LIMIT 1),
-						(SELECT b.new_iban FROM procgov.bank_change b WHERE b.entity_id = entity
-						AND b.supplier_id = s.supplier_id AND b.state = 'pending_approval' ORDER BY b.bank_change_id LIMIT 1)),
+			USING ERRCODE = '55000', DETAIL = format('%s asks for %s.', bc.number, bc.new_iban),
 				  HINT = 'Have the pending change approved or rejected first.';
 	END IF;
 	INSERT INTO procgov.bank_change (entity_id, number, state, supplier_id, old_iban, new_iban, requested_by, reason)
@@ -6517,7 +6522,7 @@ CREATE FUNCTION procgov.erp_check_billing(tbl regclass, erp_key text, po procgov
 	SET search_path = pg_catalog, procgov, pg_temp
 	AS $$
 BEGIN
-	IF billed_more > 0 AND po.state IN ('draft', 'submitted', 'pending_approval', 'rejected', 'cancelled') THEN
+	IF billed_more > 0 AND NOT procgov.order_billable(po.state) THEN
 		RAISE EXCEPTION 'line % of % bills purchase order % (%), which is %; an order is billed once approved', erp_key, tbl,
 			po.number, po.entity_id, replace(po.state::text, '_', ' ')
 			USING ERRCODE = '55000',

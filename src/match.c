@@ -633,7 +633,8 @@ static const char *const header_sql =
  * The lines of the invoices with the order lines they bill.  Only an order
  * that was approved can be billed: a line of a draft, one waiting for
  * (re-)approval, a rejected or a cancelled order counts as no order line
- * (no_order), and matches once the order is approved.
+ * (no_order), and matches once the order is approved (procgov.order_billable,
+ * an SQL function the planner inlines).
  */
 #define LINE_COLS 13
 static const char *const lines_sql =
@@ -646,7 +647,7 @@ static const char *const lines_sql =
 "  JOIN procgov.invoice_line l ON l.entity_id = i.entity_id AND l.invoice_id = i.invoice_id"
 "  LEFT JOIN (procgov.purchase_order_line pl"
 "        JOIN procgov.purchase_order po ON po.entity_id = pl.entity_id AND po.po_id = pl.po_id"
-"         AND po.state NOT IN ('draft', 'submitted', 'pending_approval', 'rejected', 'cancelled'))"
+"         AND procgov.order_billable(po.state))"
 "    ON pl.entity_id = l.entity_id AND pl.po_id = coalesce(l.po_id, i.po_id) AND pl.line_no = l.po_line_no"
 " ORDER BY l.entity_id, l.invoice_id, l.line_no";
 
