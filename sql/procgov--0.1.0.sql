@@ -1635,6 +1635,10 @@ REVOKE EXECUTE ON FUNCTION procgov.xid_bound(), procgov.consumer_position_foreig
 -- call (a measured third of an order's lifecycle, test/bench/model.sh).
 -- ===================================================================
 
+CREATE FUNCTION procgov.enforcing() RETURNS boolean
+	AS 'MODULE_PATHNAME', 'enforcing' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION procgov.enforcing() IS 'whether procgov''s rules are on (procgov.enforce): off only while a superuser loads history';
+
 CREATE TYPE procgov.state AS ENUM (
 	'draft', 'submitted', 'pending_approval', 'approved', 'rejected', 'transmitted',
 	'acknowledged', 'shipped', 'partially_received', 'received', 'matched', 'disputed',
@@ -2264,6 +2268,9 @@ COMMENT ON FUNCTION procgov.guard_partly_received(text, jsonb) IS 'guard partly_
 CREATE FUNCTION procgov.guard_fully_billed(kind text, doc jsonb) RETURNS text
 	AS 'MODULE_PATHNAME', 'guard_fully_billed' LANGUAGE C STABLE;
 COMMENT ON FUNCTION procgov.guard_fully_billed(text, jsonb) IS 'guard fully_billed: matched invoices billed every order line in full (a service order matched two-way, which nothing receives)';
+CREATE FUNCTION procgov.guard_billed(kind text, doc jsonb) RETURNS text
+	AS 'MODULE_PATHNAME', 'guard_billed' LANGUAGE C STABLE;
+COMMENT ON FUNCTION procgov.guard_billed(text, jsonb) IS 'guard billed: matched invoices billed some line of the order (an order that received nothing is closed on what was billed, not cancelled)';
 CREATE FUNCTION procgov.guard_nothing_received(kind text, doc jsonb) RETURNS text
 	AS 'MODULE_PATHNAME', 'guard_nothing_received' LANGUAGE C STABLE;
 COMMENT ON FUNCTION procgov.guard_nothing_received(text, jsonb) IS 'guard nothing_received: no line of the order has a receipt or a billed quantity (matched invoices)';
@@ -2300,6 +2307,18 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION procgov.guard_bank_account_payable(text, jsonb) IS 'guard bank_account_payable: the invoice is paid to the supplier''s account on record, and its cooling-off period after a change is over';
+
+-- a blocked supplier is paid nothing: an invoice matched before the block waits
+-- until it is lifted (on hold stops new orders, not payment for what came)
+CREATE FUNCTION procgov.guard_supplier_not_blocked(kind text, doc jsonb) RETURNS text
+	LANGUAGE sql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+	SELECT format('Supplier %s is blocked.', s.code)
+	  FROM procgov.supplier s
+	 WHERE s.entity_id = doc->>'entity_id' AND s.supplier_id = (doc->>'supplier_id')::bigint AND s.status = 'blocked'
+$$;
+COMMENT ON FUNCTION procgov.guard_supplier_not_blocked(text, jsonb) IS 'guard supplier_not_blocked: the document''s supplier is not blocked (an invoice of a blocked supplier is not posted for payment)';
 
 -- closing an approved requisition says it was converted (requisition.converted):
 -- true only when orders were made from it (convert_requisition inserts them first)
@@ -2421,9 +2440,11 @@ INSERT INTO procgov.guard (guard, function, description, hint, builtin) VALUES
 	('fully_received', 'procgov.guard_fully_received(text, jsonb)', 'every line is fully received', 'Post receipts for the remaining quantities, or close the order short.', true),
 	('partly_received', 'procgov.guard_partly_received(text, jsonb)', 'some but not all is received', 'Post a receipt first.', true),
 	('fully_billed', 'procgov.guard_fully_billed(text, jsonb)', 'every line is billed in full', 'Match the invoices for the rest first; goods orders close once received.', true),
+	('billed', 'procgov.guard_billed(text, jsonb)', 'some of it is billed', 'Cancel the order instead: nothing was received or billed.', true),
 	('nothing_received', 'procgov.guard_nothing_received(text, jsonb)', 'nothing has been received or billed', 'Close the order instead: goods were received or invoices matched against it.', true),
 	('order_receivable', 'procgov.guard_order_receivable(text, jsonb)', 'the order is transmitted and not fully received', 'Transmit the order first.', true),
 	('matched_by_matching', 'procgov.guard_matched_by_matching(text, jsonb)', 'procgov''s matching moves the invoice, having found every line matched or settled', 'Run procgov.match_pending() or procgov.match_invoice(); resolve the invoice''s open exception cases first.', true),
+	('supplier_not_blocked', 'procgov.guard_supplier_not_blocked(text, jsonb)', 'the supplier is not blocked', 'Lift the supplier''s block first (set its status to on_hold or approved), or cancel the invoice.', true),
 	('bank_account_payable', 'procgov.guard_bank_account_payable(text, jsonb)', 'the invoice is paid to the account on record after its cooling-off period', 'Wait for the cooling-off period to end, or pay to the account on record.', true),
 	('converted', 'procgov.guard_converted(text, jsonb)', 'purchase orders were made from it', 'Convert it with procgov.convert_requisition(), or cancel it.', true);
 SELECT pg_catalog.pg_extension_config_dump('procgov.guard', 'WHERE NOT builtin');
@@ -2488,9 +2509,10 @@ INSERT INTO procgov.transition (kind, from_state, to_state, guards, effects, eve
 	('purchase_order', 'transmitted', 'pending_approval', '{}', '{release_budget}', 'approval.requested', 'a material change sends it back for approval', true),
 	('purchase_order', 'acknowledged', 'pending_approval', '{}', '{release_budget}', 'approval.requested', 'a material change sends it back for approval', true),
 	('purchase_order', 'shipped', 'pending_approval', '{}', '{release_budget}', 'approval.requested', 'a material change sends it back for approval', true),
-	('purchase_order', 'approved', 'closed', '{fully_billed}', '{release_budget}', 'po.closed', 'a service order billed in full is closed: nothing is received', true),
-	('purchase_order', 'transmitted', 'closed', '{fully_billed}', '{release_budget}', 'po.closed', 'a service order billed in full is closed: nothing is received', true),
-	('purchase_order', 'acknowledged', 'closed', '{fully_billed}', '{release_budget}', 'po.closed', 'a service order billed in full is closed: nothing is received', true),
+	('purchase_order', 'approved', 'closed', '{billed}', '{release_budget}', 'po.closed', 'an order billed but not received is closed: a service order billed in full, or one whose rest will not come', true),
+	('purchase_order', 'transmitted', 'closed', '{billed}', '{release_budget}', 'po.closed', 'an order billed but not received is closed: a service order billed in full, or one whose rest will not come', true),
+	('purchase_order', 'acknowledged', 'closed', '{billed}', '{release_budget}', 'po.closed', 'an order billed but not received is closed: a service order billed in full, or one whose rest will not come', true),
+	('purchase_order', 'shipped', 'closed', '{billed}', '{release_budget}', 'po.closed', 'an order billed but not received is closed: a service order billed in full, or one whose rest will not come', true),
 	('purchase_order', 'received', 'matched', '{}', '{}', 'match.completed', 'its invoices match what was ordered and received', true),
 	('purchase_order', 'received', 'closed', '{}', '{release_budget}', 'po.closed', 'it is complete', true),
 	('purchase_order', 'matched', 'closed', '{}', '{release_budget}', 'po.closed', 'it is complete', true),
@@ -2511,7 +2533,7 @@ INSERT INTO procgov.transition (kind, from_state, to_state, guards, effects, eve
 	('invoice', 'submitted', 'matched', '{matched_by_matching}', '{}', 'match.completed', 'it matches its order and receipts', true),
 	('invoice', 'submitted', 'disputed', '{}', '{}', 'invoice.disputed', 'it does not match', true),
 	('invoice', 'disputed', 'matched', '{matched_by_matching}', '{}', 'match.completed', 'the dispute is settled', true),
-	('invoice', 'matched', 'posted', '{bank_account_payable}', '{}', 'invoice.posted', 'it is approved for payment', true),
+	('invoice', 'matched', 'posted', '{supplier_not_blocked,bank_account_payable}', '{}', 'invoice.posted', 'it is approved for payment', true),
 	('invoice', 'posted', 'closed', '{}', '{}', 'invoice.paid', 'it is paid', true),
 	('invoice', 'draft', 'cancelled', '{}', '{}', 'invoice.cancelled', 'it is abandoned', true),
 	('invoice', 'submitted', 'cancelled', '{}', '{}', 'invoice.cancelled', 'it is withdrawn', true),
@@ -2585,11 +2607,20 @@ BEGIN
 				  DETAIL = format('The account is %s; the update would make it %s.', coalesce(OLD.iban::text, 'none'), coalesce(NEW.iban::text, 'none')),
 				  HINT = 'Request the change with procgov.request_bank_change(); an approver other than you approves it.';
 	END IF;
+	-- the cooling-off hold is lengthened by hand if need be, never cut short
+	IF OLD.iban_payable_from > now() AND (NEW.iban_payable_from IS NULL OR NEW.iban_payable_from < OLD.iban_payable_from)
+	   AND NOT coalesce(nullif(current_setting('procgov.applying_bank_change', true), ''), 'off')::boolean THEN
+		RAISE EXCEPTION 'payments to supplier % are held until %; the hold is not shortened by hand', OLD.code,
+			to_char(OLD.iban_payable_from AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"')
+			USING ERRCODE = '42501',
+				  DETAIL = format('The update would end it %s.', coalesce(to_char(NEW.iban_payable_from AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"'), 'now')),
+				  HINT = 'Wait for the cooling-off period to end; it follows the entity''s bank_cooling_off, which applies to the next change.';
+	END IF;
 	RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION procgov.guard_supplier_iban() IS 'trigger: refuses a direct change of a supplier''s bank account';
-CREATE TRIGGER guard_iban BEFORE UPDATE OF iban ON procgov.supplier
+COMMENT ON FUNCTION procgov.guard_supplier_iban() IS 'trigger: refuses a direct change of a supplier''s bank account, and cutting short the hold on payments after a change';
+CREATE TRIGGER guard_iban BEFORE UPDATE OF iban, iban_payable_from ON procgov.supplier
 	FOR EACH ROW EXECUTE FUNCTION procgov.guard_supplier_iban();
 ALTER TABLE procgov.supplier ENABLE ALWAYS TRIGGER guard_iban;
 
@@ -2780,7 +2811,7 @@ BEGIN
 	SELECT r.* INTO req FROM procgov.requisition r WHERE r.entity_id = entity AND r.requisition_id = id FOR NO KEY UPDATE;
 	-- the approvers decide on the requisition as submitted; once approved it is converted as it is
 	IF req.state NOT IN ('draft', 'rejected')
-	   AND coalesce(nullif(current_setting('procgov.enforce', true), ''), 'on')::boolean THEN
+	   AND procgov.enforcing() THEN
 		RAISE EXCEPTION 'the lines of requisition % (%) cannot change once it is submitted', req.number, entity
 			USING ERRCODE = '55000',
 				  DETAIL = format('The requisition is %s.', replace(req.state::text, '_', ' ')),
@@ -2815,7 +2846,7 @@ BEGIN
 	SELECT * INTO po FROM procgov.purchase_order WHERE entity_id = entity AND po_id = id;
 	-- with the rules off (a migration, an ERP table's rows adopted) history loads as it was
 	IF po.state IN ('partially_received', 'received', 'matched', 'closed', 'cancelled')
-	   AND coalesce(nullif(current_setting('procgov.enforce', true), ''), 'on')::boolean THEN
+	   AND procgov.enforcing() THEN
 		RAISE EXCEPTION 'the lines of purchase order % (%) can no longer change', po.number, entity
 			USING ERRCODE = '55000',
 				  DETAIL = format('The order is %s.', replace(po.state::text, '_', ' ')),
@@ -2823,7 +2854,7 @@ BEGIN
 	END IF;
 	-- the approvers decide on the order as submitted: its plan was made for these lines
 	IF po.state IN ('submitted', 'pending_approval')
-	   AND coalesce(nullif(current_setting('procgov.enforce', true), ''), 'on')::boolean THEN
+	   AND procgov.enforcing() THEN
 		RAISE EXCEPTION 'the lines of purchase order % (%) cannot change while it awaits approval', po.number, entity
 			USING ERRCODE = '55000',
 				  DETAIL = format('The order is %s; its approval steps were planned for the lines it was submitted with.',
@@ -2849,7 +2880,7 @@ DECLARE
 	st procgov.state;
 	num text;
 BEGIN
-	IF NOT coalesce(nullif(current_setting('procgov.enforce', true), ''), 'on')::boolean THEN
+	IF NOT procgov.enforcing() THEN
 		RETURN NULL;
 	END IF;
 	IF orders THEN
@@ -2933,7 +2964,7 @@ CREATE FUNCTION procgov.refuse_used_line_delete() RETURNS trigger
 	SET search_path = pg_catalog, procgov, pg_temp
 	AS $$
 BEGIN
-	IF coalesce(nullif(current_setting('procgov.enforce', true), ''), 'on')::boolean THEN
+	IF procgov.enforcing() THEN
 		RAISE EXCEPTION 'line % of purchase order % (%) has been received or billed; it stays on the order', OLD.line_no,
 			(SELECT p.number FROM procgov.purchase_order p WHERE p.entity_id = OLD.entity_id AND p.po_id = OLD.po_id), OLD.entity_id
 			USING ERRCODE = '55000',
@@ -4052,8 +4083,8 @@ BEGIN
 		 WHERE p.pronamespace = 'procgov'::regnamespace
 		   AND p.proname IN ('govern_document', 'refuse_document_delete', 'check_line_identity', 'reapproval_unplanned', 'guard_supplier_iban', 'config_changed',
 				'doc_id', 'kind_label', 'guard_has_lines', 'guard_approval_complete', 'guard_supplier_active',
-				'guard_budget_available', 'guard_received', 'guard_fully_received', 'guard_partly_received', 'guard_fully_billed',
-				'guard_nothing_received', 'guard_order_receivable', 'guard_matched_by_matching', 'guard_bank_account_payable', 'guard_converted',
+				'guard_budget_available', 'guard_received', 'guard_fully_received', 'guard_partly_received', 'guard_fully_billed', 'guard_billed',
+				'guard_nothing_received', 'guard_order_receivable', 'guard_matched_by_matching', 'guard_supplier_not_blocked', 'guard_bank_account_payable', 'guard_converted',
 				'effect_commit_budget', 'effect_release_budget', 'effect_apply_bank_change', 'effect_approve_version',
 				'record_order_version', 'lines_changed', 'refresh_order_total', 'refresh_requisition_total', 'check_lines_editable', 'check_entity',
 				'lock_document', 'set_state', 'next_number', 'new_doc_number', 'idempotent_begin', 'idempotent_end', 'idempotency_form', 'check_kind', 'check_kind_role',
@@ -6493,7 +6524,7 @@ CREATE FUNCTION procgov.erp_check_receipt(tbl regclass, erp_key text, po procgov
 	SET search_path = pg_catalog, procgov, pg_temp
 	AS $$
 BEGIN
-	IF coalesce(got_more, 0) <= 0 OR NOT coalesce(nullif(current_setting('procgov.enforce', true), ''), 'on')::boolean THEN
+	IF coalesce(got_more, 0) <= 0 OR NOT procgov.enforcing() THEN
 		RETURN;
 	END IF;
 	IF po.state NOT IN ('transmitted', 'acknowledged', 'shipped', 'partially_received') THEN
@@ -6550,8 +6581,11 @@ DECLARE
 	ln integer;
 	q numeric;
 	it procgov.item;
-	got_more numeric := coalesce(received_new::numeric, 0) - coalesce(received_old::numeric, 0);
-	billed_more numeric := coalesce(invoiced_new::numeric, 0) - coalesce(invoiced_old::numeric, 0);
+	-- procgov keeps quantities to four decimals (numeric(18,4)), rounded half away
+	-- from zero as the ERP's finer figures are: the moves are between rounded
+	-- figures, so the canonical line stays the ERP's figure rounded
+	got_more numeric := trim_scale(round(coalesce(received_new::numeric, 0), 4) - round(coalesce(received_old::numeric, 0), 4));
+	billed_more numeric := trim_scale(round(coalesce(invoiced_new::numeric, 0), 4) - round(coalesce(invoiced_old::numeric, 0), 4));
 	diff jsonb;
 	linked boolean := false;
 	open_lines boolean;
@@ -6563,7 +6597,11 @@ BEGIN
 		linked := FOUND;
 	END IF;
 	IF op <> 'DELETE' THEN
-		q := quantity::numeric;
+		q := round(quantity::numeric, 4);
+		IF q = 0 AND quantity::numeric > 0 THEN
+			RAISE EXCEPTION 'line % of % has quantity %, which is zero at procgov''s four decimals', erp_key, tbl, quantity
+				USING ERRCODE = '22003', HINT = 'Order at least 0.0001 of the unit, or order in a smaller unit of measure.';
+		END IF;
 		IF q < 0 THEN
 			RAISE EXCEPTION 'line % of % has quantity %; a governed order line needs a positive quantity', erp_key, tbl, quantity
 				USING ERRCODE = '23514', HINT = 'Order a positive quantity, or delete the line; a return is a receipt correction.';
@@ -6610,6 +6648,18 @@ BEGIN
 		END IF;
 		-- locked: lines added at once get their numbers one after another
 		SELECT * INTO po FROM procgov.purchase_order p WHERE p.entity_id = g.entity_id AND p.po_id = g.po_id FOR UPDATE;
+		-- a line the ERP added while this table was not governed, to an order procgov
+		-- had lines of from it: not history from before governance but a change made
+		-- behind its back, taken in now as the ERP's change under the rules (an
+		-- approved order gets a new version, and goes back for approval if it grew)
+		IF adopt AND EXISTS (SELECT FROM procgov.governed_row r
+							  WHERE r.relid = tbl AND r.entity_id = po.entity_id AND r.po_id = po.po_id) THEN
+			adopt := false;
+			PERFORM set_config('procgov.enforce', 'on', true);	-- until this function returns (its SET clauses)
+			PERFORM procgov.audit_append('purchase_order:' || po.entity_id || ':' || po.number, 'line_added_ungoverned',
+				jsonb_build_object('table', tbl::text, 'key', erp_key),
+				'written while ' || tbl::text || ' was not governed');
+		END IF;
 		-- a number once used on the order (a line deleted since included) is never another
 		-- line's: invoices, receipts and acknowledgements name lines by number
 		ln := coalesce(line_number::integer,
@@ -6626,13 +6676,13 @@ BEGIN
 			it := procgov.item_by_sku(po.entity_id, item);
 		END IF;
 		IF NOT adopt THEN
-			PERFORM procgov.erp_check_billing(tbl, erp_key, po, coalesce(invoiced_new::numeric, 0));
+			PERFORM procgov.erp_check_billing(tbl, erp_key, po, round(coalesce(invoiced_new::numeric, 0), 4));
 		END IF;
 		INSERT INTO procgov.purchase_order_line (entity_id, po_id, line_no, item_id, description, quantity, unit_price,
 			received_qty, invoiced_qty)
 		VALUES (po.entity_id, po.po_id, ln, it.item_id, coalesce(description, it.description, 'line ' || ln), q,
 				procgov.amount(unit_price::numeric, procgov.currency(po.total)),
-				coalesce(received_new::numeric, 0), coalesce(invoiced_new::numeric, 0))
+				round(coalesce(received_new::numeric, 0), 4), round(coalesce(invoiced_new::numeric, 0), 4))
 		RETURNING * INTO l;
 		IF NOT adopt THEN
 			PERFORM procgov.erp_check_receipt(tbl, erp_key, po, l, got_more);
@@ -7023,12 +7073,12 @@ BEGIN
 					   jsonb_strip_nulls(jsonb_build_object('line', g.line_no, 'key', g.erp_key,
 						   'problem', CASE WHEN x.erp_key IS NULL THEN 'line deleted without procgov'
 										   ELSE 'line changed without procgov' END,
-						   'quantity', CASE WHEN x.quantity::numeric IS DISTINCT FROM l.quantity
+						   'quantity', CASE WHEN round(x.quantity::numeric, 4) IS DISTINCT FROM l.quantity
 											THEN jsonb_build_object('procgov', l.quantity, 'erp', x.quantity::numeric) END,
-						   'unit_price', CASE WHEN x.unit_price::numeric IS DISTINCT FROM procgov.value(l.unit_price)
+						   'unit_price', CASE WHEN round(x.unit_price::numeric, 4) IS DISTINCT FROM procgov.value(l.unit_price)
 											  THEN jsonb_build_object('procgov', procgov.value(l.unit_price), 'erp', x.unit_price::numeric) END,
 						   'received', CASE WHEN t.received_column IS NOT NULL
-												 AND coalesce(x.received::numeric, 0) <> l.received_qty - own.received
+												 AND round(coalesce(x.received::numeric, 0), 4) <> l.received_qty - own.received
 											THEN jsonb_build_object('procgov', l.received_qty, 'procgov_receipts', own.received,
 																	'erp', coalesce(x.received::numeric, 0)) END)) AS line
 				  FROM procgov.governed_row g
@@ -7044,9 +7094,9 @@ BEGIN
 				   AND po.state NOT IN ('cancelled', 'closed')
 				   AND (everything OR g.entity_id = ANY (mine))
 				   AND (x.erp_key IS NULL
-						OR x.quantity::numeric IS DISTINCT FROM l.quantity
-						OR x.unit_price::numeric IS DISTINCT FROM procgov.value(l.unit_price)
-						OR (t.received_column IS NOT NULL AND coalesce(x.received::numeric, 0) <> l.received_qty - own.received))
+						OR round(x.quantity::numeric, 4) IS DISTINCT FROM l.quantity
+						OR round(x.unit_price::numeric, 4) IS DISTINCT FROM procgov.value(l.unit_price)
+						OR (t.received_column IS NOT NULL AND round(coalesce(x.received::numeric, 0), 4) <> l.received_qty - own.received))
 				UNION ALL
 				-- a line with a quantity on a governed order, written while the trigger did not fire
 				SELECT o.entity_id, o.po_id,
@@ -8463,6 +8513,47 @@ BEGIN
 END
 $builtin$;
 -- END builtin rows
+
+-- BEGIN recorded changes
+-- Who changed the master data and the rules, and how: every insert, update
+-- and delete of the tables an administrator or a controller edits is a
+-- ledger entry on the row's stream (docs/audit.md, "Master data and
+-- rules").  Made last, so that the rows the script ships are not entries.
+-- Ordinary triggers: a restore in replica mode brings rows back without
+-- new entries, as it brings documents back unjudged.
+CREATE FUNCTION procgov.record_change() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'record_change' LANGUAGE C;
+COMMENT ON FUNCTION procgov.record_change() IS 'trigger on procgov''s master data and rule tables: appends each insert, update (the columns that changed) and delete to the ledger on the row''s stream';
+DO $recorded$
+DECLARE
+	t record;
+BEGIN
+	FOR t IN SELECT * FROM (VALUES
+			('entity', ARRAY['entity_id']),
+			('supplier', ARRAY['entity_id', 'code']),
+			('item', ARRAY['entity_id', 'sku']),
+			('contract', ARRAY['entity_id', 'number']),
+			-- committed and spent move with the documents, on record there (and reconciled)
+			('budget', ARRAY['entity_id', 'cost_center', 'period', '-committed', '-spent']),
+			('approver', ARRAY['entity_id', 'person']),
+			-- streams read kind:entity:rest, as documents' do; the rules belong to no entity
+			('transition', ARRAY['', 'kind', 'from_state', 'to_state']),
+			('guard', ARRAY['', 'guard']),
+			('effect', ARRAY['', 'effect']),
+			('event_type', ARRAY['', 'event_type']),
+			('drift_rule', ARRAY['entity_id', 'kind']),
+			('entity_grant', ARRAY['entity_id', 'grantee'])) AS x(tbl, args)
+	LOOP
+		EXECUTE format('CREATE TRIGGER record_change AFTER INSERT OR UPDATE OR DELETE ON procgov.%I FOR EACH ROW '
+					   'EXECUTE FUNCTION procgov.record_change(%L, %s)', t.tbl, t.tbl,
+					   (SELECT string_agg(quote_literal(c), ', ') FROM unnest(t.args) AS c));
+		EXECUTE format('COMMENT ON TRIGGER record_change ON procgov.%I IS %L', t.tbl,
+					   'records each change of the row in the audit ledger, on stream ' || t.tbl || ':'
+					   || (SELECT string_agg(CASE c WHEN '' THEN '' ELSE '<' || c || '>' END, ':') FROM unnest(t.args) AS c WHERE c NOT LIKE '-%'));
+	END LOOP;
+END
+$recorded$;
+-- END recorded changes
 
 -- BEGIN dump
 -- Everything a site stores survives pg_dump: configuration and documents,

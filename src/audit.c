@@ -51,6 +51,7 @@
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -572,6 +573,151 @@ audit_refuse_change(PG_FUNCTION_ARGS)
 			 strcmp(relname, "audit_block") == 0
 			 ? errhint("Blocks are written only by procgov.seal_audit().")
 			 : errhint("Record a correction as a new entry with procgov.audit_append().")));
+	return PointerGetDatum(NULL);
+}
+
+/* ===================================================================
+ * Rows: what changed in a row, and the trigger that records changes to
+ * procgov's master data and rules
+ * =================================================================== */
+
+/*
+ * The columns that differ between two versions of a row, as a jsonb object
+ * {"column": [old, new], ...} with each value as to_jsonb() gives it;
+ * columns whose skip[] entry (by attnum - 1) is true are left out.  *count is
+ * the number of columns in it.
+ */
+Jsonb *
+procgov_changed_columns(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, const bool *skip, int *count)
+{
+	StringInfoData buf;
+	Jsonb	   *od = NULL,
+			   *nd = NULL;
+
+	*count = 0;
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	for (int i = 1; i <= desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i - 1);
+		bool		onull,
+					nnull;
+		Datum		o,
+					n;
+		JsonbValue *ov,
+				   *nv;
+		const char *name = NameStr(att->attname);
+
+		if (att->attisdropped || (skip && skip[i - 1]))
+			continue;
+		o = heap_getattr(oldtup, i, desc, &onull);
+		n = heap_getattr(newtup, i, desc, &nnull);
+		if (onull == nnull && (onull || datumIsEqual(o, n, att->attbyval, att->attlen)))
+			continue;
+		if (od == NULL)
+		{
+			od = procgov_row_jsonb(oldtup, desc);
+			nd = procgov_row_jsonb(newtup, desc);
+		}
+		ov = getKeyJsonValueFromContainer(&od->root, name, strlen(name), NULL);
+		nv = getKeyJsonValueFromContainer(&nd->root, name, strlen(name), NULL);
+		if (*count > 0)
+			appendStringInfoString(&buf, ", ");
+		escape_json(&buf, name);
+		appendStringInfo(&buf, ": [%s, %s]",
+						 ov ? JsonbToCString(NULL, &JsonbValueToJsonb(ov)->root, 0) : "null",
+						 nv ? JsonbToCString(NULL, &JsonbValueToJsonb(nv)->root, 0) : "null");
+		(*count)++;
+	}
+	appendStringInfoChar(&buf, '}');
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+}
+
+/*
+ * procgov.record_change(): AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW on
+ * the tables a controller or an administrator edits (entities, suppliers,
+ * items, contracts, budgets, approvers, the rules).  Each change is a ledger
+ * entry on the row's own stream, "<label>:<key>:<key>..." (a supplier's is
+ * supplier:<entity>:<code>, where the risk job writes too; an empty argument
+ * is an empty part, the entity of a row that belongs to none, so that the
+ * stream reads kind:entity:rest as documents' do): action insert or
+ * delete with the whole row, update with the columns that changed, the
+ * reason from procgov.reason.  Trigger arguments: the label, then the key
+ * columns; an argument "-column" names a column procgov maintains itself
+ * (a budget's committed and spent, on record in the documents that moved
+ * them and checked by reconciliation), left out of updates, so an update
+ * of nothing else writes no entry.
+ */
+PG_FUNCTION_INFO_V1(record_change);
+Datum
+record_change(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Trigger    *tg;
+	TupleDesc	desc;
+	HeapTuple	row;
+	bool	   *skip;
+	StringInfoData stream;
+	const char *action;
+	Jsonb	   *payload;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || trigdata->tg_trigger->tgnargs < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("procgov.record_change() must fire AFTER ... FOR EACH ROW with a label and key columns as arguments")));
+	tg = trigdata->tg_trigger;
+	desc = RelationGetDescr(trigdata->tg_relation);
+	row = TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ? trigdata->tg_trigtuple
+		: TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
+
+	skip = palloc0(sizeof(bool) * desc->natts);
+	initStringInfo(&stream);
+	appendStringInfoString(&stream, tg->tgargs[0]);
+	for (int i = 1; i < tg->tgnargs; i++)
+	{
+		const char *col = tg->tgargs[i];
+		bool		maintained = col[0] == '-';
+		AttrNumber	att;
+		char	   *v;
+
+		if (col[0] == '\0')
+		{
+			appendStringInfoChar(&stream, ':');	/* an empty part: no entity */
+			continue;
+		}
+		att = procgov_attnum(desc, maintained ? col + 1 : col);
+		if (att == InvalidAttrNumber)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("procgov table %s has no column \"%s\"", RelationGetRelationName(trigdata->tg_relation),
+							maintained ? col + 1 : col),
+					 errhint("Restore the table as the procgov install script created it; its changes are recorded by column.")));
+		if (maintained)
+		{
+			skip[att - 1] = true;
+			continue;
+		}
+		v = procgov_column_text(row, desc, att);
+		appendStringInfo(&stream, ":%s", v ? v : "");
+	}
+
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+	{
+		int			n;
+
+		payload = procgov_changed_columns(trigdata->tg_trigtuple, trigdata->tg_newtuple, desc, skip, &n);
+		if (n == 0)
+			return PointerGetDatum(NULL);
+		action = "update";
+	}
+	else
+	{
+		payload = procgov_row_jsonb(row, desc);
+		action = TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ? "delete" : "insert";
+	}
+	(void) procgov_audit_append(cstring_to_text(stream.data), cstring_to_text(action), payload,
+								procgov_reason && procgov_reason[0] ? cstring_to_text(procgov_reason) : NULL);
 	return PointerGetDatum(NULL);
 }
 

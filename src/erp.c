@@ -504,6 +504,24 @@ order_changed(const Mapping *m, TupleDesc desc, const char *op, HeapTuple oldtup
 	procgov_local_change = save;
 }
 
+/* What an error met while applying a line says it was doing (its CONTEXT line). */
+typedef struct LineContext
+{
+	const char *table;
+	const char *key;
+	const char *op;
+	bool		adopt;
+} LineContext;
+
+static void
+line_context(void *arg)
+{
+	const LineContext *lc = arg;
+
+	errcontext("procgov %s line %s of %s", lc->adopt ? "adopting" : strcmp(lc->op, "DELETE") == 0 ? "removing" :
+			   strcmp(lc->op, "INSERT") == 0 ? "adding" : "changing", lc->key ? lc->key : "?", lc->table);
+}
+
 /* An order line row changed: handed to procgov.erp_line_changed(). */
 static void
 line_changed(const Mapping *m, TupleDesc desc, const char *op, HeapTuple oldtup, HeapTuple newtup, bool adopt)
@@ -541,7 +559,15 @@ line_changed(const Mapping *m, TupleDesc desc, const char *op, HeapTuple oldtup,
 	vals[11] = field[3];
 	vals[12] = field[4];
 	vals[13] = field[5];
-	call_sync("erp_line_changed", &fn, 14, vals, adopt);
+	{
+		/* an error names the ERP row, as an order row's does in its message */
+		LineContext lc = {m->table, vals[3], op, adopt};
+		ErrorContextCallback cb = {error_context_stack, line_context, &lc};
+
+		error_context_stack = &cb;
+		call_sync("erp_line_changed", &fn, 14, vals, adopt);
+		error_context_stack = cb.previous;
+	}
 }
 
 /* The trigger on a governed ERP table: AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW. */

@@ -122,6 +122,7 @@ typedef struct GuardScan
 	Relation	idx;
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
+	Snapshot	latest;			/* registered by guard_scan_latest(), else NULL */
 } GuardScan;
 
 /* Find a guard's table and index by name, and check the index's leading columns. */
@@ -160,10 +161,11 @@ guard_table_resolve(GuardTable *t)
 
 /*
  * Begin a scan of the rows whose leading index columns equal vals[] (one per
- * column of the table's entry), the table locked in lockmode.
+ * column of the table's entry), the table locked in lockmode, under
+ * gs->latest when it is set, else the active snapshot.
  */
 static void
-guard_scan_begin(GuardScan *gs, int which, const Datum *vals, LOCKMODE lockmode)
+guard_scan_start(GuardScan *gs, int which, const Datum *vals, LOCKMODE lockmode)
 {
 	GuardTable *t = &guard_tables[which];
 	ScanKeyData keys[4];
@@ -197,9 +199,17 @@ guard_scan_begin(GuardScan *gs, int which, const Datum *vals, LOCKMODE lockmode)
 		ScanKeyEntryInitialize(&keys[i], 0, i + 1, BTEqualStrategyNumber, InvalidOid, gs->idx->rd_indcollation[i],
 							   eq, vals[i]);
 	}
-	gs->scan = index_beginscan(gs->rel, gs->idx, GetActiveSnapshot(), t->ncols, 0);
+	gs->scan = index_beginscan(gs->rel, gs->idx, gs->latest ? gs->latest : GetActiveSnapshot(), t->ncols, 0);
 	index_rescan(gs->scan, keys, t->ncols, NULL, 0);
 	gs->slot = table_slot_create(gs->rel, NULL);
+}
+
+/* The same under the active snapshot. */
+static void
+guard_scan_begin(GuardScan *gs, int which, const Datum *vals, LOCKMODE lockmode)
+{
+	gs->latest = NULL;
+	guard_scan_start(gs, which, vals, lockmode);
 }
 
 /* The rows of a table keyed (entity_id, id). */
@@ -209,6 +219,27 @@ guard_scan_doc(GuardScan *gs, int which, const char *entity, int64 id)
 	Datum		vals[2] = {CStringGetTextDatum(entity), Int64GetDatum(id)};
 
 	guard_scan_begin(gs, which, vals, AccessShareLock);
+}
+
+/*
+ * The same, reading what is committed now rather than what the transaction's
+ * snapshot shows.  A document's lines move (received, billed) under its
+ * row lock, which the transition's caller holds: under READ COMMITTED each
+ * statement's snapshot is taken after that lock and sees them, but under
+ * REPEATABLE READ or SERIALIZABLE the snapshot may predate a writer that
+ * committed while the lock was awaited, and a guard on it would cancel an
+ * order whose line had just been billed.  Foreign-key checks read the
+ * newest rows for the same reason (ri_triggers.c).
+ */
+static void
+guard_scan_doc_latest(GuardScan *gs, int which, const char *entity, int64 id)
+{
+	Datum		vals[2] = {CStringGetTextDatum(entity), Int64GetDatum(id)};
+
+	gs->latest = NULL;
+	if (IsolationUsesXactSnapshot())
+		gs->latest = RegisterSnapshot(GetLatestSnapshot());
+	guard_scan_start(gs, which, vals, AccessShareLock);
 }
 
 static bool
@@ -224,6 +255,9 @@ guard_scan_end(GuardScan *gs)
 	ExecDropSingleTupleTableSlot(gs->slot);
 	index_close(gs->idx, NoLock);
 	table_close(gs->rel, NoLock);
+	if (gs->latest)
+		UnregisterSnapshot(gs->latest);
+	gs->latest = NULL;
 }
 
 /* A column of the current row as text (NULL for NULL), as a record field prints. */
@@ -336,7 +370,8 @@ kind_title(const char *kind)
 /*
  * What has been received against the order a document names (its po_id):
  * want -1: nothing (nor billed); 1: every line in full; 0: some but not all;
- * 2: every line billed in full (matched invoices: a service order).
+ * 2: every line billed in full (matched invoices: a service order); 3: some
+ * line billed (an order closed short on what was billed).
  * NULL when that holds, else why not.
  */
 static Datum
@@ -361,7 +396,7 @@ received(FunctionCallInfo fcinfo, int want)
 					invoiced_qty;
 		Datum		zero = DirectFunctionCall1(int8_numeric, Int64GetDatum(0));
 
-		guard_scan_doc(&gs, GT_PO_LINE, entity, po_id);
+		guard_scan_doc_latest(&gs, GT_PO_LINE, entity, po_id);
 		quantity = guard_column(gs.rel, "quantity");
 		received_qty = guard_column(gs.rel, "received_qty");
 		invoiced_qty = guard_column(gs.rel, "invoiced_qty");
@@ -400,6 +435,12 @@ received(FunctionCallInfo fcinfo, int want)
 		if (n_lines > 0 && n_billed_full == n_lines)
 			PG_RETURN_NULL();
 		RETURN_REASON("%lld of its %lld lines are billed in full.", (long long) n_billed_full, (long long) n_lines);
+	}
+	if (want == 3)				/* something billed: closed on what was billed */
+	{
+		if (n_billed > 0)
+			PG_RETURN_NULL();
+		RETURN_REASON("None of its %lld lines is billed.", (long long) n_lines);
 	}
 	if (want > 0)
 	{
@@ -441,6 +482,13 @@ Datum
 guard_fully_billed(PG_FUNCTION_ARGS)
 {
 	return received(fcinfo, 2);
+}
+
+PG_FUNCTION_INFO_V1(guard_billed);
+Datum
+guard_billed(PG_FUNCTION_ARGS)
+{
+	return received(fcinfo, 3);
 }
 
 PG_FUNCTION_INFO_V1(guard_nothing_received);

@@ -910,6 +910,15 @@ calling_role(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(GetUserNameFromId(procgov_calling_role_id(), false)));
 }
 
+/* procgov.enforcing(): whether the rules are on (procgov.enforce), for the SQL parts. */
+PG_FUNCTION_INFO_V1(enforcing);
+Datum
+enforcing(PG_FUNCTION_ARGS)
+{
+	(void) fcinfo;
+	PG_RETURN_BOOL(procgov_enforce);
+}
+
 /* procgov.current_actor(): the acting end user, as the ledger records it. */
 PG_FUNCTION_INFO_V1(current_actor);
 Datum

@@ -800,48 +800,14 @@ set_column(HeapTuple tup, TupleDesc desc, AttrNumber att, const char *txt)
 static Jsonb *
 changed_columns(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, const TableInfo *t, int *count)
 {
-	StringInfoData buf;
-	Jsonb	   *od = NULL,
-			   *nd = NULL;
-	int			i;
+	bool	   *skip = palloc0(sizeof(bool) * desc->natts);
 
-	*count = 0;
-	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '{');
-	for (i = 1; i <= desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i - 1);
-		bool		onull,
-					nnull;
-		Datum		o,
-					n;
-		JsonbValue *ov,
-				   *nv;
-		const char *name = NameStr(att->attname);
-
-		if (att->attisdropped || i == t->changed_at || i == t->changed_by)
-			continue;
-		o = heap_getattr(oldtup, i, desc, &onull);
-		n = heap_getattr(newtup, i, desc, &nnull);
-		if (onull == nnull && (onull || datumIsEqual(o, n, att->attbyval, att->attlen)))
-			continue;
-		if (od == NULL)
-		{
-			od = row_document(oldtup, desc);
-			nd = row_document(newtup, desc);
-		}
-		ov = getKeyJsonValueFromContainer(&od->root, name, strlen(name), NULL);
-		nv = getKeyJsonValueFromContainer(&nd->root, name, strlen(name), NULL);
-		if (*count > 0)
-			appendStringInfoString(&buf, ", ");
-		escape_json(&buf, name);
-		appendStringInfo(&buf, ": [%s, %s]",
-						 ov ? JsonbToCString(NULL, &JsonbValueToJsonb(ov)->root, 0) : "null",
-						 nv ? JsonbToCString(NULL, &JsonbValueToJsonb(nv)->root, 0) : "null");
-		(*count)++;
-	}
-	appendStringInfoChar(&buf, '}');
-	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+	/* the stamps of who and when change with everything */
+	if (t->changed_at > 0)
+		skip[t->changed_at - 1] = true;
+	if (t->changed_by > 0)
+		skip[t->changed_by - 1] = true;
+	return procgov_changed_columns(oldtup, newtup, desc, skip, count);
 }
 
 static text *

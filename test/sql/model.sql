@@ -178,6 +178,18 @@ SET procgov.actor = 'b.buyer';
 SELECT procgov.cancel_document('purchase_order', 'ACME', 'PO-000002', 'customer withdrew the order') ->> 'state' AS state;
 SELECT committed FROM procgov.budget;
 SELECT reason FROM procgov.audit_log WHERE stream = 'purchase_order:ACME:PO-000002' ORDER BY seq DESC LIMIT 1;
+-- the master data's changes are on record: the budget line's own entries are
+-- its creation and what people changed (the documents record what they
+-- committed and released); the supplier's, who blocked and released it
+SET procgov.actor = 'c.controller';
+BEGIN;
+SET LOCAL procgov.reason = 'extra funds from Q4 reserve';
+UPDATE procgov.budget SET amount = amount + '500 EUR' WHERE cost_center = 'CC-100';
+COMMIT;
+SELECT seq, action, CASE action WHEN 'insert' THEN '(set-up)' ELSE actor END AS actor, payload - 'budget_id' AS payload, reason
+  FROM procgov.audit_log WHERE stream = 'budget:ACME:CC-100:2026-11' ORDER BY seq;
+SELECT seq, action, actor, payload FROM procgov.audit_log WHERE stream = 'supplier:ACME:S-KEY' AND action = 'update' ORDER BY seq;
+UPDATE procgov.budget SET amount = amount - '500 EUR' WHERE cost_center = 'CC-100';
 
 -- a supplier's bank account: only through an approved change, then held for the cooling-off period
 SET procgov.actor = 'b.buyer';
@@ -203,6 +215,28 @@ SELECT procgov.match_invoice('ACME', 'INV-000001') ->> 'state' AS matched;
 UPDATE procgov.invoice SET state = 'posted' WHERE number = 'INV-000001';
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 \set VERBOSITY default
+-- nor is the hold cut short by hand (it may be lengthened), and the change is on record
+-- (the message names the hold's end: only its words are shown)
+\set VERBOSITY sqlstate
+UPDATE procgov.supplier SET iban_payable_from = now() WHERE code = 'S-KEY';
+\set VERBOSITY default
+SELECT regexp_replace(:'LAST_ERROR_MESSAGE', '[0-9]{4}-[0-9:. -]+', '<time> ', 'g') AS refused;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE procgov.supplier SET iban_payable_from = iban_payable_from + interval '1 day' WHERE code = 'S-KEY';
+SELECT action, actor, jsonb_object_keys(payload) AS changed FROM procgov.audit_log
+ WHERE stream = 'supplier:ACME:S-KEY' ORDER BY seq DESC LIMIT 1;
+-- once the hold is over (here: as if two weeks passed) it is posted; never while the supplier is blocked
+BEGIN;
+ALTER TABLE procgov.supplier DISABLE TRIGGER guard_iban;
+UPDATE procgov.supplier SET iban_payable_from = now() - interval '1 minute' WHERE code = 'S-KEY';
+ALTER TABLE procgov.supplier ENABLE ALWAYS TRIGGER guard_iban;
+UPDATE procgov.supplier SET status = 'blocked' WHERE code = 'S-KEY';
+SAVEPOINT blocked;
+UPDATE procgov.invoice SET state = 'posted' WHERE number = 'INV-000001';
+ROLLBACK TO blocked;
+UPDATE procgov.supplier SET status = 'on_hold' WHERE code = 'S-KEY';
+UPDATE procgov.invoice SET state = 'posted' WHERE number = 'INV-000001' RETURNING number, state;
+ROLLBACK;
 
 -- direct updates by any client go through the same rules
 UPDATE procgov.purchase_order SET state = 'approved' WHERE number = 'PO-000004';

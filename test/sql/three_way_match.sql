@@ -521,11 +521,24 @@ ROLLBACK;
 SELECT committed, spent FROM procgov.budget WHERE entity_id = 'MU';
 SELECT procgov.close_document('purchase_order', 'MU', 'PO-A') ->> 'state' AS state;
 SELECT committed, spent FROM procgov.budget WHERE entity_id = 'MU';
--- (one billed in part is not: it waits for the rest, or is cancelled if nothing was billed)
+-- one with nothing billed is cancelled, not closed; one billed in part is
+-- closed short on what was billed (the rest will not come; it cannot be
+-- cancelled), spending that part
 SELECT procgov.create_purchase_order('MU', 'S1', '[{"description": "support", "quantity": 4, "unit_price": "10.00 EUR"}]',
-	number => 'PO-S') ->> 'number' AS po;
+	cost_center => 'CC', budget_period => '2026-12', number => 'PO-S') ->> 'number' AS po;
 SELECT procgov.submit_order('MU', 'PO-S') ->> 'state' AS state;
+SELECT procgov.transmit_order('MU', 'PO-S') ->> 'state' AS state;
 SELECT procgov.close_document('purchase_order', 'MU', 'PO-S');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SET procgov.actor = 'r.clerk';
+SELECT procgov.register_invoice('MU', 'S1', 'X-5', '2026-12-02', '[{"po_line": 1, "quantity": 2, "unit_price": "10.00 EUR"}]', 'PO-S') ->> 'state' AS state;
+SELECT matched FROM procgov.match_pending('MU');
+SET procgov.actor = 'b.buyer';
+SELECT procgov.cancel_document('purchase_order', 'MU', 'PO-S', 'the rest is not needed');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT committed, spent FROM procgov.budget WHERE entity_id = 'MU';
+SELECT procgov.close_document('purchase_order', 'MU', 'PO-S') ->> 'state' AS state;
+SELECT committed, spent FROM procgov.budget WHERE entity_id = 'MU';
 SET procgov.actor = 'tester';
 -- a closed order spends each line's billing in minor units, as matching spends what is
 -- billed after a close: 3 at 0.3333 EUR is 1.00 EUR spent either way (review)
