@@ -615,6 +615,17 @@ SELECT count(*) FROM procgov.purchase_order;
 SELECT procgov.approve_document('purchase_order', 'NWS', 'E00003');
 \set ON_ERROR_STOP on
 RESET ROLE;
+\echo 'Master data is on record too: Carla blocks Holdover Metals after a failed quality audit (no invoice of'
+\echo 'theirs is posted for payment while it is blocked), and its ledger stream shows who did what, and why:'
+BEGIN;
+SET LOCAL procgov.actor = 'carla.controller';
+SET LOCAL procgov.reason = 'quality audit failed, 2026-12-07';
+UPDATE procgov.supplier SET status = 'blocked' WHERE entity_id = 'NWS' AND code = 'HOLD';
+COMMIT;
+SELECT seq, actor, action, CASE action WHEN 'insert' THEN 'created, status ' || (payload ->> 'status') ELSE payload::text END AS change,
+       coalesce(reason, '') AS reason
+  FROM procgov.audit_log WHERE stream = 'supplier:NWS:HOLD' ORDER BY seq;
+SELECT count(*) AS ledger_problems FROM procgov.verify_audit();
 
 \echo
 \echo '## What is next'
