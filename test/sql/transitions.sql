@@ -155,6 +155,18 @@ UPDATE procgov.supplier SET status = 'on_hold' WHERE code = 'S-OK';
 UPDATE procgov.purchase_order SET state = 'pending_approval' WHERE po_id = :po;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 ROLLBACK;
+-- an edit of the rules is on record: who changed which row, from what to what
+BEGIN;
+SET LOCAL procgov.actor = 'c.controller';
+SET LOCAL procgov.reason = 'no approval for orders to suppliers on hold';
+UPDATE procgov.transition SET guards = guards || '{supplier_active}'
+ WHERE kind = 'purchase_order' AND from_state = 'draft' AND to_state = 'pending_approval';
+SELECT stream, action, actor, payload, reason FROM procgov.audit_log
+ WHERE stream LIKE 'transition:%' ORDER BY entry_id DESC LIMIT 1;
+DELETE FROM procgov.transition WHERE kind = 'purchase_order' AND from_state = 'draft' AND to_state = 'pending_approval';
+SELECT stream, action, payload ->> 'description' AS description FROM procgov.audit_log
+ WHERE stream LIKE 'transition:%' ORDER BY entry_id DESC LIMIT 1;
+ROLLBACK;
 -- the rules are checked when they are edited, not when a document first meets them
 UPDATE procgov.transition SET guards = '{no_such_guard}'
  WHERE kind = 'purchase_order' AND from_state = 'draft' AND to_state = 'pending_approval';
