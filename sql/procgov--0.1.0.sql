@@ -1957,6 +1957,8 @@ CREATE TABLE procgov.invoice (
 CREATE INDEX invoice_supplier_key ON procgov.invoice (entity_id, supplier_id, supplier_invoice_key);
 CREATE INDEX invoice_supplier_total ON procgov.invoice (entity_id, supplier_id, total, invoice_date);
 CREATE INDEX invoice_unmatched ON procgov.invoice (entity_id, invoice_id) WHERE state IN ('submitted', 'disputed');
+-- matched invoices waiting to be posted, for reconciliation (invoice_not_posted)
+CREATE INDEX invoice_unposted ON procgov.invoice (entity_id, state_changed_at) WHERE state = 'matched';
 CREATE TABLE procgov.invoice_line (
 	entity_id		text NOT NULL,
 	invoice_id		bigint NOT NULL,
@@ -7189,7 +7191,8 @@ COMMENT ON COLUMN procgov.job_run.run_by IS 'the database login that ran it (ses
 CREATE TABLE procgov.drift_rule (
 	entity_id		text REFERENCES procgov.entity,
 	kind			text NOT NULL CHECK (kind IN ('po_not_transmitted', 'po_not_acknowledged', 'receipt_overdue',
-						'receipt_not_invoiced', 'invoice_dispute_stale', 'budget_drift', 'erp_state_drift', 'erp_line_drift')),
+						'receipt_not_invoiced', 'invoice_dispute_stale', 'invoice_not_posted', 'budget_drift', 'erp_state_drift',
+						'erp_line_drift')),
 	after			interval NOT NULL CHECK (after >= '0'),
 	owner			text CHECK (owner <> ''),
 	sla				interval NOT NULL DEFAULT '2 days' CHECK (procgov.forward_interval(sla)),
@@ -7211,6 +7214,7 @@ INSERT INTO procgov.drift_rule (entity_id, kind, after, owner, sla, builtin) VAL
 	(NULL, 'receipt_overdue', '1 day', NULL, '2 days', true),
 	(NULL, 'receipt_not_invoiced', '30 days', 'accounts_payable', '5 days', true),
 	(NULL, 'invoice_dispute_stale', '14 days', NULL, '3 days', true),
+	(NULL, 'invoice_not_posted', '10 days', NULL, '2 days', true),
 	(NULL, 'budget_drift', '0', NULL, '1 day', true),
 	(NULL, 'erp_state_drift', '0', NULL, '1 day', true),
 	(NULL, 'erp_line_drift', '0', NULL, '1 day', true);
@@ -7535,6 +7539,21 @@ CREATE FUNCTION procgov.drift(as_of timestamptz)
 		 WHERE i.entity_id = r.entity_id AND i.state = 'disputed' AND i.state_changed_at < as_of - r.after) i
 	 WHERE r.kind = 'invoice_dispute_stale'
 	UNION ALL
+	-- matched, not posted for payment: what holds it, when procgov knows (a blocked
+	-- supplier, no account, an account still in its cooling-off period)
+	SELECT i.entity_id, r.kind, 'invoice', i.number, coalesce(r.owner, 'accounts_payable'), r.sla,
+		   jsonb_strip_nulls(jsonb_build_object('since', i.state_changed_at, 'total', i.total, 'supplier', s.code,
+			   'held', CASE WHEN s.status = 'blocked' THEN 'the supplier is blocked'
+							WHEN s.iban IS NULL THEN 'the supplier has no bank account'
+							WHEN s.iban_payable_from > as_of
+							THEN 'payments to the supplier''s new account are held until '
+								 || to_char(s.iban_payable_from, 'YYYY-MM-DD HH24:MI "UTC"') END)),
+		   i.correlation_id
+	  FROM r CROSS JOIN LATERAL (SELECT * FROM procgov.invoice i
+		 WHERE i.entity_id = r.entity_id AND i.state = 'matched' AND i.state_changed_at < as_of - r.after) i
+	  JOIN procgov.supplier s ON s.entity_id = i.entity_id AND s.supplier_id = i.supplier_id
+	 WHERE r.kind = 'invoice_not_posted'
+	UNION ALL
 	-- a budget line whose commitment is not what its open orders hold
 	SELECT b.entity_id, r.kind, 'budget', b.cost_center || '/' || b.period, coalesce(r.owner, e.controller, 'controller'), r.sla,
 		   jsonb_build_object('committed', b.committed, 'open_orders', x.open_total, 'orders', x.orders), NULL::uuid
@@ -7590,7 +7609,7 @@ CREATE FUNCTION procgov.reconcile(as_of timestamptz) RETURNS jsonb
 		   SET status = 'resolved', resolution = 'cleared', resolved_at = now(), resolved_by = 'procgov', updated_at = now()
 		 WHERE x.status = 'open'
 		   AND x.kind IN ('po_not_transmitted', 'po_not_acknowledged', 'receipt_overdue', 'receipt_not_invoiced',
-						  'invoice_dispute_stale', 'budget_drift', 'erp_state_drift', 'erp_line_drift')
+						  'invoice_dispute_stale', 'invoice_not_posted', 'budget_drift', 'erp_state_drift', 'erp_line_drift')
 		   -- NOT IN over non-null keys: one hashed lookup per open case, whatever the estimates
 		   AND (x.entity_id, x.kind, x.doc_kind, x.doc_number) NOT IN
 			   (SELECT f.entity_id, f.kind, f.doc_kind, f.doc_number FROM found f)

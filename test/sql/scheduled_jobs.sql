@@ -128,6 +128,21 @@ SELECT kind, doc_number, status, resolution FROM procgov.exception_case
 SELECT type, count(*) FROM procgov.outbox WHERE aggregateid LIKE 'JB:%' AND type IN ('exception.opened', 'exception.resolved')
  GROUP BY type ORDER BY type;
 SET procgov.actor = 'tester';
+-- an invoice matched and not posted for payment is a case for accounts payable
+-- after 10 days, saying what holds it when procgov knows (a blocked supplier)
+SET procgov.enforce = off;
+INSERT INTO procgov.invoice (entity_id, number, supplier_invoice_no, supplier_id, invoice_date, total, state)
+SELECT 'JB', 'INV-M', 'S1-77', supplier_id, :'t0'::date, '100 EUR', 'matched' FROM procgov.supplier WHERE entity_id = 'JB' AND code = 'S1';
+SET procgov.enforce = on;
+ALTER TABLE procgov.invoice DISABLE TRIGGER govern_document;
+UPDATE procgov.invoice SET state_changed_at = :'t0' WHERE entity_id = 'JB' AND number = 'INV-M';
+ALTER TABLE procgov.invoice ENABLE TRIGGER govern_document;
+SELECT count(*) AS at_day_9 FROM procgov.drift(:'t0'::timestamptz + interval '9 days') WHERE kind = 'invoice_not_posted';
+SELECT kind, doc_kind, doc_number, owner, details - 'since' AS details
+  FROM procgov.drift(:'t0'::timestamptz + interval '11 days') WHERE kind = 'invoice_not_posted';
+UPDATE procgov.supplier SET status = 'blocked' WHERE entity_id = 'JB' AND code = 'S1';
+SELECT details ->> 'held' AS held FROM procgov.drift(:'t0'::timestamptz + interval '11 days') WHERE kind = 'invoice_not_posted';
+UPDATE procgov.supplier SET status = 'approved' WHERE entity_id = 'JB' AND code = 'S1';
 
 -- supplier performance -------------------------------------------------------
 -- five orders in 90 days, three of them sent and not acknowledged within 3 days: score 0.6, high risk
