@@ -884,6 +884,7 @@ INSERT INTO procgov.event_type (event_type, description, builtin) VALUES
 	('exception.opened', 'an exception case was opened', true),
 	('exception.resolved', 'an exception case was resolved', true),
 	('supplier.risk_changed', 'a supplier''s risk signal changed', true),
+	('supplier.status_changed', 'a supplier was approved, put on hold, blocked or released', true),
 	('supplier.bank_changed', 'a supplier''s bank account changed', true),
 	('policy.activated', 'a policy version became active', true),
 	('audit.sealed', 'audit ledger entries were sealed into a block', true);
@@ -2622,6 +2623,24 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION procgov.guard_supplier_iban() IS 'trigger: refuses a direct change of a supplier''s bank account, and cutting short the hold on payments after a change';
+
+-- the systems that order from and pay suppliers learn when one is blocked or released
+CREATE FUNCTION procgov.supplier_status_changed() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	AS $$
+BEGIN
+	PERFORM procgov.emit('supplier.status_changed', 'supplier:' || NEW.entity_id || ':' || NEW.code,
+		jsonb_build_object('supplier', NEW.code, 'name', NEW.name, 'from', OLD.status, 'to', NEW.status,
+						   'reason', nullif(current_setting('procgov.reason', true), '')),
+		NULL, NULL, NULL, NEW.entity_id);
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION procgov.supplier_status_changed() IS 'trigger: emits supplier.status_changed when a supplier''s status changes';
+CREATE TRIGGER status_changed AFTER UPDATE OF status ON procgov.supplier
+	FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION procgov.supplier_status_changed();
+COMMENT ON TRIGGER status_changed ON procgov.supplier IS 'announces a supplier''s change of status (supplier.status_changed)';
 CREATE TRIGGER guard_iban BEFORE UPDATE OF iban, iban_payable_from ON procgov.supplier
 	FOR EACH ROW EXECUTE FUNCTION procgov.guard_supplier_iban();
 ALTER TABLE procgov.supplier ENABLE ALWAYS TRIGGER guard_iban;

@@ -189,6 +189,9 @@ COMMIT;
 SELECT seq, action, CASE action WHEN 'insert' THEN '(set-up)' ELSE actor END AS actor, payload - 'budget_id' AS payload, reason
   FROM procgov.audit_log WHERE stream = 'budget:ACME:CC-100:2026-11' ORDER BY seq;
 SELECT seq, action, actor, payload FROM procgov.audit_log WHERE stream = 'supplier:ACME:S-KEY' AND action = 'update' ORDER BY seq;
+-- and the systems that order from and pay the supplier heard of it
+SELECT type, aggregateid, payload ->> 'from' AS "from", payload ->> 'to' AS "to" FROM procgov.outbox
+ WHERE type = 'supplier.status_changed' ORDER BY id;
 UPDATE procgov.budget SET amount = amount - '500 EUR' WHERE cost_center = 'CC-100';
 
 -- a supplier's bank account: only through an approved change, then held for the cooling-off period
