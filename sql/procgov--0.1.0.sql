@@ -6619,11 +6619,11 @@ BEGIN
 	END IF;
 	IF op <> 'DELETE' THEN
 		q := round(quantity::numeric, 4);
-		IF q = 0 AND quantity::numeric > 0 THEN
+		IF q = 0 AND quantity::numeric <> 0 THEN
 			RAISE EXCEPTION 'line % of % has quantity %, which is zero at procgov''s four decimals', erp_key, tbl, quantity
 				USING ERRCODE = '22003', HINT = 'Order at least 0.0001 of the unit, or order in a smaller unit of measure.';
 		END IF;
-		IF q < 0 THEN
+		IF quantity::numeric < 0 THEN
 			RAISE EXCEPTION 'line % of % has quantity %; a governed order line needs a positive quantity', erp_key, tbl, quantity
 				USING ERRCODE = '23514', HINT = 'Order a positive quantity, or delete the line; a return is a receipt correction.';
 		END IF;
@@ -6673,13 +6673,16 @@ BEGIN
 		-- had lines of from it: not history from before governance but a change made
 		-- behind its back, taken in now as the ERP's change under the rules (an
 		-- approved order gets a new version, and goes back for approval if it grew)
+		-- (links made by an earlier transaction: this adoption's own are of this one)
 		IF adopt AND EXISTS (SELECT FROM procgov.governed_row r
-							  WHERE r.relid = tbl AND r.entity_id = po.entity_id AND r.po_id = po.po_id) THEN
-			adopt := false;
-			PERFORM set_config('procgov.enforce', 'on', true);	-- until this function returns (its SET clauses)
+							  WHERE r.relid = tbl AND r.entity_id = po.entity_id AND r.po_id = po.po_id
+								AND r.linked_at < now()) THEN
 			PERFORM procgov.audit_append('purchase_order:' || po.entity_id || ':' || po.number, 'line_added_ungoverned',
 				jsonb_build_object('table', tbl::text, 'key', erp_key),
 				'written while ' || tbl::text || ' was not governed');
+			PERFORM procgov.erp_line_under_rules(tbl, parent, op, erp_key, parent_key, line_number, quantity, unit_price,
+				received_old, received_new, invoiced_old, invoiced_new, description, item);
+			RETURN;
 		END IF;
 		-- a number once used on the order (a line deleted since included) is never another
 		-- line's: invoices, receipts and acknowledgements name lines by number
@@ -6773,6 +6776,19 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION procgov.erp_line_changed(regclass, text, text, text, text, text, text, text, text, text, text, text, text, text, boolean) IS 'called by the governance trigger of a governed ERP order line table: adds, changes or removes the order''s canonical line (quantities received and invoiced in the ERP count on top of procgov''s own) and moves the order when its goods arrive';
+
+-- a line adopted late (added while its table was not governed) goes through the
+-- rules: the setting is the function's own, restored when it returns
+CREATE FUNCTION procgov.erp_line_under_rules(tbl regclass, parent text, op text, erp_key text, parent_key text,
+	line_number text, quantity text, unit_price text, received_old text, received_new text,
+	invoiced_old text, invoiced_new text, description text, item text)
+	RETURNS void
+	LANGUAGE sql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, procgov, pg_temp
+	SET procgov.enforce = on
+	AS $$ SELECT procgov.erp_line_changed(tbl, parent, op, erp_key, parent_key, line_number, quantity, unit_price,
+			received_old, received_new, invoiced_old, invoiced_new, description, item, false) $$;
+COMMENT ON FUNCTION procgov.erp_line_under_rules(regclass, text, text, text, text, text, text, text, text, text, text, text, text, text) IS 'applies an ERP line that adoption finds was added while its table was not governed, under the rules (procgov.erp_line_changed, not adopting)';
 
 CREATE FUNCTION procgov.adopt_rows(tbl regclass) RETURNS bigint
 	AS 'MODULE_PATHNAME', 'adopt_rows' LANGUAGE C STRICT VOLATILE SECURITY DEFINER
@@ -8568,12 +8584,14 @@ DECLARE
 BEGIN
 	FOR t IN SELECT * FROM (VALUES
 			('entity', ARRAY['entity_id']),
-			('supplier', ARRAY['entity_id', 'code']),
+			-- the risk tier is the rating job's, which records it with its figures
+			('supplier', ARRAY['entity_id', 'code', '-risk_tier']),
 			('item', ARRAY['entity_id', 'sku']),
 			('contract', ARRAY['entity_id', 'number']),
-			-- committed and spent move with the documents, on record there (and reconciled)
+			-- committed and spent move with the documents, on record there
 			('budget', ARRAY['entity_id', 'cost_center', 'period', '-committed', '-spent']),
-			('approver', ARRAY['entity_id', 'person']),
+			-- one person's stream (delegations are on it too); each update names the role
+			('approver', ARRAY['entity_id', 'person', '+role']),
 			-- streams read kind:entity:rest, as documents' do; the rules belong to no entity
 			('transition', ARRAY['', 'kind', 'from_state', 'to_state']),
 			('guard', ARRAY['', 'guard']),
@@ -8587,7 +8605,8 @@ BEGIN
 					   (SELECT string_agg(quote_literal(c), ', ') FROM unnest(t.args) AS c));
 		EXECUTE format('COMMENT ON TRIGGER record_change ON procgov.%I IS %L', t.tbl,
 					   'records each change of the row in the audit ledger, on stream ' || t.tbl || ':'
-					   || (SELECT string_agg(CASE c WHEN '' THEN '' ELSE '<' || c || '>' END, ':') FROM unnest(t.args) AS c WHERE c NOT LIKE '-%'));
+					   || (SELECT string_agg(CASE c WHEN '' THEN '' ELSE '<' || c || '>' END, ':') FROM unnest(t.args) AS c
+							WHERE c NOT LIKE '-%' AND c NOT LIKE '+%'));
 	END LOOP;
 END
 $recorded$;

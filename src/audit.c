@@ -584,15 +584,19 @@ audit_refuse_change(PG_FUNCTION_ARGS)
 /*
  * The columns that differ between two versions of a row, as a jsonb object
  * {"column": [old, new], ...} with each value as to_jsonb() gives it;
- * columns whose skip[] entry (by attnum - 1) is true are left out.  *count is
- * the number of columns in it.
+ * columns whose skip[] entry (by attnum - 1) is true are left out, and those
+ * whose identity[] entry is true are named with their value when they did
+ * not change ({"role": "finance", ...}: which row it was).  *count is the
+ * number of changed columns in it.  skip and identity may be NULL.
  */
 Jsonb *
-procgov_changed_columns(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, const bool *skip, int *count)
+procgov_changed_columns(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, const bool *skip,
+						const bool *identity, int *count)
 {
 	StringInfoData buf;
 	Jsonb	   *od = NULL,
 			   *nd = NULL;
+	int			written = 0;
 
 	*count = 0;
 	initStringInfo(&buf);
@@ -601,7 +605,8 @@ procgov_changed_columns(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, cons
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i - 1);
 		bool		onull,
-					nnull;
+					nnull,
+					same;
 		Datum		o,
 					n;
 		JsonbValue *ov,
@@ -612,7 +617,8 @@ procgov_changed_columns(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, cons
 			continue;
 		o = heap_getattr(oldtup, i, desc, &onull);
 		n = heap_getattr(newtup, i, desc, &nnull);
-		if (onull == nnull && (onull || datumIsEqual(o, n, att->attbyval, att->attlen)))
+		same = onull == nnull && (onull || datumIsEqual(o, n, att->attbyval, att->attlen));
+		if (same && !(identity && identity[i - 1]))
 			continue;
 		if (od == NULL)
 		{
@@ -621,13 +627,18 @@ procgov_changed_columns(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, cons
 		}
 		ov = getKeyJsonValueFromContainer(&od->root, name, strlen(name), NULL);
 		nv = getKeyJsonValueFromContainer(&nd->root, name, strlen(name), NULL);
-		if (*count > 0)
+		if (written++ > 0)
 			appendStringInfoString(&buf, ", ");
 		escape_json(&buf, name);
-		appendStringInfo(&buf, ": [%s, %s]",
-						 ov ? JsonbToCString(NULL, &JsonbValueToJsonb(ov)->root, 0) : "null",
-						 nv ? JsonbToCString(NULL, &JsonbValueToJsonb(nv)->root, 0) : "null");
-		(*count)++;
+		if (same)
+			appendStringInfo(&buf, ": %s", nv ? JsonbToCString(NULL, &JsonbValueToJsonb(nv)->root, 0) : "null");
+		else
+		{
+			appendStringInfo(&buf, ": [%s, %s]",
+							 ov ? JsonbToCString(NULL, &JsonbValueToJsonb(ov)->root, 0) : "null",
+							 nv ? JsonbToCString(NULL, &JsonbValueToJsonb(nv)->root, 0) : "null");
+			(*count)++;
+		}
 	}
 	appendStringInfoChar(&buf, '}');
 	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
@@ -637,29 +648,84 @@ procgov_changed_columns(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, cons
  * procgov.record_change(): AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW on
  * the tables a controller or an administrator edits (entities, suppliers,
  * items, contracts, budgets, approvers, the rules).  Each change is a ledger
- * entry on the row's own stream, "<label>:<key>:<key>..." (a supplier's is
- * supplier:<entity>:<code>, where the risk job writes too; an empty argument
- * is an empty part, the entity of a row that belongs to none, so that the
- * stream reads kind:entity:rest as documents' do): action insert or
- * delete with the whole row, update with the columns that changed, the
- * reason from procgov.reason.  Trigger arguments: the label, then the key
- * columns; an argument "-column" names a column procgov maintains itself
- * (a budget's committed and spent, on record in the documents that moved
- * them and checked by reconciliation), left out of updates, so an update
- * of nothing else writes no entry.
+ * entry on the row's own stream, "<label>:<part>:<part>..." from the trigger's
+ * arguments: the label, then the columns that name the row (an empty
+ * argument is an empty part, the entity of a row that belongs to none, so
+ * that the stream reads kind:entity:rest as documents' do; a supplier's is
+ * supplier:<entity>:<code>).  Action insert or delete carries the whole row,
+ * update the columns that changed, {"column": [old, new]}, and the reason
+ * from procgov.reason.  Two kinds of further argument:
+ *	 "+column"	names the row together with the stream (an approver's role):
+ *				an update carries its value even when it did not change;
+ *	 "-column"	is kept by procgov itself (a budget's committed and spent, a
+ *				supplier's risk tier): left out when procgov's own code
+ *				changes it (a SECURITY DEFINER function running as procgov's
+ *				superuser owner), which records the change where it happens
+ *				(the document that committed, the rating job); recorded like
+ *				any other column when anyone else does.
+ * An update that renames the row (a part of its stream changes) is recorded
+ * on the old stream and on the new one.  A stream longer than the ledger
+ * takes is cut and ends in a hash of the whole, so it stays the row's own.
  */
+/* A column the trigger's arguments name, or an error naming the altered table. */
+static AttrNumber
+record_column(Relation rel, const char *name)
+{
+	AttrNumber	att = procgov_attnum(RelationGetDescr(rel), name);
+
+	if (att == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("procgov table %s has no column \"%s\"", RelationGetRelationName(rel), name),
+				 errhint("Restore the table as the procgov install script created it; its changes are recorded by column.")));
+	return att;
+}
+
+static char *
+row_stream(Trigger *tg, HeapTuple row, TupleDesc desc, Relation rel)
+{
+	StringInfoData stream;
+
+	initStringInfo(&stream);
+	appendStringInfoString(&stream, tg->tgargs[0]);
+	for (int i = 1; i < tg->tgnargs; i++)
+	{
+		const char *col = tg->tgargs[i];
+		char	   *v;
+
+		if (col[0] == '-' || col[0] == '+')
+			continue;
+		if (col[0] == '\0')
+		{
+			appendStringInfoChar(&stream, ':');	/* an empty part: no entity */
+			continue;
+		}
+		v = procgov_column_text(row, desc, record_column(rel, col));
+		appendStringInfo(&stream, ":%s", v ? v : "");
+	}
+	if (stream.len > STREAM_MAX_LEN)
+	{
+		/* cut at a character boundary, and told apart by a hash of the whole */
+		uint64		h = hash_bytes_extended((const unsigned char *) stream.data, stream.len, 0);
+		int			keep = pg_mbcliplen(stream.data, stream.len, STREAM_MAX_LEN - 18);
+
+		stream.data[keep] = '\0';
+		stream.len = keep;
+		appendStringInfo(&stream, "#%016llx", (unsigned long long) h);
+	}
+	return stream.data;
+}
+
 PG_FUNCTION_INFO_V1(record_change);
 Datum
 record_change(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	Trigger    *tg;
+	Relation	rel;
 	TupleDesc	desc;
-	HeapTuple	row;
-	bool	   *skip;
-	StringInfoData stream;
-	const char *action;
-	Jsonb	   *payload;
+	text	   *reason;
+	char	   *stream;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || trigdata->tg_trigger->tgnargs < 2)
@@ -667,57 +733,47 @@ record_change(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("procgov.record_change() must fire AFTER ... FOR EACH ROW with a label and key columns as arguments")));
 	tg = trigdata->tg_trigger;
-	desc = RelationGetDescr(trigdata->tg_relation);
-	row = TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ? trigdata->tg_trigtuple
-		: TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
-
-	skip = palloc0(sizeof(bool) * desc->natts);
-	initStringInfo(&stream);
-	appendStringInfoString(&stream, tg->tgargs[0]);
-	for (int i = 1; i < tg->tgnargs; i++)
-	{
-		const char *col = tg->tgargs[i];
-		bool		maintained = col[0] == '-';
-		AttrNumber	att;
-		char	   *v;
-
-		if (col[0] == '\0')
-		{
-			appendStringInfoChar(&stream, ':');	/* an empty part: no entity */
-			continue;
-		}
-		att = procgov_attnum(desc, maintained ? col + 1 : col);
-		if (att == InvalidAttrNumber)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("procgov table %s has no column \"%s\"", RelationGetRelationName(trigdata->tg_relation),
-							maintained ? col + 1 : col),
-					 errhint("Restore the table as the procgov install script created it; its changes are recorded by column.")));
-		if (maintained)
-		{
-			skip[att - 1] = true;
-			continue;
-		}
-		v = procgov_column_text(row, desc, att);
-		appendStringInfo(&stream, ":%s", v ? v : "");
-	}
+	rel = trigdata->tg_relation;
+	desc = RelationGetDescr(rel);
+	reason = procgov_reason && procgov_reason[0] ? cstring_to_text(procgov_reason) : NULL;
 
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{
+		bool	   *skip = palloc0(sizeof(bool) * desc->natts);
+		bool	   *identity = palloc0(sizeof(bool) * desc->natts);
+		/* procgov's own code: a SECURITY DEFINER function of its superuser owner */
+		bool		own_code = InLocalUserIdChange() && superuser();
+		Jsonb	   *diff;
+		char	   *old_stream;
 		int			n;
 
-		payload = procgov_changed_columns(trigdata->tg_trigtuple, trigdata->tg_newtuple, desc, skip, &n);
+		for (int i = 1; i < tg->tgnargs; i++)
+		{
+			const char *col = tg->tgargs[i];
+
+			if (col[0] == '-' && own_code)
+				skip[record_column(rel, col + 1) - 1] = true;
+			else if (col[0] == '+')
+				identity[record_column(rel, col + 1) - 1] = true;
+		}
+		diff = procgov_changed_columns(trigdata->tg_trigtuple, trigdata->tg_newtuple, desc, skip, identity, &n);
 		if (n == 0)
-			return PointerGetDatum(NULL);
-		action = "update";
+			return PointerGetDatum(NULL);	/* nothing of its own changed */
+		stream = row_stream(tg, trigdata->tg_newtuple, desc, rel);
+		old_stream = row_stream(tg, trigdata->tg_trigtuple, desc, rel);
+		if (strcmp(old_stream, stream) != 0)
+			(void) procgov_audit_append(cstring_to_text(old_stream), cstring_to_text("update"), diff, reason);
+		(void) procgov_audit_append(cstring_to_text(stream), cstring_to_text("update"), diff, reason);
 	}
 	else
 	{
-		payload = procgov_row_jsonb(row, desc);
-		action = TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ? "delete" : "insert";
+		HeapTuple	row = trigdata->tg_trigtuple;
+
+		stream = row_stream(tg, row, desc, rel);
+		(void) procgov_audit_append(cstring_to_text(stream),
+									cstring_to_text(TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ? "delete" : "insert"),
+									procgov_row_jsonb(row, desc), reason);
 	}
-	(void) procgov_audit_append(cstring_to_text(stream.data), cstring_to_text(action), payload,
-								procgov_reason && procgov_reason[0] ? cstring_to_text(procgov_reason) : NULL);
 	return PointerGetDatum(NULL);
 }
 

@@ -223,13 +223,8 @@ guard_scan_doc(GuardScan *gs, int which, const char *entity, int64 id)
 
 /*
  * The same, reading what is committed now rather than what the transaction's
- * snapshot shows.  A document's lines move (received, billed) under its
- * row lock, which the transition's caller holds: under READ COMMITTED each
- * statement's snapshot is taken after that lock and sees them, but under
- * REPEATABLE READ or SERIALIZABLE the snapshot may predate a writer that
- * committed while the lock was awaited, and a guard on it would cancel an
- * order whose line had just been billed.  Foreign-key checks read the
- * newest rows for the same reason (ri_triggers.c).
+ * snapshot shows (under REPEATABLE READ or SERIALIZABLE; the active snapshot
+ * otherwise): received() compares the two.
  */
 static void
 guard_scan_doc_latest(GuardScan *gs, int which, const char *entity, int64 id)
@@ -367,12 +362,71 @@ kind_title(const char *kind)
 
 #define RETURN_REASON(...) PG_RETURN_TEXT_P(cstring_to_text(psprintf(__VA_ARGS__)))
 
+/* What an order's lines say: how many, fully received, some received, billed, billed in full. */
+typedef struct LineCounts
+{
+	int64		lines,
+				full,
+				any,
+				billed,
+				billed_full;
+} LineCounts;
+
+static void
+count_lines(const char *entity, int64 po_id, bool latest, LineCounts *c)
+{
+	GuardScan	gs;
+	AttrNumber	quantity,
+				received_qty,
+				invoiced_qty;
+	Datum		zero = DirectFunctionCall1(int8_numeric, Int64GetDatum(0));
+
+	memset(c, 0, sizeof(*c));
+	if (latest)
+		guard_scan_doc_latest(&gs, GT_PO_LINE, entity, po_id);
+	else
+		guard_scan_doc(&gs, GT_PO_LINE, entity, po_id);
+	quantity = guard_column(gs.rel, "quantity");
+	received_qty = guard_column(gs.rel, "received_qty");
+	invoiced_qty = guard_column(gs.rel, "invoiced_qty");
+	while (guard_scan_next(&gs))
+	{
+		bool		qnull,
+					rnull,
+					inull;
+		Datum		q = slot_getattr(gs.slot, quantity, &qnull),
+					r = slot_getattr(gs.slot, received_qty, &rnull),
+					b = slot_getattr(gs.slot, invoiced_qty, &inull);
+
+		c->lines++;
+		if (!qnull && !rnull && DatumGetInt32(DirectFunctionCall2(numeric_cmp, r, q)) >= 0)
+			c->full++;
+		if (!rnull && DatumGetInt32(DirectFunctionCall2(numeric_cmp, r, zero)) > 0)
+			c->any++;
+		if (!inull && DatumGetInt32(DirectFunctionCall2(numeric_cmp, b, zero)) > 0)
+			c->billed++;
+		if (!inull && !qnull && DatumGetInt32(DirectFunctionCall2(numeric_cmp, b, q)) >= 0)
+			c->billed_full++;
+	}
+	guard_scan_end(&gs);
+}
+
 /*
  * What has been received against the order a document names (its po_id):
  * want -1: nothing (nor billed); 1: every line in full; 0: some but not all;
  * 2: every line billed in full (matched invoices: a service order); 3: some
  * line billed (an order closed short on what was billed).
  * NULL when that holds, else why not.
+ *
+ * An order's lines move (received, billed) under its row lock, which the
+ * transition's caller holds.  Under READ COMMITTED each statement's snapshot
+ * is taken after that lock and sees them.  Under REPEATABLE READ or
+ * SERIALIZABLE the transaction's snapshot may predate a writer that
+ * committed while the lock was awaited: the guard, and the effects after it,
+ * would judge an order whose line was just billed as unbilled.  So the lines
+ * are read as committed now too, and when the two disagree the transaction
+ * fails as a serialization failure, to be retried (as foreign-key checks do
+ * with their crosscheck snapshot, ri_triggers.c).
  */
 static Datum
 received(FunctionCallInfo fcinfo, int want)
@@ -381,76 +435,56 @@ received(FunctionCallInfo fcinfo, int want)
 	int64		po_id = 0;
 	bool		has_id = doc_id_field(doc, "po_id", &po_id);
 	char	   *entity = doc_field(doc, "entity_id");
-	int64		n_lines = 0,
-				n_full = 0,
-				n_any = 0,
-				n_billed = 0,
-				n_billed_full = 0;
+	LineCounts	c;
 
+	memset(&c, 0, sizeof(c));
 	/* the line table's key cannot be NULL: a document without both has no lines */
 	if (entity != NULL && has_id)
 	{
-		GuardScan	gs;
-		AttrNumber	quantity,
-					received_qty,
-					invoiced_qty;
-		Datum		zero = DirectFunctionCall1(int8_numeric, Int64GetDatum(0));
-
-		guard_scan_doc_latest(&gs, GT_PO_LINE, entity, po_id);
-		quantity = guard_column(gs.rel, "quantity");
-		received_qty = guard_column(gs.rel, "received_qty");
-		invoiced_qty = guard_column(gs.rel, "invoiced_qty");
-		while (guard_scan_next(&gs))
+		count_lines(entity, po_id, false, &c);
+		if (IsolationUsesXactSnapshot())
 		{
-			bool		qnull,
-						rnull,
-						inull;
-			Datum		q = slot_getattr(gs.slot, quantity, &qnull),
-						r = slot_getattr(gs.slot, received_qty, &rnull),
-						b = slot_getattr(gs.slot, invoiced_qty, &inull);
+			LineCounts	now;
 
-			n_lines++;
-			if (!qnull && !rnull && DatumGetInt32(DirectFunctionCall2(numeric_cmp, r, q)) >= 0)
-				n_full++;
-			if (!rnull && DatumGetInt32(DirectFunctionCall2(numeric_cmp, r, zero)) > 0)
-				n_any++;
-			if (!inull && DatumGetInt32(DirectFunctionCall2(numeric_cmp, b, zero)) > 0)
-				n_billed++;
-			if (!inull && !qnull && DatumGetInt32(DirectFunctionCall2(numeric_cmp, b, q)) >= 0)
-				n_billed_full++;
+			count_lines(entity, po_id, true, &now);
+			if (memcmp(&c, &now, sizeof(c)) != 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+						 errmsg("could not serialize access due to concurrent update"),
+						 errdetail("The lines of the order a guard reads were received or billed by a transaction that committed after this one began."),
+						 errhint("Retry the transaction.")));
 		}
-		guard_scan_end(&gs);
 	}
 
 	if (want < 0)				/* nothing received (or billed: services) yet */
 	{
-		if (n_any == 0 && n_billed == 0)
+		if (c.any == 0 && c.billed == 0)
 			PG_RETURN_NULL();
-		if (n_any == 0)
-			RETURN_REASON("%lld of its %lld lines are billed.", (long long) n_billed, (long long) n_lines);
-		RETURN_REASON("%lld of its %lld lines have receipts.", (long long) n_any, (long long) n_lines);
+		if (c.any == 0)
+			RETURN_REASON("%lld of its %lld lines are billed.", (long long) c.billed, (long long) c.lines);
+		RETURN_REASON("%lld of its %lld lines have receipts.", (long long) c.any, (long long) c.lines);
 	}
 	if (want == 2)				/* every line billed in full: a service order's end */
 	{
-		if (n_lines > 0 && n_billed_full == n_lines)
+		if (c.lines > 0 && c.billed_full == c.lines)
 			PG_RETURN_NULL();
-		RETURN_REASON("%lld of its %lld lines are billed in full.", (long long) n_billed_full, (long long) n_lines);
+		RETURN_REASON("%lld of its %lld lines are billed in full.", (long long) c.billed_full, (long long) c.lines);
 	}
 	if (want == 3)				/* something billed: closed on what was billed */
 	{
-		if (n_billed > 0)
+		if (c.billed > 0)
 			PG_RETURN_NULL();
-		RETURN_REASON("None of its %lld lines is billed.", (long long) n_lines);
+		RETURN_REASON("None of its %lld lines is billed.", (long long) c.lines);
 	}
 	if (want > 0)
 	{
-		if (n_lines > 0 && n_full == n_lines)
+		if (c.lines > 0 && c.full == c.lines)
 			PG_RETURN_NULL();
-		RETURN_REASON("%lld of its %lld lines are fully received.", (long long) n_full, (long long) n_lines);
+		RETURN_REASON("%lld of its %lld lines are fully received.", (long long) c.full, (long long) c.lines);
 	}
-	if (n_any > 0 && n_full < n_lines)
+	if (c.any > 0 && c.full < c.lines)
 		PG_RETURN_NULL();
-	if (n_any == 0)
+	if (c.any == 0)
 		RETURN_REASON("Nothing has been received.");
 	RETURN_REASON("Every line is fully received.");
 }

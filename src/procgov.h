@@ -144,8 +144,10 @@ extern Datum procgov_govern_mapped(FunctionCallInfo fcinfo);
 /* Append one ledger entry in the current transaction; payload and reason may be NULL. */
 extern int64 procgov_audit_append(text *stream, text *action, Jsonb *payload, text *reason);
 
-/* The columns that differ between two versions of a row, {"col": [old, new]}; skip[attnum - 1] leaves one out. */
-extern Jsonb *procgov_changed_columns(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, const bool *skip, int *count);
+/* The columns that differ between two versions of a row, {"col": [old, new]}; skip[attnum - 1] leaves one
+ * out, identity[attnum - 1] names one with its value when it did not change; either may be NULL. */
+extern Jsonb *procgov_changed_columns(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, const bool *skip,
+									  const bool *identity, int *count);
 
 /* Seal unsealed entries into blocks; returns the newest block id written, 0 if none. */
 extern int64 procgov_seal_audit(int32 max_entries);

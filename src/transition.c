@@ -807,7 +807,7 @@ changed_columns(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, const TableI
 		skip[t->changed_at - 1] = true;
 	if (t->changed_by > 0)
 		skip[t->changed_by - 1] = true;
-	return procgov_changed_columns(oldtup, newtup, desc, skip, count);
+	return procgov_changed_columns(oldtup, newtup, desc, skip, NULL, count);
 }
 
 static text *

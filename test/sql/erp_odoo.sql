@@ -502,6 +502,10 @@ UPDATE odoo.r_line SET qty = 2.00006, price = 1.23455 WHERE id = 9;
 SELECT l.line_no, l.quantity, l.unit_price FROM procgov.purchase_order po
   JOIN procgov.purchase_order_line l USING (entity_id, po_id) WHERE po.entity_id = 'ODO' AND po.number = 'R-9';
 SELECT count(*) AS line_drift FROM procgov.erp_line_drift() WHERE doc_number = 'R-9';
+-- a quantity below zero by less than procgov's precision is refused too, not
+-- taken for a note line
+INSERT INTO odoo.r_line (id, r_id, qty, price) VALUES (10, 9, -0.00004, 1);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- an error met applying a line names the ERP's row in its CONTEXT (as an
 -- order row's names it in the message)
 DO $$
@@ -584,6 +588,37 @@ INSERT INTO odoo.r_line (id, r_id, qty, price) VALUES (11, 1, 100, 50);
 SELECT procgov.govern('odoo.r_line', 'purchase_order_line', key => 'id', parent => 'odoo.r', parent_key => 'r_id',
 	quantity => 'qty', unit_price => 'price', received => 'rcv', invoiced => 'inv') ->> 'adopted' AS adopted;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- ... but a line table governed for the first time takes every line of an
+-- order as history, however many and whatever the order's state; and one
+-- late line does not put the rest of the adoption under the rules
+CREATE TABLE odoo.m (id integer PRIMARY KEY, name text NOT NULL, state text NOT NULL, partner_id integer NOT NULL);
+CREATE TABLE odoo.m_line (id integer PRIMARY KEY, m_id integer NOT NULL, qty numeric NOT NULL, price numeric NOT NULL,
+	rcv numeric NOT NULL DEFAULT 0);
+INSERT INTO odoo.m VALUES (1, 'M-1', 'done', 17), (2, 'M-2', 'purchase', 17), (3, 'M-3', 'draft', 17);
+INSERT INTO odoo.m_line VALUES (1, 1, 10, 2.5, 10), (2, 1, 4, 1, 4), (3, 2, 1, 100, 0), (4, 2, 2, 100, 0), (5, 3, 1, 1, 0);
+SELECT procgov.govern('odoo.m', 'purchase_order', key => 'id', status => '{state}',
+	states => '{"draft": "draft", "to approve": "pending_approval", "purchase": ["approved", "transmitted"], "done": "received"}',
+	entity => 'ODO', number => 'name', supplier => 'partner_id') ->> 'adopted' AS orders;
+SELECT procgov.govern('odoo.m_line', 'purchase_order_line', key => 'id', parent => 'odoo.m', parent_key => 'm_id',
+	quantity => 'qty', unit_price => 'price', received => 'rcv') ->> 'adopted' AS lines;
+SELECT number, state, total, version FROM procgov.purchase_order WHERE entity_id = 'ODO' AND number LIKE 'M-%' ORDER BY number;
+SELECT count(*) AS late_lines FROM procgov.audit_log WHERE stream LIKE 'purchase_order:ODO:M-%' AND action = 'line_added_ungoverned';
+SELECT procgov.ungovern('odoo.m_line') ->> 'rows' AS rows;
+SELECT procgov.ungovern('odoo.m') ->> 'rows' AS rows;
+-- meanwhile: a line for the draft M-3 (the rules allow it), a new received order M-4 with its line
+INSERT INTO odoo.m_line VALUES (6, 3, 2, 1, 0);
+INSERT INTO odoo.m VALUES (4, 'M-4', 'done', 17);
+INSERT INTO odoo.m_line VALUES (7, 4, 5, 1, 5);
+SELECT procgov.govern('odoo.m', 'purchase_order', key => 'id', status => '{state}',
+	states => '{"draft": "draft", "to approve": "pending_approval", "purchase": ["approved", "transmitted"], "done": "received"}',
+	entity => 'ODO', number => 'name', supplier => 'partner_id') ->> 'adopted' AS orders;
+SELECT procgov.govern('odoo.m_line', 'purchase_order_line', key => 'id', parent => 'odoo.m', parent_key => 'm_id',
+	quantity => 'qty', unit_price => 'price', received => 'rcv') ->> 'adopted' AS lines;
+SELECT number, state, total FROM procgov.purchase_order WHERE entity_id = 'ODO' AND number IN ('M-3', 'M-4') ORDER BY number;
+SELECT stream, payload ->> 'key' AS line FROM procgov.audit_log WHERE stream LIKE 'purchase_order:ODO:M-%' AND action = 'line_added_ungoverned';
+SHOW procgov.enforce;
+SELECT procgov.ungovern('odoo.m_line') ->> 'rows' AS rows;
+SELECT procgov.ungovern('odoo.m') ->> 'rows' AS rows;
 -- (a received order takes no more lines: the table stays ungoverned until the
 -- ERP's row goes; an approved one goes back for approval with it)
 DELETE FROM odoo.r_line WHERE id = 11;

@@ -193,6 +193,23 @@ SELECT seq, action, actor, payload FROM procgov.audit_log WHERE stream = 'suppli
 SELECT type, aggregateid, payload ->> 'from' AS "from", payload ->> 'to' AS "to" FROM procgov.outbox
  WHERE type = 'supplier.status_changed' ORDER BY id;
 UPDATE procgov.budget SET amount = amount - '500 EUR' WHERE cost_center = 'CC-100';
+-- committed and spent are procgov's own: an edit by hand is recorded like any other
+UPDATE procgov.budget SET spent = spent + '1 EUR' WHERE cost_center = 'CC-100';
+UPDATE procgov.budget SET spent = spent - '1 EUR' WHERE cost_center = 'CC-100';
+SELECT seq, action, payload FROM procgov.audit_log WHERE stream = 'budget:ACME:CC-100:2026-11' AND seq > 3 ORDER BY seq;
+-- an update names the rest of the row's key (an approver's role); a rename is
+-- recorded on the old stream and the new one; a key too long for a stream
+-- name ends in a hash of it
+INSERT INTO procgov.approver (entity_id, person, role, approval_limit) VALUES ('ACME', 'f.finance', 'finance', '5000 EUR');
+UPDATE procgov.approver SET approval_limit = '9000 EUR' WHERE person = 'f.finance';
+SELECT stream, action, payload FROM procgov.audit_log WHERE stream = 'approver:ACME:f.finance' ORDER BY seq;
+DELETE FROM procgov.approver WHERE person = 'f.finance';
+INSERT INTO procgov.item (entity_id, sku, description) VALUES ('ACME', 'TMP:1', 'temporary');
+UPDATE procgov.item SET sku = 'TMP-1' WHERE sku = 'TMP:1';
+SELECT stream, action, payload FROM procgov.audit_log WHERE stream IN ('item:ACME:TMP:1', 'item:ACME:TMP-1') ORDER BY entry_id;
+INSERT INTO procgov.item (entity_id, sku, description) VALUES ('ACME', repeat('x', 1200), 'long');
+SELECT length(stream) AS length, left(stream, 14) AS starts, stream ~ '#[0-9a-f]{16}$' AS hashed
+  FROM procgov.audit_log ORDER BY entry_id DESC LIMIT 1;
 
 -- a supplier's bank account: only through an approved change, then held for the cooling-off period
 SET procgov.actor = 'b.buyer';

@@ -151,6 +151,10 @@ SELECT code, orders, late_acknowledgements, late_receipts, short_confirmations, 
   FROM procgov.supplier_performance(:'t0'::timestamptz + interval '40 days') WHERE entity_id = 'JB';
 SELECT status, rows_affected, detail FROM procgov.run_supplier_performance(:'t0'::timestamptz + interval '40 days');
 SELECT risk_tier FROM procgov.supplier WHERE entity_id = 'JB';
+-- on the supplier's stream the job's own entry, with its figures (the tier is
+-- procgov's to keep: record_change leaves its change to the job); the status
+-- changes above were made by hand
+SELECT action, payload ->> 'tier' AS tier, payload -> 'status' AS status FROM procgov.audit_log WHERE stream = 'supplier:JB:S1' ORDER BY seq;
 SELECT type, envelope #>> '{payload,from}' AS "from", envelope #>> '{payload,to}' AS "to"
   FROM procgov.outbox o, LATERAL (SELECT procgov.envelope(o) AS envelope) e WHERE aggregateid = 'JB:S1';
 
