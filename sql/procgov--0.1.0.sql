@@ -1678,7 +1678,9 @@ CREATE TABLE procgov.supplier (
 	iban_payable_from timestamptz,
 	created_at		timestamptz NOT NULL DEFAULT now(),
 	CONSTRAINT supplier_pkey PRIMARY KEY (entity_id, supplier_id),
-	CONSTRAINT supplier_code_key UNIQUE (entity_id, code)
+	CONSTRAINT supplier_code_key UNIQUE (entity_id, code),
+	-- it names the supplier's ledger stream and its events' aggregate (at most 564 bytes)
+	CONSTRAINT supplier_code_length CHECK (octet_length(code) BETWEEN 1 AND 200)
 );
 COMMENT ON TABLE procgov.supplier IS 'suppliers per entity; only approved ones take orders; their bank account changes only through procgov.request_bank_change()';
 COMMENT ON COLUMN procgov.supplier.entity_id IS 'owning entity';
@@ -6089,7 +6091,7 @@ CREATE TABLE procgov.governed_row (
 	po_id			bigint NOT NULL,
 	line_no			integer,
 	local_status	text,
-	linked_at		timestamptz NOT NULL DEFAULT now(),
+	linked_at		timestamptz NOT NULL DEFAULT clock_timestamp(),
 	deleted_at		timestamptz,
 	CONSTRAINT governed_row_pkey PRIMARY KEY (relid, erp_key)
 );
@@ -6619,13 +6621,13 @@ BEGIN
 	END IF;
 	IF op <> 'DELETE' THEN
 		q := round(quantity::numeric, 4);
-		IF q = 0 AND quantity::numeric <> 0 THEN
-			RAISE EXCEPTION 'line % of % has quantity %, which is zero at procgov''s four decimals', erp_key, tbl, quantity
-				USING ERRCODE = '22003', HINT = 'Order at least 0.0001 of the unit, or order in a smaller unit of measure.';
-		END IF;
 		IF quantity::numeric < 0 THEN
 			RAISE EXCEPTION 'line % of % has quantity %; a governed order line needs a positive quantity', erp_key, tbl, quantity
 				USING ERRCODE = '23514', HINT = 'Order a positive quantity, or delete the line; a return is a receipt correction.';
+		END IF;
+		IF q = 0 AND quantity::numeric <> 0 THEN
+			RAISE EXCEPTION 'line % of % has quantity %, which is zero at procgov''s four decimals', erp_key, tbl, quantity
+				USING ERRCODE = '22003', HINT = 'Order at least 0.0001 of the unit, or order in a smaller unit of measure.';
 		END IF;
 		-- a line of no quantity (a section or note, as Odoo keeps them) is no order line:
 		-- it has no canonical line, and one that drops to zero leaves the order
@@ -6673,10 +6675,10 @@ BEGIN
 		-- had lines of from it: not history from before governance but a change made
 		-- behind its back, taken in now as the ERP's change under the rules (an
 		-- approved order gets a new version, and goes back for approval if it grew)
-		-- (links made by an earlier transaction: this adoption's own are of this one)
+		-- (links made before this statement: this adoption's own are made during it)
 		IF adopt AND EXISTS (SELECT FROM procgov.governed_row r
 							  WHERE r.relid = tbl AND r.entity_id = po.entity_id AND r.po_id = po.po_id
-								AND r.linked_at < now()) THEN
+								AND r.linked_at < statement_timestamp()) THEN
 			PERFORM procgov.audit_append('purchase_order:' || po.entity_id || ':' || po.number, 'line_added_ungoverned',
 				jsonb_build_object('table', tbl::text, 'key', erp_key),
 				'written while ' || tbl::text || ' was not governed');
@@ -6713,7 +6715,7 @@ BEGIN
 		END IF;
 		INSERT INTO procgov.governed_row AS r (relid, erp_key, entity_id, po_id, line_no)
 		VALUES (tbl, erp_key, po.entity_id, po.po_id, ln)
-		ON CONFLICT ON CONSTRAINT governed_row_pkey DO UPDATE SET line_no = excluded.line_no, deleted_at = NULL, linked_at = now();
+		ON CONFLICT ON CONSTRAINT governed_row_pkey DO UPDATE SET line_no = excluded.line_no, deleted_at = NULL, linked_at = clock_timestamp();
 		IF adopt THEN
 			RETURN;		-- received before procgov was there: the adopted state says so
 		END IF;
@@ -7580,6 +7582,8 @@ CREATE FUNCTION procgov.drift(as_of timestamptz)
 		   jsonb_strip_nulls(jsonb_build_object('since', i.state_changed_at, 'total', i.total, 'supplier', s.code,
 			   'held', CASE WHEN s.status = 'blocked' THEN 'the supplier is blocked'
 							WHEN s.iban IS NULL THEN 'the supplier has no bank account'
+							WHEN i.pay_to_iban IS NOT NULL AND i.pay_to_iban OPERATOR(procgov.<>) s.iban
+							THEN 'it is to be paid to ' || i.pay_to_iban || ', not the supplier''s account ' || s.iban
 							WHEN s.iban_payable_from > as_of
 							THEN 'payments to the supplier''s new account are held until '
 								 || to_char(s.iban_payable_from, 'YYYY-MM-DD HH24:MI "UTC"') END)),
@@ -8584,12 +8588,11 @@ DECLARE
 BEGIN
 	FOR t IN SELECT * FROM (VALUES
 			('entity', ARRAY['entity_id']),
-			-- the risk tier is the rating job's, which records it with its figures
-			('supplier', ARRAY['entity_id', 'code', '-risk_tier']),
+			('supplier', ARRAY['entity_id', 'code']),
 			('item', ARRAY['entity_id', 'sku']),
 			('contract', ARRAY['entity_id', 'number']),
-			-- committed and spent move with the documents, on record there
-			('budget', ARRAY['entity_id', 'cost_center', 'period', '-committed', '-spent']),
+			-- every commitment and spending too: the line's stream is its whole history
+			('budget', ARRAY['entity_id', 'cost_center', 'period']),
 			-- one person's stream (delegations are on it too); each update names the role
 			('approver', ARRAY['entity_id', 'person', '+role']),
 			-- streams read kind:entity:rest, as documents' do; the rules belong to no entity
@@ -8606,7 +8609,7 @@ BEGIN
 		EXECUTE format('COMMENT ON TRIGGER record_change ON procgov.%I IS %L', t.tbl,
 					   'records each change of the row in the audit ledger, on stream ' || t.tbl || ':'
 					   || (SELECT string_agg(CASE c WHEN '' THEN '' ELSE '<' || c || '>' END, ':') FROM unnest(t.args) AS c
-							WHERE c NOT LIKE '-%' AND c NOT LIKE '+%'));
+							WHERE c NOT LIKE '+%'));
 	END LOOP;
 END
 $recorded$;

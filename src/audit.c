@@ -652,20 +652,16 @@ procgov_changed_columns(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, cons
  * arguments: the label, then the columns that name the row (an empty
  * argument is an empty part, the entity of a row that belongs to none, so
  * that the stream reads kind:entity:rest as documents' do; a supplier's is
- * supplier:<entity>:<code>).  Action insert or delete carries the whole row,
- * update the columns that changed, {"column": [old, new]}, and the reason
- * from procgov.reason.  Two kinds of further argument:
- *	 "+column"	names the row together with the stream (an approver's role):
- *				an update carries its value even when it did not change;
- *	 "-column"	is kept by procgov itself (a budget's committed and spent, a
- *				supplier's risk tier): left out when procgov's own code
- *				changes it (a SECURITY DEFINER function running as procgov's
- *				superuser owner), which records the change where it happens
- *				(the document that committed, the rating job); recorded like
- *				any other column when anyone else does.
+ * supplier:<entity>:<code>).  An argument "+column" names the row together
+ * with the stream (an approver's role): an update carries its value even
+ * when it did not change.  Action insert or delete carries the whole row,
+ * update the columns that changed, {"column": [old, new]}, with the reason
+ * from procgov.reason; whoever makes the change, procgov's own functions
+ * included (a budget line's commitments: its stream is its whole history).
  * An update that renames the row (a part of its stream changes) is recorded
  * on the old stream and on the new one.  A stream longer than the ledger
- * takes is cut and ends in a hash of the whole, so it stays the row's own.
+ * takes is cut and ends in the SHA-256 of the whole, so it stays the row's
+ * own.
  */
 /* A column the trigger's arguments name, or an error naming the altered table. */
 static AttrNumber
@@ -693,7 +689,7 @@ row_stream(Trigger *tg, HeapTuple row, TupleDesc desc, Relation rel)
 		const char *col = tg->tgargs[i];
 		char	   *v;
 
-		if (col[0] == '-' || col[0] == '+')
+		if (col[0] == '+')
 			continue;
 		if (col[0] == '\0')
 		{
@@ -705,13 +701,16 @@ row_stream(Trigger *tg, HeapTuple row, TupleDesc desc, Relation rel)
 	}
 	if (stream.len > STREAM_MAX_LEN)
 	{
-		/* cut at a character boundary, and told apart by a hash of the whole */
-		uint64		h = hash_bytes_extended((const unsigned char *) stream.data, stream.len, 0);
-		int			keep = pg_mbcliplen(stream.data, stream.len, STREAM_MAX_LEN - 18);
+		/* cut at a character boundary, and told apart by the SHA-256 of the whole */
+		uint8		h[AUDIT_HASH_LEN];
+		int			keep = pg_mbcliplen(stream.data, stream.len, STREAM_MAX_LEN - 1 - 2 * AUDIT_HASH_LEN);
 
+		audit_sha256((const uint8 *) stream.data, stream.len, h);
 		stream.data[keep] = '\0';
 		stream.len = keep;
-		appendStringInfo(&stream, "#%016llx", (unsigned long long) h);
+		appendStringInfoChar(&stream, '#');
+		for (int i = 0; i < AUDIT_HASH_LEN; i++)
+			appendStringInfo(&stream, "%02x", h[i]);
 	}
 	return stream.data;
 }
@@ -739,24 +738,15 @@ record_change(PG_FUNCTION_ARGS)
 
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{
-		bool	   *skip = palloc0(sizeof(bool) * desc->natts);
 		bool	   *identity = palloc0(sizeof(bool) * desc->natts);
-		/* procgov's own code: a SECURITY DEFINER function of its superuser owner */
-		bool		own_code = InLocalUserIdChange() && superuser();
 		Jsonb	   *diff;
 		char	   *old_stream;
 		int			n;
 
 		for (int i = 1; i < tg->tgnargs; i++)
-		{
-			const char *col = tg->tgargs[i];
-
-			if (col[0] == '-' && own_code)
-				skip[record_column(rel, col + 1) - 1] = true;
-			else if (col[0] == '+')
-				identity[record_column(rel, col + 1) - 1] = true;
-		}
-		diff = procgov_changed_columns(trigdata->tg_trigtuple, trigdata->tg_newtuple, desc, skip, identity, &n);
+			if (tg->tgargs[i][0] == '+')
+				identity[record_column(rel, tg->tgargs[i] + 1) - 1] = true;
+		diff = procgov_changed_columns(trigdata->tg_trigtuple, trigdata->tg_newtuple, desc, NULL, identity, &n);
 		if (n == 0)
 			return PointerGetDatum(NULL);	/* nothing of its own changed */
 		stream = row_stream(tg, trigdata->tg_newtuple, desc, rel);

@@ -143,6 +143,8 @@ SELECT kind, doc_kind, doc_number, owner, details - 'since' AS details
 UPDATE procgov.supplier SET status = 'blocked' WHERE entity_id = 'JB' AND code = 'S1';
 SELECT details ->> 'held' AS held FROM procgov.drift(:'t0'::timestamptz + interval '11 days') WHERE kind = 'invoice_not_posted';
 UPDATE procgov.supplier SET status = 'approved' WHERE entity_id = 'JB' AND code = 'S1';
+UPDATE procgov.invoice SET pay_to_iban = 'GB82WEST12345698765432' WHERE entity_id = 'JB' AND number = 'INV-M';
+SELECT details ->> 'held' AS held FROM procgov.drift(:'t0'::timestamptz + interval '11 days') WHERE kind = 'invoice_not_posted';
 
 -- supplier performance -------------------------------------------------------
 -- five orders in 90 days, three of them sent and not acknowledged within 3 days: score 0.6, high risk
@@ -151,10 +153,10 @@ SELECT code, orders, late_acknowledgements, late_receipts, short_confirmations, 
   FROM procgov.supplier_performance(:'t0'::timestamptz + interval '40 days') WHERE entity_id = 'JB';
 SELECT status, rows_affected, detail FROM procgov.run_supplier_performance(:'t0'::timestamptz + interval '40 days');
 SELECT risk_tier FROM procgov.supplier WHERE entity_id = 'JB';
--- on the supplier's stream the job's own entry, with its figures (the tier is
--- procgov's to keep: record_change leaves its change to the job); the status
--- changes above were made by hand
-SELECT action, payload ->> 'tier' AS tier, payload -> 'status' AS status FROM procgov.audit_log WHERE stream = 'supplier:JB:S1' ORDER BY seq;
+-- on the supplier's stream: the status changes above, the job's change of
+-- the tier and its own entry with the figures behind it
+SELECT action, payload ->> 'tier' AS tier, coalesce(payload -> 'status', payload -> 'risk_tier') AS change FROM procgov.audit_log
+ WHERE stream = 'supplier:JB:S1' ORDER BY seq;
 SELECT type, envelope #>> '{payload,from}' AS "from", envelope #>> '{payload,to}' AS "to"
   FROM procgov.outbox o, LATERAL (SELECT procgov.envelope(o) AS envelope) e WHERE aggregateid = 'JB:S1';
 
