@@ -2605,8 +2605,10 @@ CREATE FUNCTION procgov.guard_supplier_iban() RETURNS trigger
 	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_variable
+DECLARE
+	applying boolean := coalesce(nullif(current_setting('procgov.applying_bank_change', true), ''), 'off')::boolean;
 BEGIN
-	IF NEW.iban IS DISTINCT FROM OLD.iban AND NOT coalesce(nullif(current_setting('procgov.applying_bank_change', true), ''), 'off')::boolean THEN
+	IF NEW.iban IS DISTINCT FROM OLD.iban AND NOT applying THEN
 		RAISE EXCEPTION 'the bank account of supplier % changes only through an approved bank change', OLD.code
 			USING ERRCODE = '42501',
 				  DETAIL = format('The account is %s; the update would make it %s.', coalesce(OLD.iban::text, 'none'), coalesce(NEW.iban::text, 'none')),
@@ -2614,7 +2616,7 @@ BEGIN
 	END IF;
 	-- the cooling-off hold is lengthened by hand if need be, never cut short
 	IF OLD.iban_payable_from > now() AND (NEW.iban_payable_from IS NULL OR NEW.iban_payable_from < OLD.iban_payable_from)
-	   AND NOT coalesce(nullif(current_setting('procgov.applying_bank_change', true), ''), 'off')::boolean THEN
+	   AND NOT applying THEN
 		RAISE EXCEPTION 'payments to supplier % are held until %; the hold is not shortened by hand', OLD.code,
 			to_char(OLD.iban_payable_from AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"')
 			USING ERRCODE = '42501',
@@ -6607,8 +6609,10 @@ DECLARE
 	-- procgov keeps quantities to four decimals (numeric(18,4)), rounded half away
 	-- from zero as the ERP's finer figures are: the moves are between rounded
 	-- figures, so the canonical line stays the ERP's figure rounded
-	got_more numeric := trim_scale(round(coalesce(received_new::numeric, 0), 4) - round(coalesce(received_old::numeric, 0), 4));
-	billed_more numeric := trim_scale(round(coalesce(invoiced_new::numeric, 0), 4) - round(coalesce(invoiced_old::numeric, 0), 4));
+	received_to numeric := round(coalesce(received_new::numeric, 0), 4);
+	invoiced_to numeric := round(coalesce(invoiced_new::numeric, 0), 4);
+	got_more numeric := trim_scale(received_to - round(coalesce(received_old::numeric, 0), 4));
+	billed_more numeric := trim_scale(invoiced_to - round(coalesce(invoiced_old::numeric, 0), 4));
 	diff jsonb;
 	linked boolean := false;
 	open_lines boolean;
@@ -6702,13 +6706,13 @@ BEGIN
 			it := procgov.item_by_sku(po.entity_id, item);
 		END IF;
 		IF NOT adopt THEN
-			PERFORM procgov.erp_check_billing(tbl, erp_key, po, round(coalesce(invoiced_new::numeric, 0), 4));
+			PERFORM procgov.erp_check_billing(tbl, erp_key, po, invoiced_to);
 		END IF;
 		INSERT INTO procgov.purchase_order_line (entity_id, po_id, line_no, item_id, description, quantity, unit_price,
 			received_qty, invoiced_qty)
 		VALUES (po.entity_id, po.po_id, ln, it.item_id, coalesce(description, it.description, 'line ' || ln), q,
 				procgov.amount(unit_price::numeric, procgov.currency(po.total)),
-				round(coalesce(received_new::numeric, 0), 4), round(coalesce(invoiced_new::numeric, 0), 4))
+				received_to, invoiced_to)
 		RETURNING * INTO l;
 		IF NOT adopt THEN
 			PERFORM procgov.erp_check_receipt(tbl, erp_key, po, l, got_more);

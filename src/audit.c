@@ -644,25 +644,6 @@ procgov_changed_columns(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, cons
 	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
 }
 
-/*
- * procgov.record_change(): AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW on
- * the tables a controller or an administrator edits (entities, suppliers,
- * items, contracts, budgets, approvers, the rules).  Each change is a ledger
- * entry on the row's own stream, "<label>:<part>:<part>..." from the trigger's
- * arguments: the label, then the columns that name the row (an empty
- * argument is an empty part, the entity of a row that belongs to none, so
- * that the stream reads kind:entity:rest as documents' do; a supplier's is
- * supplier:<entity>:<code>).  An argument "+column" names the row together
- * with the stream (an approver's role): an update carries its value even
- * when it did not change.  Action insert or delete carries the whole row,
- * update the columns that changed, {"column": [old, new]}, with the reason
- * from procgov.reason; whoever makes the change, procgov's own functions
- * included (a budget line's commitments: its stream is its whole history).
- * An update that renames the row (a part of its stream changes) is recorded
- * on the old stream and on the new one.  A stream longer than the ledger
- * takes is cut and ends in the SHA-256 of the whole, so it stays the row's
- * own.
- */
 /* A column the trigger's arguments name, or an error naming the altered table. */
 static AttrNumber
 record_column(Relation rel, const char *name)
@@ -677,6 +658,7 @@ record_column(Relation rel, const char *name)
 	return att;
 }
 
+/* The row's stream, from the trigger's arguments (below). */
 static char *
 row_stream(Trigger *tg, HeapTuple row, TupleDesc desc, Relation rel)
 {
@@ -715,6 +697,25 @@ row_stream(Trigger *tg, HeapTuple row, TupleDesc desc, Relation rel)
 	return stream.data;
 }
 
+/*
+ * procgov.record_change(): AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW on
+ * the tables a controller or an administrator edits (entities, suppliers,
+ * items, contracts, budgets, approvers, the rules).  Each change is a ledger
+ * entry on the row's own stream, "<label>:<part>:<part>..." from the trigger's
+ * arguments: the label, then the columns that name the row (an empty
+ * argument is an empty part, the entity of a row that belongs to none, so
+ * that the stream reads kind:entity:rest as documents' do; a supplier's is
+ * supplier:<entity>:<code>).  An argument "+column" names the row together
+ * with the stream (an approver's role): an update carries its value even
+ * when it did not change.  Action insert or delete carries the whole row,
+ * update the columns that changed, {"column": [old, new]}, with the reason
+ * from procgov.reason; whoever makes the change, procgov's own functions
+ * included (a budget line's commitments: its stream is its whole history).
+ * An update that renames the row (a part of its stream changes) is recorded
+ * on the old stream and on the new one.  A stream longer than the ledger
+ * takes is cut and ends in the SHA-256 of the whole, so it stays the row's
+ * own.
+ */
 PG_FUNCTION_INFO_V1(record_change);
 Datum
 record_change(PG_FUNCTION_ARGS)

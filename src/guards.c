@@ -122,7 +122,7 @@ typedef struct GuardScan
 	Relation	idx;
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
-	Snapshot	latest;			/* registered by guard_scan_latest(), else NULL */
+	Snapshot	latest;			/* registered by guard_scan_doc_latest(), else NULL */
 } GuardScan;
 
 /* Find a guard's table and index by name, and check the index's leading columns. */
@@ -223,17 +223,15 @@ guard_scan_doc(GuardScan *gs, int which, const char *entity, int64 id)
 
 /*
  * The same, reading what is committed now rather than what the transaction's
- * snapshot shows (under REPEATABLE READ or SERIALIZABLE; the active snapshot
- * otherwise): received() compares the two.
+ * snapshot shows: under REPEATABLE READ or SERIALIZABLE, received() compares
+ * the two.
  */
 static void
 guard_scan_doc_latest(GuardScan *gs, int which, const char *entity, int64 id)
 {
 	Datum		vals[2] = {CStringGetTextDatum(entity), Int64GetDatum(id)};
 
-	gs->latest = NULL;
-	if (IsolationUsesXactSnapshot())
-		gs->latest = RegisterSnapshot(GetLatestSnapshot());
+	gs->latest = RegisterSnapshot(GetLatestSnapshot());
 	guard_scan_start(gs, which, vals, AccessShareLock);
 }
 
